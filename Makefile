@@ -1,0 +1,26 @@
+# The one test command (README, .ci/run): install what the tests need, run them all.
+PYTHON ?= python3
+PIP := $(PYTHON) -m pip --disable-pip-version-check --root-user-action=ignore
+
+.PHONY: test install deps browser bench clean
+
+test: deps browser
+	$(PYTHON) -m pytest -q --hypothesis-profile=ci
+
+install:
+	$(PIP) install -e .
+
+deps:
+	$(PIP) install -q -e '.[test]'
+
+# Debian's chromium, driven by Playwright through executable_path (no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils; }
+
+bench:
+	$(PYTHON) bench/run.py
+
+clean:
+	rm -rf site .briefgen-cache .pytest_cache .hypothesis

@@ -1,0 +1,128 @@
+"""Stage 2, assemble: the linked site -> the list of pages to produce.
+
+A ``Page`` is plain data: where it goes, which template lays it out, and the
+objects the template gets. Nothing here knows about Jinja or the disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from briefgen.briefing import brief, group_claims
+from briefgen.model import Party, Site, Topic
+
+
+@dataclass
+class Pagination:
+    number: int
+    total: int
+    prev_url: str | None  # site-relative url_path
+    next_url: str | None
+
+
+@dataclass
+class Page:
+    kind: str
+    url_path: str  # "" for home, "topics/x/" ... ; "404.html" for the not-found page
+    template: str
+    title: str
+    description: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+    deps: frozenset[str] = frozenset()  # input files whose change affects this page ("*" = every input)
+    source: str = ""  # the input file this page mainly shows, for messages
+
+    @property
+    def output(self) -> str:
+        if self.url_path.endswith(".html") or self.url_path.endswith(".xml") or "." in self.url_path.rsplit("/", 1)[-1]:
+            return self.url_path
+        return self.url_path + "index.html"
+
+
+def site_tz(site: Site) -> dt.tzinfo | None:
+    return ZoneInfo(site.config.timezone) if site.config.timezone else None
+
+
+def topic_pages(site: Site, topic: Topic) -> list[Page]:
+    tz = site_tz(site)
+    b = brief(topic, tz)
+    per = site.config.per_page
+    chunks = [topic.articles[i : i + per] for i in range(0, len(topic.articles), per)] or [[]]
+    deps = frozenset({topic.path, *(a.path for a in topic.articles), *(r.path for r in topic.related)})
+    pages = []
+    for n, chunk in enumerate(chunks, start=1):
+        url = topic.url_path if n == 1 else f"{topic.url_path}page/{n}/"
+        prev_url = None if n == 1 else (topic.url_path if n == 2 else f"{topic.url_path}page/{n - 1}/")
+        next_url = f"{topic.url_path}page/{n + 1}/" if n < len(chunks) else None
+        pagination = Pagination(n, len(chunks), prev_url, next_url) if len(chunks) > 1 else None
+        if len(chunks) > 1:
+            in_chunk = set(map(id, chunk))
+            part = brief(topic, tz)
+            part.latest = chunk
+            part.timeline = [e for e in b.timeline if id(e.article) in in_chunk]
+            if n > 1:  # archive pages: the articles and their timeline only
+                part.figures, part.quotes, part.claims, part.people = [], [], [], []
+                part.watch, part.sources, part.related = [], [], []
+        else:
+            part = b
+        title = topic.title if n == 1 else f"{topic.title} (page {n} of {len(chunks)})"
+        pages.append(Page("topic", url, "topic.html", title, topic.meta.summary,
+                          {"topic": topic, "b": part, "pagination": pagination}, deps, topic.path))
+    return pages
+
+
+def party_page(site: Site, party: Party) -> Page:
+    quotes_by_topic: dict[str, tuple[Topic, list]] = {}
+    for q in party.quotes:
+        for t in q.article.topics:
+            quotes_by_topic.setdefault(t.slug, (t, []))[1].append(q)
+    articles = list(party.articles)
+    for item in party.quotes + party.figures + party.claims:
+        if item.article not in articles:
+            articles.append(item.article)
+    articles.sort(key=lambda a: a.date, reverse=True)
+    description = f"{party.name}, {party.role}" if party.role else party.name
+    deps = frozenset({party.path, *(a.path for a in articles)})
+    return Page("party", party.url_path, "party.html", party.name, description, {
+        "party": party,
+        "quotes_by_topic": list(quotes_by_topic.values()),
+        "figures": party.figures,
+        "claims": party.claims,
+        "articles": articles,
+    }, deps, party.path)
+
+
+def assemble(site: Site) -> list[Page]:
+    topics_by_update = sorted(
+        site.topics.values(),
+        key=lambda t: (t.updated or dt.datetime.min.replace(tzinfo=dt.timezone.utc), t.slug),
+        reverse=True,
+    )
+    every = frozenset({"*"})
+    pages = [
+        Page("home", "", "home.html", site.config.title, site.config.description,
+             {"topics": topics_by_update, "latest": site.articles[: site.config.home_latest]}, every),
+        Page("topics", "topics/", "topics.html", "All topics", f"Every running story on {site.config.title}",
+             {"topics": topics_by_update}, every),
+        Page("people", "people/", "people.html", "People and sources",
+             "The people, organisations, outlets and originators in these briefings",
+             {"people": sorted(site.people, key=lambda p: p.name), "sources": sorted(site.sources, key=lambda p: p.name)},
+             every),
+        Page("claims", "claims/", "claims.html", "Claim ledger",
+             "Every disputed or unverified claim across the briefings, grouped by question",
+             {"groups": [(t, group_claims([c for a in reversed(t.articles) for c in a.claims]))
+                         for t in topics_by_update if any(a.claims for a in t.articles)]}, every),
+        Page("search", "search/", "search.html", "Search", f"Search {site.config.title}", {}, every),
+        Page("notfound", "404.html", "404.html", "Page not found", "", {}, every),
+    ]
+    for topic in site.topics.values():
+        pages.extend(topic_pages(site, topic))
+    for article in site.articles:
+        deps = frozenset({article.path, *(t.path for t in article.topics)})
+        pages.append(Page("article", article.url_path, "article.html", article.title, article.summary,
+                          {"article": article}, deps, article.path))
+    for party in site.parties.values():
+        pages.append(party_page(site, party))
+    return pages

@@ -1,0 +1,104 @@
+"""Wires the stages: load -> assemble -> render -> write.
+
+``build`` is what ``briefgen build`` runs; ``serve`` and ``publish`` call it
+too, and ``check`` stops after assembling. Nothing touches the output folder
+until every page has rendered, so a failing build leaves the old site as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from briefgen.assemble import Page, assemble
+from briefgen.model import Site
+from briefgen.problems import BuildError, Problem, Problems
+from briefgen.project import Project
+from briefgen.render import Renderer, static_files, template_problem
+from briefgen.write import WriteStats, write_site
+
+
+@dataclass
+class BuildResult:
+    site: Site
+    pages: list[Page]
+    files: dict[str, bytes]
+    copies: dict[str, Path]
+    problems: list[Problem] = field(default_factory=list)
+    stats: WriteStats | None = None
+    seconds: float = 0.0
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(p.kind for p in self.pages)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def _fail_if_errors(problems: Problems, strict: bool) -> None:
+    errors = problems.errors if not strict else problems.items
+    if errors:
+        raise BuildError(problems.sorted())
+
+
+def load_and_assemble(project: Project, problems: Problems, strict: bool = False) -> tuple[Site, list[Page]]:
+    from briefgen.load import load_site
+
+    site = load_site(project, problems)
+    if site is None:
+        _fail_if_errors(problems, strict)
+        raise BuildError(problems.sorted())
+    _fail_if_errors(problems, strict)
+    pages = assemble(site)
+    return site, pages
+
+
+def render_site(site: Site, pages: list[Page], project: Project, problems: Problems) -> tuple[dict[str, bytes], dict[str, Path]]:
+    from briefgen.outputs import extra_outputs, head_for
+
+    statics = static_files(project)
+    renderer = Renderer(site, project, statics)
+    files: dict[str, bytes] = {}
+    failed: set[tuple] = set()
+    for page in pages:
+        try:
+            files[page.output] = renderer.render(page, head_for(site, page, renderer))
+        except Exception as exc:  # a user's template override is content too: report, don't crash
+            if not isinstance(exc, (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError)):
+                raise
+            where = template_problem(exc, project)
+            if where not in failed:
+                failed.add(where)
+                problems.error(where[0], where[1], f"{where[2]} (while rendering /{page.url_path})",
+                               "fix the template, or remove your override to use the default theme")
+    if failed:
+        return files, {}
+    files.update(extra_outputs(site, pages, renderer))
+    copies = {s.output: s.source for s in statics.values()}
+    return files, copies
+
+
+def build(project: Project, *, strict: bool = False, write: bool = True) -> BuildResult:
+    started = time.perf_counter()
+    problem = project.output_problem()
+    if problem:
+        raise BuildError([Problem(project.rel(project.output), None, f"refusing to build: {problem}",
+                                  "choose an empty or dedicated folder with --output")])
+    problems = Problems()
+    site, pages = load_and_assemble(project, problems, strict)
+    files, copies = render_site(site, pages, project, problems)
+    from briefgen.linkcheck import check_links
+
+    check_links(files, pages, problems, set(copies))
+    _fail_if_errors(problems, strict)
+    result = BuildResult(site, pages, files, copies, problems.sorted())
+    if write:
+        result.stats = write_site(project.output, files, copies)
+    result.seconds = time.perf_counter() - started
+    return result

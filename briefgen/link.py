@@ -1,0 +1,180 @@
+"""The second half of loading: resolve every reference between files.
+
+Articles name topics, people and sources by id; figures, quotes and claims
+name who reported or said them. Here those ids become objects, each unknown id
+becomes a problem at the line that wrote it, and Markdown bodies are rendered
+(they can link to other articles, so all slugs must be known first).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from typing import TYPE_CHECKING
+
+from briefgen import schema
+from briefgen.markdown import MarkdownRenderer
+from briefgen.model import Article, Citation, Claim, Event, Figure, Party, Quote, Site
+from briefgen.problems import Problems
+from briefgen.yamlsource import YamlDoc
+
+if TYPE_CHECKING:
+    from briefgen.load import Loader
+
+
+def _suggest(key: str, known) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+class Linker:
+    def __init__(self, site: Site, loader: "Loader", problems: Problems):
+        self.site = site
+        self.loader = loader
+        self.problems = problems
+
+    def party(self, key: str | None, rel: str, doc: YamlDoc, loc: tuple, what: str, sources_only: bool = False):
+        if key is None:
+            return None
+        party = self.site.parties.get(key)
+        if party is None or (sources_only and not party.is_source):
+            known = [k for k, p in self.site.parties.items() if p.is_source or not sources_only]
+            where = "content/sources.yaml" if sources_only else "content/people.yaml or content/sources.yaml"
+            if party is not None:
+                message = f"{what} {key!r} is in people.yaml, but a source (outlet or originator) is needed here"
+            else:
+                message = f"unknown {what} {key!r}"
+            self.problems.error(rel, doc.line(loc), message, _suggest(key, known) or f"add it to {where}")
+            return None
+        return party
+
+    def when(self, value, rel: str, doc: YamlDoc, loc: tuple):
+        """Keep dates as dates; make datetimes aware (site zone) so they compare safely."""
+        if isinstance(value, dt.datetime):
+            return self.loader.aware(value, rel, doc.line(loc))
+        return value
+
+    def article(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:
+        rel = article.path
+        for i, slug in enumerate(meta.topics):
+            topic = self.site.topics.get(slug)
+            if topic is None:
+                self.problems.error(rel, doc.line(("topics", i)), f"unknown topic {slug!r}",
+                                    _suggest(slug, self.site.topics) or f"create content/topics/{slug}.yaml")
+            elif topic not in article.topics:
+                article.topics.append(topic)
+        for i, key in enumerate(meta.people):
+            party = self.party(key, rel, doc, ("people", i), "person")
+            if party and party not in article.people:
+                article.people.append(party)
+        for i, c in enumerate(meta.sources):
+            source = self.party(c.source, rel, doc, ("sources", i, "source"), "source", sources_only=True)
+            if source:
+                article.citations.append(Citation(source=source, url=c.url, note=c.note))
+        for i, q in enumerate(meta.quotes):
+            speaker = self.party(q.speaker, rel, doc, ("quotes", i, "speaker"), "speaker")
+            via = self.party(q.via, rel, doc, ("quotes", i, "via"), "source", sources_only=True)
+            said = self.when(q.said, rel, doc, ("quotes", i, "said"))
+            if speaker:
+                article.quotes.append(Quote(speaker, q.text, said, q.where, via, article))
+        for i, f in enumerate(meta.figures):
+            by = self.party(f.by, rel, doc, ("figures", i, "by"), "reporter")
+            via = self.party(f.via, rel, doc, ("figures", i, "via"), "source", sources_only=True)
+            as_of = self.when(f.as_of, rel, doc, ("figures", i, "as_of"))
+            if by:
+                article.figures.append(Figure(f.id, f.label, f.value, f.unit, as_of, by, f.measure or f.id,
+                                              f.note, via, article))
+        for i, e in enumerate(meta.events):
+            when = self.when(e.date, rel, doc, ("events", i, "date"))
+            if when is not None:
+                article.events.append(Event(when, e.text, article))
+        for i, c in enumerate(meta.claims):
+            by = self.party(c.by, rel, doc, ("claims", i, "by"), "claimant")
+            date = self.when(c.date, rel, doc, ("claims", i, "date"))
+            if by:
+                article.claims.append(Claim(c.question, by, c.text, c.status, date, c.evidence, article))
+
+    def unique_ids(self, loaded) -> None:
+        slugs: dict[str, str] = {}
+        outputs: dict[str, str] = {}
+        figures: dict[str, tuple[str, int]] = {}
+        for article, meta, doc in loaded:
+            line = doc.line(("slug",)) if meta.slug else None
+            if article.slug in slugs:
+                self.problems.error(article.path, line, f"two articles have the slug {article.slug!r}: this one and {slugs[article.slug]}",
+                                    "give one of them a different file name or a 'slug:' in its front matter")
+                article.slug = ""  # not rendered
+                continue
+            slugs[article.slug] = article.path
+            key = article.slug.casefold()
+            if key in outputs:
+                self.problems.error(article.path, line, f"writes the same page as {outputs[key]} (names differ only in case)",
+                                    "rename one of them")
+            outputs[key] = article.path
+            for i, f in enumerate(meta.figures):
+                if f.id in figures:
+                    other = figures[f.id]
+                    self.problems.error(article.path, doc.line(("figures", i, "id")),
+                                        f"figure id {f.id!r} is already used at {other[0]}:{other[1]}",
+                                        "figure ids are unique across the site; add the date, e.g. drones-launched-2025-02-23")
+                else:
+                    figures[f.id] = (article.path, doc.line(("figures", i, "id")))
+
+    def topics(self) -> None:
+        for topic in self.site.topics.values():
+            doc = topic._doc  # type: ignore[attr-defined]
+            for i, slug in enumerate(topic.meta.related):
+                other = self.site.topics.get(slug)
+                if other is None:
+                    self.problems.error(topic.path, doc.line(("related", i)), f"unknown related topic {slug!r}",
+                                        _suggest(slug, self.site.topics) or f"create content/topics/{slug}.yaml")
+                elif other is not topic and other not in topic.related:
+                    topic.related.append(other)
+            del topic._doc  # type: ignore[attr-defined]
+
+
+def link_site(site: Site, loaded, loader: "Loader", problems: Problems) -> None:
+    linker = Linker(site, loader, problems)
+    linker.topics()
+    linker.unique_ids(loaded)
+    articles = []
+    for article, meta, doc in loaded:
+        if not article.slug:
+            continue
+        linker.article(article, meta, doc)
+        articles.append(article)
+    articles.sort(key=lambda a: (a.date, a.slug), reverse=True)
+    site.articles = articles
+    for article in articles:  # newest first everywhere below
+        for topic in article.topics:
+            topic.articles.append(article)
+        for party in article.people:
+            party.articles.append(article)
+        for q in article.quotes:
+            q.speaker.quotes.append(q)
+        for f in article.figures:
+            f.by.figures.append(f)
+        for c in article.claims:
+            c.by.claims.append(c)
+    for article in articles:
+        if not article.citations:
+            problems.warn(article.path, 2, "article cites no sources", "add 'sources:' with who reported it")
+    render_bodies(site, loader, problems)
+
+
+def render_bodies(site: Site, loader: "Loader", problems: Problems) -> None:
+    renderer = MarkdownRenderer(allow_html=site.config.markdown.allow_html)
+    by_file = {a.source_name: a for a in site.articles}
+
+    def resolve(target: str) -> str | None:
+        name = target.rsplit("/", 1)[-1]
+        article = by_file.get(name)
+        return f"../{article.slug}/" if article else None
+
+    for article in site.articles:
+        out = renderer.render(article.body_md, resolve)
+        article.body_html = out.html
+        article.toc = out.headings
+        for line, href in out.broken:
+            problems.error(article.path, article.body_line + line, f"link to {href!r}: no such article",
+                           "link to another file in content/articles/ by its file name")

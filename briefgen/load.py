@@ -1,0 +1,265 @@
+"""Stage 1, load: files on disk -> a validated, linked ``Site``.
+
+Every problem is collected (never raised one at a time) so that a run lists
+all of them; the caller decides whether errors stop the build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import unicodedata
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slugify import slugify
+
+from briefgen import schema
+from briefgen.markdown import MarkdownRenderer
+from briefgen.model import Article, Party, Site, Topic
+from briefgen.problems import Problems
+from briefgen.project import Project
+from briefgen.validate import validate
+from briefgen.yamlsource import YamlDoc, YamlProblem, load_yaml, normalise_text, split_front_matter
+
+_TZ_HINT = "write it like 2025-02-23T11:30:00+02:00, or set timezone: in briefgen.yaml"
+
+
+class Loader:
+    def __init__(self, project: Project, problems: Problems):
+        self.project = project
+        self.problems = problems
+        self.tz: dt.tzinfo | None = None
+        self.config: schema.SiteConfig | None = None
+
+    # --- reading files ---------------------------------------------------
+
+    def read(self, path: Path) -> str | None:
+        rel = self.project.rel(path)
+        content_root = self.project.content_dir.resolve()
+        if path.is_symlink() or path.resolve() != path.absolute():
+            target = path.resolve()
+            if path.is_relative_to(self.project.content_dir) and not target.is_relative_to(content_root):
+                self.problems.error(rel, None, "symbolic link points outside content/", "copy the file into content/ instead")
+                return None
+        limit = self.config.max_file_size if self.config else 2_000_000
+        try:
+            size = path.stat().st_size
+            if size > limit:
+                self.problems.error(rel, None, f"file is {size:,} bytes, more than the limit of {limit:,}",
+                                    "split it, or raise max_file_size in briefgen.yaml")
+                return None
+            return normalise_text(path.read_bytes())
+        except UnicodeDecodeError as exc:
+            self.problems.error(rel, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})", "save the file as UTF-8")
+        except OSError as exc:
+            self.problems.error(rel, None, f"cannot read file: {exc.strerror}")
+        return None
+
+    def yaml_file(self, path: Path) -> YamlDoc | None:
+        text = self.read(path)
+        if text is None:
+            return None
+        return self.parse(text, 0, self.project.rel(path))
+
+    def parse(self, text: str, offset: int, rel: str) -> YamlDoc | None:
+        try:
+            doc = load_yaml(text, offset)
+        except YamlProblem as exc:
+            self.problems.error(rel, exc.line, exc.message, exc.hint)
+            return None
+        for p in doc.problems:
+            self.problems.error(rel, p.line, p.message, p.hint)
+        return doc
+
+    # --- config ------------------------------------------------------------
+
+    def load_config(self) -> schema.SiteConfig | None:
+        path = self.project.config_path
+        rel = self.project.rel(path)
+        if not path.is_file():
+            self.problems.error(rel, None, "no briefgen.yaml found",
+                                "run briefgen in a project folder, pass --source DIR, or create one with 'briefgen new DIR'")
+            return None
+        doc = self.yaml_file(path)
+        if doc is None:
+            return None
+        if not isinstance(doc.data, dict):
+            self.problems.error(rel, 1, "briefgen.yaml must be a mapping of settings", "start with 'title: My briefing'")
+            return None
+        config = validate(schema.SiteConfig, doc, rel, self.problems)
+        if config is None:
+            return None
+        if config.timezone:
+            try:
+                self.tz = ZoneInfo(config.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                self.problems.error(rel, doc.line(("timezone",)), f"unknown time zone {config.timezone!r}",
+                                    "use an IANA name such as Europe/Kyiv or UTC")
+        if not config.base_url.startswith(("http://", "https://")):
+            self.problems.error(rel, doc.line(("base_url",)), "base_url must be an absolute http(s) URL",
+                                "for example https://example.org/briefs/")
+        elif not config.base_url.endswith("/"):
+            config = config.model_copy(update={"base_url": config.base_url + "/"})
+        self.config = config
+        return config
+
+    # --- dates ---------------------------------------------------------------
+
+    def aware(self, value: dt.date | dt.datetime, rel: str, line: int) -> dt.datetime | None:
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None:
+                return value
+            if self.tz is None:
+                self.problems.error(rel, line, f"{value.isoformat()} has no time zone", _TZ_HINT)
+                return None
+            return value.replace(tzinfo=self.tz)
+        if self.tz is None:
+            self.problems.error(rel, line, f"{value.isoformat()} has no time of day and no time zone", _TZ_HINT)
+            return None
+        return dt.datetime.combine(value, dt.time(0, 0), self.tz)
+
+    # --- parties --------------------------------------------------------------
+
+    def load_parties(self) -> dict[str, Party]:
+        parties: dict[str, Party] = {}
+        files = (("people.yaml", schema.PartyIn), ("sources.yaml", schema.SourceIn))
+        for name, model in files:
+            path = self.project.content_dir / name
+            if not path.exists():
+                continue
+            rel = self.project.rel(path)
+            doc = self.yaml_file(path)
+            if doc is None or doc.data is None:
+                continue
+            if not isinstance(doc.data, dict):
+                self.problems.error(rel, doc.line(()), f"{name} must map ids to entries",
+                                    "write 'zelensky:' then the entry's keys indented below it")
+                continue
+            for key in doc.data:
+                line = doc.line((key,))
+                if not _valid_id(key):
+                    self.problems.error(rel, line, f"{key!r} is not a valid id", "ids use lower-case letters, digits and hyphens")
+                    continue
+                entry = validate(model, doc, rel, self.problems, prefix=(key,))
+                if entry is None:
+                    continue
+                if key in parties:
+                    other = parties[key]
+                    self.problems.error(rel, line, f"id {key!r} is already used at {other.path}:{other.line}",
+                                        "people and sources share one set of ids; rename one")
+                    continue
+                kind = entry.kind
+                parties[key] = Party(
+                    id=key, name=entry.name, kind=kind, role=getattr(entry, "role", ""), url=entry.url,
+                    description=getattr(entry, "description", ""), path=rel, line=line,
+                )
+        return parties
+
+    # --- topics ----------------------------------------------------------------
+
+    def load_topics(self) -> dict[str, Topic]:
+        topics: dict[str, Topic] = {}
+        folder = self.project.content_dir / "topics"
+        for path in _files(folder, (".yaml", ".yml")):
+            rel = self.project.rel(path)
+            slug = path.stem
+            if not _valid_id(slug):
+                self.problems.error(rel, None, f"topic file name {path.name!r} is not a valid slug",
+                                    f"rename it to {slugify(slug) or 'topic'}{path.suffix}")
+                continue
+            doc = self.yaml_file(path)
+            if doc is None:
+                continue
+            if not isinstance(doc.data, dict):
+                self.problems.error(rel, 1, "a topic file must be a mapping", "start with 'title: ...'")
+                continue
+            meta = validate(schema.TopicIn, doc, rel, self.problems)
+            if meta is None:
+                continue
+            if slug in topics:
+                self.problems.error(rel, None, f"topic {slug!r} is also defined in {topics[slug].path}", "keep one file per topic")
+                continue
+            topic = Topic(slug=slug, path=rel, meta=meta)
+            topic._doc = doc  # type: ignore[attr-defined]  # for located reference errors
+            topics[slug] = topic
+        return topics
+
+    # --- articles ----------------------------------------------------------------
+
+    def load_article(self, path: Path) -> tuple[Article, schema.ArticleIn, YamlDoc] | None:
+        rel = self.project.rel(path)
+        text = self.read(path)
+        if text is None:
+            return None
+        try:
+            yaml_text, offset, body, body_line = split_front_matter(text)
+        except YamlProblem as exc:
+            self.problems.error(rel, exc.line, exc.message, exc.hint)
+            return None
+        doc = self.parse(yaml_text, offset, rel)
+        if doc is None:
+            return None
+        if doc.data is None:
+            self.problems.error(rel, 2, "front matter is empty", "add at least title, date, topics and summary")
+            return None
+        if not isinstance(doc.data, dict):
+            self.problems.error(rel, 2, "front matter must be a mapping of keys to values", "write 'title: ...' on its own line")
+            return None
+        meta = validate(schema.ArticleIn, doc, rel, self.problems)
+        if meta is None:
+            return None
+        date = self.aware(meta.date, rel, doc.line(("date",)))
+        updated = self.aware(meta.updated, rel, doc.line(("updated",))) if meta.updated else None
+        if date is None:
+            return None
+        slug = meta.slug or _slug_from_filename(path.stem)
+        article = Article(
+            slug=slug, path=rel, source_name=path.name, title=meta.title, date=date, updated=updated,
+            summary=meta.summary, dateline=meta.dateline, author=meta.author, body_md=body, body_line=body_line,
+        )
+        return article, meta, doc
+
+
+def _valid_id(text: str) -> bool:
+    return bool(text) and text[0].isalnum() and all(c in "abcdefghijklmnopqrstuvwxyz0123456789-" for c in text)
+
+
+def _slug_from_filename(stem: str) -> str:
+    return slugify(unicodedata.normalize("NFC", stem)) or "article"
+
+
+def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    out = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if name.endswith(suffixes) and not name.startswith((".", "_", "#")) and not name.endswith("~"):
+                out.append(Path(dirpath) / name)
+    return sorted(out)
+
+
+def article_files(project: Project) -> list[Path]:
+    return _files(project.content_dir / "articles", (".md", ".markdown"))
+
+
+def load_site(project: Project, problems: Problems, renderer_cache: dict | None = None) -> Site | None:
+    """Read and link the whole project. Returns None when the config is unusable."""
+    loader = Loader(project, problems)
+    config = loader.load_config()
+    if config is None:
+        return None
+    if not project.content_dir.is_dir():
+        problems.error(project.rel(project.content_dir), None, "content folder not found",
+                       "create content/ with topics/ and articles/, or run 'briefgen new DIR'")
+        return None
+    parties = loader.load_parties()
+    topics = loader.load_topics()
+    loaded = [x for x in (loader.load_article(p) for p in article_files(project)) if x is not None]
+    from briefgen.link import link_site  # the second half of loading: references
+
+    site = Site(config=config, root=str(project.root), topics=topics, articles=[], parties=parties)
+    link_site(site, loaded, loader, problems)
+    return site

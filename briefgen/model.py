@@ -1,0 +1,173 @@
+"""The briefing domain after loading: validated, linked, ready to assemble.
+
+``schema`` says what an author may write; this module is what the rest of the
+pipeline works with: references resolved to objects, dates made time-zone
+aware, Markdown rendered. Objects compare by identity (``eq=False``) because
+they form a graph (an article knows its topics, a topic its articles).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from briefgen.schema import SiteConfig, TopicIn
+
+PartyKind = Literal["person", "organisation", "outlet", "originator"]
+
+
+@dataclass(eq=False)
+class Party:
+    """Someone who says or reports things: a person, an organisation or a source."""
+
+    id: str
+    name: str
+    kind: PartyKind
+    role: str = ""
+    url: str | None = None
+    description: str = ""
+    path: str = ""
+    line: int | None = None
+    quotes: list[Quote] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+
+    @property
+    def is_source(self) -> bool:
+        return self.kind in ("outlet", "originator")
+
+    @property
+    def section(self) -> str:
+        return "sources" if self.is_source else "people"
+
+    @property
+    def url_path(self) -> str:
+        return f"{self.section}/{self.id}/"
+
+
+@dataclass(eq=False)
+class Citation:
+    source: Party
+    url: str | None = None
+    note: str = ""
+
+
+@dataclass(eq=False)
+class Quote:
+    speaker: Party
+    text: str
+    said: dt.date | dt.datetime | None
+    where: str
+    via: Party | None
+    article: Article
+
+
+@dataclass(eq=False)
+class Figure:
+    id: str
+    label: str
+    value: int | float
+    unit: str
+    as_of: dt.date | dt.datetime | None
+    by: Party
+    measure: str
+    note: str
+    via: Party | None
+    article: Article
+
+    @property
+    def display(self) -> str:
+        v = self.value
+        if isinstance(v, float) and not v.is_integer():
+            return f"{v:,}"
+        return f"{int(v):,}"
+
+
+@dataclass(eq=False)
+class Event:
+    when: dt.date | dt.datetime
+    text: str
+    article: Article
+
+
+@dataclass(eq=False)
+class Claim:
+    question: str
+    by: Party
+    text: str
+    status: str
+    date: dt.date | dt.datetime | None
+    evidence: str
+    article: Article
+
+
+@dataclass(eq=False)
+class Article:
+    slug: str
+    path: str  # relative to the project, for messages
+    source_name: str  # file name inside content/articles, for Markdown links
+    title: str
+    date: dt.datetime  # always time-zone aware
+    updated: dt.datetime | None
+    summary: str
+    dateline: str
+    author: str
+    body_md: str
+    body_line: int
+    body_html: str = ""
+    toc: list[tuple[int, str, str]] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)
+    people: list[Party] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+
+    @property
+    def url_path(self) -> str:
+        return f"articles/{self.slug}/"
+
+    @property
+    def modified(self) -> dt.datetime:
+        return self.updated or self.date
+
+
+@dataclass(eq=False)
+class Topic:
+    slug: str
+    path: str
+    meta: TopicIn
+    articles: list[Article] = field(default_factory=list)  # newest first
+    related: list[Topic] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+    @property
+    def url_path(self) -> str:
+        return f"topics/{self.slug}/"
+
+    @property
+    def updated(self) -> dt.datetime | None:
+        return max((a.modified for a in self.articles), default=None)
+
+
+@dataclass(eq=False)
+class Site:
+    config: SiteConfig
+    root: str  # project folder (absolute), for the pipeline; never printed
+    topics: dict[str, Topic]
+    articles: list[Article]  # newest first
+    parties: dict[str, Party]
+
+    @property
+    def people(self) -> list[Party]:
+        return [p for p in self.parties.values() if not p.is_source]
+
+    @property
+    def sources(self) -> list[Party]:
+        return [p for p in self.parties.values() if p.is_source]

@@ -1,0 +1,83 @@
+"""Where a project's files are, and the checks on the output folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+CONFIG_NAME = "briefgen.yaml"
+
+
+def default_theme_dir() -> Path:
+    """The default theme: inside the installed package, or the repo's templates/."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "theme"
+    if packaged.is_dir():
+        return packaged
+    return here.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    config_path: Path
+    content_dir: Path
+    templates_dir: Path
+    output: Path
+
+    @classmethod
+    def at(
+        cls,
+        source: str | os.PathLike | None = None,
+        output: str | os.PathLike | None = None,
+        config: str | os.PathLike | None = None,
+    ) -> "Project":
+        root = Path(source or ".").resolve()
+        return cls(
+            root=root,
+            config_path=Path(config).resolve() if config else root / CONFIG_NAME,
+            content_dir=root / "content",
+            templates_dir=root / "templates",
+            output=Path(output).resolve() if output else root / "site",
+        )
+
+    def rel(self, path: str | os.PathLike) -> str:
+        """A path as shown to the user: relative to the project when inside it."""
+        path = Path(path)
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            try:
+                return Path(os.path.relpath(path)).as_posix()
+            except ValueError:
+                return path.as_posix()
+
+    def output_problem(self) -> str | None:
+        """Why the output folder would be dangerous to replace, or None."""
+        out = self.output.resolve()
+        protected = {
+            "the project folder": self.root,
+            "the content folder": self.content_dir.resolve(),
+            "the templates folder": self.templates_dir.resolve(),
+            "your home folder": Path.home().resolve(),
+            "the file system root": Path(out.anchor),
+        }
+        for what, path in protected.items():
+            if out == path:
+                return f"the output folder is {what}"
+            if what in ("the project folder", "the content folder", "the templates folder") and _is_parent(out, path):
+                return f"the output folder contains {what}"
+        if _is_parent(out, Path.home().resolve()):
+            return "the output folder contains your home folder"
+        if _is_parent(out, default_theme_dir().resolve()):
+            return "the output folder contains the default theme"
+        return None
+
+
+def _is_parent(parent: Path, child: Path) -> bool:
+    try:
+        child.relative_to(parent)
+        return True
+    except ValueError:
+        return False

@@ -1,0 +1,164 @@
+"""Stage 3, render: pages -> bytes, with Jinja2.
+
+Templates come from the project's ``templates/`` first and the default theme
+second (like MkDocs' ``custom_dir``), so a user overrides any template or
+static file by placing one of the same name in their project. Autoescaping is
+on for every template, whatever its extension.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from briefgen import __version__
+from briefgen.assemble import Page
+from briefgen.model import Site
+from briefgen.project import Project, default_theme_dir
+
+HASHED_SUFFIXES = (".css", ".js")
+
+
+def fmt_date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value:%b %Y}"
+
+
+def fmt_datetime(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, dt.datetime):
+        return fmt_date(value)
+    text = f"{fmt_date(value)}, {value:%H:%M}"
+    offset = value.utcoffset()
+    if offset is not None:
+        total = int(offset.total_seconds() // 60)
+        sign = "+" if total >= 0 else "-"
+        text += f" UTC{sign}{abs(total) // 60:02d}:{abs(total) % 60:02d}"
+    return text
+
+
+def fmt_iso(value: dt.date | dt.datetime | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def fmt_number(value) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,}"
+    return f"{int(value):,}"
+
+
+def template_problem(exc: Exception, project: Project) -> tuple[str, int | None, str]:
+    """Where a template error happened: (path, line, message), for ``path:line`` reports."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return project.rel(exc.filename or exc.name or "templates"), exc.lineno, f"template syntax error: {exc.message}"
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return "templates", None, f"template {exc.name!r} not found"
+    tb = exc.__traceback__
+    path, line = "templates", None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".j2", ".txt")):
+            path, line = project.rel(filename), tb.tb_lineno
+        tb = tb.tb_next
+    return path, line, f"template error: {exc}"
+
+
+def relative_root(url_path: str) -> str:
+    """'../' once per folder level: links then work at any base path."""
+    return "../" * url_path.count("/")
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    source: Path
+    output: str  # path inside the site, hashed for CSS/JS
+
+
+def theme_dirs(project: Project) -> list[Path]:
+    dirs = [project.templates_dir, default_theme_dir()]
+    seen, out = set(), []
+    for d in dirs:
+        key = d.resolve()
+        if d.is_dir() and key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def static_files(project: Project) -> dict[str, StaticFile]:
+    """Every static file by its name; the project's files win over the theme's."""
+    found: dict[str, StaticFile] = {}
+    for base in reversed(theme_dirs(project)):
+        static = base / "static"
+        if not static.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(static):
+            dirnames.sort()
+            for name in sorted(filenames):
+                if name.startswith(".") or name.endswith("~"):
+                    continue
+                path = Path(dirpath) / name
+                rel = path.relative_to(static).as_posix()
+                output = rel
+                if rel.endswith(HASHED_SUFFIXES):
+                    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+                    stem, dot, suffix = rel.rpartition(".")
+                    output = f"{stem}.{digest}.{suffix}"
+                found[rel] = StaticFile(path, "static/" + output)
+    return found
+
+
+class Renderer:
+    def __init__(self, site: Site, project: Project, statics: dict[str, StaticFile] | None = None):
+        self.site = site
+        self.project = project
+        self.statics = statics if statics is not None else static_files(project)
+        self.base_path = urlsplit(site.config.base_url).path or "/"
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in theme_dirs(project)]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+        self.env.filters.update(date=fmt_date, datetime=fmt_datetime, iso=fmt_iso, number=fmt_number)
+        self.env.globals.update(
+            site=site.config,
+            all_topics=sorted(site.topics.values(), key=lambda t: t.title),
+            briefgen_version=__version__,
+        )
+
+    def absolute(self, url_path: str) -> str:
+        return self.site.config.base_url + url_path
+
+    def render(self, page: Page, head_extra: str = "") -> bytes:
+        root = self.base_path if page.kind == "notfound" else relative_root(page.url_path)
+
+        def asset(name: str) -> str:
+            static = self.statics.get(name)
+            if static is None:
+                raise jinja2.TemplateError(f"no static file named {name!r} in templates/static/")
+            return root + static.output
+
+        page_info = {
+            "kind": page.kind,
+            "url_path": page.url_path,
+            "title": page.title,
+            "description": page.description,
+            "canonical": self.absolute(page.url_path),
+        }
+        template = self.env.get_template(page.template)
+        html = template.render(
+            page=page_info, root=root, asset=asset, head_extra=Markup(head_extra), **page.context
+        )
+        return html.encode("utf-8")

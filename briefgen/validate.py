@@ -1,0 +1,133 @@
+"""Turn pydantic validation errors into located, explained problems."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from briefgen.problems import Problems
+from briefgen.yamlsource import YamlDoc
+
+_DATE_HINT = "write a date like 2025-02-23 or a date and time like 2025-02-23T11:30:00+02:00"
+_TYPE_NAMES = {"str", "int", "float", "bool", "date", "datetime", "list", "dict"}
+
+
+def _submodel(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The model class that describes the mapping at ``loc`` inside ``model``."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(part)
+        if info is None:
+            return None
+        current = _unwrap(info.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (list, typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _unwrap(arg)
+            if isinstance(found, type) and issubclass(found, BaseModel):
+                return found
+        return None
+    return annotation
+
+
+def _clean_loc(loc: tuple, doc: YamlDoc) -> tuple:
+    """Drop the union-member tags pydantic adds (``('date', 'datetime')``)."""
+    out: list = []
+    for part in loc:
+        candidate = tuple(out) + (part,)
+        if isinstance(part, str) and candidate not in doc.lines and (
+            part in _TYPE_NAMES or "[" in part or part.startswith("function")
+        ):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _dotted(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _value_text(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def validate(
+    model: type[BaseModel], doc: YamlDoc, path: str, problems: Problems, prefix: tuple = ()
+) -> BaseModel | None:
+    """Validate ``doc.data`` (or the part at ``prefix``) against ``model``.
+
+    Every error becomes a problem at the line of the offending value.
+    """
+    data = doc.data
+    for part in prefix:
+        data = data[part]
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        seen: set[tuple] = set()
+        for err in exc.errors():
+            loc = prefix + _clean_loc(tuple(err["loc"]), doc)
+            if loc in seen:
+                continue
+            seen.add(loc)
+            message, hint = _explain(model, err, loc, prefix, doc)
+            line = doc.line(loc if err["type"] != "missing" else loc[:-1])
+            problems.error(path, line, message, hint)
+        return None
+
+
+def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: YamlDoc) -> tuple[str, str | None]:
+    kind = err["type"]
+    field = _dotted(loc[len(prefix):]) if loc[len(prefix):] else _dotted(loc)
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        sub = _submodel(model, loc[len(prefix):-1])
+        known = list(sub.model_fields) if sub else []
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else (f"known keys: {', '.join(known)}" if known else None)
+        return f"unknown key '{key}'", hint
+    if kind == "missing":
+        return f"missing required field '{loc[-1]}'", f"add '{loc[-1]}:' here"
+    raw = doc.raw(loc)
+    if raw is not None and kind in ("string_type", "literal_error", "string_pattern_mismatch"):
+        return (
+            f"{field}: YAML reads {raw} as {type(value).__name__} {_value_text(value)}, but text is expected",
+            f'quote it: "{raw}"',
+        )
+    if kind in ("datetime_type", "date_type", "datetime_from_date_parsing", "date_from_datetime_parsing"):
+        return f"{field}: {_value_text(value)} is not a date", _DATE_HINT
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"{field}: {_value_text(value)} is not allowed", f"use one of {expected}"
+    if kind == "string_pattern_mismatch":
+        return f"{field}: {_value_text(value)} is not a valid id", "ids use lower-case letters, digits and hyphens, e.g. kyiv-source"
+    if kind == "string_too_short":
+        return f"{field} is empty", "write some text or remove the key"
+    if kind == "too_short":
+        return f"{field} is empty", "list at least one item"
+    if kind in ("list_type",):
+        return f"{field} must be a list", f"write it as [{_value_text(value)}] or as '- item' lines"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"{field} must be a mapping of keys to values, not {_value_text(value)}", None
+    if kind in ("int_type", "float_type", "int_parsing", "float_parsing"):
+        return f"{field}: {_value_text(value)} is not a number", "write a plain number such as 267"
+    if kind == "string_type":
+        return f"{field}: expected text, got {_value_text(value)}", "quote the value"
+    return f"{field}: {err['msg']}", None

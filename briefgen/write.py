@@ -1,0 +1,108 @@
+"""Stage 4, write: bytes -> the output folder, atomically.
+
+The new site is written into a temporary folder beside the output and swapped
+in only when complete, so a failed or interrupted build never leaves a
+half-written site. Files whose bytes did not change are hard-linked from the
+previous output (same inode, so the same mtime: rsync and publish see no
+change); files the new build does not produce disappear with the old folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class WriteStats:
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+def _same(old: Path, data: bytes) -> bool:
+    try:
+        if old.stat().st_size != len(data):
+            return False
+        return old.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _keep(old: Path, dest: Path) -> None:
+    try:
+        os.link(old, dest)
+    except OSError:
+        shutil.copy2(old, dest)
+
+
+def _existing_files(root: Path) -> set[str]:
+    if not root.is_dir():
+        return set()
+    out = set()
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            out.add((Path(dirpath) / name).relative_to(root).as_posix())
+    return out
+
+
+def write_site(output: Path, files: dict[str, bytes], copies: dict[str, Path] | None = None) -> WriteStats:
+    """Replace ``output`` with exactly ``files`` (generated) plus ``copies`` (static sources)."""
+    stats = WriteStats()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    before = _existing_files(output)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
+    try:
+        made_dirs: set[Path] = set()
+
+        def dest_for(rel: str) -> Path:
+            dest = tmp / rel
+            if dest.parent not in made_dirs:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                made_dirs.add(dest.parent)
+            return dest
+
+        for rel, data in files.items():
+            dest = dest_for(rel)
+            old = output / rel
+            if rel in before and _same(old, data):
+                _keep(old, dest)
+                stats.unchanged += 1
+            else:
+                dest.write_bytes(data)
+                stats.changed += 1
+        for rel, source in (copies or {}).items():
+            dest = dest_for(rel)
+            old = output / rel
+            if rel in before and _same(old, source.read_bytes()):
+                _keep(old, dest)
+                stats.unchanged += 1
+            else:
+                shutil.copyfile(source, dest)
+                stats.changed += 1
+        produced = set(files) | set(copies or {})
+        stats.removed = len(before - produced)
+        _swap(tmp, output)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return stats
+
+
+def _swap(new: Path, output: Path) -> None:
+    if output.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
+        os.rmdir(old)
+        os.rename(output, old)
+        try:
+            os.rename(new, output)
+        except OSError:
+            os.rename(old, output)  # put the previous site back
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(new, output)
+    os.chmod(output, 0o755)

@@ -1,0 +1,194 @@
+"""Strict YAML: safe loading that remembers where every value came from.
+
+PyYAML's composer (the C one when available) gives a node tree with marks; we
+construct plain Python values from it ourselves so that we can
+
+* keep a line number for every key and item (``YamlDoc.line(loc)``), which
+  turns a validation error's location into ``path:line``;
+* refuse anchors, aliases and merge keys (alias bombs, surprising sharing);
+* report duplicate keys with both line numbers instead of keeping the last;
+* remember which values were *plain* (unquoted) scalars that YAML 1.1 turned
+  into something else (``NO`` -> False, ``1.10`` -> 1.1, ``012`` -> 10), so a
+  "wrong type" error can say "quote it".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:  # libyaml is much faster; fall back to the pure-Python parser.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Loc = tuple[str | int, ...]
+
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+class YamlProblem(Exception):
+    def __init__(self, line: int | None, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+        self.hint = hint
+
+
+@dataclass
+class YamlDoc:
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+    plain: dict[Loc, str] = field(default_factory=dict)
+    problems: list[YamlProblem] = field(default_factory=list)
+    first_line: int = 1
+
+    def line(self, loc: Loc) -> int:
+        """Line of the value at ``loc``, or of its closest recorded parent."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return self.lines.get((), self.first_line)
+
+    def raw(self, loc: Loc) -> str | None:
+        """The source text of a plain scalar that YAML did not read as a string."""
+        return self.plain.get(tuple(loc))
+
+
+class _Builder:
+    def __init__(self, offset: int):
+        self.offset = offset  # 0-based line of the document's first line in its file
+        self.doc = YamlDoc(None, first_line=offset + 1)
+        self.seen: set[int] = set()
+        self.scalars = yaml.constructor.SafeConstructor()
+
+    def line_of(self, node: yaml.Node) -> int:
+        return node.start_mark.line + 1 + self.offset
+
+    def build(self, node: yaml.Node, loc: Loc, at_line: int | None = None) -> Any:
+        if id(node) in self.seen:
+            raise YamlProblem(
+                at_line or self.line_of(node),
+                "anchors and aliases (&name / *name) are not allowed",
+                "write the value out in full",
+            )
+        self.seen.add(id(node))
+        self.doc.lines[loc] = self.line_of(node)
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, loc)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
+        value = self.scalars.construct_object(node)
+        if node.tag != _STR_TAG and not node.style and isinstance(value, (bool, int, float)):
+            self.doc.plain[loc] = node.value
+        return value
+
+    def mapping(self, node: yaml.MappingNode, loc: Loc) -> dict:
+        out: dict[str, Any] = {}
+        first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise YamlProblem(
+                    self.line_of(key_node), "merge keys (<<) are not allowed", "write the keys out in full"
+                )
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlProblem(self.line_of(key_node), "a key must be plain text", None)
+            key = key_node.value
+            line = self.line_of(key_node)
+            if key_node.tag != _STR_TAG and not key_node.style:
+                constructed = self.scalars.construct_object(key_node)
+                if not isinstance(constructed, str) and constructed is not None:
+                    self.doc.problems.append(
+                        YamlProblem(line, f"the key {key!r} is read by YAML as {type(constructed).__name__}",
+                                    f'quote it: "{key}"')
+                    )
+            if key in first:
+                self.doc.problems.append(
+                    YamlProblem(line, f"duplicate key {key!r} (first defined at line {first[key]})",
+                                "remove one of them; YAML would silently keep the last")
+                )
+                continue
+            first[key] = line
+            out[key] = self.build(value_node, loc + (key,), line)
+            self.doc.lines[loc + (key,)] = line
+        return out
+
+
+_HINTS = {
+    "\\t": "YAML indentation must use spaces, not tabs",
+    "mapping values are not allowed": "a value containing ': ' must be quoted",
+    "could not find expected ':'": "check the indentation and that every key ends with ':'",
+    "found undefined alias": "anchors and aliases (&name / *name) are not allowed",
+    "expected <block end>": "check the indentation of this line and the one above",
+}
+
+
+def _hint_for(message: str) -> str | None:
+    for needle, hint in _HINTS.items():
+        if needle in message:
+            return hint
+    return None
+
+
+def load_yaml(text: str, offset: int = 0) -> YamlDoc:
+    """Parse ``text`` (one YAML document). ``offset`` is the 0-based file line of its first line.
+
+    Raises YamlProblem for a document that cannot be read at all; problems that
+    still let us read it (duplicate keys) are in ``doc.problems``.
+    """
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 + offset) if mark else offset + 1
+        message = f"invalid YAML: {exc.problem or exc.context}"
+        raise YamlProblem(line, message, _hint_for(str(exc))) from None
+    except yaml.YAMLError as exc:  # e.g. more than one document
+        raise YamlProblem(offset + 1, f"invalid YAML: {exc}", "a file holds exactly one YAML document") from None
+    builder = _Builder(offset)
+    if node is None:
+        builder.doc.data = None
+        return builder.doc
+    builder.doc.data = builder.build(node, ())
+    return builder.doc
+
+
+def normalise_text(raw: bytes) -> str:
+    """Decode a content file: UTF-8 with an optional BOM, any line endings."""
+    text = raw.decode("utf-8-sig")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+@dataclass
+class FrontMatterFile:
+    meta: YamlDoc
+    body: str
+    body_line: int  # 1-based line where the Markdown body starts
+
+
+def split_front_matter(text: str) -> tuple[str, int, str, int]:
+    """Return (yaml_text, yaml_offset, body, body_line) or raise YamlProblem."""
+    if not text.startswith("---"):
+        raise YamlProblem(1, "missing front matter", "start the file with a line '---', the YAML metadata, then '---'")
+    first_nl = text.find("\n")
+    if first_nl == -1 or text[:first_nl].rstrip() != "---":
+        raise YamlProblem(1, "the first line must be exactly '---'", "put the YAML metadata on the following lines")
+    pos = first_nl + 1
+    line_no = 2
+    while True:
+        nl = text.find("\n", pos)
+        line = text[pos:] if nl == -1 else text[pos:nl]
+        if line.rstrip() in ("---", "..."):
+            yaml_text = text[first_nl + 1 : pos]
+            body = "" if nl == -1 else text[nl + 1 :]
+            return yaml_text, 1, body, line_no + 1
+        if nl == -1:
+            raise YamlProblem(1, "front matter is not closed", "add a line '---' after the YAML metadata")
+        pos = nl + 1
+        line_no += 1
