@@ -68,8 +68,18 @@ def topic_pages(site: Site, topic: Topic) -> list[Page]:
         else:
             part = b
         title = topic.title if n == 1 else f"{topic.title} (page {n} of {len(chunks)})"
-        pages.append(Page("topic", url, "topic.html", title, topic.meta.summary,
-                          {"topic": topic, "b": part, "pagination": pagination}, deps, topic.path))
+        pages.append(
+            Page(
+                "topic",
+                url,
+                "topic.html",
+                title,
+                topic.meta.summary,
+                {"topic": topic, "b": part, "pagination": pagination},
+                deps,
+                topic.path,
+            )
+        )
     return pages
 
 
@@ -85,35 +95,77 @@ def party_page(site: Site, party: Party) -> Page:
     articles.sort(key=lambda a: a.date, reverse=True)
     description = f"{party.name}, {party.role}" if party.role else party.name
     deps = frozenset({party.path, *(a.path for a in articles)})
-    return Page("party", party.url_path, "party.html", party.name, description, {
-        "party": party,
-        "quotes_by_topic": list(quotes_by_topic.values()),
-        "figures": party.figures,
-        "claims": party.claims,
-        "articles": articles,
-    }, deps, party.path)
+    return Page(
+        "party",
+        party.url_path,
+        "party.html",
+        party.name,
+        description,
+        {
+            "party": party,
+            "quotes_by_topic": list(quotes_by_topic.values()),
+            "figures": party.figures,
+            "claims": party.claims,
+            "articles": articles,
+        },
+        deps,
+        party.path,
+    )
 
 
 def assemble(site: Site) -> list[Page]:
     topics_by_update = sorted(
         site.topics.values(),
-        key=lambda t: (t.updated or dt.datetime.min.replace(tzinfo=dt.timezone.utc), t.slug),
+        key=lambda t: (t.updated or dt.datetime.min.replace(tzinfo=dt.UTC), t.slug),
         reverse=True,
     )
     every = frozenset({"*"})
     pages = [
-        Page("home", "", "home.html", site.config.title, site.config.description,
-             {"topics": topics_by_update, "latest": site.articles[: site.config.home_latest]}, every),
-        Page("topics", "topics/", "topics.html", "All topics", f"Every running story on {site.config.title}",
-             {"topics": topics_by_update}, every),
-        Page("people", "people/", "people.html", "People and sources",
-             "The people, organisations, outlets and originators in these briefings",
-             {"people": sorted(site.people, key=lambda p: p.name), "sources": sorted(site.sources, key=lambda p: p.name)},
-             every),
-        Page("claims", "claims/", "claims.html", "Claim ledger",
-             "Every disputed or unverified claim across the briefings, grouped by question",
-             {"groups": [(t, group_claims([c for a in reversed(t.articles) for c in a.claims]))
-                         for t in topics_by_update if any(a.claims for a in t.articles)]}, every),
+        Page(
+            "home",
+            "",
+            "home.html",
+            site.config.title,
+            site.config.description,
+            {"topics": topics_by_update, "latest": site.articles[: site.config.home_latest]},
+            every,
+        ),
+        Page(
+            "topics",
+            "topics/",
+            "topics.html",
+            "All topics",
+            f"Every running story on {site.config.title}",
+            {"topics": topics_by_update},
+            every,
+        ),
+        Page(
+            "people",
+            "people/",
+            "people.html",
+            "People and sources",
+            "The people, organisations, outlets and originators in these briefings",
+            {
+                "people": sorted(site.people, key=lambda p: p.name),
+                "sources": sorted(site.sources, key=lambda p: p.name),
+            },
+            every,
+        ),
+        Page(
+            "claims",
+            "claims/",
+            "claims.html",
+            "Claim ledger",
+            "Every disputed or unverified claim across the briefings, grouped by question",
+            {
+                "groups": [
+                    (t, group_claims([c for a in reversed(t.articles) for c in a.claims]))
+                    for t in topics_by_update
+                    if any(a.claims for a in t.articles)
+                ]
+            },
+            every,
+        ),
         Page("search", "search/", "search.html", "Search", f"Search {site.config.title}", {}, every),
         Page("notfound", "404.html", "404.html", "Page not found", "", {}, every),
     ]
@@ -121,8 +173,18 @@ def assemble(site: Site) -> list[Page]:
         pages.extend(topic_pages(site, topic))
     for article in site.articles:
         deps = frozenset({article.path, *(t.path for t in article.topics)})
-        pages.append(Page("article", article.url_path, "article.html", article.title, article.summary,
-                          {"article": article}, deps, article.path))
+        pages.append(
+            Page(
+                "article",
+                article.url_path,
+                "article.html",
+                article.title,
+                article.summary,
+                {"article": article},
+                deps,
+                article.path,
+            )
+        )
     for party in site.parties.values():
         pages.append(party_page(site, party))
     return pages

@@ -36,10 +36,10 @@ def when_key(value: dt.date | dt.datetime | None, tz: dt.tzinfo | None = None) -
     the site sets none).
     """
     if value is None:
-        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=tz or dt.timezone.utc)
-    return dt.datetime.combine(value, dt.time.min, tz or dt.timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=tz or dt.UTC)
+    return dt.datetime.combine(value, dt.time.min, tz or dt.UTC)
 
 
 @dataclass
@@ -148,8 +148,9 @@ def brief(topic: Topic, tz: dt.tzinfo | None = None) -> Briefing:
     oldest_first = list(reversed(articles))
     figures = [f for a in oldest_first for f in a.figures]
     events = sorted((e for a in articles for e in a.events), key=lambda e: (when_key(e.when, tz), e.article.date))
-    quotes = sorted((q for a in articles for q in a.quotes),
-                    key=lambda q: (when_key(q.said, tz), q.article.date), reverse=True)
+    quotes = sorted(
+        (q for a in articles for q in a.quotes), key=lambda q: (when_key(q.said, tz), q.article.date), reverse=True
+    )
     claims = [c for a in oldest_first for c in a.claims]
 
     people: dict[str, Party] = {}

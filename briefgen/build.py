@@ -59,7 +59,9 @@ def load_and_assemble(project: Project, problems: Problems, strict: bool = False
     return site, pages
 
 
-def render_site(site: Site, pages: list[Page], project: Project, problems: Problems) -> tuple[dict[str, bytes], dict[str, Path]]:
+def render_site(
+    site: Site, pages: list[Page], project: Project, problems: Problems
+) -> tuple[dict[str, bytes], dict[str, Path]]:
     from briefgen.outputs import extra_outputs, head_for
 
     statics = static_files(project)
@@ -75,8 +77,12 @@ def render_site(site: Site, pages: list[Page], project: Project, problems: Probl
             where = template_problem(exc, project)
             if where not in failed:
                 failed.add(where)
-                problems.error(where[0], where[1], f"{where[2]} (while rendering /{page.url_path})",
-                               "fix the template, or remove your override to use the default theme")
+                problems.error(
+                    where[0],
+                    where[1],
+                    f"{where[2]} (while rendering /{page.url_path})",
+                    "fix the template, or remove your override to use the default theme",
+                )
     if failed:
         return files, {}
     files.update(extra_outputs(site, pages, renderer))
@@ -84,21 +90,52 @@ def render_site(site: Site, pages: list[Page], project: Project, problems: Probl
     return files, copies
 
 
-def build(project: Project, *, strict: bool = False, write: bool = True) -> BuildResult:
-    started = time.perf_counter()
-    problem = project.output_problem()
-    if problem:
-        raise BuildError([Problem(project.rel(project.output), None, f"refusing to build: {problem}",
-                                  "choose an empty or dedicated folder with --output")])
-    problems = Problems()
-    site, pages = load_and_assemble(project, problems, strict)
-    files, copies = render_site(site, pages, project, problems)
-    from briefgen.linkcheck import check_links
+class Builder:
+    """A build that can be run again: what ``serve`` keeps between rebuilds.
 
-    check_links(files, pages, problems, set(copies))
-    _fail_if_errors(problems, strict)
-    result = BuildResult(site, pages, files, copies, problems.sorted())
-    if write:
-        result.stats = write_site(project.output, files, copies)
-    result.seconds = time.perf_counter() - started
-    return result
+    ``rebuild(changed)`` takes the input paths (relative to the project) that
+    changed since the last run; ``None`` means "anything may have changed".
+    State kept between runs (caches, the previous result) lives here, outside
+    the stages, so the stages stay plain functions.
+    """
+
+    def __init__(self, project: Project, *, strict: bool = False):
+        self.project = project
+        self.strict = strict
+        self.last: BuildResult | None = None
+
+    def check_output(self) -> None:
+        problem = self.project.output_problem()
+        if problem:
+            raise BuildError(
+                [
+                    Problem(
+                        self.project.rel(self.project.output),
+                        None,
+                        f"refusing to build: {problem}",
+                        "choose an empty or dedicated folder with --output",
+                    )
+                ]
+            )
+
+    def rebuild(self, changed: set[str] | None = None, *, write: bool = True) -> BuildResult:
+        from briefgen.linkcheck import check_links
+
+        started = time.perf_counter()
+        self.check_output()
+        problems = Problems()
+        site, pages = load_and_assemble(self.project, problems, self.strict)
+        files, copies = render_site(site, pages, self.project, problems)
+        check_links(files, pages, problems, set(copies))
+        _fail_if_errors(problems, self.strict)
+        result = BuildResult(site, pages, files, copies, problems.sorted())
+        if write:
+            result.stats = write_site(self.project.output, files, copies)
+        result.seconds = time.perf_counter() - started
+        self.last = result
+        return result
+
+
+def build(project: Project, *, strict: bool = False, write: bool = True) -> BuildResult:
+    """One complete build (``briefgen build``)."""
+    return Builder(project, strict=strict).rebuild(write=write)

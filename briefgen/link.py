@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from briefgen import schema
 from briefgen.markdown import MarkdownRenderer
-from briefgen.model import Article, Citation, Claim, Event, Figure, Party, Quote, Site
+from briefgen.model import Article, Citation, Claim, Event, Figure, Quote, Site
 from briefgen.problems import Problems
 from briefgen.yamlsource import YamlDoc
 
@@ -28,7 +28,7 @@ def _suggest(key: str, known) -> str:
 
 
 class Linker:
-    def __init__(self, site: Site, loader: "Loader", problems: Problems):
+    def __init__(self, site: Site, loader: Loader, problems: Problems):
         self.site = site
         self.loader = loader
         self.problems = problems
@@ -59,8 +59,12 @@ class Linker:
         for i, slug in enumerate(meta.topics):
             topic = self.site.topics.get(slug)
             if topic is None:
-                self.problems.error(rel, doc.line(("topics", i)), f"unknown topic {slug!r}",
-                                    _suggest(slug, self.site.topics) or f"create content/topics/{slug}.yaml")
+                self.problems.error(
+                    rel,
+                    doc.line(("topics", i)),
+                    f"unknown topic {slug!r}",
+                    _suggest(slug, self.site.topics) or f"create content/topics/{slug}.yaml",
+                )
             elif topic not in article.topics:
                 article.topics.append(topic)
         for i, key in enumerate(meta.people):
@@ -82,8 +86,9 @@ class Linker:
             via = self.party(f.via, rel, doc, ("figures", i, "via"), "source", sources_only=True)
             as_of = self.when(f.as_of, rel, doc, ("figures", i, "as_of"))
             if by:
-                article.figures.append(Figure(f.id, f.label, f.value, f.unit, as_of, by, f.measure or f.id,
-                                              f.note, via, article))
+                article.figures.append(
+                    Figure(f.id, f.label, f.value, f.unit, as_of, by, f.measure or f.id, f.note, via, article)
+                )
         for i, e in enumerate(meta.events):
             when = self.when(e.date, rel, doc, ("events", i, "date"))
             if when is not None:
@@ -101,22 +106,33 @@ class Linker:
         for article, meta, doc in loaded:
             line = doc.line(("slug",)) if meta.slug else None
             if article.slug in slugs:
-                self.problems.error(article.path, line, f"two articles have the slug {article.slug!r}: this one and {slugs[article.slug]}",
-                                    "give one of them a different file name or a 'slug:' in its front matter")
+                self.problems.error(
+                    article.path,
+                    line,
+                    f"two articles have the slug {article.slug!r}: this one and {slugs[article.slug]}",
+                    "give one of them a different file name or a 'slug:' in its front matter",
+                )
                 article.slug = ""  # not rendered
                 continue
             slugs[article.slug] = article.path
             key = article.slug.casefold()
             if key in outputs:
-                self.problems.error(article.path, line, f"writes the same page as {outputs[key]} (names differ only in case)",
-                                    "rename one of them")
+                self.problems.error(
+                    article.path,
+                    line,
+                    f"writes the same page as {outputs[key]} (names differ only in case)",
+                    "rename one of them",
+                )
             outputs[key] = article.path
             for i, f in enumerate(meta.figures):
                 if f.id in figures:
                     other = figures[f.id]
-                    self.problems.error(article.path, doc.line(("figures", i, "id")),
-                                        f"figure id {f.id!r} is already used at {other[0]}:{other[1]}",
-                                        "figure ids are unique across the site; add the date, e.g. drones-launched-2025-02-23")
+                    self.problems.error(
+                        article.path,
+                        doc.line(("figures", i, "id")),
+                        f"figure id {f.id!r} is already used at {other[0]}:{other[1]}",
+                        "figure ids are unique across the site; add the date, e.g. drones-launched-2025-02-23",
+                    )
                 else:
                     figures[f.id] = (article.path, doc.line(("figures", i, "id")))
 
@@ -126,14 +142,18 @@ class Linker:
             for i, slug in enumerate(topic.meta.related):
                 other = self.site.topics.get(slug)
                 if other is None:
-                    self.problems.error(topic.path, doc.line(("related", i)), f"unknown related topic {slug!r}",
-                                        _suggest(slug, self.site.topics) or f"create content/topics/{slug}.yaml")
+                    self.problems.error(
+                        topic.path,
+                        doc.line(("related", i)),
+                        f"unknown related topic {slug!r}",
+                        _suggest(slug, self.site.topics) or f"create content/topics/{slug}.yaml",
+                    )
                 elif other is not topic and other not in topic.related:
                     topic.related.append(other)
             del topic._doc  # type: ignore[attr-defined]
 
 
-def link_site(site: Site, loaded, loader: "Loader", problems: Problems) -> None:
+def link_site(site: Site, loaded, loader: Loader, problems: Problems) -> None:
     linker = Linker(site, loader, problems)
     linker.topics()
     linker.unique_ids(loaded)
@@ -162,7 +182,7 @@ def link_site(site: Site, loaded, loader: "Loader", problems: Problems) -> None:
     render_bodies(site, loader, problems)
 
 
-def render_bodies(site: Site, loader: "Loader", problems: Problems) -> None:
+def render_bodies(site: Site, loader: Loader, problems: Problems) -> None:
     renderer = MarkdownRenderer(allow_html=site.config.markdown.allow_html)
     by_file = {a.source_name: a for a in site.articles}
 
@@ -176,5 +196,9 @@ def render_bodies(site: Site, loader: "Loader", problems: Problems) -> None:
         article.body_html = out.html
         article.toc = out.headings
         for line, href in out.broken:
-            problems.error(article.path, article.body_line + line, f"link to {href!r}: no such article",
-                           "link to another file in content/articles/ by its file name")
+            problems.error(
+                article.path,
+                article.body_line + line,
+                f"link to {href!r}: no such article",
+                "link to another file in content/articles/ by its file name",
+            )

@@ -62,9 +62,17 @@ def check_links(files: dict[str, bytes], pages: list[Page], problems: Problems, 
                 continue
             where = page.source or page.output
             if path not in files and path not in statics:
-                problems.error(where, None, f"page /{page.url_path} links to {url!r}, which does not exist",
-                               "check the link's target")
+                problems.error(
+                    where,
+                    None,
+                    f"page /{page.url_path} links to {url!r}, which does not exist",
+                    "check the link's target",
+                )
             elif fragment and path in files and unquote(fragment) not in ids(path):
-                problems.error(where, None, f"page /{page.url_path} links to {url!r}, but that page has no #{fragment}",
-                               "check the anchor name")
+                problems.error(
+                    where,
+                    None,
+                    f"page /{page.url_path} links to {url!r}, but that page has no #{fragment}",
+                    "check the anchor name",
+                )
     return checked

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slugify import slugify
 
 from briefgen import schema
-from briefgen.markdown import MarkdownRenderer
 from briefgen.model import Article, Party, Site, Topic
 from briefgen.problems import Problems
 from briefgen.project import Project
@@ -40,18 +39,26 @@ class Loader:
         if path.is_symlink() or path.resolve() != path.absolute():
             target = path.resolve()
             if path.is_relative_to(self.project.content_dir) and not target.is_relative_to(content_root):
-                self.problems.error(rel, None, "symbolic link points outside content/", "copy the file into content/ instead")
+                self.problems.error(
+                    rel, None, "symbolic link points outside content/", "copy the file into content/ instead"
+                )
                 return None
         limit = self.config.max_file_size if self.config else 2_000_000
         try:
             size = path.stat().st_size
             if size > limit:
-                self.problems.error(rel, None, f"file is {size:,} bytes, more than the limit of {limit:,}",
-                                    "split it, or raise max_file_size in briefgen.yaml")
+                self.problems.error(
+                    rel,
+                    None,
+                    f"file is {size:,} bytes, more than the limit of {limit:,}",
+                    "split it, or raise max_file_size in briefgen.yaml",
+                )
                 return None
             return normalise_text(path.read_bytes())
         except UnicodeDecodeError as exc:
-            self.problems.error(rel, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})", "save the file as UTF-8")
+            self.problems.error(
+                rel, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})", "save the file as UTF-8"
+            )
         except OSError as exc:
             self.problems.error(rel, None, f"cannot read file: {exc.strerror}")
         return None
@@ -78,14 +85,20 @@ class Loader:
         path = self.project.config_path
         rel = self.project.rel(path)
         if not path.is_file():
-            self.problems.error(rel, None, "no briefgen.yaml found",
-                                "run briefgen in a project folder, pass --source DIR, or create one with 'briefgen new DIR'")
+            self.problems.error(
+                rel,
+                None,
+                "no briefgen.yaml found",
+                "run briefgen in a project folder, pass --source DIR, or create one with 'briefgen new DIR'",
+            )
             return None
         doc = self.yaml_file(path)
         if doc is None:
             return None
         if not isinstance(doc.data, dict):
-            self.problems.error(rel, 1, "briefgen.yaml must be a mapping of settings", "start with 'title: My briefing'")
+            self.problems.error(
+                rel, 1, "briefgen.yaml must be a mapping of settings", "start with 'title: My briefing'"
+            )
             return None
         config = validate(schema.SiteConfig, doc, rel, self.problems)
         if config is None:
@@ -94,11 +107,19 @@ class Loader:
             try:
                 self.tz = ZoneInfo(config.timezone)
             except (ZoneInfoNotFoundError, ValueError):
-                self.problems.error(rel, doc.line(("timezone",)), f"unknown time zone {config.timezone!r}",
-                                    "use an IANA name such as Europe/Kyiv or UTC")
+                self.problems.error(
+                    rel,
+                    doc.line(("timezone",)),
+                    f"unknown time zone {config.timezone!r}",
+                    "use an IANA name such as Europe/Kyiv or UTC",
+                )
         if not config.base_url.startswith(("http://", "https://")):
-            self.problems.error(rel, doc.line(("base_url",)), "base_url must be an absolute http(s) URL",
-                                "for example https://example.org/briefs/")
+            self.problems.error(
+                rel,
+                doc.line(("base_url",)),
+                "base_url must be an absolute http(s) URL",
+                "for example https://example.org/briefs/",
+            )
         elif not config.base_url.endswith("/"):
             config = config.model_copy(update={"base_url": config.base_url + "/"})
         self.config = config
@@ -133,26 +154,42 @@ class Loader:
             if doc is None or doc.data is None:
                 continue
             if not isinstance(doc.data, dict):
-                self.problems.error(rel, doc.line(()), f"{name} must map ids to entries",
-                                    "write 'zelensky:' then the entry's keys indented below it")
+                self.problems.error(
+                    rel,
+                    doc.line(()),
+                    f"{name} must map ids to entries",
+                    "write 'zelensky:' then the entry's keys indented below it",
+                )
                 continue
             for key in doc.data:
                 line = doc.line((key,))
                 if not _valid_id(key):
-                    self.problems.error(rel, line, f"{key!r} is not a valid id", "ids use lower-case letters, digits and hyphens")
+                    self.problems.error(
+                        rel, line, f"{key!r} is not a valid id", "ids use lower-case letters, digits and hyphens"
+                    )
                     continue
                 entry = validate(model, doc, rel, self.problems, prefix=(key,))
                 if entry is None:
                     continue
                 if key in parties:
                     other = parties[key]
-                    self.problems.error(rel, line, f"id {key!r} is already used at {other.path}:{other.line}",
-                                        "people and sources share one set of ids; rename one")
+                    self.problems.error(
+                        rel,
+                        line,
+                        f"id {key!r} is already used at {other.path}:{other.line}",
+                        "people and sources share one set of ids; rename one",
+                    )
                     continue
                 kind = entry.kind
                 parties[key] = Party(
-                    id=key, name=entry.name, kind=kind, role=getattr(entry, "role", ""), url=entry.url,
-                    description=getattr(entry, "description", ""), path=rel, line=line,
+                    id=key,
+                    name=entry.name,
+                    kind=kind,
+                    role=getattr(entry, "role", ""),
+                    url=entry.url,
+                    description=getattr(entry, "description", ""),
+                    path=rel,
+                    line=line,
                 )
         return parties
 
@@ -165,8 +202,12 @@ class Loader:
             rel = self.project.rel(path)
             slug = path.stem
             if not _valid_id(slug):
-                self.problems.error(rel, None, f"topic file name {path.name!r} is not a valid slug",
-                                    f"rename it to {slugify(slug) or 'topic'}{path.suffix}")
+                self.problems.error(
+                    rel,
+                    None,
+                    f"topic file name {path.name!r} is not a valid slug",
+                    f"rename it to {slugify(slug) or 'topic'}{path.suffix}",
+                )
                 continue
             doc = self.yaml_file(path)
             if doc is None:
@@ -178,7 +219,9 @@ class Loader:
             if meta is None:
                 continue
             if slug in topics:
-                self.problems.error(rel, None, f"topic {slug!r} is also defined in {topics[slug].path}", "keep one file per topic")
+                self.problems.error(
+                    rel, None, f"topic {slug!r} is also defined in {topics[slug].path}", "keep one file per topic"
+                )
                 continue
             topic = Topic(slug=slug, path=rel, meta=meta)
             topic._doc = doc  # type: ignore[attr-defined]  # for located reference errors
@@ -204,7 +247,9 @@ class Loader:
             self.problems.error(rel, 2, "front matter is empty", "add at least title, date, topics and summary")
             return None
         if not isinstance(doc.data, dict):
-            self.problems.error(rel, 2, "front matter must be a mapping of keys to values", "write 'title: ...' on its own line")
+            self.problems.error(
+                rel, 2, "front matter must be a mapping of keys to values", "write 'title: ...' on its own line"
+            )
             return None
         meta = validate(schema.ArticleIn, doc, rel, self.problems)
         if meta is None:
@@ -215,8 +260,17 @@ class Loader:
             return None
         slug = meta.slug or _slug_from_filename(path.stem)
         article = Article(
-            slug=slug, path=rel, source_name=path.name, title=meta.title, date=date, updated=updated,
-            summary=meta.summary, dateline=meta.dateline, author=meta.author, body_md=body, body_line=body_line,
+            slug=slug,
+            path=rel,
+            source_name=path.name,
+            title=meta.title,
+            date=date,
+            updated=updated,
+            summary=meta.summary,
+            dateline=meta.dateline,
+            author=meta.author,
+            body_md=body,
+            body_line=body_line,
         )
         return article, meta, doc
 
@@ -252,8 +306,12 @@ def load_site(project: Project, problems: Problems, renderer_cache: dict | None 
     if config is None:
         return None
     if not project.content_dir.is_dir():
-        problems.error(project.rel(project.content_dir), None, "content folder not found",
-                       "create content/ with topics/ and articles/, or run 'briefgen new DIR'")
+        problems.error(
+            project.rel(project.content_dir),
+            None,
+            "content folder not found",
+            "create content/ with topics/ and articles/, or run 'briefgen new DIR'",
+        )
         return None
     parties = loader.load_parties()
     topics = loader.load_topics()

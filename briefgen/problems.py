@@ -53,7 +53,7 @@ class Problems:
     def warn(self, path: str, line: int | None, message: str, hint: str | None = None) -> None:
         self.items.append(Problem(path, line, message, hint, "warning"))
 
-    def extend(self, other: "Problems | list[Problem]") -> None:
+    def extend(self, other: Problems | list[Problem]) -> None:
         self.items.extend(other.items if isinstance(other, Problems) else other)
 
     @property

@@ -32,7 +32,7 @@ class Project:
         source: str | os.PathLike | None = None,
         output: str | os.PathLike | None = None,
         config: str | os.PathLike | None = None,
-    ) -> "Project":
+    ) -> Project:
         root = Path(source or ".").resolve()
         return cls(
             root=root,

@@ -158,7 +158,5 @@ class Renderer:
             "canonical": self.absolute(page.url_path),
         }
         template = self.env.get_template(page.template)
-        html = template.render(
-            page=page_info, root=root, asset=asset, head_extra=Markup(head_extra), **page.context
-        )
+        html = template.render(page=page_info, root=root, asset=asset, head_extra=Markup(head_extra), **page.context)
         return html.encode("utf-8")

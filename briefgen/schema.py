@@ -47,7 +47,9 @@ class MarkdownConfig(Strict):
 class SiteConfig(Strict):
     title: Text
     description: str = ""
-    base_url: str = Field("http://localhost:8000/", description="absolute URL of the site's root, e.g. https://example.org/briefs/")
+    base_url: str = Field(
+        "http://localhost:8000/", description="absolute URL of the site's root, e.g. https://example.org/briefs/"
+    )
     language: str = "en"
     timezone: str | None = Field(
         None, description="IANA zone (Europe/Kyiv) applied to dates written without a time zone"

@@ -47,8 +47,10 @@ def _clean_loc(loc: tuple, doc: YamlDoc) -> tuple:
     out: list = []
     for part in loc:
         candidate = tuple(out) + (part,)
-        if isinstance(part, str) and candidate not in doc.lines and (
-            part in _TYPE_NAMES or "[" in part or part.startswith("function")
+        if (
+            isinstance(part, str)
+            and candidate not in doc.lines
+            and (part in _TYPE_NAMES or "[" in part or part.startswith("function"))
         ):
             continue
         out.append(part)
@@ -94,11 +96,11 @@ def validate(
 
 def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: YamlDoc) -> tuple[str, str | None]:
     kind = err["type"]
-    field = _dotted(loc[len(prefix):]) if loc[len(prefix):] else _dotted(loc)
+    field = _dotted(loc[len(prefix) :]) if loc[len(prefix) :] else _dotted(loc)
     value = err.get("input")
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        sub = _submodel(model, loc[len(prefix):-1])
+        sub = _submodel(model, loc[len(prefix) : -1])
         known = list(sub.model_fields) if sub else []
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else (f"known keys: {', '.join(known)}" if known else None)
@@ -117,7 +119,10 @@ def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: 
         expected = err.get("ctx", {}).get("expected", "")
         return f"{field}: {_value_text(value)} is not allowed", f"use one of {expected}"
     if kind == "string_pattern_mismatch":
-        return f"{field}: {_value_text(value)} is not a valid id", "ids use lower-case letters, digits and hyphens, e.g. kyiv-source"
+        return (
+            f"{field}: {_value_text(value)} is not a valid id",
+            "ids use lower-case letters, digits and hyphens, e.g. kyiv-source",
+        )
     if kind == "string_too_short":
         return f"{field} is empty", "write some text or remove the key"
     if kind == "too_short":

@@ -12,15 +12,23 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
 @dataclass
 class WriteStats:
-    changed: int = 0
+    changed_paths: list[str] = field(default_factory=list)  # written with new bytes
     unchanged: int = 0
-    removed: int = 0
+    removed_paths: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return len(self.changed_paths)
+
+    @property
+    def removed(self) -> int:
+        return len(self.removed_paths)
 
 
 def _same(old: Path, data: bytes) -> bool:
@@ -73,7 +81,7 @@ def write_site(output: Path, files: dict[str, bytes], copies: dict[str, Path] | 
                 stats.unchanged += 1
             else:
                 dest.write_bytes(data)
-                stats.changed += 1
+                stats.changed_paths.append(rel)
         for rel, source in (copies or {}).items():
             dest = dest_for(rel)
             old = output / rel
@@ -82,9 +90,9 @@ def write_site(output: Path, files: dict[str, bytes], copies: dict[str, Path] | 
                 stats.unchanged += 1
             else:
                 shutil.copyfile(source, dest)
-                stats.changed += 1
+                stats.changed_paths.append(rel)
         produced = set(files) | set(copies or {})
-        stats.removed = len(before - produced)
+        stats.removed_paths = sorted(before - produced)
         _swap(tmp, output)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

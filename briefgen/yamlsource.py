@@ -103,13 +103,19 @@ class _Builder:
                 constructed = self.scalars.construct_object(key_node)
                 if not isinstance(constructed, str) and constructed is not None:
                     self.doc.problems.append(
-                        YamlProblem(line, f"the key {key!r} is read by YAML as {type(constructed).__name__}",
-                                    f'quote it: "{key}"')
+                        YamlProblem(
+                            line,
+                            f"the key {key!r} is read by YAML as {type(constructed).__name__}",
+                            f'quote it: "{key}"',
+                        )
                     )
             if key in first:
                 self.doc.problems.append(
-                    YamlProblem(line, f"duplicate key {key!r} (first defined at line {first[key]})",
-                                "remove one of them; YAML would silently keep the last")
+                    YamlProblem(
+                        line,
+                        f"duplicate key {key!r} (first defined at line {first[key]})",
+                        "remove one of them; YAML would silently keep the last",
+                    )
                 )
                 continue
             first[key] = line

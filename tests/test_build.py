@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 import subprocess
@@ -13,7 +12,6 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import REPO, copy_example, run_cli
 
 
@@ -29,9 +27,16 @@ def block(page: BeautifulSoup, anchor: str):
 
 def test_pretty_urls_for_every_kind_of_page(built_example: Path):
     for rel in [
-        "index.html", "404.html", "topics/index.html", "people/index.html", "claims/index.html",
-        "topics/drone-strikes/index.html", "topics/nato-offer/index.html", "topics/minerals-deal/index.html",
-        "people/zelensky/index.html", "sources/afp/index.html",
+        "index.html",
+        "404.html",
+        "topics/index.html",
+        "people/index.html",
+        "claims/index.html",
+        "topics/drone-strikes/index.html",
+        "topics/nato-offer/index.html",
+        "topics/minerals-deal/index.html",
+        "people/zelensky/index.html",
+        "sources/afp/index.html",
         "articles/2025-02-23-record-russian-drone-attack/index.html",
     ]:
         assert (built_example / rel).is_file(), rel
@@ -45,7 +50,9 @@ def test_drone_strikes_key_figures_carry_their_reporter(built_example: Path):
     text = figures.get_text(" ", strip=True)
     assert "267" in text
     assert "Ukrainian Air Force" in text
-    card = next(c for c in figures.find_all(["article", "li", "div"]) if "267" in c.get_text() and "Air Force" in c.get_text())
+    card = next(
+        c for c in figures.find_all(["article", "li", "div"]) if "267" in c.get_text() and "Air Force" in c.get_text()
+    )
     links = [a["href"] for a in card.find_all("a", href=True)]
     assert any("articles/" in href for href in links), "a figure links to the article it came from"
     for number in ("138", "119", "10"):
@@ -77,7 +84,7 @@ def test_topic_blocks_in_briefing_order(built_example: Path):
     order = ["why-it-matters", "key-figures", "latest", "timeline", "quotes", "claims", "whos-who", "watch", "sources"]
     html = str(page)
     positions = [html.find(f'id="{anchor}"') for anchor in order]
-    assert all(p > 0 for p in positions), dict(zip(order, positions))
+    assert all(p > 0 for p in positions), dict(zip(order, positions, strict=True))
     assert positions == sorted(positions)
     summary_pos = html.find('id="bottom-line"')
     assert 0 < summary_pos < positions[0], "the bottom line comes first"
@@ -149,7 +156,9 @@ def test_no_third_party_resources(built_example: Path):
     for html_file in built_example.rglob("*.html"):
         page = soup(html_file)
         for el in page.find_all(["link", "script", "img", "iframe"]):
-            url = el.get("src") or (el.get("href") if el.name == "link" and "stylesheet" in (el.get("rel") or []) else None)
+            url = el.get("src") or (
+                el.get("href") if el.name == "link" and "stylesheet" in (el.get("rel") or []) else None
+            )
             if url:
                 assert not urlsplit(url).netloc, f"{html_file}: {url}"
 
@@ -162,7 +171,7 @@ def test_subpath_base_url(tmp_path: Path):
     not_found = soup(project / "site/404.html")
     hrefs = [a["href"] for a in not_found.find_all("a", href=True)]
     assert hrefs and all(h.startswith("/briefs/") or urlsplit(h).scheme for h in hrefs), hrefs
-    css = [l["href"] for l in not_found.find_all("link", rel="stylesheet")]
+    css = [link["href"] for link in not_found.find_all("link", rel="stylesheet")]
     assert css and all(h.startswith("/briefs/static/") for h in css)
     topic = soup(project / "site/topics/nato-offer/index.html")
     assert all(not a["href"].startswith("/") for a in topic.find_all("a", href=True))
@@ -197,7 +206,7 @@ def test_rebuild_removes_stale_files_and_keeps_unchanged(example: Path):
 
 @pytest.mark.parametrize("where", [".", "content", "/", "~"])
 def test_refuses_dangerous_output_folders(example: Path, where: str):
-    target = {"." : str(example), "content": str(example / "content"), "/": "/", "~": str(Path.home())}[where]
+    target = {".": str(example), "content": str(example / "content"), "/": "/", "~": str(Path.home())}[where]
     proc = run_cli("build", "--output", target, cwd=example)
     assert proc.returncode == 1
     assert "refusing to build" in proc.stderr
@@ -206,7 +215,9 @@ def test_refuses_dangerous_output_folders(example: Path, where: str):
 
 def test_user_template_override(example: Path):
     (example / "templates").mkdir()
-    (example / "templates" / "404.html").write_text("<!doctype html><title>gone</title><p>Custom not found {{ site.title }}</p>")
+    (example / "templates" / "404.html").write_text(
+        "<!doctype html><title>gone</title><p>Custom not found {{ site.title }}</p>"
+    )
     run_cli("build", cwd=example, check=True)
     assert "Custom not found Ukraine Desk Briefing" in (example / "site/404.html").read_text()
 
@@ -221,8 +232,22 @@ def test_new_project_builds(tmp_path: Path):
 
 def test_wheel_ships_theme_and_starter(tmp_path: Path):
     """A plain `pip install .` works: the default theme and starter are inside the wheel."""
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+    )
     wheel = next(tmp_path.glob("briefgen-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "briefgen/theme/topic.html" in names

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 
 ARTICLE = "content/articles/2025-02-23-record-russian-drone-attack.md"
@@ -17,7 +16,8 @@ ARTICLE = "content/articles/2025-02-23-record-russian-drone-attack.md"
 def snapshot(site: Path) -> dict[str, tuple[str, int]]:
     return {
         p.relative_to(site).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
-        for p in sorted(site.rglob("*")) if p.is_file()
+        for p in sorted(site.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -69,7 +69,7 @@ def test_missing_required_field(built):
     example, before = built
     path = example / ARTICLE
     lines = path.read_text().split("\n")
-    lines = [l for l in lines if not l.startswith("summary:")]
+    lines = [line for line in lines if not line.startswith("summary:")]
     path.write_text("\n".join(lines))
     fails_with(example, before, [f"{ARTICLE}:2: missing required field 'summary'"])
 
@@ -87,11 +87,15 @@ def test_unknown_topic_person_and_source_all_in_one_run(built):
     t = replace_line(path, r"^topics:", "topics: [drone-strike]")
     p = replace_line(path, r"^people:", "people: [nobody-at-all]")
     s = replace_line(path, r"^  - source:", "  - source: reuterz")
-    err = fails_with(example, before, [
-        f"{ARTICLE}:{t}: unknown topic 'drone-strike' (did you mean 'drone-strikes'?)",
-        f"{ARTICLE}:{p}: unknown person 'nobody-at-all'",
-        f"{ARTICLE}:{s}: unknown source 'reuterz'",
-    ])
+    err = fails_with(
+        example,
+        before,
+        [
+            f"{ARTICLE}:{t}: unknown topic 'drone-strike' (did you mean 'drone-strikes'?)",
+            f"{ARTICLE}:{p}: unknown person 'nobody-at-all'",
+            f"{ARTICLE}:{s}: unknown source 'reuterz'",
+        ],
+    )
     assert err.count(ARTICLE) >= 3
 
 
@@ -102,7 +106,11 @@ def test_two_articles_with_the_same_slug(built):
     text = src.read_text().replace("---\n", "---\nslug: 2025-02-23-record-russian-drone-attack\n", 1)
     text = re.sub(r"id: (\S+)", r"id: \1-copy", text)
     dup.write_text(text)
-    fails_with(example, before, ["content/articles/zz-copy.md:2: two articles have the slug '2025-02-23-record-russian-drone-attack'"])
+    fails_with(
+        example,
+        before,
+        ["content/articles/zz-copy.md:2: two articles have the slug '2025-02-23-record-russian-drone-attack'"],
+    )
 
 
 def test_date_without_time_zone_when_site_sets_none(built):

@@ -1,0 +1,40 @@
+"""What every command shares: the project options and the one way problems are printed."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from briefgen.problems import Problem
+
+source_option = click.option(
+    "--source",
+    "-s",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Project folder (default: the current folder).",
+)
+config_option = click.option(
+    "--config", "-c", type=click.Path(dir_okay=False), default=None, help="Config file (default: SOURCE/briefgen.yaml)."
+)
+output_option = click.option(
+    "--output", "-o", type=click.Path(file_okay=False), default=None, help="Output folder (default: SOURCE/site)."
+)
+
+
+def print_problems(problems: list[Problem]) -> None:
+    for p in problems:
+        click.echo(str(p), err=True)
+
+
+def fail(problems: list[Problem]) -> None:
+    print_problems(problems)
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    click.secho(
+        f"Build failed: {errors} error(s), {warnings} warning(s). The previous site was left as it was.",
+        fg="red",
+        err=True,
+    )
+    sys.exit(1)
