@@ -44,14 +44,11 @@ class Project:
 
     def rel(self, path: str | os.PathLike) -> str:
         """A path as shown to the user: relative to the project when inside it."""
-        path = Path(path)
-        try:
-            return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            try:
-                return Path(os.path.relpath(path)).as_posix()
-            except ValueError:
-                return path.as_posix()
+        path = Path(path).resolve()
+        for base in (self.root, Path.cwd().resolve()):
+            if path.is_relative_to(base):
+                return path.relative_to(base).as_posix() or "."
+        return path.as_posix()
 
     def output_problem(self) -> str | None:
         """Why the output folder would be dangerous to replace, or None."""

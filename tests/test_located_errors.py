@@ -104,7 +104,7 @@ def test_two_articles_with_the_same_slug(built):
     src = example / ARTICLE
     dup = example / "content/articles/zz-copy.md"
     text = src.read_text().replace("---\n", "---\nslug: 2025-02-23-record-russian-drone-attack\n", 1)
-    text = re.sub(r"id: (\S+)", r"id: \1-copy", text)
+    text = re.sub(r"(?m)^(\s*- id: )(\S+)", r"\1\2-copy", text)
     dup.write_text(text)
     fails_with(
         example,
