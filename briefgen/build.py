@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from briefgen.assemble import Page, assemble
+from briefgen.manifest import MANIFEST_NAME, manifest_bytes
 from briefgen.model import Site
 from briefgen.problems import BuildError, Problem, Problems
 from briefgen.project import Project
@@ -85,8 +86,9 @@ def render_site(
                 )
     if failed:
         return files, {}
-    files.update(extra_outputs(site, pages, renderer))
+    files.update(extra_outputs(site, pages, renderer, files, problems))
     copies = {s.output: s.source for s in statics.values()}
+    files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, copies)  # last: it lists every file
     return files, copies
 
 

@@ -1,0 +1,125 @@
+"""Atom feeds: the whole site, every topic, every person and source.
+
+Feed readers are how many readers follow a running story, so every page that
+lists articles has a feed of the same articles: ``feed.xml`` for the site,
+``topics/<slug>/feed.xml``, ``people/<id>/feed.xml`` and ``sources/<id>/feed.xml``.
+
+Written with ``feedgenerator`` (Pelican's maintained, pure-Python extract of
+Django's feed writer: XML escaping by a SAX generator, RFC 3339 dates with
+their offsets). Its one wall-clock reading, "now" as the ``updated`` time of
+a feed without entries, is overridden so that a build is reproducible.
+
+- Entry ids are tag: URIs made from the article's canonical URL and its
+  publication date, so an article keeps its id in every feed and across
+  rebuilds (feedgenerator's ``get_tag_uri``).
+- ``updated`` is the article's last modification (``updated:`` or ``date:``),
+  always with its time zone; a feed's ``updated`` is its newest entry's.
+- Summaries are the article's one-sentence summary (plain text, escaped as
+  HTML); content is the article body with links made absolute, because a
+  feed reader resolves relative links against the feed, not the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Iterable
+from urllib.parse import urljoin
+
+from feedgenerator import Atom1Feed, get_tag_uri
+
+from briefgen.assemble import Page
+from briefgen.model import Article, Site
+
+FEED_NAME = "feed.xml"
+MAX_ENTRIES = 50  # newest first; older articles stay on the pages
+EMPTY_FEED_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # a fixed time, never "now"
+
+_URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+
+
+class _ReproducibleAtomFeed(Atom1Feed):
+    def latest_post_date(self):
+        dates = [d for item in self.items for d in (item.get("updateddate"), item.get("pubdate")) if d]
+        return max(dates, default=EMPTY_FEED_UPDATED)
+
+
+def absolute_links(body_html: str, page_url: str) -> str:
+    """Relative href/src in our own rendered HTML made absolute against the page's URL."""
+
+    def fix(m: re.Match) -> str:
+        url = html.unescape(m.group(2))
+        return m.group(1) + html.escape(urljoin(page_url, url), quote=True) + m.group(3)
+
+    return _URL_ATTR.sub(fix, body_html)
+
+
+def feed_path(url_path: str) -> str:
+    """Where the feed of the page at ``url_path`` lives ("" for the site's feed)."""
+    return url_path + FEED_NAME
+
+
+def write_feed(site: Site, renderer, url_path: str, title: str, subtitle: str, articles: Iterable[Article]) -> bytes:
+    config = site.config
+    page_url = renderer.absolute(url_path)
+    feed = _ReproducibleAtomFeed(
+        title=title,
+        link=page_url,
+        description=subtitle,
+        language=config.language,
+        author_name=config.publisher or config.title,
+        feed_url=renderer.absolute(feed_path(url_path)),
+        feed_guid=page_url,
+    )
+    newest = sorted(articles, key=lambda a: (a.modified, a.date, a.slug), reverse=True)[:MAX_ENTRIES]
+    for article in newest:
+        link = renderer.absolute(article.url_path)
+        feed.add_item(
+            title=article.title,
+            link=link,
+            description=html.escape(article.summary, quote=False),
+            content=absolute_links(article.body_html, link),
+            author_name=article.author or config.publisher or config.title,
+            pubdate=article.date,
+            updateddate=article.modified,
+            unique_id=get_tag_uri(link, article.date),
+            categories=[t.title for t in article.topics],
+        )
+    return feed.writeString("utf-8").encode("utf-8")
+
+
+def feeds(site: Site, pages: list[Page], renderer) -> dict[str, bytes]:
+    """Every feed of the site, by output path."""
+    config = site.config
+    out = {FEED_NAME: write_feed(site, renderer, "", config.title, config.description, site.articles)}
+    for page in pages:
+        if page.kind == "topic" and page.url_path == page.context["topic"].url_path:
+            topic = page.context["topic"]
+            out[feed_path(topic.url_path)] = write_feed(
+                site, renderer, topic.url_path, f"{topic.title} · {config.title}", topic.meta.summary, topic.articles
+            )
+        elif page.kind == "party":
+            party = page.context["party"]
+            out[feed_path(party.url_path)] = write_feed(
+                site,
+                renderer,
+                party.url_path,
+                f"{party.name} · {config.title}",
+                page.description,
+                page.context["articles"],
+            )
+    return out
+
+
+def feeds_for(page: Page) -> list[tuple[str, str]]:
+    """The feeds a page advertises besides the site's: (url_path of the feed, title)."""
+    if page.kind == "topic":
+        topic = page.context["topic"]
+        return [(feed_path(topic.url_path), f"{topic.title} (Atom)")]
+    if page.kind == "article":
+        return [(feed_path(t.url_path), f"{t.title} (Atom)") for t in page.context["article"].topics]
+    if page.kind == "party":
+        party = page.context["party"]
+        return [(feed_path(party.url_path), f"{party.name} (Atom)")]
+    return []

@@ -1,0 +1,65 @@
+"""The site manifest: every file a build produced, with its SHA-256.
+
+Written by every build as ``.briefgen-manifest.json`` at the root of the
+output folder, and so published with the site (``briefgen publish`` copies or
+commits it like any other file). It lets a later run tell what changed since
+the last publish by comparing the published manifest with a new one, without
+downloading the published files.
+
+Format (JSON, UTF-8, keys sorted, no timestamps, so it is as reproducible as
+the site it describes)::
+
+    {
+      "format": 1,
+      "generator": "briefgen",
+      "base_url": "https://example.org/",
+      "files": {
+        "404.html": "<sha256 hex of the file's bytes>",
+        "topics/drone-strikes/index.html": "...",
+        ...
+      }
+    }
+
+``files`` maps each path (relative to the site root, ``/``-separated) to the
+hex SHA-256 of its bytes. The manifest does not list itself; files added
+only by ``publish --git`` (``.nojekyll``) are not listed either. ``format``
+is bumped only if the meaning of a field changes; new fields may be added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+MANIFEST_NAME = ".briefgen-manifest.json"
+FORMAT = 1
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def manifest_bytes(base_url: str, files: dict[str, bytes], copies: dict[str, Path] | None = None) -> bytes:
+    """The manifest of a build: generated ``files`` plus ``copies`` (static files copied from disk)."""
+    hashes = {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items() if rel != MANIFEST_NAME}
+    for rel, source in (copies or {}).items():
+        hashes[rel] = sha256_file(source)
+    doc = {"format": FORMAT, "generator": "briefgen", "base_url": base_url, "files": dict(sorted(hashes.items()))}
+    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def read_manifest(data: bytes) -> dict[str, str]:
+    """path -> sha256 from a manifest's bytes; {} when it is missing or not a manifest."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    files = doc.get("files") if isinstance(doc, dict) else None
+    return (
+        {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(files, dict) else {}
+    )

@@ -1,0 +1,57 @@
+"""sitemap.xml and robots.txt: what search engines should crawl, and how fresh it is.
+
+``lastmod`` comes from the content (an article's ``updated:`` or ``date:``, a
+topic's newest article, a person's newest article), never from file times or
+the clock, so the sitemap changes only when the content does. The search page
+and the 404 page are left out: neither is a page anyone should land on from a
+search engine. Written with the standard library's ElementTree, which escapes
+and orders deterministically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+from briefgen.assemble import Page
+from briefgen.model import Site
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NOT_LISTED = frozenset({"notfound", "search"})
+
+
+def page_date(site: Site, page: Page) -> dt.datetime | None:
+    """When the content a page shows last changed (None when it shows no dated content)."""
+    ctx = page.context
+    if page.kind == "article":
+        return ctx["article"].modified
+    if page.kind == "topic":
+        return max((a.modified for a in ctx["b"].latest), default=None) or ctx["topic"].updated
+    if page.kind == "party":
+        return max((a.modified for a in ctx["articles"]), default=None)
+    return max((a.modified for a in site.articles), default=None)
+
+
+def lastmod(value: dt.datetime) -> str:
+    """W3C datetime in UTC (a 'Z' date is the least ambiguous for crawlers)."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sitemap(site: Site, pages: list[Page], renderer) -> bytes:
+    ET.register_namespace("", SITEMAP_NS)
+    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    for page in pages:
+        if page.kind in NOT_LISTED:
+            continue
+        url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
+        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = renderer.absolute(page.url_path)
+        when = page_date(site, page)
+        if when is not None:
+            ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = lastmod(when)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def robots_txt(renderer) -> bytes:
+    """Allow everything and point to the sitemap (crawlers read robots.txt only at a domain root)."""
+    return f"User-agent: *\nAllow: /\n\nSitemap: {renderer.absolute('sitemap.xml')}\n".encode()
