@@ -34,9 +34,11 @@ def example(tmp_path: Path) -> Path:
     return copy_example(tmp_path / "project")
 
 
-def run_cli(*args: str, cwd: Path | None = None, check: bool = False) -> subprocess.CompletedProcess:
-    """Run the real command line in a subprocess, as a user would."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1")
+def run_cli(
+    *args: str, cwd: Path | None = None, check: bool = False, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run the real command line in a subprocess, as a user would (``env`` adds variables)."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1", **(env or {}))
     proc = subprocess.run(
         [sys.executable, "-m", "briefgen", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300
     )
