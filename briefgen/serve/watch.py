@@ -1,0 +1,287 @@
+"""Watching a project's inputs with watchdog, and turning bursts into batches.
+
+What is watched: ``content/`` and the user's ``templates/`` (recursively), the
+default theme, and the config file (its folder, not recursively, which also
+notices ``content/`` or ``templates/`` appearing). The output folder is never
+watched: its events are dropped even if it sits inside a watched folder, so a
+rebuild can never trigger itself.
+
+Editors save in many ways. Atomic saves write a temporary file and rename it
+over the original, so a move counts for its destination; swap, backup and
+temporary files (``.swp``, ``~``, ``.#name``, vim's ``4913`` probe, ``.tmp``)
+are ignored. Events are collected until the folder has been quiet for a few
+tens of milliseconds, then handed over as one set of changed paths (relative to
+the project root, ``../`` for files outside it such as the default theme).
+
+inotify can be missing or out of watches; then the watcher polls instead and
+says so. A failure inside the watcher is logged and watching goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from briefgen.project import Project, default_theme_dir
+
+log = logging.getLogger("briefgen.serve")
+
+EVENTS = [
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileClosedEvent,
+    FileDeletedEvent,
+    FileMovedEvent,
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+]
+SCRATCH_SUFFIXES = (".swp", ".swo", ".swx", "~", ".tmp", ".crswap")
+SCRATCH_NAMES = {"4913", ".DS_Store"}
+POLL_SECONDS = 0.5
+
+
+def is_scratch(name: str) -> bool:
+    """An editor's swap, backup, lock or temporary file: never content."""
+    return name in SCRATCH_NAMES or name.startswith(".#") or name.endswith(SCRATCH_SUFFIXES)
+
+
+class Batcher:
+    """Collects changed paths and hands them on once things have been quiet for ``quiet`` seconds.
+
+    One thread calls ``on_batch``, so rebuilds never overlap: changes made while
+    one runs make up the next batch. ``max_wait`` bounds the delay when saves
+    never stop (a big git checkout). ``tick`` runs about once a second.
+    """
+
+    def __init__(
+        self,
+        on_batch: Callable[[set[str]], None],
+        *,
+        quiet: float = 0.03,
+        max_wait: float = 1.0,
+        tick: Callable[[], None] | None = None,
+    ):
+        self.on_batch = on_batch
+        self.quiet = quiet
+        self.max_wait = max_wait
+        self.tick = tick
+        self._cond = threading.Condition()
+        self._pending: set[str] = set()
+        self._first = self._last = 0.0
+        self._stopped = False
+        self.busy = threading.Event()  # set while on_batch runs
+        self._thread = threading.Thread(target=self._run, name="briefgen-rebuild", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def add(self, paths: set[str]) -> None:
+        with self._cond:
+            now = time.monotonic()
+            if not self._pending:
+                self._first = now
+            self._pending |= paths
+            self._last = now
+            self._cond.notify()
+
+    def stop(self, wait: float = 0.0) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+        if wait and self._thread.is_alive():
+            self._thread.join(wait)
+
+    def _next_batch(self) -> set[str] | None:
+        with self._cond:
+            while not self._pending and not self._stopped:
+                if not self._cond.wait(1.0) and self.tick:
+                    return set()  # time for a tick
+            while not self._stopped:
+                now = time.monotonic()
+                left = min(self._last + self.quiet, self._first + self.max_wait) - now
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            if self._stopped:
+                return None
+            batch, self._pending = self._pending, set()
+            return batch
+
+    def _run(self) -> None:
+        while (batch := self._next_batch()) is not None:
+            try:
+                if batch:
+                    self.busy.set()
+                    self.on_batch(batch)
+                elif self.tick:
+                    self.tick()
+            except Exception:
+                log.exception("briefgen serve: the rebuild after a change failed unexpectedly; still watching")
+            finally:
+                self.busy.clear()
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, watcher: ProjectWatcher):
+        self.watcher = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        try:
+            self.watcher.handle(event)
+        except Exception:
+            log.exception("briefgen serve: a file event could not be handled; still watching")
+
+
+class ProjectWatcher:
+    """Watches a project's inputs and reports changed paths (relative to its root) in batches."""
+
+    def __init__(
+        self,
+        project: Project,
+        on_change: Callable[[set[str]], None],
+        *,
+        poll: bool = False,
+        quiet: float = 0.03,
+        echo: Callable[[str], None] = print,
+        observer_factory: Callable[[], object] = Observer,
+    ):
+        self.project = project
+        self.poll = poll
+        self.echo = echo
+        self.observer_factory = observer_factory
+        self.output = os.path.abspath(project.output)
+        self.config = os.path.abspath(project.config_path)
+        self.inputs = (os.path.abspath(project.content_dir), os.path.abspath(project.templates_dir))
+        self.batcher = Batcher(on_change, quiet=quiet, tick=self._check_health)
+        self.observer = None
+        self.mode = ""
+        self._lock = threading.RLock()
+
+    # --- which folders ----------------------------------------------------------
+
+    def folders(self) -> list[tuple[str, bool]]:
+        """(folder, recursive) pairs that exist now: the inputs, never the output."""
+        wanted = [
+            (self.project.content_dir, True),
+            (self.project.templates_dir, True),
+            (default_theme_dir(), True),
+            (self.project.config_path.parent, False),
+        ]
+        out: dict[str, bool] = {}
+        for folder, recursive in wanted:
+            folder = os.path.abspath(folder)
+            if os.path.isdir(folder) and folder != self.output:
+                out[folder] = out.get(folder, False) or recursive
+        return list(out.items())
+
+    def describe(self) -> str:
+        """What is watched, as the user would name it."""
+        theme = os.path.abspath(default_theme_dir())
+        names = []
+        for folder, recursive in self.folders():
+            if not recursive:
+                names.append(self.project.rel(self.config))
+            elif folder == theme and folder not in self.inputs:
+                names.append("the default theme")
+            else:
+                names.append(self.project.rel(folder) + "/")
+        return ", ".join(names)
+
+    # --- start, restart, stop ---------------------------------------------------
+
+    def start(self) -> None:
+        self._watch()
+        self.batcher.start()
+
+    def _watch(self) -> None:
+        with self._lock:
+            if self.poll:
+                self._start_observer(PollingObserver(timeout=POLL_SECONDS), "polling")
+                return
+            try:
+                self._start_observer(self.observer_factory(), "inotify")
+            except OSError as exc:
+                self.poll = True
+                self.echo(
+                    f"Watching with inotify failed ({exc.strerror or exc}); polling for changes every "
+                    f"{POLL_SECONDS} s instead. (On Linux, raise fs.inotify.max_user_watches to fix this.)"
+                )
+                self._start_observer(PollingObserver(timeout=POLL_SECONDS), "polling")
+
+    def _start_observer(self, observer, mode: str) -> None:
+        handler = _Handler(self)
+        for folder, recursive in self.folders():
+            observer.schedule(handler, folder, recursive=recursive, event_filter=EVENTS)
+        try:
+            observer.start()
+        except BaseException:
+            observer.stop()
+            raise
+        self.observer, self.mode = observer, mode
+
+    def _check_health(self) -> None:
+        """Once a second: a watcher that died, or a watched folder that appeared or went, is re-watched.
+
+        Whatever changed in between is then rebuilt from scratch (``None``-like: the folders themselves).
+        """
+        with self._lock:
+            observer = self.observer
+            if observer is None:
+                return
+            watching = {e.watch.path for e in observer.emitters}
+            now = {folder for folder, _recursive in self.folders()}
+            alive = observer.is_alive() and all(e.is_alive() for e in observer.emitters)
+            if alive and watching == now:
+                return
+            self.echo("Watching again: " + (", ".join(self.project.rel(f) + "/" for f in sorted(now)) or "nothing"))
+            observer.stop()
+            self._watch()
+        self.batcher.add({Path(os.path.relpath(f, self.project.root)).as_posix() for f in watching ^ now} or {"."})
+
+    def stop(self) -> None:
+        self.batcher.stop()
+        with self._lock:
+            if self.observer is not None:
+                self.observer.stop()
+                self.observer.join(1.0)
+
+    # --- events -----------------------------------------------------------------
+
+    def relevant(self, path: str) -> str | None:
+        """``path`` relative to the project if a change to it matters, else None."""
+        path = os.path.abspath(os.fsdecode(path))
+        if path == self.output or path.startswith(self.output + os.sep):
+            return None
+        if is_scratch(os.path.basename(path)):
+            return None
+        if os.path.dirname(path) == os.path.dirname(self.config) and path != self.config and path not in self.inputs:
+            return None  # something else beside briefgen.yaml: the output folder's swaps, a README...
+        return Path(os.path.relpath(path, self.project.root)).as_posix()
+
+    def handle(self, event: FileSystemEvent) -> None:
+        paths = [event.src_path]
+        if event.event_type == "moved":
+            paths.append(event.dest_path)  # an atomic save: the temporary file renamed over the original
+        changed = {rel for p in paths if (rel := self.relevant(p)) is not None}
+        if changed:
+            self.batcher.add(changed)
