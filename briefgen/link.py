@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import posixpath
+import unicodedata
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 from briefgen import schema
-from briefgen.markdown import MarkdownRenderer
+from briefgen.markdown import HEADING_PREFIX, MarkdownRenderer
 from briefgen.model import Article, Citation, Claim, Event, Figure, Quote, Site
 from briefgen.problems import Problems
 from briefgen.yamlsource import YamlDoc
@@ -183,22 +186,87 @@ def link_site(site: Site, loaded, loader: Loader, problems: Problems) -> None:
 
 
 def render_bodies(site: Site, loader: Loader, problems: Problems) -> None:
+    """Render every body; resolve links to other content files, then check their #anchors."""
     renderer = MarkdownRenderer(allow_html=site.config.markdown.allow_html)
-    by_file = {a.source_name: a for a in site.articles}
-
-    def resolve(target: str) -> str | None:
-        name = target.rsplit("/", 1)[-1]
-        article = by_file.get(name)
-        return f"../{article.slug}/" if article else None
-
+    targets = ContentTargets(site, getattr(loader, "article_paths", []))
+    rendered = {}
     for article in site.articles:
-        out = renderer.render(article.body_md, resolve)
+        out = renderer.render(article.body_md, targets.resolver(article))
+        rendered[article.path] = out
         article.body_html = out.html
         article.toc = out.headings
+        for line, message, hint in out.errors:
+            problems.error(article.path, article.body_line + line, message, hint)
         for line, href in out.broken:
             problems.error(
                 article.path,
                 article.body_line + line,
-                f"link to {href!r}: no such article",
-                "link to another file in content/articles/ by its file name",
+                f"link to {href!r}: no such article or topic",
+                targets.suggest(article, href),
             )
+    for article in site.articles:
+        for line, href, url in rendered[article.path].content_links:
+            path, _, fragment = url.partition("#")
+            target = targets.by_url.get(path)
+            if not fragment or target is None or target.path not in rendered:
+                continue  # topic pages' anchors are checked after rendering, by linkcheck
+            ids = rendered[target.path].ids
+            if fragment not in ids:
+                close = difflib.get_close_matches(fragment, sorted(ids), n=1, cutoff=0.6)
+                hint = f"did you mean '#{close[0][len(HEADING_PREFIX):]}'?" if close else (
+                    f"{target.path} has no heading with that name" if ids else f"{target.path} has no headings"
+                )
+                problems.error(
+                    article.path,
+                    article.body_line + line,
+                    f"link to {href!r}: no heading #{fragment.removeprefix(HEADING_PREFIX)} in {target.path}",
+                    hint,
+                )
+
+
+class ContentTargets:
+    """Where a Markdown link to a content file (``other.md``, ``../topics/x.yaml``) goes.
+
+    Links are resolved relative to the linking file, like a Markdown editor or
+    GitHub would; a bare file name that is unique among the articles also works.
+    File names are compared NFC-normalised (macOS writes them decomposed).
+    """
+
+    def __init__(self, site: Site, article_paths):
+        self.site = site
+        self.articles = {_nfc(a.path): a for a in site.articles}
+        self.topics = {_nfc(t.path): t for t in site.topics.values()}
+        names: dict[str, list[Article]] = {}
+        for a in site.articles:
+            names.setdefault(_nfc(posixpath.basename(a.path)), []).append(a)
+        self.by_name = {n: found[0] for n, found in names.items() if len(found) == 1}
+        self.by_url: dict[str, Article] = {f"../{a.slug}/": a for a in site.articles}
+        self.existing = {_nfc(p) for p in article_paths}  # articles that exist but failed to load
+
+    def resolver(self, article: Article):
+        base = posixpath.dirname(article.path)
+
+        def resolve(target: str) -> str | None:
+            rel = _nfc(posixpath.normpath(posixpath.join(base, unquote(target))))
+            found = self.articles.get(rel) or self.by_name.get(_nfc(posixpath.basename(unquote(target))))
+            if found is not None and target.endswith((".md", ".markdown")):
+                return f"../{found.slug}/"
+            topic = self.topics.get(rel)
+            if topic is not None:
+                return f"../../{topic.url_path}"
+            if rel in self.existing:
+                return "../"  # reported where that file failed to load
+            return None
+
+        return resolve
+
+    def suggest(self, article: Article, href: str) -> str:
+        names = [posixpath.relpath(p, posixpath.dirname(article.path)) for p in [*self.articles, *self.topics]]
+        close = difflib.get_close_matches(unquote(urlsplit(href).path), names, n=1, cutoff=0.6)
+        if close:
+            return f"did you mean '{close[0]}'?"
+        return "link to another content file by its path relative to this one, e.g. other-article.md"
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)

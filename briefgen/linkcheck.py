@@ -1,8 +1,12 @@
-"""After rendering: every internal link and #anchor in every page resolves.
+"""After rendering: every output path is written once, and every internal link and #anchor resolves.
 
 The pages are our own output (templates and markdown-it-py quote every
-attribute), so a regular expression over ``href``/``src``/``id`` is enough and
-much faster than a full HTML parse of thousands of pages.
+attribute; nh3 re-serialises raw HTML with double quotes), so a regular
+expression over ``href``/``src``/``id`` is enough and much faster than a full
+HTML parse of thousands of pages.
+
+A broken link in an article's body is reported at its line in the Markdown
+source when it can be found there, so an editor can jump to it.
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from urllib.parse import unquote, urlsplit
 from briefgen.assemble import Page
 from briefgen.problems import Problems
 
-_LINK = re.compile(rb'\s(?:href|src)="([^"]*)"')
-_ID = re.compile(rb'\sid="([^"]*)"')
+_LINK = re.compile(rb"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ID = re.compile(rb"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _SKIP_PREFIXES = ("pagefind/",)  # written after the pages, by the search indexer
 
 
@@ -34,23 +38,62 @@ def _target(base_dir: str, url: str) -> tuple[str, str] | None:
     return joined, parts.fragment
 
 
+def _attr(match: tuple[bytes, bytes]) -> str:
+    return (match[0] or match[1]).decode("utf-8", "replace").replace("&amp;", "&")
+
+
+def body_line(page: Page, url: str) -> int | None:
+    """The line of ``url`` in the Markdown body of the article a page shows, if it is written there."""
+    article = page.context.get("article") if page.kind == "article" else None
+    if article is None:
+        return None
+    needles = {url, url.replace("&", "&amp;")}
+    for i, text in enumerate(article.body_md.split("\n")):
+        if any(f"({n}" in text or f"<{n}>" in text or f": {n}" in text for n in needles):
+            return article.body_line + i
+    return None
+
+
+def check_outputs(pages: list[Page], problems: Problems, statics: set[str] = frozenset()) -> None:
+    """Two inputs must never write the same file, not even in names differing only in case.
+
+    A case-insensitive file system (macOS, Windows, many CDNs' origins) would
+    keep only one of them, silently.
+    """
+    seen: dict[str, tuple[str, str]] = {name.casefold(): (name, f"static file {name}") for name in statics}
+    for page in pages:
+        key = page.output.casefold()
+        what = page.source or f"the {page.kind} page"
+        if key in seen:
+            output, other = seen[key]
+            if output == page.output:
+                message = f"writes {page.output}, which {other} writes too"
+            else:
+                message = f"writes {page.output}, which differs only in case from {output}, written by {other}"
+            problems.error(page.source or page.output, None, message, "rename one of them")
+        else:
+            seen[key] = (page.output, what)
+
+
 def check_links(files: dict[str, bytes], pages: list[Page], problems: Problems, statics: set[str] = frozenset()) -> int:
     """Report broken internal links as problems; returns how many links were checked."""
+    check_outputs(pages, problems, statics)
     ids_cache: dict[str, set[str]] = {}
 
     def ids(path: str) -> set[str]:
         if path not in ids_cache:
-            ids_cache[path] = {m.decode() for m in _ID.findall(files.get(path, b""))}
+            ids_cache[path] = {_attr(m) for m in _ID.findall(files.get(path, b""))}
         return ids_cache[path]
 
     checked = 0
+    reported: set[tuple[str, str]] = set()
     for page in pages:
         if page.kind == "notfound":
             continue
         html = files.get(page.output, b"")
         base_dir = posixpath.dirname(page.output)
-        for raw in _LINK.findall(html):
-            url = raw.decode("utf-8", "replace").replace("&amp;", "&")
+        for match in _LINK.findall(html):
+            url = _attr(match)
             target = _target(base_dir, url)
             if target is None:
                 continue
@@ -61,18 +104,22 @@ def check_links(files: dict[str, bytes], pages: list[Page], problems: Problems, 
             if path.startswith(_SKIP_PREFIXES):
                 continue
             where = page.source or page.output
+            if (where, url) in reported:
+                continue
             if path not in files and path not in statics:
+                reported.add((where, url))
                 problems.error(
                     where,
-                    None,
+                    body_line(page, url),
                     f"page /{page.url_path} links to {url!r}, which does not exist",
                     "check the link's target",
                 )
             elif fragment and path in files and unquote(fragment) not in ids(path):
+                reported.add((where, url))
                 problems.error(
                     where,
-                    None,
-                    f"page /{page.url_path} links to {url!r}, but that page has no #{fragment}",
-                    "check the anchor name",
+                    body_line(page, url),
+                    f"page /{page.url_path} links to {url!r}, but that page has no #{unquote(fragment)}",
+                    "check the anchor name; headings in articles get ids like #sec-my-heading",
                 )
     return checked

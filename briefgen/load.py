@@ -21,6 +21,7 @@ from briefgen.project import Project
 from briefgen.validate import validate
 from briefgen.yamlsource import YamlDoc, YamlProblem, load_yaml, normalise_text, split_front_matter
 
+ARTICLE_SUFFIXES = (".md", ".markdown")
 _TZ_HINT = "write it like 2025-02-23T11:30:00+02:00, or set timezone: in briefgen.yaml"
 
 
@@ -30,21 +31,24 @@ class Loader:
         self.problems = problems
         self.tz: dt.tzinfo | None = None
         self.config: schema.SiteConfig | None = None
+        self.article_paths: list[str] = []  # every article file found, loaded or not
 
     # --- reading files ---------------------------------------------------
 
+    def rel(self, path: Path) -> str:
+        """``path`` as shown to the user, without following a symbolic link at its end."""
+        parent = self.project.rel(path.parent)
+        return path.name if parent in (".", "") else f"{parent}/{path.name}"
+
     def read(self, path: Path) -> str | None:
-        rel = self.project.rel(path)
-        content_root = self.project.content_dir.resolve()
-        if path.is_symlink() or path.resolve() != path.absolute():
-            target = path.resolve()
-            if path.is_relative_to(self.project.content_dir) and not target.is_relative_to(content_root):
-                self.problems.error(
-                    rel, None, "symbolic link points outside content/", "copy the file into content/ instead"
-                )
-                return None
+        rel = self.rel(path)
+        if not self.inside_content(path, rel):
+            return None
         limit = self.config.max_file_size if self.config else 2_000_000
         try:
+            if not path.is_file():
+                self.problems.error(rel, None, "not a regular file", "content files must be plain text files")
+                return None
             size = path.stat().st_size
             if size > limit:
                 self.problems.error(
@@ -60,14 +64,34 @@ class Loader:
                 rel, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})", "save the file as UTF-8"
             )
         except OSError as exc:
-            self.problems.error(rel, None, f"cannot read file: {exc.strerror}")
+            self.problems.error(rel, None, f"cannot read file: {exc.strerror or exc}")
         return None
+
+    def inside_content(self, path: Path, rel: str) -> bool:
+        """Refuse a file or folder in content/ that is a symbolic link to somewhere outside it.
+
+        Content may come from many hands; a link to ``~/.ssh/id_rsa`` named
+        ``notes.md`` must not end up on a public web site.
+        """
+        content = self.project.content_dir
+        if not path.absolute().is_relative_to(content.absolute()):
+            return True  # briefgen.yaml lives outside content/
+        if path.resolve().is_relative_to(content.resolve()):
+            return True
+        self.problems.error(
+            rel, None, "symbolic link points outside content/", "copy the file into content/ instead of linking to it"
+        )
+        return False
 
     def yaml_file(self, path: Path) -> YamlDoc | None:
         text = self.read(path)
         if text is None:
             return None
-        return self.parse(text, 0, self.project.rel(path))
+        rel = self.rel(path)
+        if not text.strip():
+            self.problems.error(rel, 1, "the file is empty", "write the YAML keys, starting with 'title: ...'")
+            return None
+        return self.parse(text, 0, rel)
 
     def parse(self, text: str, offset: int, rel: str) -> YamlDoc | None:
         try:
@@ -79,11 +103,18 @@ class Loader:
             self.problems.error(rel, p.line, p.message, p.hint)
         return doc
 
+    def files(self, folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+        linked: list[Path] = []
+        found = _files(folder, suffixes, linked)
+        for path in linked:
+            self.inside_content(path, self.rel(path))  # reports links out of content/; others are skipped
+        return found
+
     # --- config ------------------------------------------------------------
 
     def load_config(self) -> schema.SiteConfig | None:
         path = self.project.config_path
-        rel = self.project.rel(path)
+        rel = self.rel(path)
         if not path.is_file():
             self.problems.error(
                 rel,
@@ -149,7 +180,7 @@ class Loader:
             path = self.project.content_dir / name
             if not path.exists():
                 continue
-            rel = self.project.rel(path)
+            rel = self.rel(path)
             doc = self.yaml_file(path)
             if doc is None or doc.data is None:
                 continue
@@ -198,8 +229,8 @@ class Loader:
     def load_topics(self) -> dict[str, Topic]:
         topics: dict[str, Topic] = {}
         folder = self.project.content_dir / "topics"
-        for path in _files(folder, (".yaml", ".yml")):
-            rel = self.project.rel(path)
+        for path in self.files(folder, (".yaml", ".yml")):
+            rel = self.rel(path)
             slug = path.stem
             if not _valid_id(slug):
                 self.problems.error(
@@ -231,7 +262,7 @@ class Loader:
     # --- articles ----------------------------------------------------------------
 
     def load_article(self, path: Path) -> tuple[Article, schema.ArticleIn, YamlDoc] | None:
-        rel = self.project.rel(path)
+        rel = self.rel(path)
         text = self.read(path)
         if text is None:
             return None
@@ -283,11 +314,15 @@ def _slug_from_filename(stem: str) -> str:
     return slugify(unicodedata.normalize("NFC", stem)) or "article"
 
 
-def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+def _files(folder: Path, suffixes: tuple[str, ...], linked_dirs: list[Path] | None = None) -> list[Path]:
+    """Content files under ``folder``; symbolic links to folders are not followed but listed in ``linked_dirs``."""
     if not folder.is_dir():
         return []
     out = []
     for dirpath, dirnames, filenames in os.walk(folder):
+        for d in dirnames:
+            if (Path(dirpath) / d).is_symlink() and linked_dirs is not None:
+                linked_dirs.append(Path(dirpath) / d)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
             if name.endswith(suffixes) and not name.startswith((".", "_", "#")) and not name.endswith("~"):
@@ -296,7 +331,7 @@ def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
 
 
 def article_files(project: Project) -> list[Path]:
-    return _files(project.content_dir / "articles", (".md", ".markdown"))
+    return _files(project.content_dir / "articles", ARTICLE_SUFFIXES)
 
 
 def load_site(project: Project, problems: Problems, renderer_cache: dict | None = None) -> Site | None:
@@ -315,7 +350,9 @@ def load_site(project: Project, problems: Problems, renderer_cache: dict | None 
         return None
     parties = loader.load_parties()
     topics = loader.load_topics()
-    loaded = [x for x in (loader.load_article(p) for p in article_files(project)) if x is not None]
+    paths = loader.files(project.content_dir / "articles", ARTICLE_SUFFIXES)
+    loader.article_paths = [loader.rel(p) for p in paths]
+    loaded = [x for x in (loader.load_article(p) for p in paths) if x is not None]
     from briefgen.link import link_site  # the second half of loading: references
 
     site = Site(config=config, root=str(project.root), topics=topics, articles=[], parties=parties)

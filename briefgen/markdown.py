@@ -4,7 +4,13 @@ Safe by default: raw HTML is off (a site may allow it, and it is then cleaned
 with nh3), link and image URLs are allow-listed (http, https, mailto and
 relative), and heading ids carry a ``sec-`` prefix so that ``id="location"``
 cannot shadow a DOM global. Links to other content files (``other.md#part``)
-become the URL of that article's page.
+become the URL of that article's page; ``#part`` links inside a body are
+given the same prefix as the headings they point at.
+
+Bounded work: markdown-it stops descending at ``MAX_NESTING`` levels and
+silently drops what is below; we turn that into an error instead, and assign
+heading ids ourselves in one pass (mdit's anchors plugin is quadratic in the
+number of headings with the same text).
 """
 
 from __future__ import annotations
@@ -17,13 +23,16 @@ from urllib.parse import urlsplit
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from slugify import slugify
 
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 HEADING_PREFIX = "sec-"
+TOC_LEVELS = (2, 3, 4)
+MAX_NESTING = 32  # blockquotes, lists and emphasis inside each other; real text needs < 10
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_FOOTNOTE_ID = re.compile(r"^fn(ref)?\d+(:\d+)?$")
+_FOOTNOTE_CLASSES = {"footnote-ref", "footnote-backref", "footnotes", "footnotes-list", "footnote-item", "footnotes-sep"}
 
 
 def safe_url(url: str) -> bool:
@@ -42,10 +51,22 @@ class Rendered:
     html: str
     # (line in the body, target) of links to content files that do not exist
     broken: list[tuple[int, str]] = field(default_factory=list)
-    headings: list[tuple[int, str, str]] = field(default_factory=list)  # (level, id, text)
+    headings: list[tuple[int, str, str]] = field(default_factory=list)  # (level, id, text), levels 2-4
+    ids: set[str] = field(default_factory=set)  # every heading id in the body
+    # (line, href as written, href as rendered) of every link to another content file
+    content_links: list[tuple[int, str, str]] = field(default_factory=list)
+    # (line, message, hint): the body cannot be rendered faithfully
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 LinkResolver = Callable[[str], str | None]
+
+
+def _keep_attribute(tag: str, attr: str, value: str) -> str | None:
+    """nh3 filter for raw HTML: ids only in our own namespaces, so raw HTML cannot clobber DOM globals."""
+    if attr == "id" and not (value.startswith(HEADING_PREFIX) or _FOOTNOTE_ID.match(value)):
+        return None
+    return value
 
 
 class MarkdownRenderer:
@@ -53,44 +74,93 @@ class MarkdownRenderer:
 
     def __init__(self, allow_html: bool = False):
         self.allow_html = allow_html
-        md = MarkdownIt("commonmark", {"html": allow_html, "typographer": True})
+        md = MarkdownIt("commonmark", {"html": allow_html, "typographer": True, "maxNesting": MAX_NESTING})
         md.enable(["table", "strikethrough", "replacements", "smartquotes"])
         md.use(footnote_plugin)
-        md.use(anchors_plugin, min_level=2, max_level=4, slug_func=heading_slug)
         md.validateLink = safe_url
         self.md = md
 
     def render(self, text: str, resolve: LinkResolver | None = None) -> Rendered:
         env: dict = {}
-        tokens = self.md.parse(text, env)
         out = Rendered("")
+        tokens = self.md.parse(text, env)
+        if self._too_deep(tokens, out):
+            return out
+        self._heading_ids(tokens, out)
         self._rewrite(tokens, resolve, out)
         html = self.md.renderer.render(tokens, self.md.options, env)
         if self.allow_html:
             html = nh3.clean(
                 html,
+                tags=nh3.ALLOWED_TAGS | {"section"},
+                attributes={
+                    **nh3.ALLOWED_ATTRIBUTES,
+                    "*": nh3.ALLOWED_ATTRIBUTES.get("*", set()) | {"id"},
+                    "th": {"style"},
+                    "td": {"style"},
+                },
+                attribute_filter=_keep_attribute,
+                allowed_classes={t: _FOOTNOTE_CLASSES for t in ("a", "sup", "section", "ol", "li", "hr")},
+                filter_style_properties={"text-align"},
                 url_schemes=set(ALLOWED_SCHEMES),
                 link_rel="noopener noreferrer",
             )
         out.html = html
         return out
 
-    def _rewrite(self, tokens: list[Token], resolve: LinkResolver | None, out: Rendered) -> None:
+    @staticmethod
+    def _too_deep(tokens: list[Token], out: Rendered) -> bool:
+        """markdown-it drops everything below MAX_NESTING levels; say so rather than lose text."""
         line = 0
-        for i, token in enumerate(tokens):
+        for token in tokens:
             if token.map:
                 line = token.map[0]
-            if token.type == "heading_open" and token.attrs.get("id"):
-                title = tokens[i + 1].content if i + 1 < len(tokens) else ""
-                out.headings.append((int(token.tag[1]), str(token.attrs["id"]), title))
-            if token.children:
-                for child in token.children:
-                    if child.type == "link_open":
-                        self._link(child, line, resolve, out)
-                    elif child.type == "image":
-                        src = str(child.attrs.get("src", ""))
-                        if not safe_url(src):
-                            child.attrs["src"] = ""
+            deepest = max([token.level] + [c.level for c in token.children or ()])
+            if deepest >= MAX_NESTING - 1:
+                out.errors.append(
+                    (
+                        line,
+                        f"Markdown nested more than {MAX_NESTING - 2} levels deep (quotes, lists or emphasis)",
+                        "flatten the structure; deeper levels would be dropped",
+                    )
+                )
+                return True
+        return False
+
+    @staticmethod
+    def _heading_ids(tokens: list[Token], out: Rendered) -> None:
+        """Give every heading a unique, prefixed id, in one pass."""
+        used: dict[str, int] = {}
+        for i, token in enumerate(tokens):
+            if token.type != "heading_open":
+                continue
+            inline = tokens[i + 1] if i + 1 < len(tokens) else None
+            title = "".join(
+                c.content for c in (inline.children or []) if c.type in ("text", "code_inline")
+            ) if inline else ""
+            base = heading_slug(title)
+            slug = base
+            while slug in out.ids:
+                used[base] = used.get(base, 0) + 1
+                slug = f"{base}-{used[base]}"
+            out.ids.add(slug)
+            token.attrSet("id", slug)
+            level = int(token.tag[1])
+            if level in TOC_LEVELS:
+                out.headings.append((level, slug, inline.content if inline else ""))
+
+    def _rewrite(self, tokens: list[Token], resolve: LinkResolver | None, out: Rendered) -> None:
+        line = 0
+        for token in tokens:
+            if token.map:
+                line = token.map[0]
+            for child in token.children or ():
+                if child.type == "link_open":
+                    self._link(child, line, resolve, out)
+                elif child.type == "image":
+                    src = str(child.attrs.get("src", ""))
+                    if not safe_url(src):
+                        child.attrs["src"] = ""
 
     @staticmethod
     def _link(token: Token, line: int, resolve: LinkResolver | None, out: Rendered) -> None:
@@ -99,9 +169,17 @@ class MarkdownRenderer:
             token.attrs["href"] = "#"
             return
         parts = urlsplit(href)
-        if parts.scheme or parts.netloc or not parts.path.endswith(".md"):
+        if parts.scheme or parts.netloc:
             if parts.scheme in ("http", "https"):
                 token.attrs["rel"] = "noopener"
+            return
+        if not parts.path:
+            # an anchor in this body: point it at the prefixed heading id when there is one
+            fragment = parts.fragment
+            if fragment and fragment not in out.ids and HEADING_PREFIX + fragment in out.ids:
+                token.attrs["href"] = "#" + HEADING_PREFIX + fragment
+            return
+        if not parts.path.endswith((".md", ".markdown", ".yaml", ".yml")):
             return
         target = resolve(parts.path) if resolve else None
         if target is None:
@@ -109,7 +187,8 @@ class MarkdownRenderer:
             return
         if parts.fragment:
             fragment = parts.fragment
-            if not fragment.startswith(HEADING_PREFIX):
+            if parts.path.endswith((".md", ".markdown")) and not fragment.startswith(HEADING_PREFIX):
                 fragment = HEADING_PREFIX + fragment
             target += "#" + fragment
         token.attrs["href"] = target
+        out.content_links.append((line, href, target))

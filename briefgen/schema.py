@@ -20,13 +20,21 @@ Id = Annotated[
     Field(description="an id: lower-case letters, digits and hyphens"),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
+Url = Annotated[
+    str,
+    StringConstraints(pattern=URL_PATTERN, max_length=2000),
+    Field(description="an absolute http:// or https:// URL"),
+]
 Status = Literal["developing", "dormant", "concluded"]
 Verdict = Literal["confirmed", "disputed", "unverified", "false"]
 When = dt.datetime | dt.date
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # strict: YAML's `NO`, `1.10` or a date never silently become text;
+    # allow_inf_nan=False: `.inf` and `.nan` are not numbers a reader can use.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 # --- briefgen.yaml -----------------------------------------------------------
@@ -88,13 +96,13 @@ class PartyIn(Strict):
     name: Text
     kind: Literal["person", "organisation"] = "person"
     role: str = ""
-    url: str | None = None
+    url: Url | None = None
 
 
 class SourceIn(Strict):
     name: Text
     kind: Literal["outlet", "originator"] = "outlet"
-    url: str | None = None
+    url: Url | None = None
     description: str = ""
 
 
@@ -103,7 +111,7 @@ class SourceIn(Strict):
 
 class CitationIn(Strict):
     source: Id
-    url: str | None = None
+    url: Url | None = None
     note: str = ""
 
 

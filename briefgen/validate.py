@@ -1,19 +1,29 @@
-"""Turn pydantic validation errors into located, explained problems."""
+"""Turn pydantic validation errors into located, explained problems.
+
+pydantic says *what* is wrong in its own words ("Input should be a valid
+string"); an author needs *where* (the YAML line, from ``YamlDoc``) and *how
+to fix it* in the terms of the file they are editing: "quote it", "did you
+mean 'summary'?", "remove the quotes so YAML reads it as a date".
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import types
 import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from slugify import slugify
 
 from briefgen.problems import Problems
+from briefgen.schema import URL_PATTERN
 from briefgen.yamlsource import YamlDoc
 
 _DATE_HINT = "write a date like 2025-02-23 or a date and time like 2025-02-23T11:30:00+02:00"
-_TYPE_NAMES = {"str", "int", "float", "bool", "date", "datetime", "list", "dict"}
+_TYPE_NAMES = {"str", "int", "float", "bool", "date", "datetime", "list", "dict", "none", "constrained-str"}
+_YAML_NAMES = {bool: "true/false", int: "a number", float: "a number", dt.date: "a date", dt.datetime: "a date and time"}
 
 
 def _submodel(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
@@ -42,11 +52,11 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def _clean_loc(loc: tuple, doc: YamlDoc) -> tuple:
+def _clean_loc(loc: tuple, doc: YamlDoc, prefix: tuple) -> tuple:
     """Drop the union-member tags pydantic adds (``('date', 'datetime')``)."""
     out: list = []
     for part in loc:
-        candidate = tuple(out) + (part,)
+        candidate = prefix + tuple(out) + (part,)
         if (
             isinstance(part, str)
             and candidate not in doc.lines
@@ -69,6 +79,15 @@ def _value_text(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _yaml_kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    for kind in (bool, dt.datetime, dt.date, int, float):
+        if isinstance(value, kind):
+            return _YAML_NAMES[kind]
+    return type(value).__name__
+
+
 def validate(
     model: type[BaseModel], doc: YamlDoc, path: str, problems: Problems, prefix: tuple = ()
 ) -> BaseModel | None:
@@ -84,7 +103,7 @@ def validate(
     except ValidationError as exc:
         seen: set[tuple] = set()
         for err in exc.errors():
-            loc = prefix + _clean_loc(tuple(err["loc"]), doc)
+            loc = prefix + _clean_loc(tuple(err["loc"]), doc, prefix)
             if loc in seen:
                 continue
             seen.add(loc)
@@ -92,6 +111,16 @@ def validate(
             line = doc.line(loc if err["type"] != "missing" else loc[:-1])
             problems.error(path, line, message, hint)
         return None
+
+
+def _looks_like_date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        dt.datetime.fromisoformat(value.strip())
+        return True
+    except ValueError:
+        return False
 
 
 def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: YamlDoc) -> tuple[str, str | None]:
@@ -109,30 +138,47 @@ def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: 
         return f"missing required field '{loc[-1]}'", f"add '{loc[-1]}:' here"
     raw = doc.raw(loc)
     if raw is not None and kind in ("string_type", "literal_error", "string_pattern_mismatch"):
-        return (
-            f"{field}: YAML reads {raw} as {type(value).__name__} {_value_text(value)}, but text is expected",
-            f'quote it: "{raw}"',
-        )
+        if value is None and raw.strip() == "":
+            return f"{field} is empty", "write a value or remove the key"
+        expected = str(err.get("ctx", {}).get("expected", ""))
+        if kind != "literal_error" or f"'{raw}'" in expected:
+            return (
+                f"{field}: YAML reads {raw} as {_yaml_kind(value)}, but text is expected",
+                f'quote it: "{raw}"',
+            )
     if kind in ("datetime_type", "date_type", "datetime_from_date_parsing", "date_from_datetime_parsing"):
+        if isinstance(value, dt.datetime) and kind.startswith("date_"):
+            return f"{field}: a day is expected, not a date and time", f"write just the day, e.g. {value.date()}"
+        if _looks_like_date(value):
+            return f"{field}: {_value_text(value)} is quoted, so YAML reads it as text", "remove the quotes"
         return f"{field}: {_value_text(value)} is not a date", _DATE_HINT
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"{field}: {_value_text(value)} is not allowed", f"use one of {expected}"
     if kind == "string_pattern_mismatch":
-        return (
-            f"{field}: {_value_text(value)} is not a valid id",
-            "ids use lower-case letters, digits and hyphens, e.g. kyiv-source",
+        if err.get("ctx", {}).get("pattern") == URL_PATTERN:
+            return f"{field}: {_value_text(value)} is not an absolute web address", "write it like https://example.org/page"
+        suggestion = slugify(str(value))
+        hint = "ids use lower-case letters, digits and hyphens"
+        return f"{field}: {_value_text(value)} is not a valid id", (
+            f"{hint}, e.g. {suggestion}" if suggestion else f"{hint}, e.g. kyiv-source"
         )
     if kind == "string_too_short":
         return f"{field} is empty", "write some text or remove the key"
+    if kind == "string_too_long":
+        return f"{field} is too long", f"keep it under {err.get('ctx', {}).get('max_length')} characters"
     if kind == "too_short":
         return f"{field} is empty", "list at least one item"
-    if kind in ("list_type",):
+    if kind == "list_type":
         return f"{field} must be a list", f"write it as [{_value_text(value)}] or as '- item' lines"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"{field} must be a mapping of keys to values, not {_value_text(value)}", None
-    if kind in ("int_type", "float_type", "int_parsing", "float_parsing"):
-        return f"{field}: {_value_text(value)} is not a number", "write a plain number such as 267"
+        return f"{field} must be a mapping of keys to values, not {_value_text(value)}", "write 'key: value' lines"
+    if kind in ("int_type", "float_type", "int_parsing", "float_parsing", "finite_number"):
+        return f"{field}: {_value_text(value)} is not a number", "write a plain number such as 267 or 3.5"
     if kind == "string_type":
-        return f"{field}: expected text, got {_value_text(value)}", "quote the value"
+        if value is None:
+            return f"{field} is empty", "write a value or remove the key"
+        return f"{field}: expected text, got {_yaml_kind(value)} {_value_text(value)}", "quote the value"
+    if kind == "bool_type":
+        return f"{field}: {_value_text(value)} is not true or false", "write true or false"
     return f"{field}: {err['msg']}", None

@@ -5,11 +5,15 @@ construct plain Python values from it ourselves so that we can
 
 * keep a line number for every key and item (``YamlDoc.line(loc)``), which
   turns a validation error's location into ``path:line``;
-* refuse anchors, aliases and merge keys (alias bombs, surprising sharing);
+* refuse anchors, aliases and merge keys (alias bombs, surprising sharing),
+  and any tag beyond plain data (``!!binary``, ``!!python/...``, ``!custom``);
 * report duplicate keys with both line numbers instead of keeping the last;
 * remember which values were *plain* (unquoted) scalars that YAML 1.1 turned
-  into something else (``NO`` -> False, ``1.10`` -> 1.1, ``012`` -> 10), so a
-  "wrong type" error can say "quote it".
+  into something else (``NO`` -> False, ``1.10`` -> 1.1, ``012`` -> 10,
+  ``2025-02-23`` -> a date, ``~`` -> null), so a "wrong type" error can say
+  "quote it";
+* turn the constructor's own failures (``2025-02-30``, a 5,000-digit number,
+  nesting hundreds of levels deep) into located problems, never tracebacks.
 """
 
 from __future__ import annotations
@@ -26,7 +30,10 @@ except ImportError:  # pragma: no cover
 
 Loc = tuple[str | int, ...]
 
-_STR_TAG = "tag:yaml.org,2002:str"
+_T = "tag:yaml.org,2002:"
+_STR_TAG = _T + "str"
+_ALLOWED_TAGS = {_T + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
+MAX_DEPTH = 32  # no briefgen file needs more than ~5 levels; deeper is a mistake or an attack
 
 
 class YamlProblem(Exception):
@@ -77,30 +84,56 @@ class _Builder:
                 "write the value out in full",
             )
         self.seen.add(id(node))
+        if len(loc) > MAX_DEPTH:
+            raise YamlProblem(
+                self.line_of(node),
+                f"values are nested more than {MAX_DEPTH} levels deep",
+                "briefgen files need only a few levels; check the indentation",
+            )
+        if node.tag not in _ALLOWED_TAGS:
+            raise YamlProblem(
+                self.line_of(node),
+                f"the YAML tag {node.tag.replace(_T, '!!')} is not allowed",
+                "write plain text, numbers, dates, lists and mappings only",
+            )
         self.doc.lines[loc] = self.line_of(node)
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
-        value = self.scalars.construct_object(node)
-        if node.tag != _STR_TAG and not node.style and isinstance(value, (bool, int, float)):
+        value = self.scalar(node)
+        if node.tag != _STR_TAG and not node.style:
             self.doc.plain[loc] = node.value
         return value
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.scalars.construct_object(node)
+        except (ValueError, OverflowError, yaml.YAMLError) as exc:
+            if node.tag == _T + "timestamp":
+                raise YamlProblem(
+                    self.line_of(node),
+                    f"{node.value} is not a real date ({exc})",
+                    "check the month and day; quote it if it is meant as text",
+                ) from None
+            raise YamlProblem(
+                self.line_of(node), f"cannot read the value {node.value[:40]!r}", f'quote it: "{node.value[:40]}"'
+            ) from None
 
     def mapping(self, node: yaml.MappingNode, loc: Loc) -> dict:
         out: dict[str, Any] = {}
         first: dict[str, int] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _T + "merge":
                 raise YamlProblem(
                     self.line_of(key_node), "merge keys (<<) are not allowed", "write the keys out in full"
                 )
             if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlProblem(self.line_of(key_node), "a key must be plain text", None)
+                raise YamlProblem(self.line_of(key_node), "a key must be plain text", "write 'name: value'")
             key = key_node.value
             line = self.line_of(key_node)
             if key_node.tag != _STR_TAG and not key_node.style:
-                constructed = self.scalars.construct_object(key_node)
+                constructed = self.scalar(key_node)
                 if not isinstance(constructed, str) and constructed is not None:
                     self.doc.problems.append(
                         YamlProblem(
@@ -125,15 +158,21 @@ class _Builder:
 
 
 _HINTS = {
-    "\\t": "YAML indentation must use spaces, not tabs",
     "mapping values are not allowed": "a value containing ': ' must be quoted",
     "could not find expected ':'": "check the indentation and that every key ends with ':'",
     "found undefined alias": "anchors and aliases (&name / *name) are not allowed",
     "expected <block end>": "check the indentation of this line and the one above",
+    "expected a single document": "a file holds exactly one YAML document; remove the extra '---'",
+    "found unexpected end of stream": "a quote or bracket is not closed",
+    "found character that cannot start any token": "a value starting with @, ` or % must be quoted",
 }
 
 
-def _hint_for(message: str) -> str | None:
+def _hint_for(message: str, text: str, mark: yaml.Mark | None) -> str | None:
+    if mark is not None:
+        lines = text.split("\n")
+        if mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]:
+            return "YAML indentation must use spaces, not tabs"
     for needle, hint in _HINTS.items():
         if needle in message:
             return hint
@@ -151,15 +190,20 @@ def load_yaml(text: str, offset: int = 0) -> YamlDoc:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 + offset) if mark else offset + 1
-        message = f"invalid YAML: {exc.problem or exc.context}"
-        raise YamlProblem(line, message, _hint_for(str(exc))) from None
-    except yaml.YAMLError as exc:  # e.g. more than one document
-        raise YamlProblem(offset + 1, f"invalid YAML: {exc}", "a file holds exactly one YAML document") from None
+        problem = exc.problem or exc.context or "unreadable"
+        raise YamlProblem(line, f"invalid YAML: {problem}", _hint_for(str(exc), text, mark)) from None
+    except yaml.YAMLError as exc:  # e.g. a reader error on a control character
+        raise YamlProblem(offset + 1, f"invalid YAML: {exc}", "remove control characters from the file") from None
+    except RecursionError:
+        raise YamlProblem(offset + 1, "YAML nested far too deep", "check the indentation and brackets") from None
     builder = _Builder(offset)
     if node is None:
         builder.doc.data = None
         return builder.doc
-    builder.doc.data = builder.build(node, ())
+    try:
+        builder.doc.data = builder.build(node, ())
+    except RecursionError:  # pragma: no cover - MAX_DEPTH stops this first
+        raise YamlProblem(offset + 1, "YAML nested far too deep", "check the indentation and brackets") from None
     return builder.doc
 
 
@@ -180,11 +224,22 @@ class FrontMatterFile:
 
 def split_front_matter(text: str) -> tuple[str, int, str, int]:
     """Return (yaml_text, yaml_offset, body, body_line) or raise YamlProblem."""
+    if not text.strip():
+        raise YamlProblem(1, "the file is empty", "start it with '---', the YAML metadata (title, date, ...), then '---'")
     if not text.startswith("---"):
+        lines = text.split("\n")
+        later = next((i for i, line in enumerate(lines) if line.rstrip() == "---"), None)
+        if later is not None:
+            raise YamlProblem(
+                1, "missing front matter: the file must begin with '---'", f"remove the lines above line {later + 1}"
+            )
         raise YamlProblem(1, "missing front matter", "start the file with a line '---', the YAML metadata, then '---'")
     first_nl = text.find("\n")
-    if first_nl == -1 or text[:first_nl].rstrip() != "---":
+    first = text if first_nl == -1 else text[:first_nl]
+    if first.rstrip() != "---":
         raise YamlProblem(1, "the first line must be exactly '---'", "put the YAML metadata on the following lines")
+    if first_nl == -1:
+        raise YamlProblem(1, "front matter is not closed", "add a line '---' after the YAML metadata")
     pos = first_nl + 1
     line_no = 2
     while True:
