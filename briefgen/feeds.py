@@ -89,6 +89,17 @@ def write_feed(site: Site, renderer, url_path: str, title: str, subtitle: str, a
     return feed.writeString("utf-8").encode("utf-8")
 
 
+def party_articles(site: Site, page: Page) -> list[Article]:
+    """What a person's or source's feed carries: the articles on their page, and those citing them."""
+    party = page.context["party"]
+    listed = list(page.context["articles"])
+    seen = set(map(id, listed))
+    for article in site.articles:
+        if id(article) not in seen and any(c.source is party for c in article.citations):
+            listed.append(article)
+    return listed
+
+
 def feeds(site: Site, pages: list[Page], renderer) -> dict[str, bytes]:
     """Every feed of the site, by output path."""
     config = site.config
@@ -107,7 +118,7 @@ def feeds(site: Site, pages: list[Page], renderer) -> dict[str, bytes]:
                 party.url_path,
                 f"{party.name} · {config.title}",
                 page.description,
-                page.context["articles"],
+                party_articles(site, page),
             )
     return out
 

@@ -39,6 +39,7 @@ from pathlib import Path
 
 NOJEKYLL = ".nojekyll"
 PROTECTED_DIRS = frozenset({".git"})  # never deleted or looked into inside a target folder
+REGENERATED_PREFIXES = ("pagefind/",)  # hash-named files replaced wholesale by a rebuild
 
 
 class PublishError(Exception):
@@ -59,6 +60,7 @@ class Plan:
     deleted: list[str] = field(default_factory=list)
     unchanged: int = 0
     commit: str | None = None  # the commit pushed (git targets)
+    refusal: str | None = None  # a dry run's note that the real run would be refused
 
     @property
     def empty(self) -> bool:
@@ -91,13 +93,23 @@ def site_files(site_dir: Path) -> dict[str, Path]:
     return out
 
 
-def check_deletes(plan: Plan, max_deletes: int, force: bool) -> None:
-    if len(plan.deleted) > max_deletes and not force:
-        raise PublishError(
-            f"refusing to publish to {plan.target}: it would delete {len(plan.deleted)} files, "
-            f"more than the limit of {max_deletes}",
+def guarded_deletes(plan: Plan) -> list[str]:
+    """The deletions the guard counts: not the search index, whose hash-named files are replaced on every
+    content or theme change (their removal says nothing about publishing to the wrong place)."""
+    return [p for p in plan.deleted if not p.startswith(REGENERATED_PREFIXES)]
+
+
+def check_deletes(plan: Plan, max_deletes: int, force: bool, dry_run: bool = False) -> None:
+    """Refuse (or, in a dry run, note) a plan that deletes more than ``max_deletes`` files."""
+    count = len(guarded_deletes(plan))
+    if count > max_deletes and not force:
+        error = PublishError(
+            f"refusing to publish to {plan.target}: it would delete {count} files, more than the limit of {max_deletes}",
             "check the target; run with --dry-run to see the files, then --force or a higher --max-deletes",
         )
+        if not dry_run:
+            raise error
+        plan.refusal = str(error)
 
 
 # --- a folder ------------------------------------------------------------------
@@ -202,7 +214,7 @@ def publish_dir(site_dir: Path, dest: Path, *, dry_run: bool, max_deletes: int, 
     if dest.exists() and not dest.is_dir():
         raise PublishError(f"{dest} is a file, not a folder", "give --dir a folder")
     plan = plan_dir(site_dir, dest)
-    check_deletes(plan, max_deletes, force)
+    check_deletes(plan, max_deletes, force, dry_run)
     if not dry_run and not plan.empty:
         sync_dir(site_dir, dest, plan)
     return plan
@@ -313,7 +325,7 @@ def publish_git(
         plan.deleted = sorted(set(old) - set(blobs))
         plan.added.sort()
         plan.changed.sort()
-        check_deletes(plan, max_deletes, force)
+        check_deletes(plan, max_deletes, force, dry_run)
         if dry_run or (plan.empty and tip is not None):
             return plan
         new = [rel for rel in plan.added + plan.changed if rel != NOJEKYLL]

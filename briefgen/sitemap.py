@@ -1,7 +1,7 @@
 """sitemap.xml and robots.txt: what search engines should crawl, and how fresh it is.
 
 ``lastmod`` comes from the content (an article's ``updated:`` or ``date:``, a
-topic's newest article, a person's newest article), never from file times or
+topic's newest article, a person's or source's newest article), never from file times or
 the clock, so the sitemap changes only when the content does. The search page
 and the 404 page are left out: neither is a page anyone should land on from a
 search engine. Written with the standard library's ElementTree, which escapes
@@ -14,6 +14,7 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 from briefgen.assemble import Page
+from briefgen.feeds import party_articles
 from briefgen.model import Site
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -28,7 +29,7 @@ def page_date(site: Site, page: Page) -> dt.datetime | None:
     if page.kind == "topic":
         return max((a.modified for a in ctx["b"].latest), default=None) or ctx["topic"].updated
     if page.kind == "party":
-        return max((a.modified for a in ctx["articles"]), default=None)
+        return max((a.modified for a in party_articles(site, page)), default=None)
     return max((a.modified for a in site.articles), default=None)
 
 

@@ -94,6 +94,8 @@ def publish(
             click.echo(f"Dry run: publishing to {plan.target} would do this ({plan.summary()}):")
             for line in plan.lines():
                 click.echo(f"  {line}")
+            if plan.refusal:
+                click.secho(f"error: {plan.refusal}", fg="red", err=True)
         elif plan.empty:
             click.echo(f"{plan.target} is up to date ({plan.unchanged} files); nothing published.")
         else:
@@ -101,6 +103,8 @@ def publish(
             click.echo(f"Published to {plan.target}{commit}: {plan.summary()}.")
     if not dry_run:
         click.echo(f"Done in {seconds:.2f} s.")
+    elif any(plan.refusal for plan in plans):
+        sys.exit(1)
 
 
 command = publish
