@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -410,3 +411,18 @@ def test_an_open_page_reconnects_after_the_server_restarts(project, page):
         page.wait_for_function("() => window.__notReloaded === undefined && window.briefgenLive !== undefined")
     finally:
         second.stop()
+
+
+def test_a_content_folder_moved_away_and_restored_is_watched_again(project, watcher_for):
+    batches = Batches()
+    watcher_for(batches)
+    away = project.parent / "content-away"
+    (project / "content").rename(away)
+    batches.wait_for("content")
+    shutil.copytree(away, project / "content")  # a new folder: the old watch followed the old one away
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and sum("content" in b for b in batches.items) < 2:
+        time.sleep(0.02)
+    time.sleep(1.5)  # let the watcher notice and re-watch
+    edit(project / TOPIC, "title: ", "title: Back ")
+    batches.wait_for(TOPIC)

@@ -42,6 +42,7 @@ def serve(source, output, config, host, port, open_browser, poll, strict) -> Non
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.getLogger("briefgen.serve").addHandler(handler)
+    logging.getLogger("watchdog").setLevel(logging.ERROR)  # its shutdown chatter is not the user's business
     if not is_loopback(host):
         click.secho(
             f"Warning: listening on {host}, not 127.0.0.1: anyone who can reach this machine on the network "

@@ -84,7 +84,7 @@ def locate(root: Path, raw_path: str) -> Target:
     if os.path.isdir(full):
         if not decoded.endswith("/"):
             # Built from the normalised path: always one leading slash, never //host.
-            return Target("redirect", location="/" + quote(rel) + "/")
+            return Target("redirect", location="/" + quote(rel) + "/" if rel else "/")
         full = os.path.realpath(os.path.join(full, "index.html"))
         rel = posixpath.join(rel, "index.html") if rel else "index.html"
         if not _inside(real_root, full):
@@ -120,6 +120,7 @@ class PreviewServer(ThreadingHTTPServer):
 class PreviewHandler(BaseHTTPRequestHandler):
     server: PreviewServer
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.0"  # errors before the version is known still get a status line
 
     def version_string(self) -> str:
         return "briefgen"

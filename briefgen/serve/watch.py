@@ -172,7 +172,9 @@ class ProjectWatcher:
         self.output = os.path.abspath(project.output)
         self.config = os.path.abspath(project.config_path)
         self.inputs = (os.path.abspath(project.content_dir), os.path.abspath(project.templates_dir))
-        self.batcher = Batcher(on_change, quiet=quiet, tick=self._check_health)
+        self.on_change = on_change
+        self.batcher = Batcher(self._deliver, quiet=quiet, tick=self._check_health)
+        self._replaced: set[str] = set()  # watched folders that were moved, deleted or created
         self.observer = None
         self.mode = ""
         self._lock = threading.RLock()
@@ -240,9 +242,11 @@ class ProjectWatcher:
         self.observer, self.mode = observer, mode
 
     def _check_health(self) -> None:
-        """Once a second: a watcher that died, or a watched folder that appeared or went, is re-watched.
+        """Re-watch when a watched folder was replaced, appeared or went, or a watcher thread died.
 
-        Whatever changed in between is then rebuilt from scratch (``None``-like: the folders themselves).
+        inotify watches follow a folder's inode, so a ``content/`` moved away and
+        back (or deleted and restored) needs a new watch; the folders involved
+        then count as changed, so whatever happened in between is rebuilt.
         """
         with self._lock:
             observer = self.observer
@@ -251,12 +255,19 @@ class ProjectWatcher:
             watching = {e.watch.path for e in observer.emitters}
             now = {folder for folder, _recursive in self.folders()}
             alive = observer.is_alive() and all(e.is_alive() for e in observer.emitters)
-            if alive and watching == now:
+            replaced, self._replaced = self._replaced, set()
+            if alive and watching == now and not replaced:
                 return
-            self.echo("Watching again: " + (", ".join(self.project.rel(f) + "/" for f in sorted(now)) or "nothing"))
             observer.stop()
             self._watch()
-        self.batcher.add({Path(os.path.relpath(f, self.project.root)).as_posix() for f in watching ^ now} or {"."})
+        self.echo("Watching again: " + self.describe())
+        changed = (watching ^ now) | replaced
+        self.batcher.add({Path(os.path.relpath(f, self.project.root)).as_posix() for f in changed} or {"."})
+
+    def _deliver(self, changed: set[str]) -> None:
+        if self._replaced:
+            self._check_health()
+        self.on_change(changed)
 
     def stop(self) -> None:
         self.batcher.stop()
@@ -282,6 +293,9 @@ class ProjectWatcher:
         paths = [event.src_path]
         if event.event_type == "moved":
             paths.append(event.dest_path)  # an atomic save: the temporary file renamed over the original
+        if event.is_directory:
+            roots = {folder for folder, _recursive in self.folders()} | set(self.inputs)
+            self._replaced |= {p for p in map(os.path.abspath, map(os.fsdecode, paths)) if p in roots}
         changed = {rel for p in paths if (rel := self.relevant(p)) is not None}
         if changed:
             self.batcher.add(changed)

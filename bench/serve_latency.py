@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Time from saving an article to the reload event reaching an open page, under `briefgen serve`.
+
+    python bench/serve_latency.py [--edits 20] [--articles 2000] [--keep DIR]
+
+For the example project and for a generated project of ``--articles`` articles
+(``bench/make_corpus.py``), this starts the real ``briefgen serve`` in a
+subprocess on 127.0.0.1, connects to its reload channel as a page would, then
+saves one article ``--edits`` times (a new title each time, written in place)
+and measures from just before each write to the arrival of the ``built``
+event. It prints the median, the spread, and the rebuild time the server
+itself reported. Not a test: figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EVENTS = "/__briefgen/events"
+
+
+def example_project(dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    shutil.copy2(REPO / "briefgen.yaml", dest / "briefgen.yaml")
+    shutil.copytree(REPO / "content", dest / "content")
+    return dest
+
+
+def corpus_project(n: int, dest: Path) -> Path:
+    subprocess.run([sys.executable, str(REPO / "bench" / "make_corpus.py"), str(n), str(dest)], check=True,
+                   stdout=subprocess.DEVNULL)
+    return dest
+
+
+class Server:
+    """`briefgen serve --port 0` in a subprocess; collects what it prints."""
+
+    def __init__(self, project: Path):
+        env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "briefgen", "serve", "--source", str(project), "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        )
+        self.lines: list[str] = []
+        self.port = None
+        started = time.monotonic()
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            match = re.search(r"at http://127\.0\.0\.1:(\d+)/", line)
+            if match:
+                self.port = int(match.group(1))
+                break
+        if self.port is None:
+            raise SystemExit("briefgen serve did not start:\n" + "".join(self.lines))
+        self.startup = time.monotonic() - started
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+class Channel:
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.conn.request("GET", EVENTS)
+        self.resp = self.conn.getresponse()
+
+    def next(self) -> tuple[str, dict]:
+        event, data = "message", []
+        while True:
+            line = self.resp.fp.readline().decode().rstrip("\n")
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].strip())
+            elif line == "" and data:
+                return event, json.loads("".join(data))
+
+
+def measure(project: Path, article: Path, edits: int) -> dict:
+    server = Server(project)
+    try:
+        channel = Channel(server.port)
+        assert channel.next()[0] == "hello"
+        text = article.read_text(encoding="utf-8")
+        latencies = []
+        for i in range(edits):
+            time.sleep(0.3)  # let the previous rebuild's file events settle
+            new = re.sub(r"^title: .*$", f'title: "Benchmark edit number {i}"', text, count=1, flags=re.M)
+            started = time.perf_counter()
+            article.write_text(new, encoding="utf-8")
+            while True:
+                name, data = channel.next()
+                if name == "built":
+                    break
+                if name == "failed":
+                    raise SystemExit(f"the edit broke the build: {data['problems'][:3]}")
+            latencies.append(time.perf_counter() - started)
+        rebuilds = [int(m.group(1)) for line in server.lines if (m := re.search(r"Rebuilt in (\d+) ms", line))]
+        return {
+            "median_ms": statistics.median(latencies) * 1000,
+            "min_ms": min(latencies) * 1000,
+            "max_ms": max(latencies) * 1000,
+            "rebuild_median_ms": statistics.median(rebuilds) if rebuilds else None,
+            "startup_s": server.startup,
+            "pages": next((m.group(1) for line in server.lines if (m := re.search(r"Built (\d+) pages", line))), "?"),
+        }
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--edits", type=int, default=20)
+    parser.add_argument("--articles", type=int, default=2000, help="size of the generated project")
+    parser.add_argument("--keep", type=Path, help="build the projects here instead of a temporary folder")
+    args = parser.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="briefgen-serve-bench-"))
+    try:
+        runs = []
+        example = example_project(base / "example")
+        runs.append(("example", measure(example, next(iter(sorted((example / "content/articles").glob("*.md")))), args.edits)))
+        corpus = corpus_project(args.articles, base / f"corpus-{args.articles}")
+        articles = sorted((corpus / "content/articles").glob("*.md"))
+        runs.append((f"{args.articles} articles", measure(corpus, articles[len(articles) // 2], args.edits)))
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    print(f"save -> reload event, one-article edit, median of {args.edits} edits")
+    print(f"{'project':<16}{'pages':>7}{'median':>10}{'min':>9}{'max':>9}{'rebuild':>10}")
+    for name, r in runs:
+        rebuild = f"{r['rebuild_median_ms']:.0f} ms" if r["rebuild_median_ms"] is not None else "?"
+        print(f"{name:<16}{r['pages']:>7}{r['median_ms']:>7.0f} ms{r['min_ms']:>6.0f} ms{r['max_ms']:>6.0f} ms{rebuild:>10}")
+
+
+if __name__ == "__main__":
+    main()
