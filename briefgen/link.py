@@ -109,11 +109,15 @@ class Linker:
         for article, meta, doc in loaded:
             line = doc.line(("slug",)) if meta.slug else None
             if article.slug in slugs:
+                other = slugs[article.slug]
+                same_name = unicodedata.normalize("NFC", other) == unicodedata.normalize("NFC", article.path)
                 self.problems.error(
                     article.path,
                     line,
-                    f"two articles have the slug {article.slug!r}: this one and {slugs[article.slug]}",
-                    "give one of them a different file name or a 'slug:' in its front matter",
+                    f"two articles have the slug {article.slug!r}: this one and {other}",
+                    "the two file names differ only in Unicode normalisation, NFC vs NFD; delete one"
+                    if same_name
+                    else "give one of them a different file name or a 'slug:' in its front matter",
                 )
                 article.slug = ""  # not rendered
                 continue
@@ -179,8 +183,9 @@ def link_site(site: Site, loaded, loader: Loader, problems: Problems) -> None:
             f.by.figures.append(f)
         for c in article.claims:
             c.by.claims.append(c)
+    uncited = {id(article) for article, meta, _doc in loaded if not meta.sources}
     for article in articles:
-        if not article.citations:
+        if id(article) in uncited:
             problems.warn(article.path, 2, "article cites no sources", "add 'sources:' with who reported it")
     render_bodies(site, loader, problems)
 

@@ -58,10 +58,12 @@ class Loader:
                     "split it, or raise max_file_size in briefgen.yaml",
                 )
                 return None
-            return normalise_text(path.read_bytes())
+            raw = path.read_bytes()
+            return normalise_text(raw)
         except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
             self.problems.error(
-                rel, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})", "save the file as UTF-8"
+                rel, line, f"not UTF-8 text: {exc.reason} at byte {exc.start}", "save the file as UTF-8"
             )
         except OSError as exc:
             self.problems.error(rel, None, f"cannot read file: {exc.strerror or exc}")
@@ -79,7 +81,7 @@ class Loader:
         if path.resolve().is_relative_to(content.resolve()):
             return True
         self.problems.error(
-            rel, None, "symbolic link points outside content/", "copy the file into content/ instead of linking to it"
+            rel, None, "symbolic link points outside content/", "copy what it points to into content/ instead"
         )
         return False
 

@@ -14,9 +14,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"  # never '/', '\\' or '..': ids become URL path segments
 Id = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80),
+    StringConstraints(pattern=ID_PATTERN, max_length=80),
     Field(description="an id: lower-case letters, digits and hyphens"),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -53,117 +54,119 @@ class MarkdownConfig(Strict):
 
 
 class SiteConfig(Strict):
-    title: Text
-    description: str = ""
+    title: Text = Field(description="the site's name, shown on every page")
+    description: str = Field("", description="one sentence about the site, for search engines and feeds")
     base_url: str = Field(
         "http://localhost:8000/", description="absolute URL of the site's root, e.g. https://example.org/briefs/"
     )
-    language: str = "en"
+    language: str = Field("en", description="the content's language as a BCP 47 tag, e.g. en or uk")
     timezone: str | None = Field(
         None, description="IANA zone (Europe/Kyiv) applied to dates written without a time zone"
     )
-    publisher: str = ""
+    publisher: str = Field("", description="who publishes the site, for feeds and metadata")
     home_latest: int = Field(8, ge=1, le=100, description="latest articles listed on the home page")
     per_page: int = Field(20, ge=1, description="articles (and timeline entries) per topic page before paginating")
     stale_after_days: int = Field(14, ge=1, description="a topic with no article for this many days is marked stale")
     max_file_size: int = Field(2_000_000, ge=1000, description="content files larger than this many bytes are rejected")
     search: bool = Field(True, description="build a Pagefind search index when pagefind is installed")
-    markdown: MarkdownConfig = MarkdownConfig()
-    publish: PublishConfig = PublishConfig()
+    markdown: MarkdownConfig = Field(MarkdownConfig(), description="how article bodies are rendered")
+    publish: PublishConfig = Field(PublishConfig(), description="where briefgen publish sends the site")
 
 
 # --- content/topics/<slug>.yaml ----------------------------------------------
 
 
 class WatchItem(Strict):
-    date: dt.date | None = None
-    text: Text
+    date: dt.date | None = Field(None, description="the day to watch, if there is one (a day, no time)")
+    text: Text = Field(description="what to watch for")
 
 
 class TopicIn(Strict):
-    title: Text
-    summary: Text = Field(description="the bottom line: 1-3 sentences")
-    status: Status = "developing"
-    why_it_matters: str = ""
-    watch: list[WatchItem] = []
-    related: list[Id] = []
+    title: Text = Field(description="the running story's headline")
+    summary: Text = Field(description="the bottom line: 1-3 sentences, shown first")
+    status: Status = Field("developing", description="developing, dormant or concluded")
+    why_it_matters: str = Field("", description="a short paragraph on why a reader should care")
+    watch: list[WatchItem] = Field([], description="what to watch next, dated or open")
+    related: list[Id] = Field([], description="ids (file names) of related topics")
 
 
 # --- content/people.yaml and content/sources.yaml ----------------------------
 
 
 class PartyIn(Strict):
-    name: Text
-    kind: Literal["person", "organisation"] = "person"
-    role: str = ""
-    url: Url | None = None
+    name: Text = Field(description="full name as shown to readers")
+    kind: Literal["person", "organisation"] = Field("person", description="person or organisation")
+    role: str = Field("", description="what they are, e.g. President of Ukraine")
+    url: Url | None = Field(None, description="an official page (http or https)")
 
 
 class SourceIn(Strict):
-    name: Text
-    kind: Literal["outlet", "originator"] = "outlet"
-    url: Url | None = None
-    description: str = ""
+    name: Text = Field(description="the outlet's or originator's name")
+    kind: Literal["outlet", "originator"] = Field(
+        "outlet", description="outlet (a news organisation) or originator (where a figure first appeared)"
+    )
+    url: Url | None = Field(None, description="its home page (http or https)")
+    description: str = Field("", description="one line on what it is")
 
 
 # --- content/articles/*.md front matter ---------------------------------------
 
 
 class CitationIn(Strict):
-    source: Id
-    url: Url | None = None
-    note: str = ""
+    source: Id = Field(description="id from sources.yaml")
+    url: Url | None = Field(None, description="the cited page (http or https)")
+    note: str = Field("", description="what was taken from it")
 
 
 class QuoteIn(Strict):
-    speaker: Id
-    text: Text
-    said: When | None = None
-    where: str = ""
-    via: Id | None = None
+    speaker: Id = Field(description="who said it: id from people.yaml or sources.yaml")
+    text: Text = Field(description="the words, without quotation marks")
+    said: When | None = Field(None, description="when it was said")
+    where: str = Field("", description="where it was said")
+    via: Id | None = Field(None, description="the source that reported it: id from sources.yaml")
 
 
 class FigureIn(Strict):
-    id: Id
-    label: Text
-    value: int | float
-    unit: str = ""
-    as_of: When | None = None
-    by: Id
-    measure: Id | None = Field(None, description="what is measured; figures sharing it are compared")
-    note: str = ""
-    via: Id | None = None
+    id: Id = Field(description="unique across the site, e.g. drones-launched-2025-02-23")
+    label: Text = Field(description="what the number counts")
+    value: int | float = Field(description="the number itself, unquoted")
+    unit: str = Field("", description="e.g. drones, people, USD")
+    as_of: When | None = Field(None, description="when the number was true")
+    by: Id = Field(description="who reported it: id from people.yaml or sources.yaml")
+    measure: Id | None = Field(None, description="what is measured; figures sharing it are shown side by side")
+    note: str = Field("", description="context or caveats")
+    via: Id | None = Field(None, description="the source that carried it: id from sources.yaml")
 
 
 class EventIn(Strict):
-    date: When
-    text: Text
+    date: When = Field(description="when it happened")
+    text: Text = Field(description="what happened, in one sentence")
 
 
 class ClaimIn(Strict):
-    question: Text
-    by: Id
-    text: Text
-    status: Verdict = "unverified"
-    date: When | None = None
-    evidence: str = ""
+    question: Text = Field(description="what is in dispute; claims with the same question are grouped")
+    by: Id = Field(description="who makes the claim: id from people.yaml or sources.yaml")
+    text: Text = Field(description="the claim")
+    status: Verdict = Field("unverified", description="confirmed, disputed, unverified or false")
+    date: When | None = Field(None, description="when the claim was made")
+    evidence: str = Field("", description="what supports or contradicts it")
 
 
 class ArticleIn(Strict):
-    title: Text
-    date: When
-    updated: When | None = None
-    slug: Id | None = None
-    topics: list[Id] = Field(min_length=1)
-    summary: Text
-    dateline: str = ""
-    author: str = ""
-    sources: list[CitationIn] = []
-    people: list[Id] = []
-    quotes: list[QuoteIn] = []
-    figures: list[FigureIn] = []
-    events: list[EventIn] = []
-    claims: list[ClaimIn] = []
+    title: Text = Field(description="the headline")
+    date: When = Field(description="when it was published")
+    updated: When | None = Field(None, description="when it was last changed")
+    slug: Id | None = Field(None, description="the page's URL name; default: the file name, slugified")
+    topics: list[Id] = Field(min_length=1, description="ids (file names) of the topics it belongs to")
+    summary: Text = Field(description="one sentence")
+    dateline: str = Field("", description="where it was filed from")
+    author: str = Field("", description="who wrote it")
+    sources: list[CitationIn] = Field([], description="where this was reported")
+    people: list[Id] = Field([], description="who appears: ids from people.yaml")
+    quotes: list[QuoteIn] = Field([], description="who said what")
+    figures: list[FigureIn] = Field([], description="numbers, each with who reported them")
+    events: list[EventIn] = Field([], description="dated events for the topic's timeline")
+    claims: list[ClaimIn] = Field([], description="statements that are disputed or unverified")
 
 
 FILE_MODELS = {
@@ -173,14 +176,127 @@ FILE_MODELS = {
     "person": PartyIn,
     "source": SourceIn,
 }
+def _keyed_by_id(model: type[BaseModel], what: str) -> dict:
+    """people.yaml and sources.yaml map ids to entries: the schema of the whole file."""
+    entry = model.model_json_schema()
+    defs = entry.pop("$defs", None)
+    schema = {
+        "title": what,
+        "type": "object",
+        "propertyNames": {"pattern": ID_PATTERN, "maxLength": 80},
+        "additionalProperties": entry,
+    }
+    if defs:
+        schema["$defs"] = defs
+    return schema
 
 
 def json_schemas() -> dict:
-    """JSON Schema for every file kind, for editors (``briefgen schema``)."""
+    """JSON Schema (draft 2020-12) for every file kind, for editors (``briefgen schema``)."""
+    dialect = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
     return {
-        "briefgen.yaml": SiteConfig.model_json_schema(),
-        "content/topics/*.yaml": TopicIn.model_json_schema(),
-        "content/articles/*.md (front matter)": ArticleIn.model_json_schema(),
-        "content/people.yaml (each entry)": PartyIn.model_json_schema(),
-        "content/sources.yaml (each entry)": SourceIn.model_json_schema(),
+        "briefgen.yaml": dialect | SiteConfig.model_json_schema(),
+        "content/topics/*.yaml": dialect | TopicIn.model_json_schema(),
+        "content/articles/*.md (front matter)": dialect | ArticleIn.model_json_schema(),
+        "content/people.yaml": dialect | _keyed_by_id(PartyIn, "People and organisations, keyed by id"),
+        "content/sources.yaml": dialect | _keyed_by_id(SourceIn, "Outlets and originators, keyed by id"),
     }
+
+
+# --- the content reference (docs/content.md) -------------------------------------
+
+
+def _type_name(annotation) -> str:
+    import types
+    import typing
+
+    if annotation is type(None):
+        return ""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        base, *extra = typing.get_args(annotation)
+        for meta in extra:
+            pattern = getattr(meta, "pattern", None)
+            if pattern == ID_PATTERN:
+                return "id"
+            if pattern == URL_PATTERN:
+                return "URL"
+        return "text" if base is str else _type_name(base)
+    if origin in (typing.Union, types.UnionType):
+        names = [n for n in (_type_name(a) for a in typing.get_args(annotation)) if n]
+        return " or ".join(dict.fromkeys(names))
+    if origin is list:
+        return f"list of {_type_name(typing.get_args(annotation)[0])}"
+    if origin is typing.Literal:
+        return " / ".join(f"`{v}`" for v in typing.get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return f"mapping ({annotation.__name__})"
+    return {str: "text", int: "integer", float: "number", bool: "true / false", dt.date: "date",
+            dt.datetime: "date and time"}.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def _table(model: type[BaseModel]) -> str:
+    rows = ["| key | type | required or default | what it is |", "| --- | --- | --- | --- |"]
+    for name, info in model.model_fields.items():
+        if info.is_required():
+            need = "required"
+        else:
+            default = info.get_default(call_default_factory=True)
+            if isinstance(default, BaseModel) or default in ("", [], None):
+                need = "optional"
+            else:
+                need = f"default `{str(default).lower() if isinstance(default, bool) else default}`"
+        rows.append(f"| `{name}` | {_type_name(info.annotation)} | {need} | {info.description or ''} |")
+    return "\n".join(rows)
+
+
+def _models(model: type[BaseModel], seen: list) -> list[type[BaseModel]]:
+    import typing
+
+    if model in seen:
+        return seen
+    seen.append(model)
+    for info in model.model_fields.values():
+        stack = [info.annotation]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, type) and issubclass(current, BaseModel):
+                _models(current, seen)
+            stack.extend(typing.get_args(current))
+    return seen
+
+
+def reference_tables() -> dict[str, str]:
+    """One Markdown table per model, between markers, as docs/content.md carries them."""
+    out = {}
+    for root in (SiteConfig, TopicIn, PartyIn, SourceIn, ArticleIn):
+        for model in _models(root, []):
+            name = model.__name__
+            if name not in out:
+                out[name] = f"<!-- schema:{name} -->\n{_table(model)}\n<!-- /schema:{name} -->"
+    return out
+
+
+def update_reference(path) -> bool:
+    """Rewrite the tables in the reference at ``path``; True when it changed."""
+    import re
+    from pathlib import Path
+
+    path = Path(path)
+    text = original = path.read_text(encoding="utf-8")
+    for name, table in reference_tables().items():
+        pattern = re.compile(rf"<!-- schema:{name} -->.*?<!-- /schema:{name} -->", re.S)
+        if pattern.search(text):
+            text = pattern.sub(lambda _m, t=table: t, text)
+        else:
+            text += f"\n\n### {name}\n\n{table}\n"
+    if text != original:
+        path.write_text(text, encoding="utf-8")
+    return text != original
+
+
+if __name__ == "__main__":  # python -m briefgen.schema docs/content.md
+    import sys
+
+    for target in sys.argv[1:] or ["docs/content.md"]:
+        print(f"{target}: {'updated' if update_reference(target) else 'up to date'}")

@@ -170,7 +170,8 @@ def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: 
     if kind == "too_short":
         return f"{field} is empty", "list at least one item"
     if kind == "list_type":
-        return f"{field} must be a list", f"write it as [{_value_text(value)}] or as '- item' lines"
+        shown = value if isinstance(value, str) and len(value) < 40 else "..."
+        return f"{field} must be a list", f"write it as [{shown}] or as '- item' lines"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"{field} must be a mapping of keys to values, not {_value_text(value)}", "write 'key: value' lines"
     if kind in ("int_type", "float_type", "int_parsing", "float_parsing", "finite_number"):

@@ -113,7 +113,7 @@ class _Builder:
             if node.tag == _T + "timestamp":
                 raise YamlProblem(
                     self.line_of(node),
-                    f"{node.value} is not a real date ({exc})",
+                    f"{node.value} is not a real date: {exc}",
                     "check the month and day; quote it if it is meant as text",
                 ) from None
             raise YamlProblem(
@@ -189,9 +189,15 @@ def load_yaml(text: str, offset: int = 0) -> YamlDoc:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + 1 + offset) if mark else offset + 1
         problem = exc.problem or exc.context or "unreadable"
-        raise YamlProblem(line, f"invalid YAML: {problem}", _hint_for(str(exc), text, mark)) from None
+        hint = _hint_for(str(exc), text, mark)
+        if exc.context and exc.problem and exc.problem.startswith("but "):
+            problem = f"{exc.context}, {exc.problem}"
+        if exc.context and "flow" in exc.context and exc.context_mark is not None:
+            mark = exc.context_mark  # where the bracket was opened, not where YAML gave up
+            hint = "a [ or { opened on this line is not closed, or a value in it needs quotes"
+        line = (mark.line + 1 + offset) if mark else offset + 1
+        raise YamlProblem(line, f"invalid YAML: {problem}", hint) from None
     except yaml.YAMLError as exc:  # e.g. a reader error on a control character
         raise YamlProblem(offset + 1, f"invalid YAML: {exc}", "remove control characters from the file") from None
     except RecursionError:
