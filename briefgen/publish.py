@@ -198,14 +198,22 @@ def sync_dir(site_dir: Path, dest: Path, plan: Plan) -> None:
                 folder.rmdir()
 
 
-def dir_problem(dest: Path, protected: dict[str, Path]) -> str | None:
-    """Why ``dest`` must not be synced into (it is or holds the project, the built site, home ...)."""
+def dir_problem(dest: Path, holds: dict[str, Path], inside: dict[str, Path]) -> str | None:
+    """Why ``dest`` must not be synced into, or None.
+
+    The target must not be or contain any folder of ``holds`` (the project),
+    nor be, contain or sit inside any folder of ``inside`` (content, templates,
+    the built site). A fresh folder inside the project (``public/``) is fine.
+    """
     dest = dest.resolve()
     if dest == Path(dest.anchor) or dest == Path.home().resolve():
         return "the target is the file system root or your home folder"
-    for what, path in protected.items():
+    for what, path in holds.items():
+        if path.resolve().is_relative_to(dest):
+            return f"the target folder is or holds {what}"
+    for what, path in inside.items():
         path = path.resolve()
-        if dest == path or path.is_relative_to(dest) or dest.is_relative_to(path):
+        if path.is_relative_to(dest) or dest.is_relative_to(path):
             return f"the target folder is, holds or is inside {what}"
     return None
 

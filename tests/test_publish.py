@@ -159,7 +159,8 @@ def test_folder_guard_and_dangerous_targets(example: Path, tmp_path: Path):
     assert refused.returncode == 1 and "delete 30 files" in refused.stderr
     assert len(list(dest.iterdir())) == 30
     assert publish(example, "--dir", str(dest), "--max-deletes", "30").returncode == 0
-    for target in (example, example / "site", example / "content"):
+    assert publish(example, "--dir", str(example / "public")).returncode == 0, "a folder of its own in the project"
+    for target in (example, example / "site", example / "site/sub", example / "content", example.parent):
         proc = publish(example, "--dir", str(target), check=False)
         assert proc.returncode == 1 and "refusing to publish" in proc.stderr, target
     assert (example / "content/people.yaml").is_file()

@@ -45,6 +45,21 @@ def publish(
 
     started = time.perf_counter()
     project = Project.at(source, output, config)
+
+    def refuse_unsafe(folder: Path) -> None:
+        problem = dir_problem(
+            folder,
+            {"the project": project.root},
+            {"content/": project.content_dir, "templates/": project.templates_dir, "the built site": project.output},
+        )
+        if problem:
+            click.secho(
+                f"error: refusing to publish to {folder}: {problem} (choose a folder of its own)", fg="red", err=True
+            )
+            sys.exit(1)
+
+    if dir_target:
+        refuse_unsafe(Path(dir_target))  # before building: a wrong target needs no build to be refused
     try:
         result = build(project, strict=strict)
     except BuildError as exc:
@@ -65,11 +80,7 @@ def publish(
     plans = []
     try:
         if folder is not None:
-            problem = dir_problem(folder, {"the project": project.root, "the built site": project.output})
-            if problem:
-                raise PublishError(
-                    f"refusing to publish to {folder}: {problem}", "choose a folder of its own with --dir"
-                )
+            refuse_unsafe(folder)
             plans.append(publish_dir(project.output, folder, dry_run=dry_run, max_deletes=limit, force=force))
         if remote:
             base = Path.cwd() if git_remote else project.root
