@@ -134,3 +134,12 @@ def test_feeds_follow_a_sub_path_base_url(tmp_path: Path):
         for link in feed.feed.links
     )
     assert all(e.link.startswith("https://example.org/briefs/articles/") for e in feed.entries)
+
+
+def test_a_topic_without_articles_has_a_valid_empty_feed_with_a_fixed_date(tmp_path: Path):
+    project = copy_example(tmp_path / "p")
+    (project / "content/topics/quiet.yaml").write_text("title: A quiet story\nsummary: Nothing filed yet.\n")
+    run_cli("build", "--source", str(project), check=True)
+    feed = parse(project / "site/topics/quiet/feed.xml")
+    assert feed.entries == []
+    assert feed.feed.updated == "1970-01-01T00:00:00+00:00", "never the time of the build"
