@@ -231,16 +231,22 @@ def publish_dir(site_dir: Path, dest: Path, *, dry_run: bool, max_deletes: int, 
 # --- a git branch --------------------------------------------------------------
 
 _SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:|^[\w-]+://")
+_REMOTE_NAME = re.compile(r"[A-Za-z0-9][\w.-]*")
 
 
-def remote_url(remote: str, base: Path) -> str:
-    """A remote as git gets it: local repositories as file:// URLs (so a shallow fetch works)."""
+def remote_url(remote: str, base: Path, repo: Path | None = None) -> str:
+    """A remote as git gets it: local repositories as file:// URLs (so a shallow fetch works),
+    and a remote's name (``origin``, as with ``mkdocs gh-deploy``) as the URL it has in ``repo``."""
     if _SCP_LIKE.match(remote):
         return remote
     path = Path(remote).expanduser()
     path = path if path.is_absolute() else base / path
     if path.exists():
         return path.resolve().as_uri()
+    if repo is not None and _REMOTE_NAME.fullmatch(remote):
+        proc = subprocess.run(["git", "-C", str(repo), "remote", "get-url", remote], capture_output=True, text=True)
+        if proc.returncode == 0 and proc.stdout.strip():
+            return remote_url(proc.stdout.strip(), repo)
     return remote
 
 
@@ -307,10 +313,11 @@ def publish_git(
     max_deletes: int,
     force: bool,
     base: Path | None = None,
+    repo: Path | None = None,
 ) -> Plan:
     if shutil.which("git") is None:
         raise PublishError("git is not installed", "install git, or publish with --dir")
-    url = remote_url(remote, base or Path.cwd())
+    url = remote_url(remote, base or Path.cwd(), repo)
     files = site_files(site_dir)
     blobs = {rel: git_blob_id(path.read_bytes()) for rel, path in files.items()}
     blobs.setdefault(NOJEKYLL, git_blob_id(b""))

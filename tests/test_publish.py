@@ -195,3 +195,12 @@ def test_relative_remote_from_the_project_folder(tmp_path: Path, remote: Path):
     proc = run_cli("publish", "--git", "../pages.git", cwd=project, env=GIT_ENV, check=True)
     assert "Published to" in proc.stdout
     assert "index.html" in branch_files(remote)
+
+
+def test_remote_by_name_like_mkdocs_gh_deploy(example: Path, remote: Path):
+    """`--git origin` pushes to the URL the project's own repository has for origin."""
+    subprocess.run(["git", "init", "-q", str(example)], check=True)
+    subprocess.run(["git", "-C", str(example), "remote", "add", "origin", str(remote)], check=True)
+    proc = publish(example, "--git", "origin")
+    assert "Published to origin" in proc.stdout
+    assert "index.html" in branch_files(remote)

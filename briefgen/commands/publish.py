@@ -22,7 +22,11 @@ from briefgen.project import Project
 
 @click.command()
 @click.option(
-    "--git", "git_remote", metavar="REMOTE", default=None, help="Git remote (URL or path) to push the site to."
+    "--git",
+    "git_remote",
+    metavar="REMOTE",
+    default=None,
+    help="Git remote (URL, path or remote name) to push the site to.",
 )
 @click.option("--branch", "-b", default=None, help="Branch that receives the site (default: gh-pages).")
 @click.option("--dir", "dir_target", metavar="PATH", default=None, help="Folder to sync the site into.")
@@ -94,6 +98,7 @@ def publish(
                     max_deletes=limit,
                     force=force,
                     base=base,
+                    repo=project.root,
                 )
             )
     except PublishError as exc:
