@@ -47,9 +47,14 @@ def body_line(page: Page, url: str) -> int | None:
     article = page.context.get("article") if page.kind == "article" else None
     if article is None:
         return None
-    needles = {url, url.replace("&", "&amp;")}
-    for i, text in enumerate(article.body_md.split("\n")):
+    needles = {url, unquote(url), url.replace("&", "&amp;")}
+    lines = article.body_md.split("\n")
+    for i, text in enumerate(lines):  # as Markdown writes links: (url) <url> [ref]: url
         if any(f"({n}" in text or f"<{n}>" in text or f": {n}" in text for n in needles):
+            return article.body_line + i
+    pattern = re.compile("|".join(rf"(?<![\w/.%-]){re.escape(n)}(?![\w/.%-])" for n in needles))
+    for i, text in enumerate(lines):  # anywhere else, e.g. in raw HTML: src=x
+        if pattern.search(text):
             return article.body_line + i
     return None
 
