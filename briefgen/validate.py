@@ -125,7 +125,7 @@ def _looks_like_date(value: Any) -> bool:
 
 def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: YamlDoc) -> tuple[str, str | None]:
     kind = err["type"]
-    field = _dotted(loc[len(prefix) :]) if loc[len(prefix) :] else _dotted(loc)
+    field = _dotted(loc)
     value = err.get("input")
     if kind == "extra_forbidden":
         key = str(loc[-1])
@@ -173,6 +173,8 @@ def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: 
         shown = value if isinstance(value, str) and len(value) < 40 else "..."
         return f"{field} must be a list", f"write it as [{shown}] or as '- item' lines"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
+        if value is None:
+            return f"{field} is empty", "write its keys indented below it, e.g. '  name: ...'"
         return f"{field} must be a mapping of keys to values, not {_value_text(value)}", "write 'key: value' lines"
     if kind in ("int_type", "float_type", "int_parsing", "float_parsing", "finite_number"):
         return f"{field}: {_value_text(value)} is not a number", "write a plain number such as 267 or 3.5"
