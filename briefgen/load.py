@@ -139,13 +139,14 @@ class Loader:
         if config.timezone:
             try:
                 self.tz = ZoneInfo(config.timezone)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):
                 self.problems.error(
                     rel,
                     doc.line(("timezone",)),
                     f"unknown time zone {config.timezone!r}",
                     "use an IANA name such as Europe/Kyiv or UTC",
                 )
+                return None  # every date in the content depends on it: stop here, not with a traceback later
         if not config.base_url.startswith(("http://", "https://")):
             self.problems.error(
                 rel,
@@ -198,7 +199,10 @@ class Loader:
                 line = doc.line((key,))
                 if not _valid_id(key):
                     self.problems.error(
-                        rel, line, f"{key!r} is not a valid id", "ids use lower-case letters, digits and hyphens"
+                        rel,
+                        line,
+                        f"{key!r} is not a valid id",
+                        f"ids use lower-case letters, digits and hyphens, e.g. {slugify(str(key)) or 'kyiv-desk'}",
                     )
                     continue
                 entry = validate(model, doc, rel, self.problems, prefix=(key,))
