@@ -9,7 +9,6 @@ import socket
 import time
 from pathlib import Path
 
-import pytest
 from conftest import copy_example
 
 from briefgen.project import Project
@@ -39,8 +38,9 @@ class Running:
         self.root = project
         self.lines: list[str] = []
         options.setdefault("request_timeout", 2.0)
-        self.preview = Preview(Project.at(project), port=options.pop("port", 0), out=self.lines.append,
-                               err=self.lines.append, **options)
+        self.preview = Preview(
+            Project.at(project), port=options.pop("port", 0), out=self.lines.append, err=self.lines.append, **options
+        )
         self.url = self.preview.start()
         self.port = self.preview.server.server_address[1]
 
@@ -136,15 +136,3 @@ def _complete(response: bytes) -> bool:
 def status_of(response: bytes) -> int | None:
     match = re.match(rb"HTTP/1\.[01] (\d{3})", response)
     return int(match.group(1)) if match else None
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    return make_project(tmp_path / "project")
-
-
-@pytest.fixture
-def running(project: Path):
-    server = Running(project)
-    yield server
-    server.stop()

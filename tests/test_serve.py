@@ -14,23 +14,26 @@ import time
 from pathlib import Path
 
 import pytest
-from serve_support import (  # noqa: F401 - fixtures
-    ARTICLE,
-    ARTICLE_PAGE,
-    TOPIC,
-    TOPIC_PAGE,
-    Running,
-    edit,
-    project,
-    running,
-    title_of,
-)
+from serve_support import ARTICLE, ARTICLE_PAGE, TOPIC, TOPIC_PAGE, Running, edit, make_project, title_of
 from watchdog.observers import Observer
 
 from briefgen.project import Project
 from briefgen.serve import is_loopback, url_for
 from briefgen.serve.reload import SCRIPT_PATH
 from briefgen.serve.watch import ProjectWatcher, is_scratch
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
+
+
+@pytest.fixture
+def running(project: Path):
+    server = Running(project)
+    yield server
+    server.stop()
+
 
 # --- edit -> reload event -> the served page shows it --------------------------------------
 
@@ -63,8 +66,9 @@ def test_the_reload_script_is_injected_into_served_pages_only(running):
             assert b"__briefgen" not in file.read_bytes(), file
     status, headers, script = running.get(SCRIPT_PATH)
     assert status == 200 and b"EventSource" in script
-    status, headers, css = running.get("/" + next((running.root / "site/static").glob("style.*.css")).relative_to(
-        running.root / "site").as_posix())
+    status, headers, css = running.get(
+        "/" + next((running.root / "site/static").glob("style.*.css")).relative_to(running.root / "site").as_posix()
+    )
     assert status == 200 and SCRIPT_PATH.encode() not in css and headers["content-type"].startswith("text/css")
 
 

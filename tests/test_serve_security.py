@@ -106,7 +106,8 @@ def test_locate_checks_with_commonpath_not_prefixes(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "host", ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example", "localhost.evil.example:{port}", "10.0.0.1"]
+    "host",
+    ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example", "localhost.evil.example:{port}", "10.0.0.1"],
 )
 def test_a_foreign_host_header_gets_403(server, host):
     for target in ("/", EVENTS_PATH):

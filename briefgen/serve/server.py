@@ -169,7 +169,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self._events(head)
         if path == SCRIPT_PATH:
             return self._send(200, SCRIPT, "text/javascript; charset=utf-8", head)
-        for attempt in range(3):
+        for _attempt in range(3):
             target = locate(self.server.root, self.path)
             if target.kind == "file":
                 try:
@@ -218,7 +218,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _events(self, head: bool) -> None:
         if not self._same_origin():
-            return self._send(403, b"Forbidden: the reload channel is for this server's pages only.\n", "text/plain", head)
+            return self._send(
+                403, b"Forbidden: the reload channel is for this server's pages only.\n", "text/plain", head
+            )
         hub = self.server.hub
         self.close_connection = True
         self.send_response(200)
