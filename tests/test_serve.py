@@ -305,6 +305,31 @@ def test_cli_prints_the_url_and_ctrl_c_stops_cleanly_and_frees_the_port(project)
         sock.bind(("127.0.0.1", port))
 
 
+def test_cli_open_hands_the_url_to_the_web_browser(project, tmp_path):
+    opened = tmp_path / "opened.txt"
+    fake = tmp_path / "fake-browser"  # $BROWSER, as the webbrowser module reads it: a program given the URL
+    fake.write_text(f"#!{sys.executable}\nimport sys, pathlib\npathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n")
+    fake.chmod(0o755)
+    env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1", BROWSER=str(fake))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "briefgen", "serve", "--source", str(project), "--port", "0", "--open"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        printed = _read_until(proc, r"Serving .* at http://")
+        url = re.search(r"(http://127\.0\.0\.1:\d+/)", printed).group(1)
+        deadline = time.monotonic() + 20
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert opened.read_text() == url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+
+
 def test_cli_moves_to_the_next_port_when_the_port_is_busy_and_says_so(project):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
