@@ -100,6 +100,23 @@ def test_an_invalid_save_keeps_the_last_good_build_and_reports_where(running):
     late.close()
 
 
+def test_a_project_broken_from_the_start_is_served_with_its_problems_until_fixed(project):
+    edit(project / ARTICLE, "date: ", "title2: broken\ndate: ")
+    server = Running(project)
+    try:
+        status, _, body = server.get("/")
+        assert status == 404 and SCRIPT_PATH.encode() in body  # no site yet: a page that can show the overlay
+        stream = server.events()
+        _, hello = stream.next("hello")
+        assert any(p["path"] == ARTICLE and p["line"] for p in hello["problems"])
+        edit(project / ARTICLE, "title2: broken\n", "")
+        stream.next("built")
+        assert server.get("/")[0] == 200
+        stream.close()
+    finally:
+        server.stop()
+
+
 def test_a_css_only_change_asks_pages_to_swap_the_stylesheet_not_to_reload(running):
     stream = running.events()
     stream.next("hello")
