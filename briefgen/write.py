@@ -57,8 +57,34 @@ def _existing_files(root: Path) -> set[str]:
     return out
 
 
-def write_site(output: Path, files: dict[str, bytes], copies: dict[str, Path] | None = None) -> WriteStats:
-    """Replace ``output`` with exactly ``files`` (generated) plus ``copies`` (static sources)."""
+def _recorded_same(old: Path, rel: str, known: dict | None, digests: dict | None) -> bool | None:
+    """Compare by the hashes the last build recorded, without reading ``old``; None: cannot tell."""
+    if not known or not digests or rel not in known or rel not in digests:
+        return None
+    digest, size, mtime_ns = known[rel]
+    try:
+        st = old.stat()
+    except OSError:
+        return False
+    if st.st_size != size or st.st_mtime_ns != mtime_ns:
+        return None  # touched since: read it
+    return digest == digests[rel]
+
+
+def write_site(
+    output: Path,
+    files: dict[str, bytes],
+    copies: dict[str, Path] | None = None,
+    *,
+    known: dict[str, tuple[str, int, int]] | None = None,
+    digests: dict[str, str] | None = None,
+) -> WriteStats:
+    """Replace ``output`` with exactly ``files`` (generated) plus ``copies`` (static sources).
+
+    ``known`` (path -> (hash, size, mtime_ns) recorded by the last build) and
+    ``digests`` (path -> hash of the new bytes) let unchanged files be
+    recognised without reading them back.
+    """
     stats = WriteStats()
     output.parent.mkdir(parents=True, exist_ok=True)
     before = _existing_files(output)
@@ -76,7 +102,10 @@ def write_site(output: Path, files: dict[str, bytes], copies: dict[str, Path] | 
         for rel, data in files.items():
             dest = dest_for(rel)
             old = output / rel
-            if rel in before and _same(old, data):
+            same = _recorded_same(old, rel, known, digests) if rel in before else False
+            if same is None:
+                same = _same(old, data)
+            if same:
                 _keep(old, dest)
                 stats.unchanged += 1
             else:
@@ -85,7 +114,10 @@ def write_site(output: Path, files: dict[str, bytes], copies: dict[str, Path] | 
         for rel, source in (copies or {}).items():
             dest = dest_for(rel)
             old = output / rel
-            if rel in before and _same(old, source.read_bytes()):
+            same = _recorded_same(old, rel, known, digests) if rel in before else False
+            if same is None:
+                same = _same(old, source.read_bytes())
+            if same:
                 _keep(old, dest)
                 stats.unchanged += 1
             else:

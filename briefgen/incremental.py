@@ -1,0 +1,373 @@
+"""What a rebuild must redo: input hashes, page fingerprints and the state between builds.
+
+A page's *fingerprint* hashes everything its bytes can depend on:
+
+* the hashes of the input files it declared (``Page.deps``, from assemble),
+  widened here to what those inputs pull in: an article's topics and the
+  files its body links to; ``"*"`` means every input;
+* the templates it is rendered with, followed through ``extends``,
+  ``include`` and ``import`` (any template that cannot be followed, or any
+  change to a static file, counts for every page: asset names carry hashes);
+* data shown on every page or derived from the whole site (the site config,
+  people and sources, each topic's title, status and editorial marks, the
+  change history when the page declares it);
+* briefgen's own code.
+
+A rebuild renders a page only when its fingerprint differs from the one
+recorded for the bytes already in the output (or those bytes are gone or were
+touched since), and the write stage compares new bytes with hashes recorded
+at the last build instead of reading the old files. The same state serves
+``serve`` (kept in memory by its ``Builder``) and the command line (kept in
+``.briefgen-cache/state.bin``), where it also lets a rebuild with nothing
+changed finish without importing the pipeline at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STATE_NAME = "state.bin"
+STATE_FORMAT = 1
+
+# Dependencies that are data rather than input files: name -> how to read it from the site.
+DATA_DEPS = {"changes/history.json": lambda site: getattr(site, "changes", None)}
+_CONTENT_LINK = re.compile(r"[\w%./-]+\.(?:md|markdown|ya?ml)\b")
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+
+
+def bytes_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass
+class InputFile:
+    mtime_ns: int
+    size: int
+    digest: str
+
+
+@dataclass
+class OutputFile:
+    digest: str
+    size: int
+    mtime_ns: int
+    fingerprint: str | None = None  # None for files that are not pages (feeds, statics, ...)
+
+
+@dataclass
+class BuildState:
+    """What the last successful build read and wrote."""
+
+    code: str
+    output: str
+    inputs: dict[str, InputFile] = field(default_factory=dict)
+    outputs: dict[str, OutputFile] = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)  # page counts etc., for the "nothing changed" line
+
+
+# --- inputs ------------------------------------------------------------------------------
+
+
+def input_roots(project) -> list[tuple[str, Path]]:
+    """(prefix, folder) of every folder whose files are inputs; the default theme is outside the project."""
+    from briefgen.project import default_theme_dir
+
+    roots = [("", project.content_dir)]
+    seen = set()
+    for prefix, folder in (("", project.templates_dir), ("theme:", default_theme_dir())):
+        key = folder.resolve()
+        if folder.is_dir() and key not in seen:
+            seen.add(key)
+            roots.append((prefix, folder))
+    return roots
+
+
+def scan_inputs(project, previous: dict[str, InputFile] | None, changed: set[str] | None = None) -> dict[str, InputFile]:
+    """Every input file with its hash; files whose size and mtime are unchanged keep their old hash.
+
+    ``changed`` (paths relative to the project) are hashed again whatever their
+    mtime says: ``serve`` knows what it saw change.
+    """
+    previous = previous or {}
+    changed = changed or set()
+    out: dict[str, InputFile] = {}
+
+    def add(key: str, path: Path) -> None:
+        try:
+            st = path.stat()
+        except OSError:
+            return
+        old = previous.get(key)
+        if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size and key not in changed:
+            out[key] = old
+            return
+        try:
+            out[key] = InputFile(st.st_mtime_ns, st.st_size, file_digest(path))
+        except OSError:
+            return
+
+    root = project.root
+    add(_rel(project.config_path, root, "config:"), project.config_path)
+    for prefix, folder in input_roots(project):
+        if not folder.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in filenames:
+                path = Path(dirpath) / name
+                key = prefix + (path.relative_to(folder).as_posix() if prefix else _rel(path, root, ""))
+                add(key, path)
+    return out
+
+
+def _rel(path: Path, root: Path, prefix: str) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return prefix + path.as_posix()
+
+
+# --- fingerprints ------------------------------------------------------------------------
+
+
+def template_closure(env, name: str, memo: dict[str, frozenset[str] | None]) -> frozenset[str] | None:
+    """Every template ``name`` uses, or None when one is chosen at render time (then: all)."""
+    from jinja2 import meta
+
+    if name in memo:
+        return memo[name]
+    memo[name] = frozenset({name})  # cycles end here
+    try:
+        source = env.loader.get_source(env, name)[0]
+        refs = list(meta.find_referenced_templates(env.parse(source)))
+    except Exception:
+        memo[name] = None
+        return None
+    found = {name}
+    for ref in refs:
+        if ref is None:
+            memo[name] = None
+            return None
+        sub = template_closure(env, ref, memo)
+        if sub is None:
+            memo[name] = None
+            return None
+        found |= sub
+    memo[name] = frozenset(found)
+    return memo[name]
+
+
+def template_files(env) -> dict[str, str]:
+    """Template name -> input key of the file that provides it (the project's own wins)."""
+    out: dict[str, str] = {}
+    for loader in getattr(env.loader, "loaders", [env.loader]):
+        for search in getattr(loader, "searchpath", []):
+            base = Path(search)
+            for name in loader.list_templates():
+                if name not in out and (base / name).is_file():
+                    out[name] = str(base / name)
+    return out
+
+
+class Fingerprints:
+    """Computes each page's fingerprint from the loaded site and the hashed inputs."""
+
+    def __init__(self, site, project, inputs: dict[str, InputFile], env, code: str):
+        self.site = site
+        self.project = project
+        self.inputs = inputs
+        self.env = env
+        self.closures: dict[str, frozenset[str] | None] = {}
+        self.pulled: dict[str, frozenset[str]] = {}
+        self.data: dict[str, str] = {}
+        self.articles = {a.path: a for a in site.articles}
+        self.by_name = {}
+        for a in site.articles:
+            self.by_name.setdefault(Path(a.path).name, a.path)
+        for t in site.topics.values():
+            self.by_name.setdefault(Path(t.path).name, t.path)
+        self.template_keys = self._template_keys()
+        everything = hashlib.blake2b(digest_size=16)
+        for key in sorted(inputs):
+            everything.update(f"{key}\0{inputs[key].digest}\n".encode())
+        self.everything = everything.hexdigest()
+        self.global_digest = self._global(code)
+
+    def _template_keys(self) -> dict[str, str]:
+        """Template name -> hash of its file's contents."""
+        out = {}
+        for name, path in template_files(self.env).items():
+            key = _rel(Path(path), self.project.root, "")
+            info = self.inputs.get(key)
+            if info is None:  # the default theme, outside the project: keyed by its own folder
+                info = self.inputs.get("theme:" + name)
+            out[name] = info.digest if info else "?"
+        return out
+
+    def _global(self, code: str) -> str:
+        h = hashlib.blake2b(digest_size=16)
+        h.update(code.encode())
+        h.update(repr(self.site.config).encode())  # as loaded, with what the command line changed (--pdf)
+        for key, info in sorted(self.inputs.items()):
+            # the config, people, sources and every static file count for every page
+            if key.startswith("config:") or key == self.project.rel(self.project.config_path):
+                h.update(f"{key}\0{info.digest}\n".encode())
+            elif key.endswith(("people.yaml", "sources.yaml")) and "/articles/" not in key:
+                h.update(f"{key}\0{info.digest}\n".encode())
+            elif "static/" in key and not key.startswith("content/"):
+                h.update(f"{key}\0{info.digest}\n".encode())
+        for topic in sorted(self.site.topics.values(), key=lambda t: t.slug):
+            facts = (
+                topic.slug,
+                topic.title,
+                str(getattr(topic.meta, "status", "")),
+                getattr(topic, "stale", None),
+                getattr(getattr(topic, "one_sided", None), "id", None),
+            )
+            h.update(repr(facts).encode())
+        return h.hexdigest()
+
+    def _data(self, name: str) -> str:
+        if name not in self.data:
+            self.data[name] = _data_digest(DATA_DEPS[name](self.site))
+        return self.data[name]
+
+    def _pulls(self, path: str) -> frozenset[str]:
+        """What an input pulls into any page that shows it: an article's topics and link targets."""
+        found = self.pulled.get(path)
+        if found is None:
+            article = self.articles.get(path)
+            found = set()
+            if article is not None:
+                found.update(t.path for t in article.topics)
+                if ".md" in article.body_md or ".yaml" in article.body_md or ".yml" in article.body_md:
+                    for match in _CONTENT_LINK.findall(article.body_md):
+                        target = self.by_name.get(match.rsplit("/", 1)[-1])
+                        if target:
+                            found.add(target)
+            found = self.pulled[path] = frozenset(found)
+        return found
+
+    def _deps(self, page) -> set[str]:
+        deps = set(page.deps)
+        for path in page.deps:
+            deps |= self._pulls(path)
+        return deps
+
+    def of(self, page) -> str:
+        h = hashlib.blake2b(digest_size=16)
+        h.update(self.global_digest.encode())
+        h.update(repr((page.kind, page.url_path, page.template, page.title, page.description)).encode())
+        closure = template_closure(self.env, page.template, self.closures)
+        if closure is None:
+            h.update(repr(sorted(self.template_keys.items())).encode())
+        else:
+            for name in sorted(closure):
+                h.update(f"{name}\0{self.template_keys.get(name, '?')}\n".encode())
+        deps = self._deps(page)
+        if "*" in deps:
+            h.update(self.everything.encode())
+            for name in DATA_DEPS:
+                h.update(self._data(name).encode())
+        for dep in sorted(deps - {"*"}):
+            if dep in DATA_DEPS:
+                h.update(f"{dep}\0{self._data(dep)}\n".encode())
+                continue
+            info = self.inputs.get(dep)
+            h.update(f"{dep}\0{info.digest if info else '-'}\n".encode())
+        return h.hexdigest()
+
+
+def _data_digest(value) -> str:
+    try:
+        return bytes_digest(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # cannot tell: treat as changed every time
+        return os.urandom(8).hex()
+
+
+# --- the state on disk ----------------------------------------------------------------------
+
+
+def state_path(project) -> Path:
+    from briefgen.cache import CACHE_DIR
+
+    return project.root / CACHE_DIR / STATE_NAME
+
+
+def load_state(project, code: str) -> BuildState | None:
+    """The last build's state, or None when absent, unreadable or from other code/output."""
+    path = state_path(project)
+    try:
+        raw = path.read_bytes()
+        header, _, payload = raw.partition(b"\n")
+        fmt, digest = header.decode().split(" ")
+        if int(fmt) != STATE_FORMAT or hashlib.sha256(payload).hexdigest() != digest:
+            return None
+        state = pickle.loads(payload)
+    except Exception:
+        return None
+    if not isinstance(state, BuildState) or state.code != code or state.output != str(project.output):
+        return None
+    return state
+
+
+def save_state(project, state: BuildState) -> None:
+    from briefgen.cache import write_atomic
+
+    payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    write_atomic(state_path(project), f"{STATE_FORMAT} {hashlib.sha256(payload).hexdigest()}\n".encode() + payload)
+
+
+def output_intact(output: Path, outputs: dict[str, OutputFile], only: set[str] | None = None) -> set[str]:
+    """The recorded output files that are missing or were touched since (size or mtime differ)."""
+    bad = set()
+    for rel, info in outputs.items():
+        if only is not None and rel not in only:
+            continue
+        try:
+            st = os.stat(output / rel)
+        except OSError:
+            bad.add(rel)
+            continue
+        if st.st_size != info.size or st.st_mtime_ns != info.mtime_ns:
+            bad.add(rel)
+    return bad
+
+
+def nothing_changed(project) -> BuildState | None:
+    """The last state when no input, no output file and no code changed since; else None.
+
+    Cheap on purpose (stats, and hashes only of files whose stat changed): the
+    command line calls it before importing the pipeline.
+    """
+    from briefgen.cache import code_fingerprint
+
+    code = code_fingerprint()
+    state = load_state(project, code)
+    if state is None:
+        return None
+    inputs = scan_inputs(project, state.inputs)
+    if {k: v.digest for k, v in inputs.items()} != {k: v.digest for k, v in state.inputs.items()}:
+        return None
+    if output_intact(project.output, state.outputs):
+        return None
+    if _extra_files(project.output, state.outputs):
+        return None
+    return state
+
+
+def _extra_files(output: Path, outputs: dict[str, OutputFile]) -> bool:
+    count = 0
+    for _dirpath, _dirs, files in os.walk(output):
+        count += len(files)
+        if count > len(outputs):
+            return True
+    return count != len(outputs)

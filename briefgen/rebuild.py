@@ -1,0 +1,208 @@
+"""The build as ``Builder.rebuild`` runs it: cached, parallel and incremental.
+
+Same stages, same order, same bytes as the plain functions in ``build``
+(``load_and_assemble``, ``render_site``, ``check_links``, ``write_site``);
+what this adds wraps them from outside:
+
+* the content-hash cache (``briefgen.cache``) around loading and Markdown;
+* pages rendered, and their links checked, on ``jobs`` cores (``briefgen.parallel``);
+* only pages whose fingerprint changed are rendered (``briefgen.incremental``);
+  the others keep the bytes already in the output, and the write stage
+  compares with the hashes recorded last time instead of reading old files.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import jinja2
+
+from briefgen.parallel import map_chunks
+
+_TEMPLATE_ERRORS = (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError)
+LINKCHECK_PARALLEL_MIN = 400  # pages; fewer are checked in-line
+
+
+class Progress:
+    """Stage callbacks for a progress display; the default shows nothing."""
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+def render_pages(site, pages, renderer, project, jobs: int, progress: Progress) -> list[tuple]:
+    """[(output, bytes or None, problem-where or None)] for ``pages``, in order."""
+    from briefgen.outputs import head_for
+    from briefgen.render import template_problem
+
+    def work(start: int, stop: int) -> list[tuple]:
+        out = []
+        for page in pages[start:stop]:
+            try:
+                data = renderer.render(page, head_for(site, page, renderer))
+                out.append((page.output, data, None))
+            except Exception as exc:  # a user's template override is content too: report, don't crash
+                if not isinstance(exc, _TEMPLATE_ERRORS):
+                    raise
+                out.append((page.output, None, template_problem(exc, project)))
+        return out
+
+    return map_chunks(work, len(pages), jobs, progress.advance)
+
+
+def check_links_parallel(files, pages, problems, statics, jobs: int) -> None:
+    from briefgen.linkcheck import check_links
+    from briefgen.problems import Problems
+
+    if jobs == 1 or len(pages) < LINKCHECK_PARALLEL_MIN:
+        check_links(files, pages, problems, statics)
+        return
+
+    def work(start: int, stop: int) -> list:
+        local = Problems()
+        check_links(files, pages[start:stop], local, statics)
+        return local.items
+
+    problems.items.extend(map_chunks(work, len(pages), jobs))
+
+
+def run(builder, changed: set[str] | None, write: bool):
+    """One (re)build for ``builder``; returns a ``BuildResult`` (see ``build.Builder.rebuild``)."""
+    from briefgen.build import BuildResult, _fail_if_errors, load_and_assemble
+    from briefgen.cache import code_fingerprint
+    from briefgen.incremental import (
+        BuildState,
+        Fingerprints,
+        OutputFile,
+        bytes_digest,
+        file_digest,
+        load_state,
+        output_intact,
+        save_state,
+        scan_inputs,
+    )
+    from briefgen.manifest import MANIFEST_NAME, manifest_bytes
+    from briefgen.outputs import extra_outputs
+    from briefgen.problems import Problems
+    from briefgen.render import Renderer, static_files
+    from briefgen.write import write_site
+
+    started = time.perf_counter()
+    project, jobs, progress = builder.project, builder.jobs, builder.progress
+    builder.check_output()
+    code = code_fingerprint()
+    state: BuildState | None = builder.state
+    if state is None and builder.use_cache:
+        state = load_state(project, code)
+    if state is not None and (state.code != code or state.output != str(project.output)):
+        state = None
+    inputs = scan_inputs(project, state.inputs if state else None, changed)
+
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)  # a build allocates millions of small objects and frees few
+    try:
+        problems = Problems()
+        progress.stage("Loading content")
+        options = {k: getattr(builder, k) for k in ("record_changes", "pdf") if hasattr(builder, k)}
+        with builder.cache.installed(project):
+            site, pages = load_and_assemble(project, problems, builder.strict, **options)
+        statics = static_files(project)
+        renderer = Renderer(site, project, statics)
+        prints = Fingerprints(site, project, inputs, renderer.env, code)
+        fingerprint = {page.output: prints.of(page) for page in pages}
+
+        previous = state.outputs if state else {}
+        touched = output_intact(project.output, previous, set(fingerprint)) if previous else set()
+        memory = getattr(builder, "state_files", None) or {}
+        reused: dict[str, bytes] = {}
+        for page in pages:
+            old = previous.get(page.output)
+            if old is None or old.fingerprint != fingerprint[page.output] or page.output in touched:
+                continue
+            data = memory.get(page.output)
+            if data is None:
+                try:
+                    data = (project.output / page.output).read_bytes()
+                except OSError:
+                    continue
+            reused[page.output] = data
+        todo = [p for p in pages if p.output not in reused]
+
+        progress.stage("Rendering pages", len(todo))
+        answers = render_pages(site, todo, renderer, project, jobs, progress)
+        rendered: dict[str, bytes] = {}
+        failed: set[tuple] = set()
+        for page, (_output, data, where) in zip(todo, answers, strict=True):
+            if data is not None:
+                rendered[page.output] = data
+            elif where not in failed:
+                failed.add(where)
+                problems.error(
+                    where[0],
+                    where[1],
+                    f"{where[2]} (while rendering /{page.url_path})",
+                    "fix the template, or remove your override to use the default theme",
+                )
+        files: dict[str, bytes] = {}
+        for page in pages:  # page order, as a clean build has it
+            data = rendered.get(page.output, reused.get(page.output))
+            if data is not None:
+                files[page.output] = data
+        copies: dict[str, Path] = {}
+        if not failed:
+            progress.stage("Feeds, sitemap and search")
+            files.update(extra_outputs(site, pages, renderer, files, problems))
+            copies = {s.output: s.source for s in statics.values()}
+            files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, copies)
+        progress.stage("Checking links")
+        checked = [p for p in pages if p.output in rendered]
+        check_links_parallel(files, checked, problems, set(copies), jobs)
+        _fail_if_errors(problems, builder.strict)
+
+        result = BuildResult(site, pages, files, copies, problems.sorted())
+        result.rendered, result.reused = len(rendered), len(reused)
+        result.notes = list(builder.cache.notes)
+        builder.cache.notes.clear()
+        if write:
+            progress.stage("Writing")
+            digests = {rel: bytes_digest(data) for rel, data in files.items()}
+            for rel, source in copies.items():
+                digests[rel] = file_digest(source)
+            known = {rel: (o.digest, o.size, o.mtime_ns) for rel, o in previous.items()}
+            result.stats = write_site(project.output, files, copies, known=known, digests=digests)
+            outputs = {}
+            for rel, digest in digests.items():
+                try:
+                    st = os.stat(project.output / rel)
+                except OSError:
+                    continue
+                outputs[rel] = OutputFile(digest, st.st_size, st.st_mtime_ns, fingerprint.get(rel))
+            summary = {
+                "counts": dict(result.counts),
+                "files": len(files),
+                "warnings": [str(w) for w in result.warnings],
+                "pdf": getattr(builder, "pdf", False),
+            }
+            new_state = BuildState(code, str(project.output), inputs, outputs, summary)
+            builder.state, builder.state_files = new_state, files
+            if builder.use_cache:
+                try:
+                    save_state(project, new_state)
+                except OSError as exc:
+                    builder.cache.notes.append(f"could not save the build state ({exc.strerror})")
+        builder.cache.save()
+    finally:
+        gc.set_threshold(*thresholds)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def digest_bytes(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()

@@ -1,0 +1,216 @@
+"""Incremental rebuilds: after any sequence of edits, the output equals a clean build, byte for byte.
+
+Hypothesis applies random sequences of edits, additions, deletions, renames,
+topic, people, template and static-file changes to a copy of the example
+project. After each step the project is rebuilt incrementally, by the same
+``Builder`` (as ``serve`` does, state in memory) or by a new one (as the
+command line does, state from ``.briefgen-cache/``), and built again from
+scratch, without any cache, into another folder. Both must succeed or fail
+alike, and when they succeed the two output folders must hold the same files
+with the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import REPO, copy_example
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from briefgen.build import Builder
+from briefgen.problems import BuildError
+from briefgen.project import Project
+
+WORDS = ["ceasefire", "drones", "talks", "grain", "envoy", "Kyiv", "minerals", "vote", "record", "night"]
+words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join)
+index = st.integers(min_value=0, max_value=50)
+
+operations = st.one_of(
+    st.tuples(st.just("edit-body"), index, words),
+    st.tuples(st.just("edit-title"), index, words),
+    st.tuples(st.just("add-article"), index, words),
+    st.tuples(st.just("delete-article"), index),
+    st.tuples(st.just("rename-article"), index),
+    st.tuples(st.just("topic-summary"), index, words),
+    st.tuples(st.just("person-name"), words),
+    st.tuples(st.just("template"), st.sampled_from(["article.html", "topic.html", "base.html", "_macros.html"]), words),
+    st.tuples(st.just("static"), words),
+)
+steps = st.lists(st.tuples(operations, st.booleans()), min_size=1, max_size=4)
+
+
+HISTORY = "changes/history.json"  # by design a record of earlier builds, not a function of the input
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    files.pop(HISTORY, None)
+    manifest = files.get(".briefgen-manifest.json")
+    if manifest is not None:  # the same goes for its line in the manifest
+        data = json.loads(manifest)
+        data["files"].pop(HISTORY, None)
+        files[".briefgen-manifest.json"] = json.dumps(data, sort_keys=True).encode()
+    return files
+
+
+def articles(project: Path) -> list[Path]:
+    return sorted((project / "content" / "articles").glob("*.md"))
+
+
+def apply(project: Path, op: tuple) -> None:
+    kind = op[0]
+    files = articles(project)
+    if kind == "edit-body" and files:
+        path = files[op[1] % len(files)]
+        path.write_text(path.read_text() + f"\n\n## {op[2]}\n\nA new paragraph about {op[2]}.\n")
+    elif kind == "edit-title" and files:
+        path = files[op[1] % len(files)]
+        lines = path.read_text().split("\n")
+        lines = [f'title: "{op[2]}"' if line.startswith("title:") else line for line in lines]
+        path.write_text("\n".join(lines))
+    elif kind == "add-article":
+        topics = sorted(p.stem for p in (project / "content" / "topics").glob("*.yaml"))
+        name = f"2025-02-2{op[1] % 9}-new-{op[1]}-{abs(hash(op[2])) % 1000}.md"
+        (project / "content" / "articles" / name).write_text(
+            "---\n"
+            f'title: "{op[2]}"\n'
+            f"date: 2025-02-2{op[1] % 9}T10:00:00+02:00\n"
+            f"topics: [{topics[op[1] % len(topics)]}]\n"
+            f'summary: "A new report: {op[2]}."\n'
+            "sources:\n  - source: afp\n"
+            "people: [zelensky]\n"
+            "---\n"
+            f"Body of the report about {op[2]}.\n\n## What next\n\nMore on {op[2]}.\n"
+        )
+    elif kind == "delete-article" and files:
+        files[op[1] % len(files)].unlink()
+    elif kind == "rename-article" and files:
+        path = files[op[1] % len(files)]
+        path.rename(path.with_name(path.stem + "-renamed.md"))
+    elif kind == "topic-summary":
+        topics = sorted((project / "content" / "topics").glob("*.yaml"))
+        path = topics[op[1] % len(topics)]
+        text = path.read_text()
+        if "summary: >-\n" in text:
+            text = text.replace("summary: >-\n", f"summary: >-\n  {op[2]}.\n", 1)
+        else:
+            text = text.replace("summary: ", f"summary: {op[2]}. ", 1)
+        path.write_text(text)
+    elif kind == "person-name":
+        path = project / "content" / "people.yaml"
+        path.write_text(path.read_text().replace("name: Volodymyr Zelensky", f"name: Volodymyr Zelensky {op[1]}", 1))
+    elif kind == "template":
+        path = project / "templates" / op[1]
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / "templates" / op[1], path)
+        marker = "{% block content %}"
+        text = path.read_text()
+        if op[1] == "_macros.html":
+            text += f"\n{{# {op[2]} #}}\n"
+            text = text.replace("{% macro vh(text) %}", f"{{% macro vh(text) %}}<!-- {op[2]} -->", 1)
+        elif op[1] == "base.html":
+            text = text.replace("</footer>", f"<!-- {op[2]} --></footer>", 1)
+        else:
+            text = text.replace(marker, marker + f"<!-- {op[2]} -->", 1)
+        path.write_text(text)
+    elif kind == "static":
+        path = project / "templates" / "static" / "style.css"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / "templates" / "static" / "style.css", path)
+        path.write_text(path.read_text() + f"\n/* {op[1]} */\n")
+
+
+def outcome(builder: Builder, changed: set[str] | None) -> tuple[str, object]:
+    try:
+        builder.rebuild(changed)
+    except BuildError as exc:
+        return "failed", sorted(str(p) for p in exc.problems)
+    return "built", tree(builder.project.output)
+
+
+def clean_build(project: Path, out: Path) -> tuple[str, object]:
+    if out.exists():
+        shutil.rmtree(out)
+    builder = Builder(Project.at(project, out), jobs=1, use_cache=False, record_changes=False)
+    return outcome(builder, None)
+
+
+@pytest.fixture
+def small_example(tmp_path: Path) -> Path:
+    project = copy_example(tmp_path / "project")
+    config = project / "briefgen.yaml"
+    config.write_text(config.read_text() + "\nsearch: false\n")  # the search indexer is tested elsewhere
+    return project
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=steps)
+def test_incremental_rebuild_equals_clean_build(small_example: Path, steps):
+    work = small_example.parent / "work"
+    if work.exists():
+        shutil.rmtree(work)
+    project = work / "project"
+    shutil.copytree(small_example, project)
+    out = work / "site"
+    builder = Builder(Project.at(project, out), jobs=1, record_changes=False)
+    assert outcome(builder, None)[0] == "built"
+    for op, fresh in steps:
+        apply(project, op)
+        if fresh:  # the command line: a new process, state from .briefgen-cache/
+            builder = Builder(Project.at(project, out), jobs=1, record_changes=False)
+        incremental = outcome(builder, None)
+        expected = clean_build(project, work / "clean")
+        assert incremental[0] == expected[0], (op, incremental[1] if incremental[0] == "failed" else expected[1])
+        if expected[0] == "built":
+            got, want = incremental[1], expected[1]
+            assert sorted(got) == sorted(want), op
+            assert [rel for rel in want if got[rel] != want[rel]] == [], op
+
+
+def test_rebuild_renders_only_affected_pages(small_example: Path, tmp_path: Path):
+    out = tmp_path / "site"
+    builder = Builder(Project.at(small_example, out), jobs=1, record_changes=False)
+    first = builder.rebuild()
+    assert (first.rendered, first.reused) == (len(first.pages), 0)
+    builder.rebuild()  # the change history now has its baseline; pages that show it settle
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+    again = builder.rebuild()
+    assert (again.rendered, again.stats.changed) == (0, 0)
+
+    article = sorted((small_example / "content" / "articles").glob("*drone-attack-regions-hit*.md"))[0]
+    article.write_text(article.read_text() + "\nOne more sentence.\n")
+    edited = builder.rebuild({article.relative_to(small_example).as_posix()})
+    assert 0 < edited.rendered < len(edited.pages) // 2, "one edit re-renders its page and the pages that show it"
+    written = set(edited.stats.changed_paths)
+    slug = article.stem
+    assert f"articles/{slug}/index.html" in written
+    assert "people/zelensky/index.html" not in written
+    kept = [p for p, m in mtimes.items() if p.exists() and p.stat().st_mtime_ns == m]
+    assert len(kept) > len(mtimes) // 2, "files whose bytes did not change keep their mtime"
+
+    article.unlink()
+    # the other articles that link to it now fail, as in a clean build
+    with pytest.raises(BuildError):
+        builder.rebuild()
+
+
+def test_deleted_article_removes_its_page(small_example: Path, tmp_path: Path):
+    out = tmp_path / "site"
+    new = small_example / "content" / "articles" / "2025-02-23-standalone.md"
+    new.write_text(
+        "---\ntitle: Standalone\ndate: 2025-02-23T12:00:00+02:00\ntopics: [drone-strikes]\n"
+        "summary: A report nobody links to.\nsources:\n  - source: afp\n---\nText.\n"
+    )
+    Builder(Project.at(small_example, out), jobs=1, record_changes=False).rebuild()
+    assert (out / "articles/2025-02-23-standalone/index.html").is_file()
+    new.unlink()
+    result = Builder(Project.at(small_example, out), jobs=1, record_changes=False).rebuild()
+    assert not (out / "articles/2025-02-23-standalone").exists()
+    assert "articles/2025-02-23-standalone/index.html" in result.stats.removed_paths
