@@ -16,6 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -34,7 +35,16 @@ def default_jobs() -> int:
 
 
 def can_fork() -> bool:
-    return sys.platform != "win32" and "fork" in multiprocessing.get_all_start_methods()
+    """Fork only a single-threaded process: a thread's held locks would stay locked in the child.
+
+    (``serve`` runs a watcher and an HTTP server in threads; its rebuilds are
+    incremental and small, so they render in-line.)
+    """
+    return (
+        sys.platform != "win32"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
 
 
 def _run_chunk(bounds: tuple[int, int]) -> Any:

@@ -1,0 +1,92 @@
+"""The speed machinery keeps its promises: same bytes on any number of cores, a cache that is never trusted blindly."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from conftest import REPO, run_cli
+
+sys.path.insert(0, str(REPO / "bench"))
+
+from make_corpus import make_corpus  # noqa: E402
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_parallel_build_is_byte_identical_to_one_process(tmp_path: Path):
+    project = make_corpus(160, tmp_path / "corpus", seed=3)  # enough pages for the worker pool to be used
+    run_cli("build", "-q", "--no-cache", "--jobs", "1", "-s", str(project), "-o", str(tmp_path / "one"), check=True)
+    run_cli("build", "-q", "--no-cache", "--jobs", "2", "-s", str(project), "-o", str(tmp_path / "two"), check=True)
+    one, two = tree(tmp_path / "one"), tree(tmp_path / "two")
+    assert len(one) > 300
+    assert sorted(one) == sorted(two)
+    assert [rel for rel in one if one[rel] != two[rel]] == []
+    assert not (project / ".briefgen-cache").exists(), "--no-cache writes no cache"
+
+
+def test_cached_build_equals_cold_build_and_reuses_pages(example: Path, tmp_path: Path):
+    cold = tmp_path / "cold"
+    run_cli("build", "-q", "--no-cache", "-s", str(example), "-o", str(cold), check=True)
+    run_cli("build", "-q", "-s", str(example), "-o", str(tmp_path / "warm"), check=True)
+    assert (example / ".briefgen-cache").is_dir()
+    article = sorted((example / "content" / "articles").glob("*.md"))[3]
+    article.write_text(article.read_text() + "\nA late correction.\n")
+    proc = run_cli("build", "-s", str(example), "-o", str(tmp_path / "warm"), check=True)
+    assert " reused" in proc.stdout and " 0 reused" not in proc.stdout, proc.stdout
+    run_cli("build", "-q", "--no-cache", "-s", str(example), "-o", str(cold), check=True)
+    assert tree(cold).keys() == tree(tmp_path / "warm").keys()
+    assert tree(cold) == tree(tmp_path / "warm") or _only_history_differs(cold, tmp_path / "warm")
+
+
+def _only_history_differs(a: Path, b: Path) -> bool:
+    one, two = tree(a), tree(b)
+    return {rel for rel in one if one[rel] != two[rel]} <= {"changes/history.json", ".briefgen-manifest.json"}
+
+
+def test_corrupt_truncated_or_foreign_cache_is_ignored_with_a_note(example: Path, tmp_path: Path):
+    out = tmp_path / "site"
+    run_cli("build", "-q", "--no-cache", "-s", str(example), "-o", str(tmp_path / "reference"), check=True)
+    run_cli("build", "-q", "-s", str(example), "-o", str(out), check=True)
+    cache = example / ".briefgen-cache"
+    markdown, front = cache / "markdown.bin", cache / "front-matter.bin"
+    data = markdown.read_bytes()
+    markdown.write_bytes(data[: len(data) // 2])  # truncated
+    raw = bytearray(front.read_bytes())
+    raw[-40] ^= 0xFF  # one flipped byte in the payload
+    front.write_bytes(bytes(raw))
+    (cache / "state.bin").write_bytes(b"garbage")
+    proc = run_cli("build", "-s", str(example), "-o", str(out), check=True)
+    assert "markdown.bin is unusable" in proc.stderr and "front-matter.bin is unusable" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert _only_history_differs(tmp_path / "reference", out)
+
+    foreign = markdown.read_bytes().replace(b'"format": 1', b'"format": 99', 1)
+    markdown.write_bytes(foreign)
+    article = sorted((example / "content" / "articles").glob("*.md"))[0]
+    article.write_text(article.read_text() + "\nA late correction.\n")  # so that the build reads the cache
+    proc = run_cli("build", "-s", str(example), "-o", str(out), check=True)
+    assert "another briefgen version" in proc.stderr
+
+
+def test_clean_removes_the_cache(example: Path):
+    run_cli("build", "-q", "-s", str(example), check=True)
+    assert (example / ".briefgen-cache").is_dir()
+    proc = run_cli("clean", "-s", str(example), check=True)
+    assert "Removed .briefgen-cache/" in proc.stdout
+    assert not (example / ".briefgen-cache").exists() and (example / "site").is_dir()
+    proc = run_cli("clean", "--site", "-s", str(example), check=True)
+    assert not (example / "site").exists()
+    assert run_cli("clean", "-s", str(example), check=True).stdout.strip() == "Nothing to remove."
+
+
+def test_no_change_rebuild_reports_reuse_and_writes_nothing(example: Path):
+    run_cli("build", "-q", "-s", str(example), check=True)
+    proc = run_cli("build", "-s", str(example), check=True)
+    assert "0 rendered" in proc.stdout and "0 written" in proc.stdout and "0 removed" in proc.stdout
+    (example / "site" / "index.html").write_text("tampered")
+    proc = run_cli("build", "-s", str(example), check=True)
+    assert "1 written" in proc.stdout, proc.stdout
+    assert "tampered" not in (example / "site" / "index.html").read_text()
