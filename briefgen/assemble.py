@@ -6,14 +6,19 @@ objects the template gets. Nothing here knows about Jinja or the disk.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from briefgen.briefing import brief, group_claims
+from briefgen.charts import legend as chart_legend
+from briefgen.charts import trend_svg
 from briefgen.model import Party, Site, Topic
+from briefgen.pack import article_body
+
+HISTORY_DEP = "changes/history.json"  # topic pages show the latest recorded change: an input besides content
+CHART_HELPERS = {"chart": trend_svg, "chart_legend": chart_legend}
 
 
 @dataclass
@@ -48,10 +53,13 @@ def site_tz(site: Site) -> dt.tzinfo | None:
 
 def topic_pages(site: Site, topic: Topic) -> list[Page]:
     tz = site_tz(site)
+    site_pages = {a.url_path for a in site.articles} | {t.url_path for t in site.topics.values()}
     b = brief(topic, tz)
+    b.changed = site.changes.latest_for(topic.slug) if site.changes is not None else None
+    b.exports = True
     per = site.config.per_page
     chunks = [topic.articles[i : i + per] for i in range(0, len(topic.articles), per)] or [[]]
-    deps = frozenset({topic.path, *(a.path for a in topic.articles), *(r.path for r in topic.related)})
+    deps = frozenset({topic.path, *(a.path for a in topic.articles), *(r.path for r in topic.related), HISTORY_DEP})
     pages = []
     for n, chunk in enumerate(chunks, start=1):
         url = topic.url_path if n == 1 else f"{topic.url_path}page/{n}/"
@@ -60,12 +68,14 @@ def topic_pages(site: Site, topic: Topic) -> list[Page]:
         pagination = Pagination(n, len(chunks), prev_url, next_url) if len(chunks) > 1 else None
         if len(chunks) > 1:
             in_chunk = set(map(id, chunk))
-            part = copy.copy(b)  # the same briefing, not recomputed per page (that was quadratic)
+            part = brief(topic, tz)
             part.latest = chunk
             part.timeline = [e for e in b.timeline if id(e.article) in in_chunk]
+            part.changed, part.exports = b.changed, b.exports
             if n > 1:  # archive pages: the articles and their timeline only
                 part.figures, part.quotes, part.claims, part.people = [], [], [], []
                 part.watch, part.sources, part.related = [], [], []
+                part.changed, part.exports = None, False
         else:
             part = b
         title = topic.title if n == 1 else f"{topic.title} (page {n} of {len(chunks)})"
@@ -76,11 +86,32 @@ def topic_pages(site: Site, topic: Topic) -> list[Page]:
                 "topic.html",
                 title,
                 topic.meta.summary,
-                {"topic": topic, "b": part, "pagination": pagination},
+                {"topic": topic, "b": part, "pagination": pagination, **CHART_HELPERS},
                 deps,
                 topic.path,
             )
         )
+    pages.append(
+        Page(
+            "pack",
+            f"{topic.url_path}pack/",
+            "pack.html",
+            f"Briefing pack: {topic.title}",
+            topic.meta.summary,
+            {
+                "topic": topic,
+                "b": b,
+                "articles": list(reversed(topic.articles)),  # oldest first: the story as it unfolded
+                "bodies": {
+                    a.slug: article_body(a, f"{topic.url_path}pack/", site_pages, site.config.base_url)
+                    for a in topic.articles
+                },
+                **CHART_HELPERS,
+            },
+            deps,
+            topic.path,
+        )
+    )
     return pages
 
 
@@ -165,6 +196,15 @@ def assemble(site: Site) -> list[Page]:
                     if any(a.claims for a in t.articles)
                 ]
             },
+            every,
+        ),
+        Page(
+            "changes",
+            "changes/",
+            "changes.html",
+            "What changed",
+            "What changed in the briefings from one update to the next: new reports, revised figures, claims",
+            {"records": list(reversed(site.changes.records)) if site.changes is not None else [], "topics": site.topics},
             every,
         ),
         Page("search", "search/", "search.html", "Search", f"Search {site.config.title}", {}, every),

@@ -16,6 +16,7 @@ from briefgen.schema import WatchItem
 
 BLOCKS = (
     ("bottom-line", "Bottom line"),
+    ("changes", "What changed"),
     ("why-it-matters", "Why it matters"),
     ("key-figures", "Key figures"),
     ("latest", "Latest developments"),
@@ -26,6 +27,7 @@ BLOCKS = (
     ("watch", "What to watch"),
     ("sources", "Sources"),
     ("related", "Related topics"),
+    ("exports", "Take this briefing"),
 )
 
 
@@ -44,6 +46,14 @@ def when_key(value: dt.date | dt.datetime | None, tz: dt.tzinfo | None = None) -
 
 @dataclass
 class FigureGroup:
+    """Every report of one measured thing: several reporters, several dates.
+
+    Nothing here picks a winner: ``current`` keeps each reporter's latest
+    number so they stand side by side, ``low``/``high`` give the range when
+    they disagree, and ``series`` keeps each reporter's numbers over time
+    for the trend chart.
+    """
+
     measure: str
     label: str
     figures: list[Figure]  # newest first
@@ -73,10 +83,35 @@ class FigureGroup:
         return len({f.value for f in self.current}) > 1
 
     @property
+    def reporters(self) -> list[Party]:
+        return [f.by for f in self.current]
+
+    @property
     def history(self) -> list[Figure]:
         """Figures of one reporter at several dates, oldest first (for a trend)."""
         by = self.latest.by
         return sorted((f for f in self.figures if f.by is by), key=lambda f: when_key(f.as_of))
+
+    @property
+    def series(self) -> list[tuple[Party, list[Figure]]]:
+        """Each reporter's figures over time, oldest first, one per as-of date.
+
+        When a reporter's number for one date was revised (a later article
+        gives another value for the same ``as_of``), the newest report wins:
+        ``figures`` is newest first, so the first one seen is kept.
+        """
+        out: dict[str, tuple[Party, dict]] = {}
+        for f in self.figures:
+            if f.as_of is None:
+                continue
+            _party, by_date = out.setdefault(f.by.id, (f.by, {}))
+            by_date.setdefault(when_key(f.as_of), f)
+        return [(party, [by_date[k] for k in sorted(by_date)]) for party, by_date in out.values()]
+
+    @property
+    def trend(self) -> bool:
+        """True when some reporter gave this number at two or more dates: worth a chart."""
+        return any(len(points) > 1 for _party, points in self.series)
 
 
 @dataclass
@@ -104,11 +139,15 @@ class Briefing:
     watch: list[WatchItem]
     sources: list[SourceUse]
     related: list[Topic]
+    changed: tuple | None = None  # (changes.Record, this topic's items): the latest recorded change
+    exports: bool = False  # the page links the briefing pack, JSON and timeline exports
 
     @property
     def blocks(self) -> list[tuple[str, str]]:
         present = {
             "bottom-line": True,
+            "changes": self.changed is not None,
+            "exports": self.exports,
             "why-it-matters": bool(self.topic.meta.why_it_matters),
             "key-figures": bool(self.figures),
             "latest": bool(self.latest),
@@ -123,16 +162,29 @@ class Briefing:
         return [(anchor, label) for anchor, label in BLOCKS if present[anchor]]
 
 
+def _label_key(label: str) -> str:
+    return " ".join(label.casefold().replace("\u2019", "'").split()).rstrip(".:;")
+
+
 def group_figures(figures: list[Figure], tz: dt.tzinfo | None = None) -> list[FigureGroup]:
+    """Figures grouped by what they measure: the shared ``measure`` key, else the same label.
+
+    A figure without ``measure:`` (its measure is then its own id) joins the
+    group of a figure with the same label, so two reporters' numbers for "Drones
+    shot down" stand side by side even when the author forgot the key.
+    """
+    explicit = {_label_key(f.label): f.measure for f in figures if f.measure != f.id}
     groups: dict[str, FigureGroup] = {}
     for f in figures:
-        group = groups.get(f.measure)
+        key = f.measure if f.measure != f.id else explicit.get(_label_key(f.label), "label:" + _label_key(f.label))
+        group = groups.get(key)
         if group is None:
-            groups[f.measure] = FigureGroup(f.measure, f.label, [f])
+            groups[key] = FigureGroup(f.measure if f.measure != f.id else key.removeprefix("label:"), f.label, [f])
         else:
             group.figures.append(f)
     for group in groups.values():
         group.figures.sort(key=lambda f: (when_key(f.as_of, tz), f.article.date), reverse=True)
+        group.label = group.latest.label
     return list(groups.values())
 
 

@@ -32,9 +32,6 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
     stats: WriteStats | None = None
     seconds: float = 0.0
-    rendered: int = 0  # pages rendered by this run
-    reused: int = 0  # pages whose bytes were kept from the previous build (nothing they use changed)
-    notes: list[str] = field(default_factory=list)  # about the build cache, not the content
 
     @property
     def counts(self) -> Counter:
@@ -51,13 +48,21 @@ def _fail_if_errors(problems: Problems, strict: bool) -> None:
         raise BuildError(problems.sorted())
 
 
-def load_and_assemble(project: Project, problems: Problems, strict: bool = False) -> tuple[Site, list[Page]]:
+def load_and_assemble(
+    project: Project, problems: Problems, strict: bool = False, *, record_changes: bool = True, pdf: bool = False
+) -> tuple[Site, list[Page]]:
+    from briefgen.changes import attach
+    from briefgen.editorial import review
     from briefgen.load import load_site
 
     site = load_site(project, problems)
     if site is None:
         _fail_if_errors(problems, strict)
         raise BuildError(problems.sorted())
+    review(site, problems)  # editorial warnings; marks stale and one-sided topics
+    attach(site, project.output, problems, project.rel(project.output), record=record_changes)
+    if pdf and not site.config.pdf:
+        site.config = site.config.model_copy(update={"pdf": True})
     _fail_if_errors(problems, strict)
     pages = assemble(site)
     return site, pages
@@ -100,37 +105,17 @@ class Builder:
 
     ``rebuild(changed)`` takes the input paths (relative to the project) that
     changed since the last run; ``None`` means "anything may have changed".
+    ``record_changes=False`` (``serve``) keeps the output's change history as it
+    was instead of recording each rebuild; ``pdf=True`` also writes PDF packs.
     State kept between runs (caches, the previous result) lives here, outside
     the stages, so the stages stay plain functions.
-
-    ``jobs`` is how many processes render (default: the cores available; 1 =
-    in this process; the bytes are the same either way); ``use_cache=False``
-    neither reads nor writes ``.briefgen-cache/`` (the memo still lives in
-    memory between rebuilds); ``progress`` receives stage callbacks
-    (``briefgen.rebuild.Progress``). See ``briefgen.rebuild`` for how a rebuild
-    renders only the pages whose inputs changed.
     """
 
-    def __init__(
-        self,
-        project: Project,
-        *,
-        strict: bool = False,
-        jobs: int | None = None,
-        use_cache: bool = True,
-        progress=None,
-    ):
-        from briefgen.cache import BuildCache
-        from briefgen.parallel import default_jobs
-        from briefgen.rebuild import Progress
-
+    def __init__(self, project: Project, *, strict: bool = False, record_changes: bool = True, pdf: bool = False):
         self.project = project
         self.strict = strict
-        self.jobs = jobs or default_jobs()
-        self.use_cache = use_cache
-        self.progress = progress or Progress()
-        self.cache = BuildCache(project.root, enabled=use_cache, jobs=self.jobs)
-        self.state = None  # briefgen.incremental.BuildState of the last written build
+        self.record_changes = record_changes
+        self.pdf = pdf
         self.last: BuildResult | None = None
 
     def check_output(self) -> None:
@@ -148,21 +133,25 @@ class Builder:
             )
 
     def rebuild(self, changed: set[str] | None = None, *, write: bool = True) -> BuildResult:
-        from briefgen.rebuild import run
+        from briefgen.linkcheck import check_links
 
-        result = run(self, changed, write)
+        started = time.perf_counter()
+        self.check_output()
+        problems = Problems()
+        site, pages = load_and_assemble(
+            self.project, problems, self.strict, record_changes=self.record_changes, pdf=self.pdf
+        )
+        files, copies = render_site(site, pages, self.project, problems)
+        check_links(files, pages, problems, set(copies))
+        _fail_if_errors(problems, self.strict)
+        result = BuildResult(site, pages, files, copies, problems.sorted())
+        if write:
+            result.stats = write_site(self.project.output, files, copies)
+        result.seconds = time.perf_counter() - started
         self.last = result
         return result
 
 
-def build(
-    project: Project,
-    *,
-    strict: bool = False,
-    write: bool = True,
-    jobs: int | None = None,
-    use_cache: bool = True,
-    progress=None,
-) -> BuildResult:
+def build(project: Project, *, strict: bool = False, write: bool = True, pdf: bool = False) -> BuildResult:
     """One complete build (``briefgen build``)."""
-    return Builder(project, strict=strict, jobs=jobs, use_cache=use_cache, progress=progress).rebuild(write=write)
+    return Builder(project, strict=strict, pdf=pdf).rebuild(write=write)

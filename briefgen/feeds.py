@@ -127,7 +127,10 @@ def feeds_for(page: Page) -> list[tuple[str, str]]:
     """The feeds a page advertises besides the site's: (url_path of the feed, title)."""
     if page.kind == "topic":
         topic = page.context["topic"]
-        return [(feed_path(topic.url_path), f"{topic.title} (Atom)")]
+        changes = (topic.url_path + "changes.xml", f"{topic.title}: what changed (Atom)")  # briefgen.changes
+        return [(feed_path(topic.url_path), f"{topic.title} (Atom)"), changes]
+    if page.kind == "changes":
+        return [("changes/feed.xml", "What changed (Atom)")]
     if page.kind == "article":
         return [(feed_path(t.url_path), f"{t.title} (Atom)") for t in page.context["article"].topics]
     if page.kind == "party":

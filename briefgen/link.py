@@ -59,6 +59,7 @@ class Linker:
 
     def article(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:
         rel = article.path
+        article.lines = {key: doc.line((key,)) for key in ("title", "summary", "confidence", "sources")}
         for i, slug in enumerate(meta.topics):
             topic = self.site.topics.get(slug)
             if topic is None:
@@ -83,14 +84,17 @@ class Linker:
             via = self.party(q.via, rel, doc, ("quotes", i, "via"), "source", sources_only=True)
             said = self.when(q.said, rel, doc, ("quotes", i, "said"))
             if speaker:
-                article.quotes.append(Quote(speaker, q.text, said, q.where, via, article))
+                article.quotes.append(Quote(speaker, q.text, said, q.where, via, article, doc.line(("quotes", i))))
         for i, f in enumerate(meta.figures):
             by = self.party(f.by, rel, doc, ("figures", i, "by"), "reporter")
             via = self.party(f.via, rel, doc, ("figures", i, "via"), "source", sources_only=True)
             as_of = self.when(f.as_of, rel, doc, ("figures", i, "as_of"))
             if by:
                 article.figures.append(
-                    Figure(f.id, f.label, f.value, f.unit, as_of, by, f.measure or f.id, f.note, via, article)
+                    Figure(
+                        f.id, f.label, f.value, f.unit, as_of, by, f.measure or f.id, f.note, via, article,
+                        doc.line(("figures", i)),
+                    )
                 )
         for i, e in enumerate(meta.events):
             when = self.when(e.date, rel, doc, ("events", i, "date"))
@@ -100,7 +104,9 @@ class Linker:
             by = self.party(c.by, rel, doc, ("claims", i, "by"), "claimant")
             date = self.when(c.date, rel, doc, ("claims", i, "date"))
             if by:
-                article.claims.append(Claim(c.question, by, c.text, c.status, date, c.evidence, article))
+                article.claims.append(
+                    Claim(c.question, by, c.text, c.status, date, c.evidence, article, doc.line(("claims", i)))
+                )
 
     def unique_ids(self, loaded) -> None:
         slugs: dict[str, str] = {}
@@ -146,6 +152,7 @@ class Linker:
     def topics(self) -> None:
         for topic in self.site.topics.values():
             doc = topic._doc  # type: ignore[attr-defined]
+            topic.lines = {key: doc.line((key,)) for key in ("title", "summary", "confidence", "status")}
             for i, slug in enumerate(topic.meta.related):
                 other = self.site.topics.get(slug)
                 if other is None:

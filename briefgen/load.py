@@ -308,6 +308,7 @@ class Loader:
             author=meta.author,
             body_md=body,
             body_line=body_line,
+            confidence=meta.confidence,
         )
         return article, meta, doc
 

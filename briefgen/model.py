@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from briefgen.schema import SiteConfig, TopicIn
 
@@ -62,6 +62,7 @@ class Quote:
     where: str
     via: Party | None
     article: Article
+    line: int | None = None  # where it was written in the article file, for editorial warnings
 
 
 @dataclass(eq=False)
@@ -76,6 +77,7 @@ class Figure:
     note: str
     via: Party | None
     article: Article
+    line: int | None = None
 
     @property
     def display(self) -> str:
@@ -101,6 +103,7 @@ class Claim:
     date: dt.date | dt.datetime | None
     evidence: str
     article: Article
+    line: int | None = None
 
 
 @dataclass(eq=False)
@@ -125,6 +128,8 @@ class Article:
     figures: list[Figure] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
+    confidence: str | None = None  # the author's stated confidence in the summary's judgement
+    lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line, for editorial warnings
 
     @property
     def url_path(self) -> str:
@@ -142,6 +147,10 @@ class Topic:
     meta: TopicIn
     articles: list[Article] = field(default_factory=list)  # newest first
     related: list[Topic] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)  # key -> line in the topic file
+    # Set by the editorial review (briefgen.editorial), shown on the topic page:
+    stale: bool = False  # no article for stale_after_days before the site's newest content
+    one_sided: Party | None = None  # every source traces back to this one originator
 
     @property
     def title(self) -> str:
@@ -163,6 +172,7 @@ class Site:
     topics: dict[str, Topic]
     articles: list[Article]  # newest first
     parties: dict[str, Party]
+    changes: Any = None  # briefgen.changes.History: what changed between builds, set before assembling
 
     @property
     def people(self) -> list[Party]:

@@ -25,14 +25,23 @@ def extra_outputs(
     files: dict[str, bytes] | None = None,
     problems: Problems | None = None,
 ) -> dict[str, bytes]:
-    """Feeds, sitemap.xml, robots.txt and (from the rendered ``files``) the search bundle."""
+    """Feeds, sitemap.xml, robots.txt, exports, change history and (from the rendered ``files``) search and PDFs."""
     from briefgen.feeds import feeds
     from briefgen.search import search_bundle
     from briefgen.sitemap import robots_txt, sitemap
 
+    from briefgen.changes import change_feeds
+    from briefgen.exports import exports
+
     out = feeds(site, pages, renderer)
     out["sitemap.xml"] = sitemap(site, pages, renderer)
     out["robots.txt"] = robots_txt(renderer)
+    out.update(change_feeds(site, renderer))  # changes/history.json and the "what changed" feeds
+    out.update(exports(site, pages, renderer))  # briefing.json, timeline.json, the briefing schema
+    if site.config.pdf and files is not None:
+        from briefgen.pack import pdf_outputs
+
+        out.update(pdf_outputs(site, pages, files, renderer, problems if problems is not None else Problems()))
     if files is not None:
         out.update(search_bundle(pages, files, problems if problems is not None else Problems(), site.config.search))
     return out

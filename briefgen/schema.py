@@ -29,6 +29,7 @@ Url = Annotated[
 ]
 Status = Literal["developing", "dormant", "concluded"]
 Verdict = Literal["confirmed", "disputed", "unverified", "false"]
+Confidence = Literal["low", "moderate", "high"]
 When = dt.datetime | dt.date
 
 
@@ -69,6 +70,9 @@ class SiteConfig(Strict):
     stale_after_days: int = Field(14, ge=1, description="a topic with no article for this many days is marked stale")
     max_file_size: int = Field(2_000_000, ge=1000, description="content files larger than this many bytes are rejected")
     search: bool = Field(True, description="build a Pagefind search index when pagefind is installed")
+    pdf: bool = Field(
+        False, description="also write each topic's briefing pack as PDF (topics/<slug>/briefing.pdf); needs WeasyPrint"
+    )
     markdown: MarkdownConfig = Field(MarkdownConfig(), description="how article bodies are rendered")
     publish: PublishConfig = Field(PublishConfig(), description="where briefgen publish sends the site")
 
@@ -84,6 +88,9 @@ class WatchItem(Strict):
 class TopicIn(Strict):
     title: Text = Field(description="the running story's headline")
     summary: Text = Field(description="the bottom line: 1-3 sentences, shown first")
+    confidence: Confidence | None = Field(
+        None, description="low, moderate or high: how sure the bottom line's judgement is (needed with likely, probably...)"
+    )
     status: Status = Field("developing", description="developing, dormant or concluded")
     why_it_matters: str = Field("", description="a short paragraph on why a reader should care")
     watch: list[WatchItem] = Field([], description="what to watch next, dated or open")
@@ -159,6 +166,9 @@ class ArticleIn(Strict):
     slug: Id | None = Field(None, description="the page's URL name; default: the file name, slugified")
     topics: list[Id] = Field(min_length=1, description="ids (file names) of the topics it belongs to")
     summary: Text = Field(description="one sentence")
+    confidence: Confidence | None = Field(
+        None, description="low, moderate or high: how sure the summary's judgement is (needed with likely, probably...)"
+    )
     dateline: str = Field("", description="where it was filed from")
     author: str = Field("", description="who wrote it")
     sources: list[CitationIn] = Field([], description="where this was reported")

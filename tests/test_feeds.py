@@ -87,7 +87,11 @@ def test_pages_link_their_feeds_in_the_head(built_example: Path):
         return out
 
     assert alternates("index.html") == ["feed.xml"]
-    assert alternates("topics/drone-strikes/index.html") == ["feed.xml", "topics/drone-strikes/feed.xml"]
+    assert alternates("topics/drone-strikes/index.html") == [
+        "feed.xml",
+        "topics/drone-strikes/feed.xml",
+        "topics/drone-strikes/changes.xml",  # what changed in the briefing (briefgen.changes)
+    ]
     assert "topics/nato-offer/feed.xml" in alternates(
         "articles/2025-02-23-zelensky-ready-to-resign-for-nato/index.html"
     )

@@ -15,6 +15,7 @@ from conftest import copy_example, run_cli
 from briefgen.build import load_and_assemble
 from briefgen.problems import Problems
 from briefgen.project import Project
+from briefgen.sitemap import NOT_LISTED
 
 NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 BASE = "https://example.org/"
@@ -51,7 +52,7 @@ def json_ld(page: BeautifulSoup) -> list[dict]:
 def test_sitemap_lists_every_page_with_content_dates(built_example: Path, example: Path):
     site, pages = load_and_assemble(Project.at(example), Problems())
     entries = sitemap_entries(built_example)
-    listed = {p.url_path for p in pages if p.kind not in ("notfound", "search")}
+    listed = {p.url_path for p in pages if p.kind not in NOT_LISTED}  # 404, search, briefing packs
     assert set(entries) == {BASE + u for u in listed}
     for loc, lastmod in entries.items():
         assert file_for(built_example, loc).is_file(), loc

@@ -76,7 +76,8 @@ class Preview:
         self.quiet = quiet
         self.request_timeout = request_timeout
         self.observer_factory = observer_factory
-        self.builder = Builder(project, strict=strict)
+        # A preview rebuilds on every save: it shows the recorded changes but records none (briefgen.changes).
+        self.builder = Builder(project, strict=strict, record_changes=False)
         self.hub = ReloadHub()
         self.server: PreviewServer | None = None
         self.watcher: ProjectWatcher | None = None
