@@ -33,6 +33,7 @@ from urllib.parse import urldefrag, urlsplit
 
 from briefgen import __version__
 from briefgen.assemble import Page
+from briefgen.linkcheck import markup
 from briefgen.problems import Problems
 from briefgen.project import Project
 
@@ -55,7 +56,7 @@ def external_urls(files: dict[str, bytes], pages: list[Page], own_base: str) -> 
     """Every http(s) URL the pages link to (without #fragment), with the pages that link to it."""
     found: dict[str, list[Page]] = {}
     for page in pages:
-        for match in _LINK.findall(files.get(page.output, b"")):
+        for match in _LINK.findall(markup(files.get(page.output, b""))):
             url = (match[0] or match[1]).decode("utf-8", "replace").replace("&amp;", "&")
             if urlsplit(url).scheme not in ("http", "https") or url.startswith(own_base):
                 continue
@@ -156,7 +157,7 @@ def check_urls(
     return results
 
 
-def _written_at(project: Project, url: str, texts: dict[str, list[str]]) -> list[tuple[str, int]]:
+def _written_at(url: str, texts: dict[str, list[str]]) -> list[tuple[str, int]]:
     """Every ``path:line`` in the project's content and config that writes ``url``."""
     found = []
     for rel, lines in texts.items():
@@ -200,7 +201,7 @@ def check_external(
     for url, status in results.items():
         if status.ok:
             continue
-        places = _written_at(project, url, texts) or [
+        places = _written_at(url, texts) or [
             (page.source or page.output, None) for page in found[url][:1]
         ]
         for path, line in places:

@@ -11,6 +11,7 @@ source when it can be found there, so an editor can jump to it.
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 from urllib.parse import unquote, urlsplit
@@ -21,6 +22,13 @@ from briefgen.problems import Problems
 _LINK = re.compile(rb"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ID = re.compile(rb"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _SKIP_PREFIXES = ("pagefind/",)  # written after the pages, by the search indexer
+# Text that is not markup: a URL inside JSON-LD or a comment is not a link a reader can follow.
+_NOT_MARKUP = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->", re.S | re.I)
+
+
+def markup(html: bytes) -> bytes:
+    """``html`` without the contents of scripts, styles and comments."""
+    return _NOT_MARKUP.sub(b" ", html)
 
 
 def _target(base_dir: str, url: str) -> tuple[str, str] | None:
@@ -48,7 +56,7 @@ def body_line(page: Page, url: str) -> int | None:
     if article is None:
         return None
     needles = {url, unquote(url), url.replace("&", "&amp;")}
-    lines = article.body_md.split("\n")
+    lines = [f"{text} {html.unescape(text)}" for text in article.body_md.split("\n")]  # entities as written
     for i, text in enumerate(lines):  # as Markdown writes links: (url) <url> [ref]: url
         if any(f"({n}" in text or f"<{n}>" in text or f": {n}" in text for n in needles):
             return article.body_line + i
@@ -87,7 +95,7 @@ def check_links(files: dict[str, bytes], pages: list[Page], problems: Problems, 
 
     def ids(path: str) -> set[str]:
         if path not in ids_cache:
-            ids_cache[path] = {_attr(m) for m in _ID.findall(files.get(path, b""))}
+            ids_cache[path] = {_attr(m) for m in _ID.findall(markup(files.get(path, b"")))}
         return ids_cache[path]
 
     checked = 0
@@ -95,7 +103,7 @@ def check_links(files: dict[str, bytes], pages: list[Page], problems: Problems, 
     for page in pages:
         if page.kind == "notfound":
             continue
-        html = files.get(page.output, b"")
+        html = markup(files.get(page.output, b""))
         base_dir = posixpath.dirname(page.output)
         for match in _LINK.findall(html):
             url = _attr(match)

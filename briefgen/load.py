@@ -19,7 +19,14 @@ from briefgen.model import Article, Party, Site, Topic
 from briefgen.problems import Problems
 from briefgen.project import Project
 from briefgen.validate import validate
-from briefgen.yamlsource import YamlDoc, YamlProblem, load_yaml, normalise_text, split_front_matter
+from briefgen.yamlsource import (
+    CONTROL_CHARACTER,
+    YamlDoc,
+    YamlProblem,
+    load_yaml,
+    normalise_text,
+    split_front_matter,
+)
 
 ARTICLE_SUFFIXES = (".md", ".markdown")
 _TZ_HINT = "write it like 2025-02-23T11:30:00+02:00, or set timezone: in briefgen.yaml"
@@ -59,7 +66,19 @@ class Loader:
                 )
                 return None
             raw = path.read_bytes()
-            return normalise_text(raw)
+            text = normalise_text(raw)
+            bad = CONTROL_CHARACTER.search(text)
+            if bad:
+                line = text.count("\n", 0, bad.start()) + 1
+                column = bad.start() - text.rfind("\n", 0, bad.start())
+                self.problems.error(
+                    rel,
+                    line,
+                    f"control character U+{ord(bad.group()):04X} at column {column}",
+                    "remove it: web pages and feeds cannot carry it",
+                )
+                return None
+            return text
         except UnicodeDecodeError as exc:
             line = raw.count(b"\n", 0, exc.start) + 1
             self.problems.error(

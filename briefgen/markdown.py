@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -36,10 +36,18 @@ _FOOTNOTE_CLASSES = {"footnote-ref", "footnote-backref", "footnotes", "footnotes
 
 
 def safe_url(url: str) -> bool:
-    """True for http(s), mailto and scheme-less (relative) URLs."""
-    cleaned = re.sub(r"[\x00-\x20\x7f]+", "", url)  # browsers ignore these inside a scheme
-    match = _SCHEME.match(cleaned)
-    return match is None or match.group(1).lower() in ALLOWED_SCHEMES
+    """True for http(s), mailto and scheme-less (relative) URLs.
+
+    Judged on the URL as written and percent-decoded (markdown-it encodes a
+    tab as %09), with the whitespace and control characters browsers skip
+    inside a scheme removed: ``java%09script:`` is refused like ``javascript:``.
+    """
+    for form in (url, unquote(url)):
+        cleaned = re.sub(r"[\x00-\x20\x7f]+", "", form)
+        match = _SCHEME.match(cleaned)
+        if match is not None and match.group(1).lower() not in ALLOWED_SCHEMES:
+            return False
+    return True
 
 
 def heading_slug(text: str) -> str:
@@ -86,6 +94,7 @@ class MarkdownRenderer:
         tokens = self.md.parse(text, env)
         if self._too_deep(tokens, out):
             return out
+        tokens = self._without_orphan_backrefs(tokens)
         self._heading_ids(tokens, out)
         self._rewrite(tokens, resolve, out)
         html = self.md.renderer.render(tokens, self.md.options, env)
@@ -126,6 +135,24 @@ class MarkdownRenderer:
                 )
                 return True
         return False
+
+    @staticmethod
+    def _without_orphan_backrefs(tokens: list[Token]) -> list[Token]:
+        """Drop footnote back-links to references that were not rendered.
+
+        mdit's footnote plugin counts a reference inside a definition that a
+        second definition of the same label then replaces, and links back to
+        it: a dangling ``#fnref1:1`` the link check would blame on the author.
+        """
+        refs = {
+            (c.meta.get("id"), c.meta.get("subId"))
+            for t in tokens
+            for c in t.children or ()
+            if c.type == "footnote_ref"
+        }
+        return [
+            t for t in tokens if t.type != "footnote_anchor" or (t.meta.get("id"), t.meta.get("subId")) in refs
+        ]
 
     @staticmethod
     def _heading_ids(tokens: list[Token], out: Rendered) -> None:

@@ -53,18 +53,32 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def _clean_loc(loc: tuple, doc: YamlDoc, prefix: tuple) -> tuple:
-    """Drop the union-member tags pydantic adds (``('date', 'datetime')``)."""
+    """Drop the union-member tags pydantic adds (``('date', 'datetime')``).
+
+    A tag follows a value that is not a mapping; a key (even one named like a
+    type, such as ``date``) is inside a mapping, so it is kept.
+    """
     out: list = []
     for part in loc:
         candidate = prefix + tuple(out) + (part,)
         if (
             isinstance(part, str)
             and candidate not in doc.lines
+            and not isinstance(_value_at(doc.data, candidate[:-1]), dict)
             and (part in _TYPE_NAMES or "[" in part or part.startswith("function"))
         ):
             continue
         out.append(part)
     return tuple(out)
+
+
+def _value_at(data: Any, loc: tuple) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def _dotted(loc: tuple) -> str:

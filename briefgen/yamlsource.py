@@ -18,6 +18,7 @@ construct plain Python values from it ourselves so that we can
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,8 @@ Loc = tuple[str | int, ...]
 _T = "tag:yaml.org,2002:"
 _STR_TAG = _T + "str"
 _ALLOWED_TAGS = {_T + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
+# Characters XML 1.0 (feeds, sitemaps) cannot carry and HTML treats as errors; tab and newline are fine.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 MAX_DEPTH = 32  # no briefgen file needs more than ~5 levels; deeper is a mistake or an attack
 
 
@@ -104,6 +107,15 @@ class _Builder:
         value = self.scalar(node)
         if node.tag != _STR_TAG and not node.style:
             self.doc.plain[loc] = node.value
+        elif isinstance(value, str) and CONTROL_CHARACTER.search(value):  # "\u0001" escapes past the file check
+            bad = CONTROL_CHARACTER.search(value).group()
+            self.doc.problems.append(
+                YamlProblem(
+                    self.line_of(node),
+                    f"control character U+{ord(bad):04X} in a value",
+                    "remove it: web pages and feeds cannot carry it",
+                )
+            )
         return value
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
