@@ -87,12 +87,24 @@ def versions() -> dict[str, str]:
 # --- one timed run -------------------------------------------------------------------
 
 
+ENV: dict[str, str] = dict(os.environ)
+
+
+def snapshot_code(dest: Path) -> None:
+    """Run briefgen from a copy of its code taken now: edits made while the bench runs don't count."""
+    repo = HERE.parent
+    shutil.copytree(repo / "briefgen", dest / "briefgen", ignore=shutil.ignore_patterns("__pycache__"))
+    if (repo / "templates").is_dir():
+        shutil.copytree(repo / "templates", dest / "templates")
+    ENV["PYTHONPATH"] = str(dest)
+
+
 def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
     """Run ``cmd``; return (wall seconds, peak RSS of the process tree in MiB)."""
     import psutil
 
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
     peak = 0
     try:
         root = psutil.Process(proc.pid)
@@ -245,13 +257,14 @@ def measure(tool: Tool, runs: int, article_names: list[str]) -> dict:
 
 def table(results: list[dict]) -> str:
     lines = [
-        "| N | output | tool | cold (s) | no-change (s) | one edit (s) | peak RSS (MiB) |",
-        "|---:|---|---|---:|---:|---:|---:|",
+        "| N | output | tool | cold (s) | no-change (s) | one edit (s) | peak RSS (MiB) | load avg |",
+        "|---:|---|---|---:|---:|---:|---:|---:|",
     ]
-    for r in results:
+    order = {t: i for i, t in enumerate(TOOLS)}
+    for r in sorted(results, key=lambda r: (r["medium"], r["n"], order[r["tool"]])):
         lines.append(
             f"| {r['n']:,} | {r['medium']} | {r['tool']} | {r['cold']:.2f} | {r['nochange']:.2f} | "
-            f"{r['oneedit']:.2f} | {r['rss']:.0f} |"
+            f"{r['oneedit']:.2f} | {r['rss']:.0f} | {r.get('load', 0):.1f} |"
         )
     return "\n".join(lines)
 
@@ -294,15 +307,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-install", action="store_true", help="use only what is installed")
+    parser.add_argument("--keep", action="store_true", help="merge into bench/out/results.json instead of replacing it")
     args = parser.parse_args()
 
     if not args.no_install:
         ensure_tools(args.tools)
+    code = Path(tempfile.mkdtemp(prefix="briefgen-bench-code-"))
+    snapshot_code(code)
     info = versions()
     print("versions:", json.dumps(info), flush=True)
-    results: list[dict] = []
     out_dir = HERE / "out"
     out_dir.mkdir(exist_ok=True)
+    results: list[dict] = []
+    if args.keep and (out_dir / "results.json").exists():  # add to (or replace in) an earlier run's table
+        results = json.loads((out_dir / "results.json").read_text())["results"]
     for medium in args.media:
         base = Path("/dev/shm") if medium == "tmpfs" and Path("/dev/shm").is_dir() else out_dir
         for n in args.sizes:
@@ -317,7 +335,8 @@ def main() -> None:
                     except RuntimeError as exc:
                         print(f"{name} N={n} {medium}: {exc}", file=sys.stderr)
                         continue
-                    r.update(n=n, medium=medium, tool=name)
+                    r.update(n=n, medium=medium, tool=name, load=os.getloadavg()[0])
+                    results = [x for x in results if (x["n"], x["medium"], x["tool"]) != (n, medium, name)]
                     results.append(r)
                     print(
                         f"{medium} N={n} {name}: cold {r['cold']:.2f} s, no-change {r['nochange']:.2f} s, "
@@ -327,6 +346,7 @@ def main() -> None:
                     (out_dir / "results.json").write_text(json.dumps({"versions": info, "results": results}, indent=1))
             finally:
                 shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(code, ignore_errors=True)
     print()
     print(table(results))
     print()

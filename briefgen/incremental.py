@@ -27,16 +27,15 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 STATE_NAME = "state.bin"
 STATE_FORMAT = 1
 
 # Dependencies that are data rather than input files: name -> how to read it from the site.
 DATA_DEPS = {"changes/history.json": lambda site: getattr(site, "changes", None)}
-_CONTENT_LINK = re.compile(r"[\w%./-]+\.(?:md|markdown|ya?ml)\b")
 
 
 def file_digest(path: Path) -> str:
@@ -248,11 +247,10 @@ class Fingerprints:
             found = set()
             if article is not None:
                 found.update(t.path for t in article.topics)
-                if ".md" in article.body_md or ".yaml" in article.body_md or ".yml" in article.body_md:
-                    for match in _CONTENT_LINK.findall(article.body_md):
-                        target = self.by_name.get(match.rsplit("/", 1)[-1])
-                        if target:
-                            found.add(target)
+                for name in _content_names(article.body_md):
+                    target = self.by_name.get(name)
+                    if target:
+                        found.add(target)
             found = self.pulled[path] = frozenset(found)
         return found
 
@@ -284,6 +282,27 @@ class Fingerprints:
             info = self.inputs.get(dep)
             h.update(f"{dep}\0{info.digest if info else '-'}\n".encode())
         return h.hexdigest()
+
+
+_NAME_STOP = frozenset(" \t\n()[]<>\"'/=:")
+
+
+def _content_names(text: str) -> set[str]:
+    """File names ending .md/.markdown/.yaml/.yml anywhere in ``text`` (a superset of its links)."""
+    names = set()
+    for ext in (".md", ".markdown", ".yaml", ".yml"):
+        at = text.find(ext)
+        while at != -1:
+            end = at + len(ext)
+            if end == len(text) or not (text[end].isalnum() or text[end] == "_"):
+                start = at
+                while start > 0 and text[start - 1] not in _NAME_STOP:
+                    start -= 1
+                if start < at:
+                    names.add(text[start:end])
+                    names.add(unquote(text[start:end]))
+            at = text.find(ext, at + 1)
+    return names
 
 
 def _data_digest(value) -> str:

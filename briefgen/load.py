@@ -39,12 +39,15 @@ class Loader:
         self.tz: dt.tzinfo | None = None
         self.config: schema.SiteConfig | None = None
         self.article_paths: list[str] = []  # every article file found, loaded or not
+        self._rel_dirs: dict[Path, str] = {}
 
     # --- reading files ---------------------------------------------------
 
     def rel(self, path: Path) -> str:
         """``path`` as shown to the user, without following a symbolic link at its end."""
-        parent = self.project.rel(path.parent)
+        parent = self._rel_dirs.get(path.parent)
+        if parent is None:  # resolving is slow, and thousands of articles share one folder
+            parent = self._rel_dirs[path.parent] = self.project.rel(path.parent)
         return path.name if parent in (".", "") else f"{parent}/{path.name}"
 
     def read(self, path: Path) -> str | None:
