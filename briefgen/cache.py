@@ -64,25 +64,41 @@ def digest(text: str) -> bytes:
 
 
 class Store:
-    """One cache file: key -> pickled answer. Only entries used by the last build are kept."""
+    """A key -> pickled answer map on disk, in ``SHARDS`` files so a small change rewrites little.
 
-    def __init__(self, path: Path | None, notes: list[str]):
-        self.path = path
+    Only entries used by the last build are kept: a shard is rewritten when it
+    gained an entry or holds one the build did not use (an old version of an
+    edited article).
+    """
+
+    SHARDS = 16
+
+    def __init__(self, folder: Path | None, name: str, notes: list[str]):
+        self.folder = folder
+        self.name = name
         self.notes = notes
         self.entries: dict[bytes, bytes] = {}
         self.used: set[bytes] = set()
-        self.dirty = False
-        if path is not None:
-            self._load()
+        self.dirty: set[int] = set()
+        if folder is not None:
+            for shard in range(self.SHARDS):
+                self._load(shard)
 
-    def _load(self) -> None:
-        assert self.path is not None
+    def path(self, shard: int) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{self.name}-{shard:02d}.bin"
+
+    def shard(self, key: bytes) -> int:
+        return key[-1] % self.SHARDS
+
+    def _load(self, shard: int) -> None:
+        path = self.path(shard)
         try:
-            raw = self.path.read_bytes()
+            raw = path.read_bytes()
         except FileNotFoundError:
             return
         except OSError as exc:
-            self._ignore(f"cannot be read ({exc.strerror})")
+            self._ignore(shard, f"cannot be read ({exc.strerror})")
             return
         try:
             if not raw.startswith(MAGIC):
@@ -91,22 +107,24 @@ class Store:
             header = json.loads(raw[len(MAGIC) : end])
             payload = raw[end + 1 :]
             if header.get("format") != FORMAT or header.get("code") != code_fingerprint():
-                self._ignore(f"was written by another briefgen version ({header.get('version', '?')})")
+                self._ignore(shard, f"was written by another briefgen version ({header.get('version', '?')})")
                 return
             if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
                 raise ValueError("checksum mismatch (truncated or corrupt)")
             entries = pickle.loads(payload)
-            if not isinstance(entries, dict):
+            if not isinstance(entries, dict) or any(self.shard(k) != shard for k in entries):
                 raise ValueError("unexpected contents")
         except Exception as exc:  # anything wrong with the file: start afresh, never trust it
-            self._ignore(f"is unusable: {exc}")
+            self._ignore(shard, f"is unusable: {exc}")
             return
-        self.entries = entries
+        self.entries.update(entries)
 
-    def _ignore(self, why: str) -> None:
-        assert self.path is not None
-        self.notes.append(f"{CACHE_DIR}/{self.path.name} {why}; ignoring it and rebuilding it")
-        self.dirty = True
+    def _ignore(self, shard: int, why: str) -> None:
+        self.notes.append(f"{CACHE_DIR}/{self.path(shard).name} {why}; ignoring it and rebuilding it")
+        self.dirty.add(shard)
+
+    def __contains__(self, key: bytes) -> bool:
+        return key in self.entries
 
     def get(self, key: bytes) -> bytes | None:
         blob = self.entries.get(key)
@@ -115,21 +133,31 @@ class Store:
         return blob
 
     def put(self, key: bytes, blob: bytes) -> None:
-        self.entries[key] = blob
+        self.add(key, blob)
         self.used.add(key)
-        self.dirty = True
+
+    def add(self, key: bytes, blob: bytes) -> None:
+        """An answer computed ahead (by a worker); it counts as used once a build asks for it."""
+        self.entries[key] = blob
+        self.dirty.add(self.shard(key))
 
     def save(self) -> None:
-        if self.path is None:
+        if self.folder is None:
             return
-        if not self.dirty and len(self.used) == len(self.entries):
-            return
-        kept = {k: self.entries[k] for k in self.used if k in self.entries}
-        payload = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
-        header = {"format": FORMAT, "code": code_fingerprint(), "version": __version__}
-        header["sha256"] = hashlib.sha256(payload).hexdigest()
-        write_atomic(self.path, MAGIC + json.dumps(header).encode() + b"\n" + payload)
-        self.entries, self.dirty = kept, False
+        shards: dict[int, dict[bytes, bytes]] = {i: {} for i in range(self.SHARDS)}
+        stale = set(self.dirty)
+        for key, blob in self.entries.items():
+            if key in self.used:
+                shards[self.shard(key)][key] = blob
+            else:
+                stale.add(self.shard(key))
+        for shard in sorted(stale):
+            payload = pickle.dumps(shards[shard], protocol=pickle.HIGHEST_PROTOCOL)
+            header = {"format": FORMAT, "code": code_fingerprint(), "version": __version__}
+            header["sha256"] = hashlib.sha256(payload).hexdigest()
+            write_atomic(self.path(shard), MAGIC + json.dumps(header).encode() + b"\n" + payload)
+        self.entries = {k: v for part in shards.values() for k, v in part.items()}
+        self.dirty = set()
 
     def start_build(self) -> None:
         self.used = set()
@@ -164,8 +192,9 @@ class BuildCache:
         self.enabled = enabled
         self.jobs = jobs
         self.notes: list[str] = []
-        self.yaml = Store(self.dir / "front-matter.bin" if enabled else None, self.notes)
-        self.markdown = Store(self.dir / "markdown.bin" if enabled else None, self.notes)
+        folder = self.dir if enabled else None
+        self.yaml = Store(folder, "front-matter", self.notes)
+        self.markdown = Store(folder, "markdown", self.notes)
         self.md_texts = {k[-20:] for k in self.markdown.entries}  # digests of bodies present
         self.hits = self.misses = 0
 
@@ -235,7 +264,7 @@ class BuildCache:
             except (OSError, UnicodeDecodeError, YamlProblem):
                 continue  # load reports it
             key = b"%d|" % offset + digest(yaml_text)
-            if key not in self.yaml.entries:
+            if key not in self.yaml:
                 wanted.append((key, yaml_text, offset))
         if len(wanted) < PREFETCH_MIN:
             return
@@ -252,8 +281,7 @@ class BuildCache:
             return out
 
         for key, blob in map_chunks(work, len(wanted), self.jobs):
-            self.yaml.entries[key] = blob
-            self.yaml.dirty = True
+            self.yaml.add(key, blob)
 
     def prefetch_bodies(self, render_bodies: Callable, site, args: tuple) -> None:
         """Render the bodies not cached yet over ``jobs`` cores, by running the stage's own loop.
@@ -289,8 +317,7 @@ class BuildCache:
             return [(k, v) for k, v in store.entries.items() if k not in before]
 
         for key, blob in map_chunks(work, len(missing), self.jobs):
-            store.entries[key] = blob
-            store.dirty = True
+            store.add(key, blob)
             self.md_texts.add(key[-20:])
 
     # --- installing -----------------------------------------------------------------------
