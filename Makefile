@@ -13,11 +13,13 @@ install:
 deps:
 	$(PIP) install -q -e '.[test]'
 
-# Debian's chromium, driven by Playwright through executable_path (no browser download).
+# Debian's chromium, driven by Playwright through executable_path (no browser download);
+# poppler-utils (pdftoppm) and Pango for the PDF briefing pack tests (WeasyPrint).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v pdftoppm && ldconfig -p | grep -q libpangoft2; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils \
+	    libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; }
 
 bench:
 	$(PYTHON) bench/run.py
