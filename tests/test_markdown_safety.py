@@ -136,7 +136,7 @@ def threats(html: str | bytes, allowed_scripts: frozenset = frozenset(), parser:
                 found.append(f"<{tag} {attr}={value!r}>")
             if (attr in URL_ATTRIBUTES or attr == "href") and _BAD_SCHEME.match(_INVISIBLE.sub("", value)):
                 found.append(f"<{tag} {name}={value!r}>")
-            if tag == "meta" and attr == "content" and "url=" in value.lower():
+            if tag == "meta" and attr == "content" and (attrs.get("http-equiv") or "").lower() == "refresh":
                 found.append(f"<meta refresh {value!r}>")
     return found
 
@@ -312,22 +312,35 @@ quotes:
   - speaker: ignat
     text: {quote}
     where: {where}
+    said: {when1}
 figures:
   - id: generated-figure
     label: {label}
     value: 3
     unit: {unit}
     by: air-force
+    measure: drones-base
+    as_of: {when2}
+  - id: generated-figure-2
+    label: Again
+    value: 4.5
+    by: ignat
+    measure: drones-base
+    as_of: {when3}
 events:
-  - date: 2025-02-24
+  - date: {when1}
     text: {event}
+  - date: {when3}
+    text: Another.
 claims:
   - question: {question}
     by: air-force
     text: {claim}
     status: disputed
+    date: {when2}
 ---
 {body}"""
+WHEN = ["2025-02-23", "2025-02-24T10:00:00+02:00", "2025-02-24 10:00:00", "2025-02-22T23:59:59Z", "2025-02-23T00:00:00-05:00"]
 FIELDS = ["title", "summary", "dateline", "author", "note", "quote", "where", "label", "unit", "event", "question", "claim"]
 ATTACK_TEXT = ATTACK_HTML + ATTACK_URLS + ["NO", "yes", "1.10", "012", "~", "2025-02-30", "*a", "&x", "!!python/none", "- a", "bell \x07"]
 
@@ -391,7 +404,8 @@ def test_generated_articles_build_or_fail_located_and_never_carry_script(tmp_pat
     outcomes = {"built": 0, "refused": 0}
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(jinja2, "Environment", _CachedEnvironment)
-        _write_article(project, {f: json.dumps("plain") for f in FIELDS} | {"url": "https://example.org/"}, "Body.", False)
+        plain = {f: json.dumps("plain") for f in FIELDS} | {f"when{i}": "2025-02-23" for i in (1, 2, 3)}
+        _write_article(project, plain | {"url": "https://example.org/"}, "Body.", False)
         baseline, problems = _build(project)
         assert baseline is not None, problems
         theme_scripts = frozenset(
@@ -408,11 +422,13 @@ def test_generated_articles_build_or_fail_located_and_never_carry_script(tmp_pat
         @given(
             values=st.fixed_dictionaries({f: quoted_value for f in FIELDS}),
             raw=st.one_of(st.none(), st.tuples(st.sampled_from(FIELDS), raw_value)),
+            when=st.fixed_dictionaries({f"when{i}": st.sampled_from(WHEN) for i in (1, 2, 3)}),
             url=url_value,
             body=markdown_body,
             allow_html=st.booleans(),
         )
-        def build_one(values, raw, url, body, allow_html):
+        def build_one(values, raw, when, url, body, allow_html):
+            values = values | when  # days, aware and naive times mixed: all compared safely
             if raw is not None:
                 values = values | {raw[0]: raw[1]}
             _write_article(project, values | {"url": url}, body, allow_html)
