@@ -195,6 +195,7 @@ class BuildCache:
         folder = self.dir if enabled else None
         self.yaml = Store(folder, "front-matter", self.notes)
         self.markdown = Store(folder, "markdown", self.notes)
+        self.feeds = Store(folder, "feeds", self.notes)  # whole Atom feeds, keyed by what they show
         self.md_texts = {k[-20:] for k in self.markdown.entries}  # digests of bodies present
         self.hits = self.misses = 0
 
@@ -329,6 +330,7 @@ class BuildCache:
 
         self.yaml.start_build()
         self.markdown.start_build()
+        self.feeds.start_build()
         self.hits = self.misses = 0
         saved = (load.load_yaml, markdown.MarkdownRenderer.render, link.render_bodies, load.load_site)
         orig_yaml, orig_render, orig_bodies, orig_site = saved
@@ -351,11 +353,37 @@ class BuildCache:
         finally:
             load.load_yaml, markdown.MarkdownRenderer.render, link.render_bodies, load.load_site = saved
 
+    @contextlib.contextmanager
+    def feeds_memo(self, key_for: Callable) -> Iterator[None]:
+        """Memoise ``feeds.write_feed``: ``key_for(url_path, title, subtitle, articles)`` names its inputs."""
+        from briefgen import feeds
+
+        original = feeds.write_feed
+
+        def write_feed(site, renderer, url_path, title, subtitle, articles):
+            articles = list(articles)
+            key = key_for(url_path, title, subtitle, articles)
+            blob = self.feeds.get(key)
+            if blob is not None:
+                self.hits += 1
+                return blob
+            self.misses += 1
+            data = original(site, renderer, url_path, title, subtitle, articles)
+            self.feeds.put(key, data)
+            return data
+
+        feeds.write_feed = write_feed
+        try:
+            yield
+        finally:
+            feeds.write_feed = original
+
     def save(self) -> None:
         if not self.enabled:
             return
         try:
             self.yaml.save()
             self.markdown.save()
+            self.feeds.save()
         except OSError as exc:
             self.notes.append(f"could not write {CACHE_DIR}/ ({exc.strerror}); the next build will be slower")

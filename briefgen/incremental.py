@@ -35,7 +35,8 @@ STATE_NAME = "state.bin"
 STATE_FORMAT = 1
 
 # Dependencies that are data rather than input files: name -> how to read it from the site.
-DATA_DEPS = {"changes/history.json": lambda site: getattr(site, "changes", None)}
+# The change history's records are what pages show (its snapshot only feeds the next comparison).
+DATA_DEPS = {"changes/history.json": lambda site: getattr(getattr(site, "changes", None), "records", None)}
 
 
 def file_digest(path: Path) -> str:
@@ -187,6 +188,7 @@ class Fingerprints:
         self.closures: dict[str, frozenset[str] | None] = {}
         self.pulled: dict[str, frozenset[str]] = {}
         self.data: dict[str, str] = {}
+        self.article_digests: dict[str, str] = {}
         self.articles = {a.path: a for a in site.articles}
         self.by_name = {}
         for a in site.articles:
@@ -259,6 +261,25 @@ class Fingerprints:
         for path in page.deps:
             deps |= self._pulls(path)
         return deps
+
+    def article_digest(self, article) -> str:
+        """Hash of the inputs that make up one article as shown anywhere (its file, topics, link targets)."""
+        found = self.article_digests.get(article.path)
+        if found is None:
+            h = hashlib.blake2b(digest_size=16)
+            for dep in sorted({article.path} | self._pulls(article.path)):
+                info = self.inputs.get(dep)
+                h.update(f"{dep}\0{info.digest if info else '-'}\n".encode())
+            found = self.article_digests[article.path] = h.hexdigest()
+        return found
+
+    def feed_key(self, url_path: str, title: str, subtitle: str, articles) -> bytes:
+        """What one Atom feed shows: the site-wide data, its own title, and each article it lists."""
+        h = hashlib.blake2b(digest_size=20)
+        h.update(repr(("feed", self.global_digest, url_path, title, subtitle)).encode())
+        for article in articles:
+            h.update(f"{article.path}\0{self.article_digest(article)}\n".encode())
+        return h.digest()
 
     def of(self, page) -> str:
         h = hashlib.blake2b(digest_size=16)

@@ -158,7 +158,8 @@ def run(builder, changed: set[str] | None, write: bool):
         copies: dict[str, Path] = {}
         if not failed:
             progress.stage("Feeds, sitemap and search")
-            files.update(extra_outputs(site, pages, renderer, files, problems))
+            with builder.cache.feeds_memo(prints.feed_key):
+                files.update(extra_outputs(site, pages, renderer, files, problems))
             copies = {s.output: s.source for s in statics.values()}
             files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, copies)
         progress.stage("Checking links")
@@ -189,6 +190,8 @@ def run(builder, changed: set[str] | None, write: bool):
                 "files": len(files),
                 "warnings": [str(w) for w in result.warnings],
                 "pdf": getattr(builder, "pdf", False),
+                # False after a serve rebuild: the next build must run to record what changed (briefgen.changes)
+                "recorded": getattr(builder, "record_changes", True),
             }
             new_state = BuildState(code, str(project.output), inputs, outputs, summary)
             builder.state, builder.state_files = new_state, files
