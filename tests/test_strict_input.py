@@ -379,3 +379,42 @@ def test_check_external_keeps_to_the_concurrency_bound(link_server, tmp_path: Pa
     results = check_urls(urls, jobs=3, timeout=5)
     assert all(r.ok for r in results.values()) and len(results) == 12
     assert 1 <= server.most_in_flight <= 3
+
+
+# --- links between content files -----------------------------------------------------
+
+
+def test_markdown_links_between_content_files_become_page_urls(tmp_path: Path):
+    project = tmp_path / "project"
+    CORPUS_BASE = CORPUS / "_base"
+    shutil.copytree(CORPUS_BASE, project)
+    folder = project / "content/articles/2025"
+    folder.mkdir()
+    (folder / "caf\u00e9 talks.md").write_text(
+        (CORPUS_BASE / "content/articles/base.md").read_text(encoding="utf-8")
+        .replace("drones-base", "drones-cafe")
+        .split("---\n## The count")[0]
+        + "---\n## Next steps\n\n"
+        "See [the count](../base.md#the-count), [the same](../base.md#sec-the-count), "
+        "[the topic](../../topics/strikes.yaml) and [below](#next-steps).\n",
+        encoding="utf-8",
+    )
+    (project / "content/articles/base.md").write_text(
+        (CORPUS_BASE / "content/articles/base.md").read_text(encoding="utf-8")
+        + "\nAnd [the caf\u00e9 piece](2025/cafe\u0301%20talks.md#next-steps).\n",  # NFD, percent-encoded
+        encoding="utf-8",
+    )
+    run_cli("build", "--source", str(project), check=True)
+    from bs4 import BeautifulSoup
+
+    cafe = BeautifulSoup((project / "site/articles/cafe-talks/index.html").read_text(), "html.parser")
+    hrefs = {a.get_text(): a["href"] for a in cafe.find_all("a") if a.get_text() in ("the count", "the same", "the topic", "below")}
+    assert hrefs == {
+        "the count": "../base/#sec-the-count",
+        "the same": "../base/#sec-the-count",
+        "the topic": "../../topics/strikes/",
+        "below": "#sec-next-steps",
+    }
+    assert cafe.find(id="sec-next-steps") is not None
+    base = BeautifulSoup((project / "site/articles/base/index.html").read_text(), "html.parser")
+    assert base.find("a", string="the caf\u00e9 piece")["href"] == "../cafe-talks/#sec-next-steps"
