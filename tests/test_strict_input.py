@@ -418,3 +418,43 @@ def test_markdown_links_between_content_files_become_page_urls(tmp_path: Path):
     assert cafe.find(id="sec-next-steps") is not None
     base = BeautifulSoup((project / "site/articles/base/index.html").read_text(), "html.parser")
     assert base.find("a", string="the caf\u00e9 piece")["href"] == "../cafe-talks/#sec-next-steps"
+
+
+# --- slugs and output paths --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "stem, slug",
+    [
+        ("Caf\u00e9 Talks", "cafe-talks"),
+        ("cafe\u0301 talks", "cafe-talks"),  # NFD spelling, same slug
+        ("..\\..\\etc", "etc"),
+        ("a/../b", "a-b"),
+        ("Київ: переговори", "kiiv-peregovori"),  # transliterated by text-unidecode
+        ("...", "article"),
+    ],
+)
+def test_slugs_from_file_names_are_folded_and_never_climb(stem: str, slug: str):
+    from briefgen.load import _slug_from_filename
+
+    made = _slug_from_filename(stem)
+    assert made == slug
+    assert "/" not in made and "\\" not in made and ".." not in made
+
+
+def test_two_pages_writing_one_path_even_differing_in_case_are_named():
+    from briefgen.assemble import Page
+    from briefgen.linkcheck import check_outputs
+    from briefgen.problems import Problems
+
+    problems = Problems()
+    pages = [
+        Page("article", "articles/kyiv/", "article.html", "A", source="content/articles/kyiv.md"),
+        Page("article", "articles/Kyiv/", "article.html", "B", source="content/articles/Kyiv.md"),
+        Page("topic", "topics/kyiv/", "topic.html", "C", source="content/topics/kyiv.yaml"),
+    ]
+    check_outputs(pages, problems, {"static/style.css"})
+    assert [str(p) for p in problems.items] == [
+        "content/articles/Kyiv.md: writes articles/Kyiv/index.html, which differs only in case from "
+        "articles/kyiv/index.html, written by content/articles/kyiv.md (rename one of them)"
+    ]
