@@ -42,6 +42,7 @@ from make_corpus import make_corpus  # noqa: E402
 NODE_DIR = Path.home() / ".cache" / "briefgen-bench" / "node"
 ELEVENTY = NODE_DIR / "node_modules" / ".bin" / "eleventy"
 TOOLS = ("briefgen", "hugo", "eleventy", "pelican")
+EXTRA_TOOLS = ("briefgen-j1",)
 
 
 # --- installing the competition -----------------------------------------------------
@@ -99,26 +100,37 @@ def snapshot_code(dest: Path) -> None:
     ENV["PYTHONPATH"] = str(dest)
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """Run ``cmd``; return (wall seconds, peak RSS of the process tree in MiB)."""
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Run ``cmd``; return (wall seconds, peak RSS and peak PSS of the process tree in MiB).
+
+    RSS counts memory shared between processes (a forked worker's inherited
+    pages) once per process; PSS splits it between them, so it is the fairer
+    sum for tools that fork. PSS is sampled every 100 ms (reading it costs more).
+    """
     import psutil
 
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
-    peak = 0
+    peak = peak_pss = 0
+    tick = 0
     try:
         root = psutil.Process(proc.pid)
         while proc.poll() is None:
-            total = 0
+            total = total_pss = 0
             try:
-                for p in [root, *root.children(recursive=True)]:
-                    try:
-                        total += p.memory_info().rss
-                    except psutil.Error:
-                        pass
+                tree = [root, *root.children(recursive=True)]
             except psutil.Error:
-                pass
+                tree = []
+            for p in tree:
+                try:
+                    total += p.memory_info().rss
+                    if tick % 10 == 0:
+                        total_pss += p.memory_full_info().pss
+                except (psutil.Error, AttributeError):
+                    pass
             peak = max(peak, total)
+            peak_pss = max(peak_pss, total_pss)
+            tick += 1
             time.sleep(0.01)
     except psutil.Error:
         pass
@@ -126,7 +138,7 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode(errors='replace')[-3000:]}")
-    return seconds, peak / 2**20
+    return seconds, peak / 2**20, peak_pss / 2**20
 
 
 class Tool:
@@ -167,6 +179,22 @@ class Briefgen(Tool):
 
     def article(self, name: str) -> Path:
         return self.src / "content" / "articles" / name
+
+
+class BriefgenOneProcess(Briefgen):
+    """briefgen with --jobs 1: the memory of one process, the speed of one core."""
+
+    name = "briefgen-j1"
+
+    def prepare(self) -> Path:
+        self.src = self.work / "briefgen-j1"
+        if self.src.exists():
+            shutil.rmtree(self.src)
+        shutil.copytree(self.corpus, self.src)
+        return self.src
+
+    def command(self) -> list[str]:
+        return super().command() + ["--jobs", "1"]
 
 
 class Hugo(Tool):
@@ -220,7 +248,7 @@ class Pelican(Tool):
         return self.src / "content" / name
 
 
-TOOL_CLASSES = {t.name: t for t in (Briefgen, Hugo, Eleventy, Pelican)}
+TOOL_CLASSES = {t.name: t for t in (Briefgen, BriefgenOneProcess, Hugo, Eleventy, Pelican)}
 
 
 def edit(path: Path, n: int) -> None:
@@ -231,24 +259,27 @@ def edit(path: Path, n: int) -> None:
 
 def measure(tool: Tool, runs: int, article_names: list[str]) -> dict:
     cwd = tool.prepare()
-    cold, nochange, oneedit, rss = [], [], [], []
+    cold, nochange, oneedit, rss, pss = [], [], [], [], []
     for i in range(runs):
         tool.clean()
-        seconds, peak = timed(tool.command(), cwd)
+        seconds, peak, peak_pss = timed(tool.command(), cwd)
         cold.append(seconds)
         rss.append(peak)
+        pss.append(peak_pss)
         nochange.append(timed(tool.command(), cwd)[0])
         edit(tool.article(article_names[(i * 7919) % len(article_names)]), i)
-        seconds, peak = timed(tool.command(), cwd)
+        seconds, peak, peak_pss = timed(tool.command(), cwd)
         oneedit.append(seconds)
         rss.append(peak)
+        pss.append(peak_pss)
     return {
         "cold": statistics.median(cold),
         "nochange": statistics.median(nochange),
         "oneedit": statistics.median(oneedit),
         "rss": max(rss),
+        "pss": max(pss),
         "runs": runs,
-        "raw": {"cold": cold, "nochange": nochange, "oneedit": oneedit, "rss": rss},
+        "raw": {"cold": cold, "nochange": nochange, "oneedit": oneedit, "rss": rss, "pss": pss},
     }
 
 
@@ -257,14 +288,14 @@ def measure(tool: Tool, runs: int, article_names: list[str]) -> dict:
 
 def table(results: list[dict]) -> str:
     lines = [
-        "| N | output | tool | cold (s) | no-change (s) | one edit (s) | peak RSS (MiB) | load avg |",
-        "|---:|---|---|---:|---:|---:|---:|---:|",
+        "| N | output | tool | cold (s) | no-change (s) | one edit (s) | peak RSS (MiB) | peak PSS (MiB) | runs | load avg |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    order = {t: i for i, t in enumerate(TOOLS)}
+    order = {t: i for i, t in enumerate(TOOLS + EXTRA_TOOLS)}
     for r in sorted(results, key=lambda r: (r["medium"], r["n"], order[r["tool"]])):
         lines.append(
             f"| {r['n']:,} | {r['medium']} | {r['tool']} | {r['cold']:.2f} | {r['nochange']:.2f} | "
-            f"{r['oneedit']:.2f} | {r['rss']:.0f} | {r.get('load', 0):.1f} |"
+            f"{r['oneedit']:.2f} | {r['rss']:.0f} | {r.get('pss', 0):.0f} | {r['runs']} | {r.get('load', 0):.1f} |"
         )
     return "\n".join(lines)
 
@@ -291,7 +322,7 @@ def targets(results: list[dict]) -> str:
             out.append(f"- cold = {ratio:.2f}x Eleventy ({eleventy['cold']:.2f} s): target <= 0.5x {verdict(ratio <= 0.5)}")
         out.append(f"- no-change rebuild {b['nochange']:.2f} s: target <= 0.5 s {verdict(b['nochange'] <= 0.5)}")
         out.append(f"- one-edit rebuild {b['oneedit']:.2f} s: target <= 0.8 s {verdict(b['oneedit'] <= 0.8)}")
-        out.append(f"- peak RSS {b['rss']:.0f} MiB: target <= 250 MiB {verdict(b['rss'] <= 250)}")
+        out.append(f"- peak RSS {b['rss']:.0f} MiB (PSS {b.get('pss', 0):.0f}): target <= 250 MiB {verdict(b['rss'] <= 250)}")
         big = by.get((16000, medium, "briefgen"))
         if big:
             ratio = big["cold"] / b["cold"]
@@ -303,7 +334,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000, 16000])
     parser.add_argument("--media", nargs="+", default=["tmpfs", "disk"], choices=["tmpfs", "disk"])
-    parser.add_argument("--tools", nargs="+", default=list(TOOLS), choices=TOOLS)
+    parser.add_argument("--tools", nargs="+", default=list(TOOLS), choices=TOOLS + EXTRA_TOOLS)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-install", action="store_true", help="use only what is installed")
@@ -340,7 +371,7 @@ def main() -> None:
                     results.append(r)
                     print(
                         f"{medium} N={n} {name}: cold {r['cold']:.2f} s, no-change {r['nochange']:.2f} s, "
-                        f"one-edit {r['oneedit']:.2f} s, peak RSS {r['rss']:.0f} MiB",
+                        f"one-edit {r['oneedit']:.2f} s, peak RSS {r['rss']:.0f} MiB, PSS {r['pss']:.0f} MiB",
                         flush=True,
                     )
                     (out_dir / "results.json").write_text(json.dumps({"versions": info, "results": results}, indent=1))

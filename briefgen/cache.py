@@ -80,9 +80,13 @@ class Store:
         self.entries: dict[bytes, bytes] = {}
         self.used: set[bytes] = set()
         self.dirty: set[int] = set()
+        self._ignored: dict[str, list[str]] = {}  # why -> file names
         if folder is not None:
             for shard in range(self.SHARDS):
                 self._load(shard)
+        for why, names in self._ignored.items():  # one note per reason, not one per file
+            where = names[0] if len(names) == 1 else f"{self.name}-*.bin ({len(names)} files)"
+            self.notes.append(f"{CACHE_DIR}/{where} {why}; ignoring it and rebuilding it")
 
     def path(self, shard: int) -> Path:
         assert self.folder is not None
@@ -107,7 +111,7 @@ class Store:
             header = json.loads(raw[len(MAGIC) : end])
             payload = raw[end + 1 :]
             if header.get("format") != FORMAT or header.get("code") != code_fingerprint():
-                self._ignore(shard, f"was written by another briefgen version ({header.get('version', '?')})")
+                self._ignore(shard, f"was written by another briefgen (version {header.get('version', '?')}, other code)")
                 return
             if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
                 raise ValueError("checksum mismatch (truncated or corrupt)")
@@ -120,7 +124,7 @@ class Store:
         self.entries.update(entries)
 
     def _ignore(self, shard: int, why: str) -> None:
-        self.notes.append(f"{CACHE_DIR}/{self.path(shard).name} {why}; ignoring it and rebuilding it")
+        self._ignored.setdefault(why, []).append(self.path(shard).name)
         self.dirty.add(shard)
 
     def __contains__(self, key: bytes) -> bool:

@@ -100,31 +100,37 @@ def scan_inputs(project, previous: dict[str, InputFile] | None, changed: set[str
     changed = changed or set()
     out: dict[str, InputFile] = {}
 
-    def add(key: str, path: Path) -> None:
-        try:
-            st = path.stat()
-        except OSError:
-            return
+    def add(key: str, path: str, st: os.stat_result) -> None:
         old = previous.get(key)
         if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size and key not in changed:
             out[key] = old
             return
         try:
-            out[key] = InputFile(st.st_mtime_ns, st.st_size, file_digest(path))
+            out[key] = InputFile(st.st_mtime_ns, st.st_size, file_digest(Path(path)))
         except OSError:
             return
 
-    root = project.root
-    add(_rel(project.config_path, root, "config:"), project.config_path)
+    def walk(folder: str, prefix: str) -> None:  # plain strings and scandir: thousands of files, often
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=True):
+                walk(entry.path, f"{prefix}{entry.name}/")
+            else:
+                try:
+                    add(prefix + entry.name, entry.path, entry.stat(follow_symlinks=True))
+                except OSError:
+                    continue
+
+    try:
+        add(_rel(project.config_path, project.root, "config:"), str(project.config_path), project.config_path.stat())
+    except OSError:
+        pass
     for prefix, folder in input_roots(project):
-        if not folder.is_dir():
-            continue
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames.sort()
-            for name in filenames:
-                path = Path(dirpath) / name
-                key = prefix + (path.relative_to(folder).as_posix() if prefix else _rel(path, root, ""))
-                add(key, path)
+        if folder.is_dir():
+            walk(str(folder), prefix or (_rel(folder, project.root, "") + "/"))
     return out
 
 
@@ -369,11 +375,12 @@ def save_state(project, state: BuildState) -> None:
 def output_intact(output: Path, outputs: dict[str, OutputFile], only: set[str] | None = None) -> set[str]:
     """The recorded output files that are missing or were touched since (size or mtime differ)."""
     bad = set()
+    base = str(output) + os.sep
     for rel, info in outputs.items():
         if only is not None and rel not in only:
             continue
         try:
-            st = os.stat(output / rel)
+            st = os.stat(base + rel)
         except OSError:
             bad.add(rel)
             continue
@@ -405,9 +412,16 @@ def nothing_changed(project) -> BuildState | None:
 
 
 def _extra_files(output: Path, outputs: dict[str, OutputFile]) -> bool:
-    count = 0
-    for _dirpath, _dirs, files in os.walk(output):
-        count += len(files)
-        if count > len(outputs):
-            return True
-    return count != len(outputs)
+    """True when the output folder holds files the last build did not write."""
+
+    def count(folder: str) -> int:
+        n = 0
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                n += count(entry.path) if entry.is_dir(follow_symlinks=False) else 1
+        return n
+
+    try:
+        return count(str(output)) != len(outputs)
+    except OSError:
+        return True
