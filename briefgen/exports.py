@@ -13,7 +13,8 @@ to take a briefing's facts without scraping HTML. Every topic gets:
 - ``topics/<slug>/timeline.json``: the merged timeline in the JSON format of
   Knight Lab's TimelineJS (``{"title": ..., "events": [{"start_date":
   {"year", "month", "day"}, "text": {"headline", "text"}}]}``), ready to load
-  into a TimelineJS embed.
+  into a TimelineJS embed. TimelineJS inserts headline and text as HTML, so
+  both are escaped here: content can never become markup in an embed.
 
 URLs in exports are absolute (from ``base_url``): a JSON file is read away
 from the site. Keys keep a fixed order and nothing depends on the clock, so
@@ -251,14 +252,14 @@ class Exporter:
             events.append(
                 {
                     "start_date": start,
-                    "text": {"headline": e.text, "text": source},
+                    "text": {"headline": str(escape(e.text)), "text": source},  # TimelineJS reads both as HTML
                     "unique_id": f"{t.slug}-{n}",
                 }
             )
         return {
             "title": {
                 "text": {
-                    "headline": t.title,
+                    "headline": str(escape(t.title)),
                     "text": f'{escape(t.meta.summary)} <a href="{escape(self.abs(t.url_path))}">The full briefing</a>',
                 }
             },

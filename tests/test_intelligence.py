@@ -391,3 +391,17 @@ def test_docs_describe_every_field_of_the_briefing_schema():
     for model in [schema, *schema["$defs"].values()]:
         for name in model["properties"]:
             assert f"| `{name}` |" in docs, name
+
+
+def test_an_unreadable_history_is_reported_and_a_new_one_starts(example: Path):
+    site = build(example)
+    (site / "changes/history.json").write_text("{not json", encoding="utf-8")
+    proc = run_cli("build", "--source", str(example), check=True)
+    assert "warning: site/changes/history.json: the previous build's change history is not readable" in proc.stderr
+    assert json.loads((site / "changes/history.json").read_text())["records"] == []
+
+
+def test_timeline_headlines_are_escaped_for_timelinejs(example: Path):
+    edit(example, DRONES, "    text: Overnight from Saturday", "    text: <b>Overnight</b> from Saturday")
+    data = json.loads((build(example) / "topics/drone-strikes/timeline.json").read_text())
+    assert any(e["text"]["headline"].startswith("&lt;b&gt;Overnight&lt;/b&gt;") for e in data["events"])
