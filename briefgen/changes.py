@@ -141,7 +141,9 @@ def topic_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[
         text = f"{old['status']} \u2192 {new['status']}"
         items.append(_item("status", "changed", "Status", text, None, old=old["status"], new=new["status"]))
     if _norm(old["summary"]) != _norm(new["summary"]):
-        items.append(_item("summary", "revised", "Bottom line", "The bottom line was revised", new["url"] + "#bottom-line"))
+        items.append(
+            _item("summary", "revised", "Bottom line", "The bottom line was revised", new["url"] + "#bottom-line")
+        )
     for url, title in new["articles"].items():
         if url not in old["articles"]:
             items.append(_item("article", "new", "New report", title, url))
@@ -158,8 +160,14 @@ def topic_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[
         elif before["value"] != f["value"]:
             items.append(
                 _item(
-                    "figure", "changed", "Figure changed", _figure_change(before, f), f["article"],
-                    old=before["value"], new=f["value"], unit=f["unit"],
+                    "figure",
+                    "changed",
+                    "Figure changed",
+                    _figure_change(before, f),
+                    f["article"],
+                    old=before["value"],
+                    new=f["value"],
+                    unit=f["unit"],
                 )
             )
     for key, c in new["claims"].items():
@@ -169,7 +177,9 @@ def topic_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[
             items.append(_item("claim", "new", "New claim", f"{where}: {c['status']}", c["article"], new=c["status"]))
         elif before["status"] != c["status"]:
             text = f"{where}: {before['status']} \u2192 {c['status']}"
-            items.append(_item("claim", "status", "Claim status", text, c["article"], old=before["status"], new=c["status"]))
+            items.append(
+                _item("claim", "status", "Claim status", text, c["article"], old=before["status"], new=c["status"])
+            )
         elif _norm(before["text"]) != _norm(c["text"]):
             items.append(_item("claim", "revised", "Claim revised", where, c["article"]))
     return items
@@ -365,13 +375,23 @@ def change_feeds(site: Site, renderer) -> dict[str, bytes]:
     out = {HISTORY_PATH: history.to_bytes()}
     every = [(r, slug, tc) for r in reversed(history.records) for slug, tc in r.topics.items()]
     out[SITE_FEED] = _feed(
-        site, renderer, CHANGES_URL, SITE_FEED, f"What changed · {config.title}",
-        "New reports, revised figures and claims across the briefings", every,
+        site,
+        renderer,
+        CHANGES_URL,
+        SITE_FEED,
+        f"What changed · {config.title}",
+        "New reports, revised figures and claims across the briefings",
+        every,
     )
     for slug, topic in site.topics.items():
         entries = [(r, slug, tc) for r, tc in history.for_topic(slug)]
         out[topic.url_path + TOPIC_FEED_NAME] = _feed(
-            site, renderer, topic.url_path, topic.url_path + TOPIC_FEED_NAME,
-            f"{topic.title}: what changed · {config.title}", f"What changed in the briefing on {topic.title}", entries,
+            site,
+            renderer,
+            topic.url_path,
+            topic.url_path + TOPIC_FEED_NAME,
+            f"{topic.title}: what changed · {config.title}",
+            f"What changed in the briefing on {topic.title}",
+            entries,
         )
     return out

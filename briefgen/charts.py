@@ -78,7 +78,7 @@ def _spread(ys: list[float], gap: float) -> list[float]:
     """Move label positions apart so that no two are closer than ``gap`` (keeps their order)."""
     order = sorted(range(len(ys)), key=lambda i: ys[i])
     out = list(ys)
-    for prev, cur in zip(order, order[1:]):
+    for prev, cur in zip(order, order[1:], strict=False):
         if out[cur] - out[prev] < gap:
             out[cur] = out[prev] + gap
     return out
@@ -145,7 +145,7 @@ def trend_svg(group: FigureGroup) -> Markup:
         )
     out.append("</g>")
     label_y = _spread([y_of(points[-1].value) + 4 for _party, points in series], gap=12)
-    for n, (party, points) in enumerate(series):
+    for n, (_party, points) in enumerate(series):
         cls = f"chart__s chart__s--{n + 1}"
         coords = [(x_of(f), y_of(f.value)) for f in points]
         dash = f' stroke-dasharray="{DASHES[n]}"' if DASHES[n] else ""

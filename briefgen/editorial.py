@@ -53,7 +53,9 @@ ESTIMATIVE_PHRASES = (
     "probable",
     "improbable",
 )
-ESTIMATIVE = re.compile(r"\b(" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ESTIMATIVE_PHRASES) + r")\b", re.I)
+ESTIMATIVE = re.compile(
+    r"\b(" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ESTIMATIVE_PHRASES) + r")\b", re.I
+)
 
 # Abbreviations that end with a full stop but do not end a sentence.
 _ABBREVIATIONS = frozenset(

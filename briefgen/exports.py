@@ -67,11 +67,15 @@ class TopicOut(Out):
     url: str
     status: Literal["developing", "dormant", "concluded"]
     summary: str = Field(description="the bottom line")
-    confidence: Literal["low", "moderate", "high"] | None = Field(description="the stated confidence in the bottom line")
+    confidence: Literal["low", "moderate", "high"] | None = Field(
+        description="the stated confidence in the bottom line"
+    )
     why_it_matters: str
     updated: dt.datetime | None = Field(description="the newest article's date (or update)")
     stale: bool = Field(description="no article for the site's stale_after_days before its newest content")
-    single_origin: PartyRef | None = Field(description="set when every source of the topic comes from this one originator")
+    single_origin: PartyRef | None = Field(
+        description="set when every source of the topic comes from this one originator"
+    )
 
 
 class FigureOut(Out):
@@ -188,28 +192,49 @@ class Exporter:
             current = set(map(id, g.current))
             reports = [
                 FigureOut(
-                    id=f.id, label=f.label, value=f.value, unit=f.unit, as_of=f.as_of, reported_by=self.party(f.by),
-                    via=self.party(f.via), note=f.note, article=self.article(f.article), current=id(f) in current,
+                    id=f.id,
+                    label=f.label,
+                    value=f.value,
+                    unit=f.unit,
+                    as_of=f.as_of,
+                    reported_by=self.party(f.by),
+                    via=self.party(f.via),
+                    note=f.note,
+                    article=self.article(f.article),
+                    current=id(f) in current,
                 )
                 for f in g.figures
             ]
             groups.append(
-                FigureGroupOut(measure=g.measure, label=g.label, disagree=g.disagree, low=g.low, high=g.high, reports=reports)
+                FigureGroupOut(
+                    measure=g.measure, label=g.label, disagree=g.disagree, low=g.low, high=g.high, reports=reports
+                )
             )
         return BriefingExport(
             format=FORMAT,
             generator="briefgen",
             site=self.site.config.title,
             topic=TopicOut(
-                slug=t.slug, title=t.title, url=self.abs(t.url_path), status=t.meta.status, summary=t.meta.summary,
-                confidence=t.meta.confidence, why_it_matters=t.meta.why_it_matters, updated=t.updated,
-                stale=t.stale, single_origin=self.party(t.one_sided),
+                slug=t.slug,
+                title=t.title,
+                url=self.abs(t.url_path),
+                status=t.meta.status,
+                summary=t.meta.summary,
+                confidence=t.meta.confidence,
+                why_it_matters=t.meta.why_it_matters,
+                updated=t.updated,
+                stale=t.stale,
+                single_origin=self.party(t.one_sided),
             ),
             figures=groups,
             timeline=[EventOut(date=e.when, text=e.text, article=self.article(e.article)) for e in b.timeline],
             quotes=[
                 QuoteOut(
-                    text=q.text, speaker=self.party(q.speaker), said=q.said, where=q.where, via=self.party(q.via),
+                    text=q.text,
+                    speaker=self.party(q.speaker),
+                    said=q.said,
+                    where=q.where,
+                    via=self.party(q.via),
                     article=self.article(q.article),
                 )
                 for q in b.quotes
@@ -219,7 +244,11 @@ class Exporter:
                     question=g.question,
                     claims=[
                         ClaimOut(
-                            by=self.party(c.by), text=c.text, status=c.status, date=c.date, evidence=c.evidence,
+                            by=self.party(c.by),
+                            text=c.text,
+                            status=c.status,
+                            date=c.date,
+                            evidence=c.evidence,
                             article=self.article(c.article),
                         )
                         for c in g.claims
@@ -227,11 +256,19 @@ class Exporter:
                 )
                 for g in b.claims
             ],
-            sources=[SourceOut(source=self.party(u.source), cited_in=[self.article(a) for a in u.articles]) for u in b.sources],
+            sources=[
+                SourceOut(source=self.party(u.source), cited_in=[self.article(a) for a in u.articles])
+                for u in b.sources
+            ],
             articles=[
                 ArticleOut(
-                    slug=a.slug, title=a.title, url=self.abs(a.url_path), date=a.date, summary=a.summary,
-                    dateline=a.dateline, updated=a.updated,
+                    slug=a.slug,
+                    title=a.title,
+                    url=self.abs(a.url_path),
+                    date=a.date,
+                    summary=a.summary,
+                    dateline=a.dateline,
+                    updated=a.updated,
                 )
                 for a in b.latest
             ],

@@ -117,7 +117,9 @@ def _fetcher(lookup):
     return BuildFetcher()
 
 
-def pdf_outputs(site: Site, pages: list[Page], files: dict[str, bytes], renderer, problems: Problems) -> dict[str, bytes]:
+def pdf_outputs(
+    site: Site, pages: list[Page], files: dict[str, bytes], renderer, problems: Problems
+) -> dict[str, bytes]:
     """``topics/<slug>/briefing.pdf`` for every pack page, rendered from the build in memory."""
     missing = weasyprint_problem()
     if missing:

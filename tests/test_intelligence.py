@@ -131,8 +131,10 @@ def test_a_figure_reported_at_several_dates_gets_an_svg_chart_with_a_table(examp
     assert len(svg.find_all("polyline")) == 1 and len(svg.find_all("circle")) == 2
     table = card.find("table")
     rows = [" ".join(tr.get_text(" ", strip=True).split()) for tr in table.tbody.find_all("tr")]
-    assert rows == ["23 Feb 2025 Ukrainian Air Force 267 drones (article: Air force counts 267 Russian drones in one night, a war record)",
-                    "24 Feb 2025 Ukrainian Air Force 185 drones (article: The air force counts 185 drones the next night)"]
+    assert rows == [
+        "23 Feb 2025 Ukrainian Air Force 267 drones (article: Air force counts 267 Russian drones in one night, a war record)",
+        "24 Feb 2025 Ukrainian Air Force 185 drones (article: The air force counts 185 drones the next night)",
+    ]
     assert "<script" not in str(card)
     legend = card.select_one(".chart__legend").get_text(" ", strip=True)
     assert "Ukrainian Air Force" in legend, "series are named in text, not told apart by colour alone"
@@ -226,8 +228,10 @@ def test_new_articles_claim_status_and_topic_status_are_recorded(example: Path):
     assert rec["since"] == "2025-02-23T15:00:00+02:00"
     kinds = {slug: [(i["label"], i["text"]) for i in t["items"]] for slug, t in rec["topics"].items()}
     assert ("New report", "The air force counts 185 drones the next night") in kinds["drone-strikes"]
-    assert any(label == "Figure changed" and "267 drones (23 Feb 2025) → 185 drones (24 Feb 2025)" in text
-               for label, text in kinds["drone-strikes"])
+    assert any(
+        label == "Figure changed" and "267 drones (23 Feb 2025) → 185 drones (24 Feb 2025)" in text
+        for label, text in kinds["drone-strikes"]
+    )
     assert ("Claim status", "Volodymyr Zelensky on “Is Zelensky a dictator?”: disputed → false") in kinds["nato-offer"]
     assert kinds["minerals-deal"] == [("Status", "developing → concluded")]
 
@@ -379,8 +383,12 @@ def test_timeline_json_is_in_timelinejs_format_and_both_exports_are_linked(built
     years = [(e["start_date"]["year"], e["start_date"]["month"], e["start_date"]["day"]) for e in data["events"]]
     assert years == sorted(years)
     links = {a["href"] for a in page(built_example, "topics/nato-offer").find(id="exports").find_all("a")}
-    assert {"../../topics/nato-offer/briefing.json", "../../topics/nato-offer/timeline.json",
-            "../../topics/nato-offer/pack/", "../../schema/briefing.schema.json"} <= links
+    assert {
+        "../../topics/nato-offer/briefing.json",
+        "../../topics/nato-offer/timeline.json",
+        "../../topics/nato-offer/pack/",
+        "../../schema/briefing.schema.json",
+    } <= links
 
 
 def test_docs_describe_every_field_of_the_briefing_schema():

@@ -94,7 +94,7 @@ def test_pdf_without_weasyprint_fails_with_a_clear_message(tmp_path: Path):
     project = copy_example(tmp_path / "project")
     shim = tmp_path / "no-weasyprint"
     (shim / "weasyprint").mkdir(parents=True)
-    (shim / "weasyprint" / "__init__.py").write_text('raise ImportError("No module named \'weasyprint\'")\n')
+    (shim / "weasyprint" / "__init__.py").write_text("raise ImportError(\"No module named 'weasyprint'\")\n")
     proc = run_cli("build", "--source", str(project), "--pdf", env={"PYTHONPATH": str(shim)})
     assert proc.returncode == 1
     assert "--pdf: PDF output needs WeasyPrint, which is not installed" in proc.stderr
