@@ -262,8 +262,11 @@ class BuildCache:
         find = getattr(load, "article_files", None)
         if find is None:
             return
+        paths = find(project)
+        if len(self.yaml.entries) >= len(paths) - PREFETCH_MIN:
+            return  # a rebuild: at most a few misses, cheaper to parse in-line than to read every file twice
         wanted: list[tuple[bytes, str, int]] = []
-        for path in find(project):
+        for path in paths:
             try:
                 yaml_text, offset, _body, _line = split_front_matter(normalise_text(path.read_bytes()))
             except (OSError, UnicodeDecodeError, YamlProblem):

@@ -92,7 +92,7 @@ def run(builder, changed: set[str] | None, write: bool):
     from briefgen.outputs import extra_outputs
     from briefgen.problems import Problems
     from briefgen.render import Renderer, static_files
-    from briefgen.write import write_site
+    from briefgen.write import update_site, write_site
 
     started = time.perf_counter()
     project, jobs, progress = builder.project, builder.jobs, builder.progress
@@ -173,11 +173,18 @@ def run(builder, changed: set[str] | None, write: bool):
         builder.cache.notes.clear()
         if write:
             progress.stage("Writing")
-            digests = {rel: bytes_digest(data) for rel, data in files.items()}
+            digests = {}
+            for rel, data in files.items():
+                old = previous.get(rel)
+                # a reused page's bytes are the ones recorded: no need to hash them again
+                digests[rel] = old.digest if rel in reused and old is not None else bytes_digest(data)
             for rel, source in copies.items():
                 digests[rel] = file_digest(source)
             known = {rel: (o.digest, o.size, o.mtime_ns) for rel, o in previous.items()}
-            result.stats = write_site(project.output, files, copies, known=known, digests=digests)
+            if previous and project.output.is_dir():
+                result.stats = update_site(project.output, files, copies, known, digests)
+            else:
+                result.stats = write_site(project.output, files, copies, known=known, digests=digests)
             outputs = {}
             for rel, digest in digests.items():
                 try:

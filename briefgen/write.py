@@ -9,6 +9,7 @@ change); files the new build does not produce disappear with the old folder.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -146,3 +147,70 @@ def _swap(new: Path, output: Path) -> None:
     else:
         os.rename(new, output)
     os.chmod(output, 0o755)
+
+
+def update_site(
+    output: Path,
+    files: dict[str, bytes],
+    copies: dict[str, Path],
+    known: dict[str, tuple[str, int, int]],
+    digests: dict[str, str],
+) -> WriteStats:
+    """Bring ``output`` to exactly ``files`` plus ``copies`` in place: a rebuild's write.
+
+    Used when the last build's hashes (``known``) describe the output folder:
+    only files whose bytes changed are written (each to a temporary name, then
+    renamed over the old one, so no reader sees half a file), files no longer
+    produced are removed, and everything else is not touched at all (the
+    whole-folder swap of ``write_site`` would re-link thousands of files for
+    a one-article edit). A failed build never gets here: it stops before writing.
+    """
+    stats = WriteStats()
+    before = _existing_files(output)
+    made_dirs: set[Path] = set()
+
+    def put(rel: str, write) -> None:
+        dest = output / rel
+        if dest.parent not in made_dirs:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            made_dirs.add(dest.parent)
+        tmp = dest.with_name(f".{dest.name}.briefgen-tmp")
+        try:
+            write(tmp)
+            os.replace(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        stats.changed_paths.append(rel)
+
+    for rel, data in files.items():
+        same = _recorded_same(output / rel, rel, known, digests) if rel in before else False
+        if same is None:
+            same = _same(output / rel, data)
+        if same:
+            stats.unchanged += 1
+        else:
+            put(rel, lambda tmp, data=data: tmp.write_bytes(data))
+    for rel, source in copies.items():
+        same = _recorded_same(output / rel, rel, known, digests) if rel in before else False
+        if same is None:
+            same = _same(output / rel, source.read_bytes())
+        if same:
+            stats.unchanged += 1
+        else:
+            put(rel, lambda tmp, source=source: shutil.copyfile(source, tmp))
+    produced = set(files) | set(copies)
+    stats.removed_paths = sorted(before - produced)
+    for rel in stats.removed_paths:
+        path = output / rel
+        with contextlib.suppress(OSError):
+            path.unlink()
+        parent = path.parent
+        while parent != output:  # drop folders the removal emptied
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            parent = parent.parent
+    return stats
