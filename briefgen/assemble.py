@@ -6,6 +6,7 @@ objects the template gets. Nothing here knows about Jinja or the disk.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,7 +69,7 @@ def topic_pages(site: Site, topic: Topic) -> list[Page]:
         pagination = Pagination(n, len(chunks), prev_url, next_url) if len(chunks) > 1 else None
         if len(chunks) > 1:
             in_chunk = set(map(id, chunk))
-            part = brief(topic, tz)
+            part = copy.copy(b)  # the same briefing, not recomputed per page (that was quadratic)
             part.latest = chunk
             part.timeline = [e for e in b.timeline if id(e.article) in in_chunk]
             part.changed, part.exports = b.changed, b.exports

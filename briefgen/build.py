@@ -32,6 +32,9 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
     stats: WriteStats | None = None
     seconds: float = 0.0
+    rendered: int = 0  # pages rendered by this run
+    reused: int = 0  # pages whose bytes were kept from the previous build (nothing they use changed)
+    notes: list[str] = field(default_factory=list)  # about the build cache, not the content
 
     @property
     def counts(self) -> Counter:
@@ -109,13 +112,39 @@ class Builder:
     was instead of recording each rebuild; ``pdf=True`` also writes PDF packs.
     State kept between runs (caches, the previous result) lives here, outside
     the stages, so the stages stay plain functions.
+
+    ``jobs`` is how many processes render (default: the cores available; 1 =
+    in this process; the bytes are the same either way); ``use_cache=False``
+    neither reads nor writes ``.briefgen-cache/`` (the memo still lives in
+    memory between rebuilds); ``progress`` receives stage callbacks
+    (``briefgen.rebuild.Progress``). See ``briefgen.rebuild`` for how a rebuild
+    renders only the pages whose inputs changed.
     """
 
-    def __init__(self, project: Project, *, strict: bool = False, record_changes: bool = True, pdf: bool = False):
+    def __init__(
+        self,
+        project: Project,
+        *,
+        strict: bool = False,
+        record_changes: bool = True,
+        pdf: bool = False,
+        jobs: int | None = None,
+        use_cache: bool = True,
+        progress=None,
+    ):
+        from briefgen.cache import BuildCache
+        from briefgen.parallel import default_jobs
+        from briefgen.rebuild import Progress
+
         self.project = project
         self.strict = strict
         self.record_changes = record_changes
         self.pdf = pdf
+        self.jobs = jobs or default_jobs()
+        self.use_cache = use_cache
+        self.progress = progress or Progress()
+        self.cache = BuildCache(project.root, enabled=use_cache, jobs=self.jobs)
+        self.state = None  # briefgen.incremental.BuildState of the last written build
         self.last: BuildResult | None = None
 
     def check_output(self) -> None:
@@ -133,25 +162,24 @@ class Builder:
             )
 
     def rebuild(self, changed: set[str] | None = None, *, write: bool = True) -> BuildResult:
-        from briefgen.linkcheck import check_links
+        from briefgen.rebuild import run
 
-        started = time.perf_counter()
-        self.check_output()
-        problems = Problems()
-        site, pages = load_and_assemble(
-            self.project, problems, self.strict, record_changes=self.record_changes, pdf=self.pdf
-        )
-        files, copies = render_site(site, pages, self.project, problems)
-        check_links(files, pages, problems, set(copies))
-        _fail_if_errors(problems, self.strict)
-        result = BuildResult(site, pages, files, copies, problems.sorted())
-        if write:
-            result.stats = write_site(self.project.output, files, copies)
-        result.seconds = time.perf_counter() - started
+        result = run(self, changed, write)
         self.last = result
         return result
 
 
-def build(project: Project, *, strict: bool = False, write: bool = True, pdf: bool = False) -> BuildResult:
+def build(
+    project: Project,
+    *,
+    strict: bool = False,
+    write: bool = True,
+    pdf: bool = False,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    progress=None,
+) -> BuildResult:
     """One complete build (``briefgen build``)."""
-    return Builder(project, strict=strict, pdf=pdf).rebuild(write=write)
+    return Builder(project, strict=strict, pdf=pdf, jobs=jobs, use_cache=use_cache, progress=progress).rebuild(
+        write=write
+    )

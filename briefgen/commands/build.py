@@ -16,35 +16,90 @@ from briefgen.project import Project
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--pdf", is_flag=True, help="Also write each topic's briefing pack as PDF (needs WeasyPrint).")
-def build(source, output, config, quiet, strict, pdf) -> None:
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that render in parallel (default: one per core; 1 = this process only).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .briefgen-cache/ (a full, cold build).")
+def build(source, output, config, quiet, strict, pdf, jobs, no_cache) -> None:
     """Build the site into SOURCE/site (or --output)."""
-    from briefgen.build import build as run_build
+    import time
 
+    started = time.perf_counter()
     project = Project.at(source, output, config)
+    if not no_cache and not pdf and _nothing_to_do(project, quiet, strict, started, source):
+        return
+    from briefgen.build import build as run_build
+    from briefgen.commands._progress import TerminalProgress, wanted
+
     if pdf:
         from briefgen.pack import PDF_HINT, weasyprint_problem
 
         missing = weasyprint_problem()
         if missing:
             fail([Problem("--pdf", None, missing, PDF_HINT)])
+    progress = TerminalProgress() if wanted(quiet) else None
     try:
-        result = run_build(project, strict=strict, pdf=pdf)
+        result = run_build(project, strict=strict, pdf=pdf, jobs=jobs, use_cache=not no_cache, progress=progress)
     except BuildError as exc:
+        if progress:
+            progress.close()
         fail(exc.problems)
+    finally:
+        if progress:
+            progress.close()
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     if not quiet:
         print_problems(result.warnings)
         counts = result.counts
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
         stats = result.stats
         click.echo(
-            f"Built {sum(counts.values())} pages ({kinds}) and {len(result.files) - len(result.pages)} other files "
-            f"in {result.seconds:.2f} s; {stats.changed} written, {stats.unchanged} unchanged, {stats.removed} removed; "
-            f"{len(result.warnings)} warning(s)."
+            f"Built {sum(counts.values())} pages ({kinds}; {result.rendered} rendered, {result.reused} reused) "
+            f"and {len(result.files) - len(result.pages)} other files "
+            f"in {time.perf_counter() - started:.2f} s; {stats.changed} written, {stats.unchanged} unchanged, "
+            f"{stats.removed} removed; {len(result.warnings)} warning(s)."
         )
         out = project.rel(project.output)
         click.echo(
             f"The site is in {out}/. Preview it with: briefgen serve" + (f" --source {source}" if source else "")
         )
+
+
+def _nothing_to_do(project: Project, quiet: bool, strict: bool, started: float, source) -> bool:
+    """Nothing changed since the last build: say so without loading the pipeline."""
+    import time
+
+    from briefgen.incremental import nothing_changed
+
+    try:
+        state = nothing_changed(project)
+    except Exception:  # any doubt: build
+        return False
+    if state is None or state.summary.get("pdf") or (strict and state.summary.get("warnings")):
+        return False
+    if not state.summary.get("recorded", True):  # written by serve, which records no changes: build to record them
+        return False
+    if not quiet:
+        for warning in state.summary.get("warnings", []):
+            click.echo(warning, err=True)
+        counts = state.summary.get("counts", {})
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        pages = sum(counts.values())
+        click.echo(
+            f"Built {pages} pages ({kinds}; 0 rendered, {pages} reused) and {state.summary.get('files', 0) - pages} "
+            f"other files in {time.perf_counter() - started:.2f} s; nothing changed since the last build: "
+            f"0 written, {len(state.outputs)} unchanged, 0 removed; {len(state.summary.get('warnings', []))} warning(s)."
+        )
+        out = project.rel(project.output)
+        click.echo(
+            f"The site is in {out}/. Preview it with: briefgen serve" + (f" --source {source}" if source else "")
+        )
+    return True
 
 
 command = build
