@@ -8,7 +8,7 @@ its status and bottom line), compares it with the snapshot of the previous
 build, and appends a *record* of the differences to the site's history.
 
 Where the history lives: inside the output, at ``changes/history.json``. It
-is read from the previous output before the new one is swapped in, so it
+is read from the previous output before the build writes anything, so it
 travels with the site (``briefgen publish`` copies or commits it like any
 other file, and readers and tools can fetch it), needs no second folder
 beside the site, and is as safe as the site itself: a failed build leaves the
