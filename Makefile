@@ -1,6 +1,8 @@
 # The one test command (README, .ci/run): install what the tests need, run them all.
 PYTHON ?= python3
-PIP := $(PYTHON) -m pip --disable-pip-version-check --root-user-action=ignore
+export PIP_ROOT_USER_ACTION := ignore
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+PIP := $(PYTHON) -m pip
 
 .PHONY: test install deps browser bench clean
 
