@@ -295,9 +295,13 @@ def table(results: list[dict]) -> str:
     for r in sorted(results, key=lambda r: (r["medium"], r["n"], order[r["tool"]])):
         lines.append(
             f"| {r['n']:,} | {r['medium']} | {r['tool']} | {r['cold']:.2f} | {r['nochange']:.2f} | "
-            f"{r['oneedit']:.2f} | {r['rss']:.0f} | {r.get('pss', 0):.0f} | {r['runs']} | {r.get('load', 0):.1f} |"
+            f"{r['oneedit']:.2f} | {r['rss']:.0f} | {_mib(r.get('pss'))} | {r['runs']} | {r.get('load', 0):.1f} |"
         )
     return "\n".join(lines)
+
+
+def _mib(value: float | None) -> str:
+    return f"{value:.0f}" if value else "-"
 
 
 def targets(results: list[dict]) -> str:

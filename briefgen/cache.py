@@ -200,6 +200,7 @@ class BuildCache:
         self.yaml = Store(folder, "front-matter", self.notes)
         self.markdown = Store(folder, "markdown", self.notes)
         self.feeds = Store(folder, "feeds", self.notes)  # whole Atom feeds, keyed by what they show
+        self.exports = Store(folder, "exports", self.notes)  # each topic's JSON exports, keyed by its pack page
         self.md_texts = {k[-20:] for k in self.markdown.entries}  # digests of bodies present
         self.hits = self.misses = 0
 
@@ -338,6 +339,7 @@ class BuildCache:
         self.yaml.start_build()
         self.markdown.start_build()
         self.feeds.start_build()
+        self.exports.start_build()
         self.hits = self.misses = 0
         saved = (load.load_yaml, markdown.MarkdownRenderer.render, link.render_bodies, load.load_site)
         orig_yaml, orig_render, orig_bodies, orig_site = saved
@@ -385,6 +387,45 @@ class BuildCache:
         finally:
             feeds.write_feed = original
 
+    @contextlib.contextmanager
+    def exports_memo(self, key_for: Callable) -> Iterator[None]:
+        """Memoise ``exports.exports`` one topic at a time: ``key_for(page)`` fingerprints a pack page.
+
+        The exports of a topic are computed from what its pack page shows, so
+        they are reused when that page's fingerprint is. Should a call for one
+        page ever produce files outside that topic's folder, the memo steps
+        aside and the stage runs whole.
+        """
+        from briefgen import exports
+
+        original = exports.exports
+
+        def run(site, pages, renderer):
+            out = dict(original(site, [], renderer))  # what does not depend on any topic (the schema)
+            for page in pages:
+                if page.kind != "pack":
+                    continue
+                key = b"exports|" + key_for(page).encode()
+                blob = self.exports.get(key)
+                if blob is not None:
+                    self.hits += 1
+                    part = pickle.loads(blob)
+                else:
+                    self.misses += 1
+                    part = {k: v for k, v in original(site, [page], renderer).items() if k not in out}
+                    folder = page.context["topic"].url_path
+                    if any(not k.startswith(folder) for k in part):
+                        return original(site, pages, renderer)
+                    self.exports.put(key, pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
+                out.update(part)
+            return out
+
+        exports.exports = run
+        try:
+            yield
+        finally:
+            exports.exports = original
+
     def save(self) -> None:
         if not self.enabled:
             return
@@ -392,5 +433,6 @@ class BuildCache:
             self.yaml.save()
             self.markdown.save()
             self.feeds.save()
+            self.exports.save()
         except OSError as exc:
             self.notes.append(f"could not write {CACHE_DIR}/ ({exc.strerror}); the next build will be slower")

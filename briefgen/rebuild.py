@@ -158,7 +158,7 @@ def run(builder, changed: set[str] | None, write: bool):
         copies: dict[str, Path] = {}
         if not failed:
             progress.stage("Feeds, sitemap and search")
-            with builder.cache.feeds_memo(prints.feed_key):
+            with builder.cache.feeds_memo(prints.feed_key), builder.cache.exports_memo(lambda p: fingerprint[p.output]):
                 files.update(extra_outputs(site, pages, renderer, files, problems))
             copies = {s.output: s.source for s in statics.values()}
             files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, copies)
