@@ -90,26 +90,8 @@ def write_feed(site: Site, renderer, url_path: str, title: str, subtitle: str, a
 
 
 def party_articles(site: Site, page: Page) -> list[Article]:
-    """What a person's or source's feed carries: the articles on their page, and those citing them."""
-    party = page.context["party"]
-    listed = list(page.context["articles"])
-    seen = set(map(id, listed))
-    for article in _citing(site).get(id(party), ()):
-        if id(article) not in seen:
-            listed.append(article)
-    return listed
-
-
-def _citing(site: Site) -> dict[int, list[Article]]:
-    """id(party) -> the articles citing it, newest first; built once per site (was once per party)."""
-    index = site.__dict__.get("_citing_index")
-    if index is None:
-        index = {}
-        for article in site.articles:
-            for party_id in dict.fromkeys(id(c.source) for c in article.citations):
-                index.setdefault(party_id, []).append(article)
-        site.__dict__["_citing_index"] = index
-    return index
+    """What a person's or source's feed carries: the articles on their page (which include those citing them)."""
+    return list(page.context["articles"])
 
 
 def feeds(site: Site, pages: list[Page], renderer) -> dict[str, bytes]:

@@ -254,3 +254,8 @@ def test_wheel_ships_theme_and_starter(tmp_path: Path):
     assert any(n.startswith("briefgen/theme/static/") and n.endswith(".css") for n in names)
     assert "briefgen/starter/briefgen.yaml" in names
     assert "briefgen/starter/content/topics/drone-strikes.yaml" in names
+
+
+def test_source_page_lists_the_articles_citing_it(built_example: Path):
+    page = soup(built_example / "sources/afp/index.html")
+    assert page.find("a", href=re.compile(r"articles/2025-02-22-kyiv-sends-new-draft/$"))
