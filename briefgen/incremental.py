@@ -144,6 +144,9 @@ def _rel(path: Path, root: Path, prefix: str) -> str:
 # --- fingerprints ------------------------------------------------------------------------
 
 
+_REFERENCES: dict[str, tuple[str | None, ...]] = {}  # template source -> the templates it names (process-wide)
+
+
 def template_closure(env, name: str, memo: dict[str, frozenset[str] | None]) -> frozenset[str] | None:
     """Every template ``name`` uses, or None when one is chosen at render time (then: all)."""
     from jinja2 import meta
@@ -153,7 +156,9 @@ def template_closure(env, name: str, memo: dict[str, frozenset[str] | None]) -> 
     memo[name] = frozenset({name})  # cycles end here
     try:
         source = env.loader.get_source(env, name)[0]
-        refs = list(meta.find_referenced_templates(env.parse(source)))
+        refs = _REFERENCES.get(source)
+        if refs is None:  # parsing every template on every rebuild cost more than rendering the changed pages
+            refs = _REFERENCES[source] = tuple(meta.find_referenced_templates(env.parse(source)))
     except Exception:
         memo[name] = None
         return None

@@ -117,6 +117,34 @@ def static_files(project: Project) -> dict[str, StaticFile]:
     return found
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process (Jinja's bytecode cache API).
+
+    Every build makes a new Environment (the site data in its globals changes),
+    and compiling the theme's templates was the largest cost of a preview
+    rebuild (about 0.6 s of 1.4 s for the example). Jinja checks each entry
+    against a checksum of the template's source, so an edited template is
+    compiled again and never served stale.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self._code.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+    def clear(self) -> None:
+        self._code.clear()
+
+
+COMPILED = CompiledTemplates()
+
+
 class Renderer:
     def __init__(self, site: Site, project: Project, statics: dict[str, StaticFile] | None = None):
         self.site = site
@@ -130,6 +158,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             auto_reload=False,
+            bytecode_cache=COMPILED,
         )
         self.env.filters.update(date=fmt_date, datetime=fmt_datetime, iso=fmt_iso, number=fmt_number)
         self.env.globals.update(
