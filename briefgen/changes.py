@@ -338,19 +338,9 @@ def _entry_title(record: Record, topic_changes: dict[str, Any]) -> str:
 def _feed(site: Site, renderer, url_path: str, feed_path: str, title: str, subtitle: str, entries) -> bytes:
     from feedgenerator import get_tag_uri
 
-    from briefgen.feeds import MAX_ENTRIES, _ReproducibleAtomFeed
+    from briefgen.feeds import MAX_ENTRIES, new_feed
 
-    config = site.config
-    page_url = renderer.absolute(url_path)
-    feed = _ReproducibleAtomFeed(
-        title=title,
-        link=page_url,
-        description=subtitle,
-        language=config.language,
-        author_name=config.publisher or config.title,
-        feed_url=renderer.absolute(feed_path),
-        feed_guid=renderer.absolute(feed_path),
-    )
+    feed = new_feed(site, renderer, url_path, feed_path, title, subtitle, renderer.absolute(feed_path))
     fallback = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     for record, slug, tc in entries[:MAX_ENTRIES]:
         link = renderer.absolute(CHANGES_URL) + "#" + record.anchor

@@ -60,18 +60,23 @@ def feed_path(url_path: str) -> str:
     return url_path + FEED_NAME
 
 
-def write_feed(site: Site, renderer, url_path: str, title: str, subtitle: str, articles: Iterable[Article]) -> bytes:
+def new_feed(site: Site, renderer, url_path: str, feed_url_path: str, title: str, subtitle: str, guid: str):
+    """An empty Atom feed for the page at ``url_path``, served at ``feed_url_path``."""
     config = site.config
-    page_url = renderer.absolute(url_path)
-    feed = _ReproducibleAtomFeed(
+    return _ReproducibleAtomFeed(
         title=title,
-        link=page_url,
+        link=renderer.absolute(url_path),
         description=subtitle,
         language=config.language,
         author_name=config.publisher or config.title,
-        feed_url=renderer.absolute(feed_path(url_path)),
-        feed_guid=page_url,
+        feed_url=renderer.absolute(feed_url_path),
+        feed_guid=guid,
     )
+
+
+def write_feed(site: Site, renderer, url_path: str, title: str, subtitle: str, articles: Iterable[Article]) -> bytes:
+    config = site.config
+    feed = new_feed(site, renderer, url_path, feed_path(url_path), title, subtitle, renderer.absolute(url_path))
     newest = sorted(articles, key=lambda a: (a.modified, a.date, a.slug), reverse=True)[:MAX_ENTRIES]
     for article in newest:
         link = renderer.absolute(article.url_path)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_example, run_cli
+from test_intelligence import NEXT_NIGHT
 
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PAGES = {
@@ -24,25 +25,6 @@ PAGES = {
     "changes": "changes/",
     "pack": "topics/drone-strikes/pack/",
 }
-
-NEXT_NIGHT = """---
-title: The air force counts 185 drones the next night
-date: 2025-02-24T08:30:00+02:00
-topics: [drone-strikes]
-summary: A smaller raid followed the record one.
-sources:
-  - source: ukraine-air-force-facebook
-figures:
-  - id: drones-launched-2025-02-24
-    measure: drones-launched
-    label: Russian drones launched overnight
-    value: 185
-    unit: drones
-    as_of: 2025-02-24
-    by: ukraine-air-force
----
-The next night.
-"""
 
 
 @pytest.fixture(scope="module")
