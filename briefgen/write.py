@@ -1,10 +1,13 @@
-"""Stage 4, write: bytes -> the output folder, atomically.
+"""Stage 4, write: bytes -> the output folder, never half a site.
 
-The new site is written into a temporary folder beside the output and swapped
-in only when complete, so a failed or interrupted build never leaves a
-half-written site. Files whose bytes did not change are hard-linked from the
+``write_site`` (a first build, or one with no record of the output) writes
+the new site into a temporary folder beside the output and swaps it in only
+when complete; files whose bytes did not change are hard-linked from the
 previous output (same inode, so the same mtime: rsync and publish see no
-change); files the new build does not produce disappear with the old folder.
+change), and files the new build does not produce disappear with the old
+folder. ``update_site`` (a rebuild that knows the hashes it wrote last time)
+writes in place: only changed files, each through a temporary name and a
+rename, and removes what is no longer produced.
 """
 
 from __future__ import annotations
