@@ -55,24 +55,22 @@ def build(source, output, config, quiet, strict, pdf, jobs, no_cache) -> None:
         click.echo(f"note: {note}", err=True)
     if not quiet:
         print_problems(result.warnings)
-        counts = result.counts
-        kinds = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
         stats = result.stats
-        click.echo(
-            f"Built {sum(counts.values())} pages ({kinds}; {result.rendered} rendered, {result.reused} reused) "
-            f"and {len(result.files) - len(result.pages)} other files "
-            f"in {time.perf_counter() - started:.2f} s; {stats.changed} written, {stats.unchanged} unchanged, "
-            f"{stats.removed} removed; {len(result.warnings)} warning(s)."
-        )
-        out = project.rel(project.output)
-        click.echo(
-            f"The site is in {out}/. Preview it with: briefgen serve" + (f" --source {source}" if source else "")
+        report(
+            project,
+            source,
+            dict(result.counts),
+            result.rendered,
+            result.reused,
+            len(result.files) - len(result.pages),
+            started,
+            f"{stats.changed} written, {stats.unchanged} unchanged, {stats.removed} removed",
+            len(result.warnings),
         )
 
 
 def _nothing_to_do(project: Project, quiet: bool, strict: bool, started: float, source) -> bool:
     """Nothing changed since the last build: say so without loading the pipeline."""
-    import time
 
     from briefgen.incremental import nothing_changed
 
@@ -88,18 +86,42 @@ def _nothing_to_do(project: Project, quiet: bool, strict: bool, started: float, 
         for warning in state.summary.get("warnings", []):
             click.echo(warning, err=True)
         counts = state.summary.get("counts", {})
-        kinds = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
         pages = sum(counts.values())
-        click.echo(
-            f"Built {pages} pages ({kinds}; 0 rendered, {pages} reused) and {state.summary.get('files', 0) - pages} "
-            f"other files in {time.perf_counter() - started:.2f} s; nothing changed since the last build: "
-            f"0 written, {len(state.outputs)} unchanged, 0 removed; {len(state.summary.get('warnings', []))} warning(s)."
-        )
-        out = project.rel(project.output)
-        click.echo(
-            f"The site is in {out}/. Preview it with: briefgen serve" + (f" --source {source}" if source else "")
+        report(
+            project,
+            source,
+            counts,
+            0,
+            pages,
+            state.summary.get("files", 0) - pages,
+            started,
+            f"nothing changed since the last build: 0 written, {len(state.outputs)} unchanged, 0 removed",
+            len(state.summary.get("warnings", [])),
         )
     return True
+
+
+def report(
+    project: Project,
+    source,
+    counts: dict,
+    rendered: int,
+    reused: int,
+    others: int,
+    started: float,
+    writes: str,
+    warnings: int,
+) -> None:
+    """The summary line of a build and where to find the site."""
+    import time
+
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    click.echo(
+        f"Built {sum(counts.values())} pages ({kinds}; {rendered} rendered, {reused} reused) and {others} other files "
+        f"in {time.perf_counter() - started:.2f} s; {writes}; {warnings} warning(s)."
+    )
+    out = project.rel(project.output)
+    click.echo(f"The site is in {out}/. Preview it with: briefgen serve" + (f" --source {source}" if source else ""))
 
 
 command = build
