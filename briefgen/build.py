@@ -7,7 +7,6 @@ until every page has rendered, so a failing build leaves the old site as it was.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from briefgen.model import Site
 from briefgen.problems import BuildError, Problem, Problems
 from briefgen.project import Project
 from briefgen.render import Renderer, static_files, template_problem
-from briefgen.write import WriteStats, write_site
+from briefgen.write import WriteStats
 
 
 @dataclass

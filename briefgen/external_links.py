@@ -83,7 +83,7 @@ def _fetch(url: str, timeout: float) -> LinkStatus:
             if exc.code == 429:
                 return LinkStatus(url, False, 429, "rate limited (HTTP 429)", True, now)
             return LinkStatus(url, False, exc.code, f"HTTP {exc.code} {exc.reason}", checked=now)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return LinkStatus(url, False, status, f"no answer within {timeout:g} s", True, now)
         except urllib.error.URLError as exc:
             reason = exc.reason

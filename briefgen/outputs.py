@@ -26,12 +26,11 @@ def extra_outputs(
     problems: Problems | None = None,
 ) -> dict[str, bytes]:
     """Feeds, sitemap.xml, robots.txt, exports, change history and (from the rendered ``files``) search and PDFs."""
+    from briefgen.changes import change_feeds
+    from briefgen.exports import exports
     from briefgen.feeds import feeds
     from briefgen.search import search_bundle
     from briefgen.sitemap import robots_txt, sitemap
-
-    from briefgen.changes import change_feeds
-    from briefgen.exports import exports
 
     out = feeds(site, pages, renderer)
     out["sitemap.xml"] = sitemap(site, pages, renderer)

@@ -18,7 +18,6 @@ from pathlib import Path
 import html5lib
 import jinja2
 import pytest
-from conftest import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -216,7 +216,7 @@ def _front_matter(path: Path) -> dict:
 def test_schema_export_is_json_schema_and_accepts_the_example():
     proc = run_cli("schema", check=True)
     schemas = json.loads(proc.stdout)
-    for name, schema in schemas.items():
+    for schema in schemas.values():
         jsonschema.Draft202012Validator.check_schema(schema)
     checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
 
