@@ -11,14 +11,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-
 from briefgen.assemble import Page, assemble
 from briefgen.manifest import MANIFEST_NAME, manifest_bytes
 from briefgen.model import Site
 from briefgen.problems import BuildError, Problem, Problems
 from briefgen.project import Project
-from briefgen.render import Renderer, static_files, template_problem
+from briefgen.render import Renderer, static_files
 from briefgen.write import WriteStats
 
 
@@ -73,27 +71,12 @@ def load_and_assemble(
 def render_site(
     site: Site, pages: list[Page], project: Project, problems: Problems
 ) -> tuple[dict[str, bytes], dict[str, Path]]:
-    from briefgen.outputs import extra_outputs, head_for
+    from briefgen.outputs import extra_outputs
+    from briefgen.rebuild import Progress, render_into
 
     statics = static_files(project)
     renderer = Renderer(site, project, statics)
-    files: dict[str, bytes] = {}
-    failed: set[tuple] = set()
-    for page in pages:
-        try:
-            files[page.output] = renderer.render(page, head_for(site, page, renderer))
-        except Exception as exc:  # a user's template override is content too: report, don't crash
-            if not isinstance(exc, (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError)):
-                raise
-            where = template_problem(exc, project)
-            if where not in failed:
-                failed.add(where)
-                problems.error(
-                    where[0],
-                    where[1],
-                    f"{where[2]} (while rendering /{page.url_path})",
-                    "fix the template, or remove your override to use the default theme",
-                )
+    files, failed = render_into(site, pages, renderer, project, 1, Progress(), problems)
     if failed:
         return files, {}
     files.update(extra_outputs(site, pages, renderer, files, problems))

@@ -57,6 +57,25 @@ def render_pages(site, pages, renderer, project, jobs: int, progress: Progress) 
     return map_chunks(work, len(pages), jobs, progress.advance)
 
 
+def render_into(site, pages, renderer, project, jobs: int, progress: Progress, problems) -> tuple[dict, bool]:
+    """Render ``pages``; each template failure becomes one located problem. Returns (bytes by output, failed)."""
+    rendered: dict[str, bytes] = {}
+    failed: set[tuple] = set()
+    answers = render_pages(site, pages, renderer, project, jobs, progress)
+    for page, (_output, data, where) in zip(pages, answers, strict=True):
+        if data is not None:
+            rendered[page.output] = data
+        elif where not in failed:
+            failed.add(where)
+            problems.error(
+                where[0],
+                where[1],
+                f"{where[2]} (while rendering /{page.url_path})",
+                "fix the template, or remove your override to use the default theme",
+            )
+    return rendered, bool(failed)
+
+
 def check_links_parallel(files, pages, problems, statics, jobs: int) -> None:
     from briefgen.linkcheck import check_links
     from briefgen.problems import Problems
@@ -136,20 +155,7 @@ def run(builder, changed: set[str] | None, write: bool):
         todo = [p for p in pages if p.output not in reused]
 
         progress.stage("Rendering pages", len(todo))
-        answers = render_pages(site, todo, renderer, project, jobs, progress)
-        rendered: dict[str, bytes] = {}
-        failed: set[tuple] = set()
-        for page, (_output, data, where) in zip(todo, answers, strict=True):
-            if data is not None:
-                rendered[page.output] = data
-            elif where not in failed:
-                failed.add(where)
-                problems.error(
-                    where[0],
-                    where[1],
-                    f"{where[2]} (while rendering /{page.url_path})",
-                    "fix the template, or remove your override to use the default theme",
-                )
+        rendered, failed = render_into(site, todo, renderer, project, jobs, progress, problems)
         files: dict[str, bytes] = {}
         for page in pages:  # page order, as a clean build has it
             data = rendered.get(page.output, reused.get(page.output))
