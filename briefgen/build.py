@@ -127,6 +127,8 @@ class Builder:
         self.progress = progress or Progress()
         self.cache = BuildCache(project.root, enabled=use_cache, jobs=self.jobs)
         self.state = None  # briefgen.incremental.BuildState of the last written build
+        self.unsaved_state = None  # the state not yet saved to .briefgen-cache/ (see persist)
+        self.persist_later = False  # serve: True, and calls persist() once the open pages reloaded
         self.last: BuildResult | None = None
 
     def check_output(self) -> None:
@@ -142,6 +144,19 @@ class Builder:
                     )
                 ]
             )
+
+    def persist(self) -> None:
+        """Save the build state and the content cache to ``.briefgen-cache/`` (each rebuild does, unless
+        ``persist_later``: then whoever set it calls this when the disk work no longer delays anyone)."""
+        from briefgen.incremental import save_state
+
+        if self.unsaved_state is not None and self.use_cache:
+            try:
+                save_state(self.project, self.unsaved_state)
+            except OSError as exc:
+                self.cache.notes.append(f"could not save the build state ({exc.strerror})")
+        self.unsaved_state = None
+        self.cache.save()
 
     def rebuild(self, changed: set[str] | None = None, *, write: bool = True) -> BuildResult:
         from briefgen.rebuild import run

@@ -104,7 +104,6 @@ def run(builder, changed: set[str] | None, write: bool):
         file_digest,
         load_state,
         output_intact,
-        save_state,
         scan_inputs,
     )
     from briefgen.manifest import MANIFEST_NAME, manifest_bytes
@@ -208,12 +207,9 @@ def run(builder, changed: set[str] | None, write: bool):
             }
             new_state = BuildState(code, str(project.output), inputs, outputs, summary)
             builder.state, builder.state_files = new_state, files
-            if builder.use_cache:
-                try:
-                    save_state(project, new_state)
-                except OSError as exc:
-                    builder.cache.notes.append(f"could not save the build state ({exc.strerror})")
-        builder.cache.save()
+            builder.unsaved_state = new_state
+        if not builder.persist_later:
+            builder.persist()
     finally:
         gc.set_threshold(*thresholds)
     result.seconds = time.perf_counter() - started
