@@ -16,7 +16,7 @@ from briefgen.briefing import brief, group_claims
 from briefgen.charts import legend as chart_legend
 from briefgen.charts import trend_svg
 from briefgen.model import Party, Site, Topic
-from briefgen.pack import article_body
+from briefgen.pack import PackBodies, site_pages
 
 HISTORY_DEP = "changes/history.json"  # topic pages show the latest recorded change: an input besides content
 CHART_HELPERS = {"chart": trend_svg, "chart_legend": chart_legend}
@@ -52,16 +52,18 @@ def site_tz(site: Site) -> dt.tzinfo | None:
     return ZoneInfo(site.config.timezone) if site.config.timezone else None
 
 
-def topic_pages(site: Site, topic: Topic) -> list[Page]:
+def topic_pages(site: Site, topic: Topic, pages: frozenset[str] | None = None) -> list[Page]:
+    """A topic's page (paginated) and its pack; ``pages`` are the article and topic url paths of the site."""
     tz = site_tz(site)
-    site_pages = {a.url_path for a in site.articles} | {t.url_path for t in site.topics.values()}
+    if pages is None:
+        pages = _site_pages(site)
     b = brief(topic, tz)
     b.changed = site.changes.latest_for(topic.slug) if site.changes is not None else None
     b.exports = True
     per = site.config.per_page
     chunks = [topic.articles[i : i + per] for i in range(0, len(topic.articles), per)] or [[]]
     deps = frozenset({topic.path, *(a.path for a in topic.articles), *(r.path for r in topic.related), HISTORY_DEP})
-    pages = []
+    out = []
     for n, chunk in enumerate(chunks, start=1):
         url = topic.url_path if n == 1 else f"{topic.url_path}page/{n}/"
         prev_url = None if n == 1 else (topic.url_path if n == 2 else f"{topic.url_path}page/{n - 1}/")
@@ -80,7 +82,7 @@ def topic_pages(site: Site, topic: Topic) -> list[Page]:
         else:
             part = b
         title = topic.title if n == 1 else f"{topic.title} (page {n} of {len(chunks)})"
-        pages.append(
+        out.append(
             Page(
                 "topic",
                 url,
@@ -92,7 +94,7 @@ def topic_pages(site: Site, topic: Topic) -> list[Page]:
                 topic.path,
             )
         )
-    pages.append(
+    out.append(
         Page(
             "pack",
             f"{topic.url_path}pack/",
@@ -103,17 +105,19 @@ def topic_pages(site: Site, topic: Topic) -> list[Page]:
                 "topic": topic,
                 "b": b,
                 "articles": list(reversed(topic.articles)),  # oldest first: the story as it unfolded
-                "bodies": {
-                    a.slug: article_body(a, f"{topic.url_path}pack/", site_pages, site.config.base_url)
-                    for a in topic.articles
-                },
+                # each report's body rewritten for the pack, when (and only if) the pack is rendered
+                "bodies": PackBodies(topic.articles, f"{topic.url_path}pack/", pages, site.config.base_url),
                 **CHART_HELPERS,
             },
             deps,
             topic.path,
         )
     )
-    return pages
+    return out
+
+
+def _site_pages(site: Site) -> frozenset[str]:
+    return site_pages([*(a.url_path for a in site.articles), *(t.url_path for t in site.topics.values())])
 
 
 def party_page(site: Site, party: Party) -> Page:
@@ -211,8 +215,9 @@ def assemble(site: Site) -> list[Page]:
         Page("search", "search/", "search.html", "Search", f"Search {site.config.title}", {}, every),
         Page("notfound", "404.html", "404.html", "Page not found", "", {}, every),
     ]
+    linkable = _site_pages(site)
     for topic in site.topics.values():
-        pages.extend(topic_pages(site, topic))
+        pages.extend(topic_pages(site, topic, linkable))
     for article in site.articles:
         deps = frozenset({article.path, *(t.path for t in article.topics)})
         pages.append(

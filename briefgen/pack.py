@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -87,6 +88,55 @@ def article_body(article: Article, pack_url: str, pages: set[str], base_url: str
     body = _ATTR.sub(fix, article.body_html)
     body = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + HEADING_SHIFT)}", body)
     return Markup(body)  # body_html was sanitised when rendered; only attribute values were rewritten, escaped
+
+
+class PackBodies(Mapping):
+    """``slug -> article_body(...)`` for one pack page, computed only when the template asks.
+
+    Assembling makes one per pack on every build, but a rebuild renders only
+    the packs whose inputs changed; rewriting every body of every topic up
+    front was most of the assemble stage. A body, once rewritten, is kept
+    (per pack URL and slug) with everything it was computed from, so the
+    next render of that pack (``serve`` re-renders a pack whenever one of
+    its reports changes) rewrites only the bodies that changed.
+    """
+
+    def __init__(self, articles: Iterable[Article], pack_url: str, pages: frozenset[str], base_url: str):
+        self._articles = {a.slug: a for a in articles}
+        self._pack_url = pack_url
+        self._pages = pages
+        self._base_url = base_url
+        self._memo = _BODIES.setdefault(pack_url, {})
+
+    def __getitem__(self, slug: str) -> Markup:
+        article = self._articles[slug]
+        key = (article.body_html, article.url_path, self._pages, self._base_url)
+        found = self._memo.get(slug)
+        if found is not None and found[0] == key:
+            return found[1]
+        body = article_body(article, self._pack_url, self._pages, self._base_url)
+        self._memo[slug] = (key, body)
+        return body
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._articles)
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+
+# pack URL -> slug -> (what the body was computed from, the body); the inputs are compared on every use
+_BODIES: dict[str, dict[str, tuple[tuple, Markup]]] = {}
+_PAGES: list[frozenset[str]] = [frozenset()]
+
+
+def site_pages(paths: Iterable[str]) -> frozenset[str]:
+    """The url paths a body may link to, as the object the last build used when equal (a cheap memo key)."""
+    pages = frozenset(paths)
+    if pages == _PAGES[0]:
+        return _PAGES[0]
+    _PAGES[0] = pages
+    return pages
 
 
 def _fetcher(lookup):
