@@ -209,7 +209,10 @@ def assemble(site: Site) -> list[Page]:
             "changes.html",
             "What changed",
             "What changed in the briefings from one update to the next: new reports, revised figures, claims",
-            {"records": list(reversed(site.changes.records)) if site.changes is not None else [], "topics": site.topics},
+            {
+                "records": list(reversed(site.changes.records)) if site.changes is not None else [],
+                "topics": site.topics,
+            },
             every,
         ),
         Page("search", "search/", "search.html", "Search", f"Search {site.config.title}", {}, every),
