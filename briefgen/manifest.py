@@ -49,7 +49,12 @@ def manifest_bytes(base_url: str, files: dict[str, bytes], copies: dict[str, Pat
     hashes = {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items() if rel != MANIFEST_NAME}
     for rel, source in (copies or {}).items():
         hashes[rel] = sha256_file(source)
-    doc = {"format": FORMAT, "generator": "briefgen", "base_url": base_url, "files": dict(sorted(hashes.items()))}
+    return encode({"format": FORMAT, "generator": "briefgen", "base_url": base_url, "files": hashes})
+
+
+def encode(doc: dict) -> bytes:
+    """A manifest document's bytes (files sorted by path), as every build writes them."""
+    doc = {**doc, "files": dict(sorted(doc["files"].items()))}
     return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 

@@ -20,14 +20,25 @@ for the same pages; checked by tests/test_reproducible.py).
 
 Search is an optional extra: without Pagefind the build succeeds with a
 warning and the search page falls back to its list of topics.
+
+``briefgen serve`` indexes *after* the reload: inside ``deferred(output)`` a
+build takes the bundle it indexed last time (so the write stage keeps those
+files) and leaves the new pages with ``deferred``; once the open pages have
+been told to reload, ``DeferredIndex.run`` indexes them and updates the
+bundle and the manifest in place, each file through a rename. The search
+index of a preview therefore lags a save by one Pagefind run (a fraction of a
+second) instead of every save waiting for it. ``briefgen build`` never defers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import subprocess
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefgen.assemble import Page
@@ -36,6 +47,7 @@ from briefgen.problems import Problems
 BUNDLE_DIR = "pagefind"
 NOT_INDEXED = frozenset({"notfound", "search"})
 _cache: dict[str, dict[str, bytes]] = {}  # one entry: the last index, keyed by the pages it indexed (for serve)
+_deferring: DeferredIndex | None = None  # set by ``deferred`` while serve rebuilds
 
 
 def pagefind_binary() -> Path | None:
@@ -107,6 +119,9 @@ def search_bundle(
     key = _key(binary, indexed)
     if key in _cache:
         return _cache[key]
+    if _deferring is not None and _deferring.bundle is not None:
+        _deferring.pending = (binary, key, indexed)
+        return _deferring.bundle
     try:
         bundle = run_pagefind(binary, indexed)
     except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
@@ -119,4 +134,73 @@ def search_bundle(
         return {}
     _cache.clear()
     _cache[key] = bundle
+    if _deferring is not None:
+        _deferring.bundle = bundle
     return bundle
+
+
+@dataclass
+class DeferredIndex:
+    """The search bundle of a preview's output folder, indexed after each reload (see the module docstring)."""
+
+    output: Path
+    bundle: dict[str, bytes] | None = None  # what the output folder holds now
+    pending: tuple[Path, str, dict[str, bytes]] | None = None  # (binary, key, pages) still to index
+    written: list[str] = field(default_factory=list)
+
+    def discard(self) -> None:
+        """Forget the pages of a build that was not written (it failed)."""
+        self.pending = None
+
+    def run(self) -> list[str]:
+        """Index the pending pages; write what changed into the output folder. Returns the paths written."""
+        if self.pending is None or self.bundle is None:
+            return []
+        binary, key, pages = self.pending
+        self.pending = None
+        try:
+            bundle = run_pagefind(binary, pages)
+        except (OSError, RuntimeError, subprocess.SubprocessError):
+            return []  # the next build reports it; the old index stays usable meanwhile
+        _cache.clear()
+        _cache[key] = bundle
+        old, self.bundle = self.bundle, bundle
+        changed = sorted(rel for rel, data in bundle.items() if old.get(rel) != data)
+        for rel in changed:
+            _replace(self.output / rel, bundle[rel])
+        for rel in sorted(set(old) - set(bundle)):
+            with contextlib.suppress(OSError):
+                (self.output / rel).unlink()
+        if changed or set(old) - set(bundle):
+            self._patch_manifest(old)
+        return changed
+
+    def _patch_manifest(self, old: dict[str, bytes]) -> None:
+        from briefgen.manifest import MANIFEST_NAME, encode
+
+        path = self.output / MANIFEST_NAME
+        try:
+            doc = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return
+        files = {rel: h for rel, h in doc.get("files", {}).items() if rel not in old}
+        files.update({rel: hashlib.sha256(data).hexdigest() for rel, data in self.bundle.items()})
+        _replace(path, encode({**doc, "files": files}))
+
+
+def _replace(dest: Path, data: bytes) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.briefgen-tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, dest)
+
+
+@contextlib.contextmanager
+def deferred(index: DeferredIndex):
+    """Within: builds reuse ``index.bundle`` and leave their pages for ``index.run``."""
+    global _deferring
+    _deferring = index
+    try:
+        yield index
+    finally:
+        _deferring = None

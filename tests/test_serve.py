@@ -55,6 +55,41 @@ def test_edited_title_reaches_the_reload_channel_and_the_served_page(running, at
     stream.close()
 
 
+def test_the_search_index_catches_up_after_the_reload(running):
+    """Pagefind runs after the open pages were told to reload; the served index then finds the new words."""
+    import gzip
+    import hashlib
+    import json
+
+    stream = running.events()
+    stream.next("hello")
+    old = title_of(running.root, ARTICLE)
+    edit(running.root / ARTICLE, f"title: {old}", "title: Quokkas sighted over Kyiv")
+    stream.next("built")
+
+    def served_fragments() -> dict[str, bytes]:
+        _, _, body = running.get("/.briefgen-manifest.json")
+        names = [n for n in json.loads(body)["files"] if n.startswith("pagefind/fragment/")]
+        served = {n: running.get("/" + n) for n in names}
+        if any(status != 200 for status, _, _ in served.values()):
+            return {}  # read while the index was being replaced: ask again
+        return {n: gzip.decompress(data) for n, (_, _, data) in served.items()}
+
+    deadline = time.monotonic() + 20
+    while True:
+        fragments = served_fragments()
+        if any(b"Quokkas sighted over Kyiv" in data for data in fragments.values()):
+            break
+        assert time.monotonic() < deadline, "the search index never caught up with the edit"
+        time.sleep(0.1)
+    on_disk = {p.name for p in (running.root / "site/pagefind/fragment").iterdir()}
+    assert on_disk == {n.rsplit("/", 1)[1] for n in fragments}, "stale fragments removed, new ones listed"
+    site = running.root / "site"
+    listed = json.loads((site / ".briefgen-manifest.json").read_text())["files"]
+    assert {n: hashlib.sha256((site / n).read_bytes()).hexdigest() for n in listed} == listed
+    stream.close()
+
+
 def test_the_reload_script_is_injected_into_served_pages_only(running):
     status, headers, body = running.get("/")
     assert status == 200 and headers["content-type"].startswith("text/html")

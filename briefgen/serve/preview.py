@@ -19,6 +19,7 @@ from collections.abc import Callable
 from briefgen.build import Builder, BuildResult
 from briefgen.problems import BuildError, Problem
 from briefgen.project import Project
+from briefgen.search import DeferredIndex, deferred
 from briefgen.serve.reload import ReloadHub
 from briefgen.serve.server import PreviewServer
 from briefgen.serve.watch import ProjectWatcher
@@ -78,6 +79,8 @@ class Preview:
         self.observer_factory = observer_factory
         # A preview rebuilds on every save: it shows the recorded changes but records none (briefgen.changes).
         self.builder = Builder(project, strict=strict, record_changes=False)
+        self.builder.persist_later = True
+        self.search_index = DeferredIndex(project.output)  # search is indexed after each reload
         self.hub = ReloadHub()
         self.server: PreviewServer | None = None
         self.watcher: ProjectWatcher | None = None
@@ -146,11 +149,14 @@ class Preview:
     def rebuild(self, changed: set[str] | None) -> BuildResult | None:
         """One rebuild through the shared Builder; tells the open pages what changed."""
         try:
-            result = self.builder.rebuild(changed=changed)
+            with deferred(self.search_index):
+                result = self.builder.rebuild(changed=changed)
         except BuildError as exc:
+            self.search_index.discard()
             self._failed(exc.problems)
             return None
         except Exception as exc:  # a bug, or the disk: say so, keep serving the last good build
+            self.search_index.discard()
             log.exception("briefgen serve: the build crashed")
             self._failed([Problem("briefgen", None, f"internal error: {exc!r}", "see the terminal")])
             return None
@@ -160,6 +166,9 @@ class Preview:
             self.out(f"Built {len(result.pages)} pages in {result.seconds:.2f} s.")
         else:
             self._announce(result, changed)
+        # After the reload: the open pages need not wait for Pagefind or for the cache on disk.
+        self.search_index.run()
+        self.builder.persist()
         return result
 
     def _failed(self, problems: list[Problem]) -> None:
