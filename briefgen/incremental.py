@@ -90,7 +90,9 @@ def input_roots(project) -> list[tuple[str, Path]]:
     return roots
 
 
-def scan_inputs(project, previous: dict[str, InputFile] | None, changed: set[str] | None = None) -> dict[str, InputFile]:
+def scan_inputs(
+    project, previous: dict[str, InputFile] | None, changed: set[str] | None = None
+) -> dict[str, InputFile]:
     """Every input file with its hash; files whose size and mtime are unchanged keep their old hash.
 
     ``changed`` (paths relative to the project) are hashed again whatever their
@@ -200,6 +202,7 @@ class Fingerprints:
         self.pulled: dict[str, frozenset[str]] = {}
         self.data: dict[str, str] = {}
         self.article_digests: dict[str, str] = {}
+        self.deps_digests: dict[frozenset[str], str] = {}
         self.articles = {a.path: a for a in site.articles}
         self.by_name = {}
         for a in site.articles:
@@ -228,9 +231,10 @@ class Fingerprints:
         h = hashlib.blake2b(digest_size=16)
         h.update(code.encode())
         h.update(repr(self.site.config).encode())  # as loaded, with what the command line changed (--pdf)
+        config_key = self.project.rel(self.project.config_path)
         for key, info in sorted(self.inputs.items()):
             # the config, people, sources and every static file count for every page
-            if key.startswith("config:") or key == self.project.rel(self.project.config_path):
+            if key.startswith("config:") or key == config_key:
                 h.update(f"{key}\0{info.digest}\n".encode())
             elif key.endswith(("people.yaml", "sources.yaml")) and "/articles/" not in key:
                 h.update(f"{key}\0{info.digest}\n".encode())
@@ -267,12 +271,6 @@ class Fingerprints:
             found = self.pulled[path] = frozenset(found)
         return found
 
-    def _deps(self, page) -> set[str]:
-        deps = set(page.deps)
-        for path in page.deps:
-            deps |= self._pulls(path)
-        return deps
-
     def article_digest(self, article) -> str:
         """Hash of the inputs that make up one article as shown anywhere (its file, topics, link targets)."""
         found = self.article_digests.get(article.path)
@@ -302,7 +300,18 @@ class Fingerprints:
         else:
             for name in sorted(closure):
                 h.update(f"{name}\0{self.template_keys.get(name, '?')}\n".encode())
-        deps = self._deps(page)
+        h.update(self._deps_digest(page.deps).encode())
+        return h.hexdigest()
+
+    def _deps_digest(self, declared: frozenset[str]) -> str:
+        """Hash of the inputs behind ``declared`` (a page's deps); the pages of one topic share theirs."""
+        found = self.deps_digests.get(declared)
+        if found is not None:
+            return found
+        h = hashlib.blake2b(digest_size=16)
+        deps = set(declared)
+        for path in declared:
+            deps |= self._pulls(path)
         if "*" in deps:
             h.update(self.everything.encode())
             for name in DATA_DEPS:
@@ -313,7 +322,8 @@ class Fingerprints:
                 continue
             info = self.inputs.get(dep)
             h.update(f"{dep}\0{info.digest if info else '-'}\n".encode())
-        return h.hexdigest()
+        found = self.deps_digests[declared] = h.hexdigest()
+        return found
 
 
 _NAME_STOP = frozenset(" \t\n()[]<>\"'/=:")
