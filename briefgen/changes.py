@@ -36,6 +36,7 @@ from typing import Any
 
 from briefgen.briefing import group_figures
 from briefgen.clock import content_now
+from briefgen.jsontext import file_bytes
 from briefgen.model import Site, Topic
 from briefgen.problems import Problems
 
@@ -227,6 +228,8 @@ class Record:
 class History:
     state: dict[str, Any]
     records: list[Record] = field(default_factory=list)  # oldest first
+    # The bytes it was read from, when they are bytes this process wrote (see read_history): to_bytes returns them.
+    source: bytes | None = field(default=None, repr=False, compare=False)
 
     def for_topic(self, slug: str) -> list[tuple[Record, dict[str, Any]]]:
         """(record, that topic's changes) for every record that touched it, newest first."""
@@ -237,13 +240,25 @@ class History:
         return found[0] if found else None
 
     def to_bytes(self) -> bytes:
+        if self.source is not None:
+            return self.source
         doc = {
             "format": FORMAT,
             "generator": "briefgen",
             "state": self.state,
             "records": [r.as_json() for r in self.records],
         }
-        return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+        data = file_bytes(doc)
+        _written[data] = None
+        while len(_written) > 2:
+            del _written[next(iter(_written))]
+        return data
+
+
+# The last history files this process wrote. Read back unchanged (a serve rebuild, or a build whose content
+# did not change), the history they describe would encode to the same bytes again: a History read from
+# one of them keeps its bytes, and writing the file costs nothing (encoding it was the slow part).
+_written: dict[bytes, None] = {}
 
 
 def _parse(value: Any) -> dt.datetime | None:
@@ -262,9 +277,12 @@ def read_history(data: bytes) -> History | None:
         doc = json.loads(data)
         if doc.get("format") != FORMAT or not isinstance(doc.get("state", {}).get("topics"), dict):
             return None
-        return History(doc["state"], [Record.from_json(r) for r in doc.get("records", [])])
+        history = History(doc["state"], [Record.from_json(r) for r in doc.get("records", [])])
     except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError):
         return None
+    if data in _written:
+        history.source = data
+    return history
 
 
 def previous_history(output: Path, problems: Problems, shown_as: str) -> History | None:

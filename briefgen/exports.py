@@ -23,8 +23,9 @@ builds stay byte-identical.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-import json
+import functools
 from typing import Literal
 
 from markupsafe import escape
@@ -32,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from briefgen.assemble import Page
 from briefgen.briefing import Briefing
+from briefgen.jsontext import file_bytes
 from briefgen.model import Article, Party, Site
 
 SCHEMA_PATH = "schema/briefing.schema.json"
@@ -163,13 +165,24 @@ class BriefingExport(Out):
     watch: list[WatchOut] = Field(description="what to watch next")
 
 
+@functools.cache
+def _model_schema() -> dict:
+    """pydantic's JSON Schema of ``BriefingExport``: it depends only on the code, so it is worked out once a process."""
+    return BriefingExport.model_json_schema()
+
+
 def briefing_schema(base_url: str) -> dict:
-    schema = BriefingExport.model_json_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": base_url + SCHEMA_PATH,
-        **schema,
+        **copy.deepcopy(_model_schema()),  # callers may change what they get; the memo must not see it
     }
+
+
+@functools.lru_cache(maxsize=4)
+def schema_bytes(base_url: str) -> bytes:
+    """The file ``schema/briefing.schema.json`` for a site at ``base_url``."""
+    return file_bytes(briefing_schema(base_url))
 
 
 class Exporter:
@@ -304,14 +317,13 @@ class Exporter:
         }
 
 
-def _json(data) -> bytes:
-    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+_json = file_bytes  # indented JSON, as json.dumps(indent=1, ensure_ascii=False) writes it
 
 
 def exports(site: Site, pages: list[Page], renderer) -> dict[str, bytes]:
     """briefing.json and timeline.json for every topic, and the briefing schema."""
     exporter = Exporter(site, renderer)
-    out = {SCHEMA_PATH: _json(briefing_schema(site.config.base_url))}
+    out = {SCHEMA_PATH: schema_bytes(site.config.base_url)}
     for page in pages:
         if page.kind != "pack":  # the pack holds the whole (unpaginated) briefing of its topic
             continue
