@@ -22,12 +22,15 @@ a feed without entries, is overridden so that a build is reproducible.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import html
+import io
 import re
 from collections.abc import Iterable
 from urllib.parse import urljoin
 
 from feedgenerator import Atom1Feed, get_tag_uri
+from feedgenerator.django.utils.xmlutils import SimplerXMLGenerator
 
 from briefgen.assemble import Page
 from briefgen.model import Article, Site
@@ -43,6 +46,34 @@ class _ReproducibleAtomFeed(Atom1Feed):
     def latest_post_date(self):
         dates = [d for item in self.items for d in (item.get("updateddate"), item.get("pubdate")) if d]
         return max(dates, default=EMPTY_FEED_UPDATED)
+
+    def add_entry(self, xml: str, pubdate: dt.datetime, updateddate: dt.datetime) -> None:
+        """An item whose <entry> element is already written (``_entry_xml``); its dates still count for the feed's."""
+        self.items.append({"entry": xml, "pubdate": pubdate, "updateddate": updateddate})
+
+    def write_items(self, handler):
+        for item in self.items:
+            if "entry" in item:
+                handler.ignorableWhitespace(item["entry"])  # SAX's way to write text as it is, unescaped
+            else:
+                handler.startElement("entry", self.item_attributes(item))
+                self.add_item_elements(handler, item)
+                handler.endElement("entry")
+
+
+def _entry_xml(**fields) -> str:
+    """The <entry> element feedgenerator writes for ``add_item(**fields)``, as XML text."""
+    one = _ReproducibleAtomFeed(title="", link="", description="")
+    one.add_item(**fields)
+    out = io.StringIO()
+    one.write_items(SimplerXMLGenerator(out, "utf-8", short_empty_elements=True))
+    return out.getvalue()
+
+
+# An article's <entry> is the same in every feed that lists it (the site's, its topics', its people's and
+# sources'), so it is written once: keyed by everything it shows, kept for the next build in this process
+# (``serve``) and bounded to about two entries per article of the site.
+_entries: dict[tuple, str] = {}
 
 
 def absolute_links(body_html: str, page_url: str) -> str:
@@ -74,23 +105,43 @@ def new_feed(site: Site, renderer, url_path: str, feed_url_path: str, title: str
     )
 
 
+def _newest_first(article: Article) -> tuple:
+    return (article.modified, article.date, article.slug)
+
+
+def newest(articles: Iterable[Article]) -> list[Article]:
+    """The articles a feed shows: the newest ``MAX_ENTRIES``, newest first."""
+    return heapq.nlargest(MAX_ENTRIES, articles, key=_newest_first)  # == sorted(reverse=True)[:MAX_ENTRIES]
+
+
 def write_feed(site: Site, renderer, url_path: str, title: str, subtitle: str, articles: Iterable[Article]) -> bytes:
     config = site.config
     feed = new_feed(site, renderer, url_path, feed_path(url_path), title, subtitle, renderer.absolute(url_path))
-    newest = sorted(articles, key=lambda a: (a.modified, a.date, a.slug), reverse=True)[:MAX_ENTRIES]
-    for article in newest:
+    limit = 2 * len(site.articles) + 2 * MAX_ENTRIES
+    for article in newest(articles):
         link = renderer.absolute(article.url_path)
-        feed.add_item(
-            title=article.title,
-            link=link,
-            description=html.escape(article.summary, quote=False),
-            content=absolute_links(article.body_html, link),
-            author_name=article.author or config.publisher or config.title,
-            pubdate=article.date,
-            updateddate=article.modified,
-            unique_id=get_tag_uri(link, article.date),
-            categories=[t.title for t in article.topics],
-        )
+        author = article.author or config.publisher or config.title
+        categories = [t.title for t in article.topics]
+        date, modified = article.date, article.modified
+        key = (link, article.title, article.summary, article.body_html, author, tuple(categories))
+        key += (type(date), date.isoformat(), type(modified), modified.isoformat())
+        xml = _entries.pop(key, None)
+        if xml is None:
+            xml = _entry_xml(
+                title=article.title,
+                link=link,
+                description=html.escape(article.summary, quote=False),
+                content=absolute_links(article.body_html, link),
+                author_name=author,
+                pubdate=date,
+                updateddate=modified,
+                unique_id=get_tag_uri(link, date),
+                categories=categories,
+            )
+            while len(_entries) >= limit:
+                del _entries[next(iter(_entries))]  # the entry used longest ago
+        _entries[key] = xml  # (re)inserted last: most recently used
+        feed.add_entry(xml, date, modified)
     return feed.writeString("utf-8").encode("utf-8")
 
 
@@ -102,12 +153,18 @@ def party_articles(site: Site, page: Page) -> list[Article]:
 def feeds(site: Site, pages: list[Page], renderer) -> dict[str, bytes]:
     """Every feed of the site, by output path."""
     config = site.config
-    out = {FEED_NAME: write_feed(site, renderer, "", config.title, config.description, site.articles)}
+    # each feed is handed only the articles it shows: the feed memo (briefgen.cache) keys it by them
+    out = {FEED_NAME: write_feed(site, renderer, "", config.title, config.description, newest(site.articles))}
     for page in pages:
         if page.kind == "topic" and page.url_path == page.context["topic"].url_path:
             topic = page.context["topic"]
             out[feed_path(topic.url_path)] = write_feed(
-                site, renderer, topic.url_path, f"{topic.title} · {config.title}", topic.meta.summary, topic.articles
+                site,
+                renderer,
+                topic.url_path,
+                f"{topic.title} · {config.title}",
+                topic.meta.summary,
+                newest(topic.articles),
             )
         elif page.kind == "party":
             party = page.context["party"]
@@ -117,7 +174,7 @@ def feeds(site: Site, pages: list[Page], renderer) -> dict[str, bytes]:
                 party.url_path,
                 f"{party.name} · {config.title}",
                 page.description,
-                party_articles(site, page),
+                newest(party_articles(site, page)),
             )
     return out
 
