@@ -38,6 +38,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,23 +80,43 @@ def _read_tree(root: Path) -> dict[str, bytes]:
     return out
 
 
-def run_pagefind(binary: Path, pages: dict[str, bytes]) -> dict[str, bytes]:
-    """Index ``pages`` (output path -> HTML) and return the bundle (site path -> bytes)."""
+class Interrupted(Exception):
+    """``run_pagefind`` stopped because its caller no longer needs the result."""
+
+
+def run_pagefind(binary: Path, pages: dict[str, bytes], interrupted=None) -> dict[str, bytes]:
+    """Index ``pages`` (output path -> HTML) and return the bundle (site path -> bytes).
+
+    ``interrupted()``, when given, is asked every few milliseconds; once it is
+    true Pagefind is stopped and ``Interrupted`` raised (serve: a new save waits).
+    """
     with tempfile.TemporaryDirectory(prefix="briefgen-search-") as tmp:
         site_dir, bundle_dir = Path(tmp, "site"), Path(tmp, "bundle")
         for rel, data in pages.items():
             dest = site_dir / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(data)
-        proc = subprocess.run(
+        with subprocess.Popen(
             [str(binary), "--site", str(site_dir), "--output-path", str(bundle_dir), "--silent"],
             cwd=tmp,  # so that no pagefind.yml of the user's working folder applies
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=600,
-        )
+        ) as proc:
+            deadline = time.monotonic() + 600
+            while True:
+                try:
+                    out, err = proc.communicate(timeout=0.01 if interrupted else 600)
+                    break
+                except subprocess.TimeoutExpired:
+                    if (interrupted and interrupted()) or time.monotonic() > deadline:
+                        proc.kill()
+                        proc.communicate()
+                        if interrupted and interrupted():
+                            raise Interrupted() from None
+                        raise
         if proc.returncode != 0 or not (bundle_dir / "pagefind.js").is_file():
-            detail = (proc.stderr or proc.stdout).strip().splitlines()
+            detail = (err or out).strip().splitlines()
             raise RuntimeError(detail[-1] if detail else f"pagefind exited with status {proc.returncode}")
         return _read_tree(bundle_dir)
 
@@ -152,16 +173,22 @@ class DeferredIndex:
         """Forget the pages of a build that was not written (it failed)."""
         self.pending = None
 
-    def run(self) -> list[str]:
-        """Index the pending pages; write what changed into the output folder. Returns the paths written."""
+    def run(self, interrupted=None) -> list[str]:
+        """Index the pending pages; write what changed into the output folder. Returns the paths written.
+
+        Stops early, leaving the pages pending, when ``interrupted()`` turns true.
+        """
         if self.pending is None or self.bundle is None:
             return []
         binary, key, pages = self.pending
-        self.pending = None
         try:
-            bundle = run_pagefind(binary, pages)
+            bundle = run_pagefind(binary, pages, interrupted)
+        except Interrupted:
+            return []
         except (OSError, RuntimeError, subprocess.SubprocessError):
+            self.pending = None
             return []  # the next build reports it; the old index stays usable meanwhile
+        self.pending = None
         _cache.clear()
         _cache[key] = bundle
         old, self.bundle = self.bundle, bundle

@@ -280,6 +280,36 @@ def test_a_burst_of_saves_is_one_rebuild(project, watcher_for):
     assert {"content/articles/" + p.name for p in paths} <= batches.items[0]
 
 
+def test_idle_work_waits_for_a_pause_and_gives_way_to_the_next_save(project, watcher_for):
+    """Search indexing and the cache run after a rebuild, and stop as soon as a new save waits."""
+    batches, idle = Batches(), []
+    article = project / ARTICLE
+
+    def settle(interrupted):
+        idle.append("started")
+        if len(idle) == 1:  # the first settle: a save arrives while it runs
+            article.write_text(article.read_text() + "\n")
+            deadline = time.monotonic() + 10
+            while not interrupted():
+                assert time.monotonic() < deadline, "the waiting save never interrupted the idle work"
+                time.sleep(0.01)
+            idle.append("interrupted")
+        else:
+            idle.append("finished")
+
+    watcher_for(batches, idle=settle)
+    time.sleep(0.3)
+    assert idle == [], "no idle work before any rebuild"
+    article.write_text(article.read_text() + "\n")
+    batches.wait_for(ARTICLE)
+    deadline = time.monotonic() + 10
+    while idle[-1:] != ["finished"]:
+        assert time.monotonic() < deadline, idle
+        time.sleep(0.02)
+    assert idle == ["started", "interrupted", "started", "finished"]
+    assert len(batches.items) == 2, "the save made during the idle work was its own rebuild"
+
+
 def test_the_default_theme_and_user_templates_are_watched(project, watcher_for):
     watcher = watcher_for(Batches())
     folders = {folder for folder, _recursive in watcher.folders()}

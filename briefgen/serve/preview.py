@@ -92,6 +92,7 @@ class Preview:
     def start(self) -> str:
         """Build once, start serving and watching; returns the URL."""
         self.rebuild(None)
+        self.settle()
         self.server = self._bind()
         self.url = url_for(self.host, self.server.server_address[1])
         self._serving = threading.Thread(
@@ -100,7 +101,7 @@ class Preview:
         self._serving.start()
         kwargs = {"observer_factory": self.observer_factory} if self.observer_factory else {}
         self.watcher = ProjectWatcher(
-            self.project, self.rebuild, poll=self.poll, quiet=self.quiet, echo=self.out, **kwargs
+            self.project, self.rebuild, poll=self.poll, quiet=self.quiet, echo=self.out, idle=self.settle, **kwargs
         )
         self.watcher.start()
         return self.url
@@ -131,6 +132,8 @@ class Preview:
             deadline = time.monotonic() + 0.6
             while self.watcher.batcher.busy.is_set() and time.monotonic() < deadline:
                 time.sleep(0.01)
+            if not self.watcher.batcher.busy.is_set():
+                self.builder.persist()  # what a pending settle() would have saved: the next start is quicker
         self.hub.close()
         if self.server is not None:
             self.server.shutdown()
@@ -166,10 +169,13 @@ class Preview:
             self.out(f"Built {len(result.pages)} pages in {result.seconds:.2f} s.")
         else:
             self._announce(result, changed)
-        # After the reload: the open pages need not wait for Pagefind or for the cache on disk.
-        self.search_index.run()
-        self.builder.persist()
         return result
+
+    def settle(self, interrupted: Callable[[], bool] = lambda: False) -> None:
+        """The work no open page waits for, done once the saves pause: the search index, the cache on disk."""
+        self.search_index.run(interrupted)
+        if not interrupted():
+            self.builder.persist()
 
     def _failed(self, problems: list[Problem]) -> None:
         for problem in problems:

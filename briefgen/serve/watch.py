@@ -65,12 +65,18 @@ def is_scratch(name: str) -> bool:
     return name in SCRATCH_NAMES or name.startswith(".#") or name.endswith(SCRATCH_SUFFIXES)
 
 
+_IDLE: set[str] = set()  # the batch that means "run the idle work" (compared by identity)
+
+
 class Batcher:
     """Collects changed paths and hands them on once things have been quiet for ``quiet`` seconds.
 
     One thread calls ``on_batch``, so rebuilds never overlap: changes made while
     one runs make up the next batch. ``max_wait`` bounds the delay when saves
     never stop (a big git checkout). ``tick`` runs about once a second.
+    ``idle(interrupted)`` runs after a batch once no change is waiting: work
+    nobody waits for (search index, cache on disk). It should return early
+    when ``interrupted()`` turns true, because a new save is then waiting.
     """
 
     def __init__(
@@ -80,8 +86,11 @@ class Batcher:
         quiet: float = 0.03,
         max_wait: float = 1.0,
         tick: Callable[[], None] | None = None,
+        idle: Callable[[Callable[[], bool]], None] | None = None,
     ):
         self.on_batch = on_batch
+        self.idle = idle
+        self._idle_due = False
         self.quiet = quiet
         self.max_wait = max_wait
         self.tick = tick
@@ -104,6 +113,10 @@ class Batcher:
             self._last = now
             self._cond.notify()
 
+    def waiting(self) -> bool:
+        """True when changes wait for the next batch (or the batcher is stopping)."""
+        return bool(self._pending) or self._stopped
+
     def stop(self, wait: float = 0.0) -> None:
         with self._cond:
             self._stopped = True
@@ -114,6 +127,8 @@ class Batcher:
     def _next_batch(self) -> set[str] | None:
         with self._cond:
             while not self._pending and not self._stopped:
+                if self._idle_due:
+                    return _IDLE
                 if not self._cond.wait(1.0) and self.tick:
                     return set()  # time for a tick
             while not self._stopped:
@@ -130,8 +145,12 @@ class Batcher:
     def _run(self) -> None:
         while (batch := self._next_batch()) is not None:
             try:
-                if batch:
+                if batch is _IDLE:
+                    self._idle_due = False
+                    self.idle(self.waiting)
+                elif batch:
                     self.busy.set()
+                    self._idle_due = self.idle is not None
                     self.on_batch(batch)
                 elif self.tick:
                     self.tick()
@@ -164,6 +183,7 @@ class ProjectWatcher:
         quiet: float = 0.03,
         echo: Callable[[str], None] = print,
         observer_factory: Callable[[], object] = Observer,
+        idle: Callable[[Callable[[], bool]], None] | None = None,
     ):
         self.project = project
         self.poll = poll
@@ -173,7 +193,7 @@ class ProjectWatcher:
         self.config = os.path.abspath(project.config_path)
         self.inputs = (os.path.abspath(project.content_dir), os.path.abspath(project.templates_dir))
         self.on_change = on_change
-        self.batcher = Batcher(self._deliver, quiet=quiet, tick=self._check_health)
+        self.batcher = Batcher(self._deliver, quiet=quiet, tick=self._check_health, idle=idle)
         self._replaced: set[str] = set()  # watched folders that were moved, deleted or created
         self.observer = None
         self.mode = ""
