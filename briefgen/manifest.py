@@ -32,6 +32,8 @@ import hashlib
 import json
 from pathlib import Path
 
+from briefgen.jsontext import file_bytes
+
 MANIFEST_NAME = ".briefgen-manifest.json"
 FORMAT = 1
 
@@ -44,9 +46,24 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+# The SHA-256 of the last build's files, by their bytes. A rebuild in the same process (``serve``, a kept
+# ``Builder``) hands most pages over as the very bytes objects of the build before; a dict finds those by
+# identity (bytes cache their hash), so only the files that changed are hashed again.
+_sha256: dict[bytes, str] = {}
+
+
 def manifest_bytes(base_url: str, files: dict[str, bytes], copies: dict[str, Path] | None = None) -> bytes:
     """The manifest of a build: generated ``files`` plus ``copies`` (static files copied from disk)."""
-    hashes = {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items() if rel != MANIFEST_NAME}
+    global _sha256
+    known, now = _sha256, {}
+    hashes = {}
+    for rel, data in files.items():
+        if rel != MANIFEST_NAME:
+            digest = known.get(data) if type(data) is bytes else None
+            hashes[rel] = digest if digest is not None else hashlib.sha256(data).hexdigest()
+            if type(data) is bytes:
+                now[data] = hashes[rel]
+    _sha256 = now  # only this build's files: the memo never holds more than one site
     for rel, source in (copies or {}).items():
         hashes[rel] = sha256_file(source)
     return encode({"format": FORMAT, "generator": "briefgen", "base_url": base_url, "files": hashes})
@@ -55,7 +72,7 @@ def manifest_bytes(base_url: str, files: dict[str, bytes], copies: dict[str, Pat
 def encode(doc: dict) -> bytes:
     """A manifest document's bytes (files sorted by path), as every build writes them."""
     doc = {**doc, "files": dict(sorted(doc["files"].items()))}
-    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    return file_bytes(doc)
 
 
 def read_manifest(data: bytes) -> dict[str, str]:
