@@ -31,19 +31,43 @@ def markup(html: bytes) -> bytes:
     return _NOT_MARKUP.sub(b" ", html)
 
 
-def _target(base_dir: str, url: str) -> tuple[str, str] | None:
+def _split(url: str) -> tuple[str, str] | None:
+    """(path, fragment) of a link to our own output; None for other sites, mailto: and absolute paths."""
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or url.startswith(("mailto:", "//")):
         return None
     path = unquote(parts.path)
     if path.startswith("/"):
         return None  # absolute paths appear only on the 404 page; checked by tests
-    if path == "":
-        return "", parts.fragment
+    return path, parts.fragment
+
+
+def _join(base_dir: str, path: str) -> str:
+    """The output file a relative ``path`` (not empty) names from a page in folder ``base_dir``."""
     joined = posixpath.normpath(posixpath.join(base_dir, path))
     if path.endswith("/") or joined == ".":
         joined = (joined + "/index.html") if joined != "." else "index.html"
-    return joined, parts.fragment
+    return joined
+
+
+def _target(base_dir: str, url: str) -> tuple[str, str] | None:
+    split = _split(url)
+    if split is None:
+        return None
+    path, fragment = split
+    return (_join(base_dir, path) if path else ""), fragment
+
+
+# What the link check works out again and again, kept for the life of the process (a preview rebuilds
+# often): each distinct href as written -> (url, _split(url)); and (where from, path) -> output file.
+# Most links of a page climb to the site's root first (``../../topics/x/``): where those end does not
+# depend on the page's folder, only on its depth, so they are keyed by the depth and shared by every
+# page that deep. Cleared when they grow past MEMO_MAX entries.
+_hrefs: dict[tuple[bytes, bytes], tuple[str, tuple[str, str] | None]] = {}
+_joins: dict[tuple[str | int, str], str] = {}
+MEMO_MAX = 400_000
+# The ids in each file checked for #anchors last time, by the file's bytes (see check_links).
+_ids: dict[bytes, set[str]] = {}
 
 
 def _attr(match: tuple[bytes, bytes]) -> str:
@@ -90,12 +114,24 @@ def check_outputs(pages: list[Page], problems: Problems, statics: set[str] = fro
 
 def check_links(files: dict[str, bytes], pages: list[Page], problems: Problems, statics: set[str] = frozenset()) -> int:
     """Report broken internal links as problems; returns how many links were checked."""
+    global _ids
     check_outputs(pages, problems, statics)
     ids_cache: dict[str, set[str]] = {}
+    ids_before, ids_now = _ids, {}
+    if len(_hrefs) > MEMO_MAX:
+        _hrefs.clear()
+    if len(_joins) > MEMO_MAX:
+        _joins.clear()
 
     def ids(path: str) -> set[str]:
         if path not in ids_cache:
-            ids_cache[path] = {_attr(m) for m in _ID.findall(markup(files.get(path, b"")))}
+            data = files.get(path, b"")
+            found = ids_before.get(data) if type(data) is bytes else None  # a page kept from the last build
+            if found is None:
+                found = {_attr(m) for m in _ID.findall(markup(data))}
+            if type(data) is bytes:
+                ids_now[data] = found
+            ids_cache[path] = found
         return ids_cache[path]
 
     checked = 0
@@ -105,15 +141,27 @@ def check_links(files: dict[str, bytes], pages: list[Page], problems: Problems, 
             continue
         html = markup(files.get(page.output, b""))
         base_dir = posixpath.dirname(page.output)
+        folders = base_dir.split("/") if base_dir else []
+        depth = len(folders) if all(f not in ("", ".", "..") for f in folders) else -1
+        to_root = "../" * depth
         for match in _LINK.findall(html):
-            url = _attr(match)
-            target = _target(base_dir, url)
-            if target is None:
+            known = _hrefs.get(match)
+            if known is None:
+                url = _attr(match)
+                known = _hrefs[match] = (url, _split(url))
+            url, split = known
+            if split is None:
                 continue
             checked += 1
-            path, fragment = target
+            path, fragment = split
             if path == "":
                 path = page.output
+            else:
+                key = (depth if depth >= 0 and path.startswith(to_root) else base_dir, path)
+                joined = _joins.get(key)
+                if joined is None:
+                    joined = _joins[key] = _join(base_dir, path)
+                path = joined
             if path.startswith(_SKIP_PREFIXES):
                 continue
             where = page.source or page.output
@@ -135,4 +183,5 @@ def check_links(files: dict[str, bytes], pages: list[Page], problems: Problems, 
                     f"page /{page.url_path} links to {url!r}, but that page has no #{unquote(fragment)}",
                     "check the anchor name; headings in articles get ids like #sec-my-heading",
                 )
+    _ids = ids_now
     return checked

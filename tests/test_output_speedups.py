@@ -100,3 +100,106 @@ def test_feed_entries_written_once_are_what_feedgenerator_writes(example):
             got = feeds.write_feed(site, renderer, topic.url_path, topic.title, "s", topic.articles)
             assert got == plain_feed(site, renderer, topic.url_path, topic.title, "s", topic.articles), memo
     assert feeds._entries
+
+
+# --- the link check: memoised resolution against the plain one --------------------------------------
+
+
+def plain_check_links(files, pages, problems, statics=frozenset()) -> int:
+    """briefgen.linkcheck.check_links as it was before its memos (urlsplit + normpath for every link)."""
+    import posixpath
+    from urllib.parse import unquote, urlsplit
+
+    from briefgen.linkcheck import _ID, _LINK, _SKIP_PREFIXES, _attr, body_line, check_outputs, markup
+
+    def target(base_dir, url):
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc or url.startswith(("mailto:", "//")):
+            return None
+        path = unquote(parts.path)
+        if path.startswith("/"):
+            return None
+        if path == "":
+            return "", parts.fragment
+        joined = posixpath.normpath(posixpath.join(base_dir, path))
+        if path.endswith("/") or joined == ".":
+            joined = (joined + "/index.html") if joined != "." else "index.html"
+        return joined, parts.fragment
+
+    check_outputs(pages, problems, statics)
+    checked = 0
+    reported = set()
+    for page in pages:
+        if page.kind == "notfound":
+            continue
+        base_dir = posixpath.dirname(page.output)
+        for match in _LINK.findall(markup(files.get(page.output, b""))):
+            url = _attr(match)
+            found = target(base_dir, url)
+            if found is None:
+                continue
+            checked += 1
+            path, fragment = found
+            path = path or page.output
+            if path.startswith(_SKIP_PREFIXES):
+                continue
+            where = page.source or page.output
+            if (where, url) in reported:
+                continue
+            if path not in files and path not in statics:
+                reported.add((where, url))
+                problems.error(
+                    where, body_line(page, url), f"page /{page.url_path} links to {url!r}, which does not exist", ""
+                )
+            elif fragment and path in files:
+                ids = {_attr(m) for m in _ID.findall(markup(files[path]))}
+                if unquote(fragment) not in ids:
+                    reported.add((where, url))
+                    message = f"page /{page.url_path} links to {url!r}, but that page has no #{unquote(fragment)}"
+                    problems.error(where, body_line(page, url), message, "")
+    return checked
+
+
+FOLDERS = ["", "topics/a/", "topics/a/page/2/", "articles/x/", "people/p/", "a/b/c/"]
+href_parts = st.sampled_from(
+    [
+        "../",
+        "./",
+        "..",
+        ".",
+        "topics/",
+        "a/",
+        "x/",
+        "index.html",
+        "#top",
+        "#sec-1",
+        "?q=1",
+        "%2E%2E/",
+        "%61/",
+        "/",
+        "//",
+    ]
+    + ["https://example.org/", "mailto:a@b", "pagefind/x.js", "feed.xml", "b", ":", "a:b/", "&amp;", " ", "\t"]
+)
+hrefs = st.lists(href_parts, min_size=0, max_size=6).map("".join)
+
+
+@given(st.lists(st.tuples(st.sampled_from(FOLDERS), st.lists(hrefs, max_size=8)), min_size=1, max_size=5))
+def test_link_check_memos_give_the_plain_answers(site):
+    from briefgen import linkcheck
+    from briefgen.assemble import Page
+    from briefgen.problems import Problems
+
+    pages, files = [], {}
+    for n, (folder, links) in enumerate(site):
+        page = Page("topic", f"{folder}p{n}/", "topic.html", "t")
+        body = "".join(f'<a href="{h}">x</a>' for h in links) + '<h2 id="top">t</h2><h2 id="sec-1">s</h2>'
+        pages.append(page)
+        files[page.output] = body.encode()
+    files.update({f"{f}index.html": b'<p id="top">' for f in FOLDERS} | {"topics/a/index.html": b"<p>"})
+    for _ in range(2):  # cold memos, then warm ones
+        mine, plain = Problems(), Problems()
+        assert linkcheck.check_links(files, pages, mine, {"feed.xml"}) == plain_check_links(
+            files, pages, plain, {"feed.xml"}
+        )
+        assert [(p.path, p.line, p.message) for p in mine.items] == [(p.path, p.line, p.message) for p in plain.items]
