@@ -8,6 +8,7 @@ import re
 import socket
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from conftest import copy_example
 
@@ -56,8 +57,8 @@ class Running:
         finally:
             conn.close()
 
-    def events(self, headers: dict | None = None) -> EventStream:
-        return EventStream(self.port, headers)
+    def events(self, headers: dict | None = None, page: str | None = None) -> EventStream:
+        return EventStream(self.port, headers, page)
 
     def output(self) -> str:
         return "\n".join(self.lines)
@@ -66,9 +67,10 @@ class Running:
 class EventStream:
     """A reload-channel client: reads Server-Sent Events with a deadline."""
 
-    def __init__(self, port: int, headers: dict | None = None):
+    def __init__(self, port: int, headers: dict | None = None, page: str | None = None):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        self.conn.request("GET", EVENTS_PATH, headers={"Accept": "text/event-stream", **(headers or {})})
+        path = EVENTS_PATH + (f"?page={quote(page, safe='')}" if page is not None else "")
+        self.conn.request("GET", path, headers={"Accept": "text/event-stream", **(headers or {})})
         self.resp = self.conn.getresponse()
         self.status = self.resp.status
 
@@ -91,6 +93,7 @@ class EventStream:
         raise TimeoutError(f"no {name or 'event'} within {timeout} s")
 
     def close(self) -> None:
+        self.resp.close()  # the response holds the socket too: both, or the server never sees the page go
         self.conn.close()
 
 

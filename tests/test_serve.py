@@ -90,6 +90,27 @@ def test_the_search_index_catches_up_after_the_reload(running):
     stream.close()
 
 
+def test_the_server_knows_which_pages_are_open(running):
+    """The injected script names its page on the reload channel; a rebuild renders open pages first."""
+    hub = running.preview.hub
+    first, second = running.events(page=TOPIC_PAGE), running.events(page=TOPIC_PAGE)
+    other = running.events(page=ARTICLE_PAGE)
+    for stream in (first, second, other):
+        stream.next("hello")
+    assert hub.open_pages() == {TOPIC_PAGE, ARTICLE_PAGE}
+    for bogus in ("../../etc/passwd", "/abs/index.html", "a//b.html", "x\\y.html", ""):
+        running.events(page=bogus).next("hello")  # still served, but not taken as a page
+    assert hub.open_pages() == {TOPIC_PAGE, ARTICLE_PAGE}
+    other.close()
+    first.close()
+
+    deadline = time.monotonic() + 5  # an idle connection checks about once a second that its page is there
+    while hub.open_pages() != {TOPIC_PAGE} and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert hub.open_pages() == {TOPIC_PAGE}
+    second.close()
+
+
 def test_the_reload_script_is_injected_into_served_pages_only(running):
     status, headers, body = running.get("/")
     assert status == 200 and headers["content-type"].startswith("text/html")

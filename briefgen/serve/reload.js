@@ -97,7 +97,8 @@
   }
 
   function connect() {
-    var source = new EventSource("/__briefgen/events");
+    /* the page says which file it shows, so that a rebuild can render the open pages first */
+    var source = new EventSource("/__briefgen/events?page=" + encodeURIComponent(page));
     source.addEventListener("hello", function (e) {
       var d = JSON.parse(e.data);
       /* another server run, or builds we missed while disconnected: this page may be stale */

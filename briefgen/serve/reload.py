@@ -16,7 +16,7 @@ import html
 import json
 import secrets
 import threading
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +57,23 @@ class ReloadHub:
         self.version = 0  # successful builds so far
         self.problems: list[dict] = []  # the current build's errors, shown as an overlay
         self.closed = False
+        self._open: Counter[str] = Counter()  # output file -> reload connections from that page
+
+    def page_opened(self, page: str) -> None:
+        """A page (its file in the output folder, as the injected script says) connected."""
+        with self._cond:
+            self._open[page] += 1
+
+    def page_closed(self, page: str) -> None:
+        with self._cond:
+            self._open[page] -= 1
+            if self._open[page] <= 0:
+                del self._open[page]
+
+    def open_pages(self) -> frozenset[str]:
+        """The output files that some browser shows right now: a rebuild renders these first."""
+        with self._cond:
+            return frozenset(self._open)
 
     def _publish(self, name: str, data: dict) -> None:
         self._seq += 1

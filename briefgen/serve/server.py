@@ -23,13 +23,14 @@ import logging
 import mimetypes
 import os
 import posixpath
+import select
 import socket
 import socketserver
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import quote, unquote
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from briefgen.serve.reload import EVENTS_PATH, RETRY_MS, SCRIPT, SCRIPT_PATH, ReloadHub, inject
 
@@ -37,6 +38,7 @@ log = logging.getLogger("briefgen.serve")
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "[::1]"}
 KEEPALIVE_SECONDS = 15.0
+GONE_CHECK_SECONDS = 1.0  # how often an idle reload connection checks that its page is still there
 NOT_FOUND_PAGE = b"<!doctype html><meta charset=utf-8><title>Not found</title><h1>Not found</h1>\n"
 
 
@@ -216,6 +218,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if not head:
             self.wfile.write(body)
 
+    def _peer_gone(self) -> bool:
+        """True when the page closed its end (a reload channel's client never sends anything after asking)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
+        except (OSError, ValueError):
+            return True
+
     def _events(self, head: bool) -> None:
         if not self._same_origin():
             return self._send(
@@ -230,16 +240,41 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if head:
             return
+        page = open_page(self.path)
+        if page:
+            hub.page_opened(page)
         seq, hello = hub.hello()
         try:
             self.wfile.write(f"retry: {RETRY_MS}\n\n".encode() + hello)
             self.wfile.flush()
+            quiet = 0.0
             while True:
-                waited = hub.wait(seq, KEEPALIVE_SECONDS)
+                waited = hub.wait(seq, GONE_CHECK_SECONDS)
                 if waited is None:
                     return  # the server is stopping
                 seq, chunk = waited
+                if not chunk:
+                    if self._peer_gone():
+                        return
+                    quiet += GONE_CHECK_SECONDS
+                    if quiet < KEEPALIVE_SECONDS:
+                        continue
+                quiet = 0.0
                 self.wfile.write(chunk or b": keep-alive\n\n")  # a keep-alive also finds clients that left
                 self.wfile.flush()
         except OSError:
             return  # the page closed, or a write timed out
+        finally:
+            if page:
+                hub.page_closed(page)
+
+
+def open_page(request_path: str) -> str | None:
+    """The output file a reload connection says its page shows (``?page=``), if it looks like one."""
+    values = parse_qs(urlsplit(request_path).query).get("page", [])
+    page = values[0] if len(values) == 1 else ""
+    if not page or len(page) > 1024 or page.startswith("/") or "\\" in page or "\0" in page:
+        return None
+    if any(part in ("", ".", "..") for part in page.split("/")):
+        return None
+    return page
