@@ -7,7 +7,10 @@ all of them; the caller decides whether errors stop the build.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
+import re
+import stat
 import unicodedata
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +33,12 @@ from briefgen.yamlsource import (
 
 ARTICLE_SUFFIXES = (".md", ".markdown")
 _TZ_HINT = "write it like 2025-02-23T11:30:00+02:00, or set timezone: in briefgen.yaml"
+# Every byte but the C0 controls CONTROL_CHARACTER refuses (tab, newline and carriage return are fine) and DEL.
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 0x20 and b not in (0x09, 0x0A, 0x0D) or b == 0x7F))
+# What Path.is_file() treats as "no such file" rather than an error (pathlib's _IGNORED_ERRNOS, _WINERRORS).
+_NOT_FOUND = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+_NOT_FOUND_WINDOWS = (21, 123, 1921)
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 class Loader:
@@ -39,27 +48,33 @@ class Loader:
         self.tz: dt.tzinfo | None = None
         self.config: schema.SiteConfig | None = None
         self.article_paths: list[str] = []  # every article file found, loaded or not
-        self._rel_dirs: dict[Path, str] = {}
+        self._rel_dirs: dict[str, str] = {}
+        self._content = str(project.content_dir)
+        self._content_real = project.content_dir.resolve()
+        self._dirs_inside: dict[str, bool] = {}  # folder in content/ -> whether it resolves inside content/
 
     # --- reading files ---------------------------------------------------
 
-    def rel(self, path: Path) -> str:
+    def rel(self, path: str | os.PathLike) -> str:
         """``path`` as shown to the user, without following a symbolic link at its end."""
-        parent = self._rel_dirs.get(path.parent)
+        folder, name = os.path.split(os.fspath(path))
+        parent = self._rel_dirs.get(folder)
         if parent is None:  # resolving is slow, and thousands of articles share one folder
-            parent = self._rel_dirs[path.parent] = self.project.rel(path.parent)
-        return path.name if parent in (".", "") else f"{parent}/{path.name}"
+            parent = self._rel_dirs[folder] = self.project.rel(folder)
+        return name if parent in (".", "") else f"{parent}/{name}"
 
-    def read(self, path: Path) -> str | None:
+    def read(self, path: str | os.PathLike) -> str | None:
+        path = os.fspath(path)  # plain strings and os calls: thousands of files, pathlib's overhead showed
         rel = self.rel(path)
         if not self.inside_content(path, rel):
             return None
         limit = self.config.max_file_size if self.config else 2_000_000
         try:
-            if not path.is_file():
+            st = _stat_or_none(path)  # follows a link, as Path.is_file() does
+            if st is None or not stat.S_ISREG(st.st_mode):
                 self.problems.error(rel, None, "not a regular file", "content files must be plain text files")
                 return None
-            size = path.stat().st_size
+            size = st.st_size
             if size > limit:
                 self.problems.error(
                     rel,
@@ -68,9 +83,14 @@ class Loader:
                     "split it, or raise max_file_size in briefgen.yaml",
                 )
                 return None
-            raw = path.read_bytes()
+            with open(path, "rb") as f:
+                raw = f.read()
             text = normalise_text(raw)
-            bad = CONTROL_CHARACTER.search(text)
+            # bytes below 0x80 never occur inside a UTF-8 sequence, so a control character is in the text
+            # exactly when its byte is in the file (U+FFFE/U+FFFF: when their encodings are): a cheap test first
+            bad = None
+            if raw.translate(None, _NOT_CONTROL) or b"\xef\xbf\xbe" in raw or b"\xef\xbf\xbf" in raw:
+                bad = CONTROL_CHARACTER.search(text)
             if bad:
                 line = text.count("\n", 0, bad.start()) + 1
                 column = bad.start() - text.rfind("\n", 0, bad.start())
@@ -91,21 +111,41 @@ class Loader:
             self.problems.error(rel, None, f"cannot read file: {exc.strerror or exc}")
         return None
 
-    def inside_content(self, path: Path, rel: str) -> bool:
+    def inside_content(self, path: str | os.PathLike, rel: str) -> bool:
         """Refuse a file or folder in content/ that is a symbolic link to somewhere outside it.
 
         Content may come from many hands; a link to ``~/.ssh/id_rsa`` named
         ``notes.md`` must not end up on a public web site.
         """
-        content = self.project.content_dir
-        if not path.absolute().is_relative_to(content.absolute()):
-            return True  # briefgen.yaml lives outside content/
-        if path.resolve().is_relative_to(content.resolve()):
+        if self._inside(os.fspath(path)):
             return True
         self.problems.error(
             rel, None, "symbolic link points outside content/", "copy what it points to into content/ instead"
         )
         return False
+
+    def _inside(self, path: str) -> bool:
+        """Whether ``path`` is outside content/ as written, or inside it once every link is followed.
+
+        Resolving every file (a realpath, an lstat per component) was most of
+        the cost of reading an article. A file whose name is not itself a
+        link resolves to its folder's resolved path plus its name, so each
+        folder is resolved once and each file costs one lstat; a link, or a
+        path not written as ``<content>/.../name``, takes the full check.
+        """
+        content = self._content
+        folder, sep, name = path.rpartition(os.sep)
+        if path.startswith(content) and path[len(content) : len(content) + 1] == os.sep and name not in ("", ".", ".."):
+            inside = self._dirs_inside.get(folder)
+            if inside is None:
+                inside = self._dirs_inside[folder] = Path(folder).resolve().is_relative_to(self._content_real)
+            if inside and not os.path.islink(path):
+                return True
+        full = Path(path)
+        content_dir = self.project.content_dir
+        if not full.absolute().is_relative_to(content_dir.absolute()):
+            return True  # briefgen.yaml lives outside content/
+        return full.resolve().is_relative_to(self._content_real)
 
     def yaml_file(self, path: Path) -> YamlDoc | None:
         text = self.read(path)
@@ -128,8 +168,11 @@ class Loader:
         return doc
 
     def files(self, folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+        return [Path(p) for p in self.file_names(folder, suffixes)]
+
+    def file_names(self, folder: Path, suffixes: tuple[str, ...]) -> list[str]:
         linked: list[Path] = []
-        found = _files(folder, suffixes, linked)
+        found = _file_names(str(folder), suffixes, linked)
         for path in linked:
             self.inside_content(path, self.rel(path))  # reports links out of content/; others are skipped
         return found
@@ -289,7 +332,9 @@ class Loader:
 
     # --- articles ----------------------------------------------------------------
 
-    def load_article(self, path: Path) -> tuple[Article, schema.ArticleIn, YamlDoc] | None:
+    def load_article(self, path: str | os.PathLike) -> tuple[Article, schema.ArticleIn, YamlDoc] | None:
+        path = os.fspath(path)
+        name = os.path.basename(path)
         rel = self.rel(path)
         text = self.read(path)
         if text is None:
@@ -317,11 +362,11 @@ class Loader:
         updated = self.aware(meta.updated, rel, doc.line(("updated",))) if meta.updated else None
         if date is None:
             return None
-        slug = meta.slug or _slug_from_filename(path.stem)
+        slug = meta.slug or _slug_from_filename(_stem(name))
         article = Article(
             slug=slug,
             path=rel,
-            source_name=path.name,
+            source_name=name,
             title=meta.title,
             date=date,
             updated=updated,
@@ -340,23 +385,48 @@ def _valid_id(text: str) -> bool:
 
 
 def _slug_from_filename(stem: str) -> str:
+    if _SLUG.fullmatch(stem):  # already a slug (as most file names are): slugify would return it unchanged
+        return stem
     return slugify(unicodedata.normalize("NFC", stem)) or "article"
 
 
-def _files(folder: Path, suffixes: tuple[str, ...], linked_dirs: list[Path] | None = None) -> list[Path]:
-    """Content files under ``folder``; symbolic links to folders are not followed but listed in ``linked_dirs``."""
-    if not folder.is_dir():
+def _stem(name: str) -> str:
+    """``PurePath(name).stem``, for a plain file name."""
+    i = name.rfind(".")
+    return name[:i] if 0 < i < len(name) - 1 else name
+
+
+def _stat_or_none(path: str) -> os.stat_result | None:
+    """``os.stat(path)``, or None where ``Path.is_file()`` would say False rather than raise."""
+    try:
+        return os.stat(path)
+    except OSError as exc:
+        if exc.errno in _NOT_FOUND or getattr(exc, "winerror", None) in _NOT_FOUND_WINDOWS:
+            return None
+        raise
+
+
+def _file_names(folder: str, suffixes: tuple[str, ...], linked_dirs: list[Path] | None = None) -> list[str]:
+    """``_files`` as plain strings, in the same order (component by component, as paths sort)."""
+    if not os.path.isdir(folder):
         return []
     out = []
     for dirpath, dirnames, filenames in os.walk(folder):
         for d in dirnames:
-            if (Path(dirpath) / d).is_symlink() and linked_dirs is not None:
+            if linked_dirs is not None and os.path.islink(os.path.join(dirpath, d)):
                 linked_dirs.append(Path(dirpath) / d)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
             if name.endswith(suffixes) and not name.startswith((".", "_", "#")) and not name.endswith("~"):
-                out.append(Path(dirpath) / name)
-    return sorted(out)
+                out.append(os.path.join(dirpath, name))
+    if os.name == "nt":  # Windows paths compare case-insensitively
+        return [str(p) for p in sorted(map(Path, out))]
+    return sorted(out, key=lambda path: path.split(os.sep))
+
+
+def _files(folder: Path, suffixes: tuple[str, ...], linked_dirs: list[Path] | None = None) -> list[Path]:
+    """Content files under ``folder``; symbolic links to folders are not followed but listed in ``linked_dirs``."""
+    return [Path(p) for p in _file_names(str(folder), suffixes, linked_dirs)]
 
 
 def article_files(project: Project) -> list[Path]:
@@ -379,7 +449,7 @@ def load_site(project: Project, problems: Problems, renderer_cache: dict | None 
         return None
     parties = loader.load_parties()
     topics = loader.load_topics()
-    paths = loader.files(project.content_dir / "articles", ARTICLE_SUFFIXES)
+    paths = loader.file_names(project.content_dir / "articles", ARTICLE_SUFFIXES)
     loader.article_paths = [loader.rel(p) for p in paths]
     loaded = [x for x in (loader.load_article(p) for p in paths) if x is not None]
     from briefgen.link import link_site  # the second half of loading: references

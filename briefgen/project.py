@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,9 @@ class Project:
 
     def rel(self, path: str | os.PathLike) -> str:
         """A path as shown to the user: relative to the project when inside it."""
+        fast = _rel_below(os.fspath(path), str(self.root))
+        if fast is not None:
+            return fast
         path = Path(path).resolve()
         for base in (self.root, Path.cwd().resolve()):
             if path.is_relative_to(base):
@@ -70,6 +74,41 @@ class Project:
         if _is_parent(out, default_theme_dir().resolve()):
             return "the output folder contains the default theme"
         return None
+
+
+_REAL_ROOTS: dict[str, bool] = {}  # project root -> whether it is its own resolved path
+
+
+def _rel_below(path: str, root: str) -> str | None:
+    """``Project.rel`` for a path written as ``<root>/a/b`` with no link below the root; None for any other.
+
+    ``Path.resolve()`` checks every component from ``/`` down (a few hundred
+    microseconds with pathlib's overhead, and callers ask thousands of
+    times); when the root is already resolved only the components below it
+    can be links, and one ``lstat`` each says they are not.
+    """
+    if path == root:
+        parts: list[str] = []
+    elif path.startswith(root) and path[len(root) : len(root) + 1] == os.sep:
+        parts = path[len(root) + 1 :].split(os.sep)
+        if any(part in ("", ".", "..") for part in parts) or (os.altsep and os.altsep in path):
+            return None
+    else:
+        return None
+    real = _REAL_ROOTS.get(root)
+    if real is None:
+        real = _REAL_ROOTS[root] = os.path.isabs(root) and str(Path(root).resolve()) == root
+    if not real:
+        return None
+    below = root
+    for part in parts:
+        below = below + os.sep + part
+        try:
+            if stat.S_ISLNK(os.lstat(below).st_mode):
+                return None
+        except OSError:
+            return None
+    return "/".join(parts) or "."
 
 
 def _is_parent(parent: Path, child: Path) -> bool:
