@@ -27,7 +27,7 @@ import html
 import io
 import re
 from collections.abc import Iterable
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from feedgenerator import Atom1Feed, get_tag_uri
 from feedgenerator.django.utils.xmlutils import SimplerXMLGenerator
@@ -76,12 +76,26 @@ def _entry_xml(**fields) -> str:
 _entries: dict[tuple, str] = {}
 
 
+# Attribute values that are URLs with a host, in the scheme of the page (``https://example.com/410``): urljoin
+# writes them the same against every page (it re-assembles their parts), so they are joined once a process.
+_with_host: dict[str, str] = {}
+
+
 def absolute_links(body_html: str, page_url: str) -> str:
     """Relative href/src in our own rendered HTML made absolute against the page's URL."""
+    scheme = page_url.partition(":")[0] + "://"
 
     def fix(m: re.Match) -> str:
         url = html.unescape(m.group(2))
-        return m.group(1) + html.escape(urljoin(page_url, url), quote=True) + m.group(3)
+        if url.startswith(scheme):
+            joined = _with_host.get(url)
+            if joined is None:
+                joined = urljoin(page_url, url)
+                if urlsplit(url).netloc and len(_with_host) < 100_000:
+                    _with_host[url] = joined
+        else:
+            joined = urljoin(page_url, url)
+        return m.group(1) + html.escape(joined, quote=True) + m.group(3)
 
     return _URL_ATTR.sub(fix, body_html)
 

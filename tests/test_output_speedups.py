@@ -108,9 +108,13 @@ def test_feed_entries_written_once_are_what_feedgenerator_writes(example):
 def plain_check_links(files, pages, problems, statics=frozenset()) -> int:
     """briefgen.linkcheck.check_links as it was before its memos (urlsplit + normpath for every link)."""
     import posixpath
+    import re
     from urllib.parse import unquote, urlsplit
 
-    from briefgen.linkcheck import _ID, _LINK, _SKIP_PREFIXES, _attr, body_line, check_outputs, markup
+    from briefgen.linkcheck import _SKIP_PREFIXES, _attr, body_line, check_outputs, markup
+
+    _LINK = re.compile(rb"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+    _ID = re.compile(rb"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
     def target(base_dir, url):
         parts = urlsplit(url)
@@ -180,6 +184,7 @@ href_parts = st.sampled_from(
         "//",
     ]
     + ["https://example.org/", "mailto:a@b", "pagefind/x.js", "feed.xml", "b", ":", "a:b/", "&amp;", " ", "\t"]
+    + [" src='", "' ", ' id="top', " src=", " id='sec-1' ", "<!-- ", " -->", "\n href='#top'"]  # attributes in values
 )
 hrefs = st.lists(href_parts, min_size=0, max_size=6).map("".join)
 
@@ -193,7 +198,8 @@ def test_link_check_memos_give_the_plain_answers(site):
     pages, files = [], {}
     for n, (folder, links) in enumerate(site):
         page = Page("topic", f"{folder}p{n}/", "topic.html", "t")
-        body = "".join(f'<a href="{h}">x</a>' for h in links) + '<h2 id="top">t</h2><h2 id="sec-1">s</h2>'
+        tags = ['<a href="{}">x</a>', "<img src='{}'>", '<p title="{}">', "<a\thref='{}' id=\"x\">"]
+        body = "".join(tags[len(h) % 4].format(h) for h in links) + '<h2 id="top">t</h2><h2 id="sec-1">s</h2>'
         pages.append(page)
         files[page.output] = body.encode()
     files.update({f"{f}index.html": b'<p id="top">' for f in FOLDERS} | {"topics/a/index.html": b"<p>"})
@@ -203,3 +209,24 @@ def test_link_check_memos_give_the_plain_answers(site):
             files, pages, plain, {"feed.xml"}
         )
         assert [(p.path, p.line, p.message) for p in mine.items] == [(p.path, p.line, p.message) for p in plain.items]
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["https://", "http://", "HTTPS://", "//", "h", "/", "../", "?q", "#f", "x.org", ":"])
+        ).map("".join),
+        max_size=6,
+    ),
+    st.sampled_from(["https://example.org/articles/a/", "http://example.org/", "HTTPS://Example.org/x"]),
+)
+def test_feed_links_made_absolute_as_urljoin_does(hrefs, page_url):
+    import html
+    from urllib.parse import urljoin
+
+    from briefgen.feeds import absolute_links
+
+    body = "".join(f'<a href="{html.escape(h)}">x</a>' for h in hrefs)
+    want = "".join(f'<a href="{html.escape(urljoin(page_url, h))}">x</a>' for h in hrefs)
+    assert absolute_links(body, page_url) == want
+    assert absolute_links(body, page_url) == want  # memoised
