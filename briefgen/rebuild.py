@@ -154,7 +154,11 @@ def run(builder, changed: set[str] | None, write: bool):
         todo = [p for p in pages if p.output not in reused]
 
         progress.stage("Rendering pages", len(todo))
-        rendered, failed = render_into(site, todo, renderer, project, jobs, progress, problems)
+        early = getattr(builder, "early", None)  # serve: the pages a browser shows, rendered and written first
+        first = early(site, todo, renderer) if early is not None and previous else {}
+        rest = [p for p in todo if p.output not in first] if first else todo
+        rendered, failed = render_into(site, rest, renderer, project, jobs, progress, problems)
+        rendered.update(first)
         files: dict[str, bytes] = {}
         for page in pages:  # page order, as a clean build has it
             data = rendered.get(page.output, reused.get(page.output))

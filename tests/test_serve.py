@@ -111,6 +111,57 @@ def test_the_server_knows_which_pages_are_open(running):
     second.close()
 
 
+def test_an_open_page_is_written_and_reloaded_before_the_rest(running):
+    stream = running.events(page=TOPIC_PAGE)
+    stream.next("hello")
+    old = title_of(running.root, ARTICLE)
+    edit(running.root / ARTICLE, f"title: {old}", "title: Open pages first")
+    _, early = stream.next("built")
+    assert early["changed"] == [TOPIC_PAGE], "only the open page, at first"
+    _, rest = stream.next("built")
+    assert ARTICLE_PAGE in rest["changed"] and TOPIC_PAGE not in rest["changed"]
+    for page in (TOPIC_PAGE, ARTICLE_PAGE):
+        assert b"Open pages first" in running.get("/" + page)[2]
+    stream.close()
+
+
+def test_requests_for_pages_still_being_written_wait_for_them(running):
+    import threading
+
+    hub, answers = running.preview.hub, []
+    hub.hold({ARTICLE_PAGE})
+    asking = threading.Thread(target=lambda: answers.append(running.get("/" + ARTICLE_PAGE)[0]))
+    asking.start()
+    assert running.get("/" + TOPIC_PAGE)[0] == 200, "pages not held are served at once"
+    time.sleep(0.3)
+    assert answers == [], "a held page waits"
+    hub.release()
+    asking.join(10)
+    assert answers == [200]
+
+
+def test_a_build_that_fails_after_the_open_page_was_written_puts_it_back(running):
+    stream = running.events(page=TOPIC_PAGE)
+    stream.next("hello")
+    before = (running.root / "site" / TOPIC_PAGE).read_bytes()
+    override = running.root / "templates" / "article.html"
+    theme = (Path(__file__).resolve().parent.parent / "templates" / "article.html").read_text()
+    broken = '{% block content %}<a href="{{ root }}no-such-page/">x</a>'
+    override.write_text(theme.replace("{% block content %}", broken, 1))  # every article page: a broken link
+    assert stream.next()[0] == "failed"
+    old = title_of(running.root, ARTICLE)
+    edit(running.root / ARTICLE, f"title: {old}", "title: Never published")
+    events = []
+    while not events or events[-1][0] != "failed":
+        events.append(stream.next())
+    names = [(name, data.get("changed")) for name, data in events]
+    assert names[:2] == [("built", [TOPIC_PAGE]), ("built", [TOPIC_PAGE])], names  # written early, then put back
+    assert any("no-such-page" in p["message"] for p in events[-1][1]["problems"])
+    assert (running.root / "site" / TOPIC_PAGE).read_bytes() == before
+    assert b"Never published" not in running.get("/" + TOPIC_PAGE)[2]
+    stream.close()
+
+
 def test_the_reload_script_is_injected_into_served_pages_only(running):
     status, headers, body = running.get("/")
     assert status == 200 and headers["content-type"].startswith("text/html")

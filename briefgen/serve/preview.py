@@ -20,6 +20,7 @@ from briefgen.build import Builder, BuildResult
 from briefgen.problems import BuildError, Problem
 from briefgen.project import Project
 from briefgen.search import DeferredIndex, deferred
+from briefgen.serve.early import OpenPagesFirst
 from briefgen.serve.reload import ReloadHub
 from briefgen.serve.server import PreviewServer
 from briefgen.serve.watch import ProjectWatcher
@@ -82,6 +83,7 @@ class Preview:
         self.builder.persist_later = True
         self.search_index = DeferredIndex(project.output)  # search is indexed after each reload
         self.hub = ReloadHub()
+        self.open_first = OpenPagesFirst(self.hub, project, lambda written: self.hub.built(written, [], []))
         self.server: PreviewServer | None = None
         self.watcher: ProjectWatcher | None = None
         self.url = ""
@@ -151,18 +153,21 @@ class Preview:
 
     def rebuild(self, changed: set[str] | None) -> BuildResult | None:
         """One rebuild through the shared Builder; tells the open pages what changed."""
+        css_only = bool(changed) and all(c.endswith(".css") for c in changed)
+        self.builder.early = None if changed is None or css_only else self.open_first  # CSS swaps, no reload
         try:
             with deferred(self.search_index):
                 result = self.builder.rebuild(changed=changed)
         except BuildError as exc:
-            self.search_index.discard()
+            self._undo_early()
             self._failed(exc.problems)
             return None
         except Exception as exc:  # a bug, or the disk: say so, keep serving the last good build
-            self.search_index.discard()
+            self._undo_early()
             log.exception("briefgen serve: the build crashed")
             self._failed([Problem("briefgen", None, f"internal error: {exc!r}", "see the terminal")])
             return None
+        self.open_first.done()
         for warning in result.warnings:
             self.err(str(warning))
         if changed is None:
@@ -176,6 +181,13 @@ class Preview:
         self.search_index.run(interrupted)
         if not interrupted():
             self.builder.persist()
+
+    def _undo_early(self) -> None:
+        """A failed build leaves the last good one: also the open pages it had written first."""
+        self.search_index.discard()
+        restored = self.open_first.undo()
+        if restored:
+            self.hub.built(restored, [], [])
 
     def _failed(self, problems: list[Problem]) -> None:
         for problem in problems:

@@ -58,6 +58,7 @@ class ReloadHub:
         self.problems: list[dict] = []  # the current build's errors, shown as an overlay
         self.closed = False
         self._open: Counter[str] = Counter()  # output file -> reload connections from that page
+        self._held: frozenset[str] = frozenset()  # output files a rebuild is still writing (see hold)
 
     def page_opened(self, page: str) -> None:
         """A page (its file in the output folder, as the injected script says) connected."""
@@ -69,6 +70,21 @@ class ReloadHub:
             self._open[page] -= 1
             if self._open[page] <= 0:
                 del self._open[page]
+
+    def hold(self, outputs: set[str]) -> None:
+        """Requests for ``outputs`` wait until ``release``: a rebuild wrote the open pages first, not these yet."""
+        with self._cond:
+            self._held = frozenset(outputs)
+
+    def release(self) -> None:
+        with self._cond:
+            self._held = frozenset()
+            self._cond.notify_all()
+
+    def wait_until_written(self, output: str, timeout: float = 30.0) -> None:
+        """Return once ``output`` is not held (at once, almost always)."""
+        with self._cond:
+            self._cond.wait_for(lambda: output not in self._held or self.closed, timeout)
 
     def open_pages(self) -> frozenset[str]:
         """The output files that some browser shows right now: a rebuild renders these first."""

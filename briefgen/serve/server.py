@@ -174,6 +174,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         for _attempt in range(3):
             target = locate(self.server.root, self.path)
             if target.kind == "file":
+                self.server.hub.wait_until_written(target.page)  # never a page a rebuild has yet to write
                 try:
                     body = target.path.read_bytes()
                 except OSError:  # replaced by a rebuild between the check and the read
