@@ -25,7 +25,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from briefgen.assemble import Page
 from briefgen.feeds import FEED_NAME, feeds_for
@@ -219,16 +219,15 @@ def meta_tags(site: Site, page: Page) -> list[tuple[str, str, str]]:
 def head_html(site: Site, page: Page, renderer) -> str:
     """The extra <head> markup for one page (Markup-safe: every value escaped)."""
     root = renderer.base_path if page.kind == "notfound" else relative_root(page.url_path)
-    lines = [
-        Markup('<meta {}="{}" content="{}">').format(Markup(attr), name, value)
-        for attr, name, value in meta_tags(site, page)
-    ]
+    # escape() is what Markup.format applies to each value, minus its string-formatting machinery (a
+    # quarter of this function's time); attr is one of our own literals ("name", "property").
+    lines = [f'<meta {attr}="{escape(name)}" content="{escape(value)}">' for attr, name, value in meta_tags(site, page)]
     feeds = [(FEED_NAME, site.config.title + " (Atom)"), *feeds_for(page)]
     for path, title in feeds:
         lines.append(
-            Markup('<link rel="alternate" type="application/atom+xml" title="{}" href="{}">').format(title, root + path)
+            f'<link rel="alternate" type="application/atom+xml" title="{escape(title)}" href="{escape(root + path)}">'
         )
     data = structured_data(site, page, renderer)
     if data is not None:
-        lines.append(Markup('<script type="application/ld+json">{}</script>').format(json_for_script(data)))
-    return Markup("\n").join(lines)
+        lines.append(f'<script type="application/ld+json">{json_for_script(data)}</script>')
+    return Markup("\n".join(lines))

@@ -38,19 +38,32 @@ def lastmod(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_last: tuple[list, bytes] | None = (
+    None  # the last sitemap's (loc, lastmod) pairs and bytes: rebuilds rarely change them
+)
+
+
 def sitemap(site: Site, pages: list[Page], renderer) -> bytes:
-    ET.register_namespace("", SITEMAP_NS)
-    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    global _last
+    entries = []
     for page in pages:
         if page.kind in NOT_LISTED:
             continue
-        url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
-        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = renderer.absolute(page.url_path)
         when = page_date(site, page)
-        if when is not None:
-            ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = lastmod(when)
+        entries.append((renderer.absolute(page.url_path), lastmod(when) if when is not None else None))
+    if _last is not None and _last[0] == entries:
+        return _last[1]
+    ET.register_namespace("", SITEMAP_NS)
+    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    for loc, modified in entries:
+        url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
+        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = loc
+        if modified is not None:
+            ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = modified
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    data = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    _last = (entries, data)
+    return data
 
 
 def robots_txt(renderer) -> bytes:

@@ -230,3 +230,21 @@ def test_feed_links_made_absolute_as_urljoin_does(hrefs, page_url):
     want = "".join(f'<a href="{html.escape(urljoin(page_url, h))}">x</a>' for h in hrefs)
     assert absolute_links(body, page_url) == want
     assert absolute_links(body, page_url) == want  # memoised
+
+
+def test_sitemap_memo_follows_the_pages(example):
+    from briefgen.build import load_and_assemble
+    from briefgen.problems import Problems
+    from briefgen.project import Project
+    from briefgen.render import Renderer, static_files
+    from briefgen.sitemap import sitemap
+
+    project = Project.at(example)
+    site, pages = load_and_assemble(project, Problems())
+    renderer = Renderer(site, project, static_files(project))
+    article = next(p for p in pages if p.kind == "article")
+    full = sitemap(site, pages, renderer)
+    fewer = sitemap(site, [p for p in pages if p is not article], renderer)
+    assert renderer.absolute(article.url_path).encode() in full
+    assert renderer.absolute(article.url_path).encode() not in fewer
+    assert sitemap(site, pages, renderer) == full
