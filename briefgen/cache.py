@@ -111,7 +111,9 @@ class Store:
             header = json.loads(raw[len(MAGIC) : end])
             payload = raw[end + 1 :]
             if header.get("format") != FORMAT or header.get("code") != code_fingerprint():
-                self._ignore(shard, f"was written by another briefgen (version {header.get('version', '?')}, other code)")
+                self._ignore(
+                    shard, f"was written by another briefgen (version {header.get('version', '?')}, other code)"
+                )
                 return
             if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
                 raise ValueError("checksum mismatch (truncated or corrupt)")
@@ -182,9 +184,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def _renderer_key(renderer) -> bytes:
     """A renderer's plain options (allow_html, ...), whatever they are named."""
-    options = sorted(
-        (k, v) for k, v in vars(renderer).items() if isinstance(v, (bool, int, float, str, type(None)))
-    )
+    options = sorted((k, v) for k, v in vars(renderer).items() if isinstance(v, (bool, int, float, str, type(None))))
     return repr((type(renderer).__qualname__, options)).encode()
 
 
@@ -203,6 +203,14 @@ class BuildCache:
         self.exports = Store(folder, "exports", self.notes)  # each topic's JSON exports, keyed by its pack page
         self.md_texts = {k[-20:] for k in self.markdown.entries}  # digests of bodies present
         self.hits = self.misses = 0
+        self._body_digests: dict[str, bytes] = {}  # while a build runs
+
+    def body_digest(self, text: str) -> bytes:
+        """``digest(text)`` for a Markdown body, hashed once per build (the prefetch asks too)."""
+        found = self._body_digests.get(text)
+        if found is None:
+            found = self._body_digests[text] = digest(text)
+        return found
 
     # --- the memoising wrappers ---------------------------------------------------------
 
@@ -224,7 +232,7 @@ class BuildCache:
 
     def render_markdown(self, original: Callable) -> Callable:
         def render(renderer, text: str, resolve=None):
-            text_digest = digest(text)
+            text_digest = self.body_digest(text)
             key = _renderer_key(renderer) + b"|" + text_digest
             blob = self.markdown.get(key)
             if blob is not None:
@@ -304,7 +312,7 @@ class BuildCache:
 
         if self.jobs < 2:
             return
-        missing = [a.body_md for a in site.articles if digest(a.body_md) not in self.md_texts]
+        missing = [a.body_md for a in site.articles if self.body_digest(a.body_md) not in self.md_texts]
         if len(missing) < PREFETCH_MIN:
             return
         memo_render = markdown.MarkdownRenderer.render  # the wrapper installed by installed()
@@ -361,6 +369,7 @@ class BuildCache:
             yield self
         finally:
             load.load_yaml, markdown.MarkdownRenderer.render, link.render_bodies, load.load_site = saved
+            self._body_digests = {}
 
     @contextlib.contextmanager
     def feeds_memo(self, key_for: Callable) -> Iterator[None]:

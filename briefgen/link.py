@@ -92,7 +92,16 @@ class Linker:
             if by:
                 article.figures.append(
                     Figure(
-                        f.id, f.label, f.value, f.unit, as_of, by, f.measure or f.id, f.note, via, article,
+                        f.id,
+                        f.label,
+                        f.value,
+                        f.unit,
+                        as_of,
+                        by,
+                        f.measure or f.id,
+                        f.note,
+                        via,
+                        article,
                         doc.line(("figures", i)),
                     )
                 )
@@ -226,8 +235,10 @@ def render_bodies(site: Site, loader: Loader, problems: Problems) -> None:
             ids = rendered[target.path].ids
             if fragment not in ids:
                 close = difflib.get_close_matches(fragment, sorted(ids), n=1, cutoff=0.6)
-                hint = f"did you mean '#{close[0][len(HEADING_PREFIX):]}'?" if close else (
-                    f"{target.path} has no heading with that name" if ids else f"{target.path} has no headings"
+                hint = (
+                    f"did you mean '#{close[0][len(HEADING_PREFIX) :]}'?"
+                    if close
+                    else (f"{target.path} has no heading with that name" if ids else f"{target.path} has no headings")
                 )
                 problems.error(
                     article.path,
@@ -255,11 +266,20 @@ class ContentTargets:
         self.by_name = {n: found[0] for n, found in names.items() if len(found) == 1}
         self.by_url: dict[str, Article] = {f"../{a.slug}/": a for a in site.articles}
         self.existing = {_nfc(p) for p in article_paths}  # articles that exist but failed to load
+        self.answers: dict[tuple[str, str], str | None] = {}  # (folder, target) -> answer; articles share folders
 
     def resolver(self, article: Article):
         base = posixpath.dirname(article.path)
+        answers = self.answers
 
         def resolve(target: str) -> str | None:
+            key = (base, target)
+            if key in answers:
+                return answers[key]
+            found = answers[key] = answer(target)
+            return found
+
+        def answer(target: str) -> str | None:
             rel = _nfc(posixpath.normpath(posixpath.join(base, unquote(target))))
             found = self.articles.get(rel) or self.by_name.get(_nfc(posixpath.basename(unquote(target))))
             if found is not None and target.endswith((".md", ".markdown")):
