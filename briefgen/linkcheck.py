@@ -92,8 +92,9 @@ def _target(base_dir: str, url: str) -> tuple[str, str] | None:
 _hrefs: dict[tuple[bytes, bytes], tuple[str, tuple[str, str] | None]] = {}
 _joins: dict[tuple[str | int, str], str] = {}
 MEMO_MAX = 400_000
-# The ids in each file checked for #anchors last time, by the file's bytes (see check_links).
-_ids: dict[bytes, set[str]] = {}
+# The ids in each file looked up for #anchors last time, by the identity of its bytes object (kept alive
+# here): a rebuild in the same process hands the pages it kept over as the same objects.
+_ids: dict[int, tuple[bytes, set[str]]] = {}
 
 
 def _attr(match: tuple[bytes, bytes]) -> str:
@@ -152,11 +153,11 @@ def check_links(files: dict[str, bytes], pages: list[Page], problems: Problems, 
     def ids(path: str) -> set[str]:
         if path not in ids_cache:
             data = files.get(path, b"")
-            found = ids_before.get(data) if type(data) is bytes else None  # a page kept from the last build
-            if found is None:
-                found = {_attr(m) for m in _ID.findall(markup(data))}
-            if type(data) is bytes:
-                ids_now[data] = found
+            entry = ids_before.get(id(data))  # a page kept from the last build?
+            found = (
+                entry[1] if entry is not None and entry[0] is data else {_attr(m) for m in _ID.findall(markup(data))}
+            )
+            ids_now[id(data)] = (data, found)
             ids_cache[path] = found
         return ids_cache[path]
 

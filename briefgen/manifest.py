@@ -46,10 +46,11 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-# The SHA-256 of the last build's files, by their bytes. A rebuild in the same process (``serve``, a kept
-# ``Builder``) hands most pages over as the very bytes objects of the build before; a dict finds those by
-# identity (bytes cache their hash), so only the files that changed are hashed again.
-_sha256: dict[bytes, str] = {}
+# The SHA-256 of the last build's files, by the identity of their bytes objects (each kept alive here, so
+# its id cannot be reused). A rebuild in the same process (``serve``, a kept ``Builder``) hands most pages
+# over as the very objects of the build before, so only the files that changed are hashed again; keying
+# by id, not by the bytes, costs a first build nothing.
+_sha256: dict[int, tuple[bytes, str]] = {}
 
 
 def manifest_bytes(base_url: str, files: dict[str, bytes], copies: dict[str, Path] | None = None) -> bytes:
@@ -59,10 +60,10 @@ def manifest_bytes(base_url: str, files: dict[str, bytes], copies: dict[str, Pat
     hashes = {}
     for rel, data in files.items():
         if rel != MANIFEST_NAME:
-            digest = known.get(data) if type(data) is bytes else None
-            hashes[rel] = digest if digest is not None else hashlib.sha256(data).hexdigest()
-            if type(data) is bytes:
-                now[data] = hashes[rel]
+            entry = known.get(id(data))
+            digest = entry[1] if entry is not None and entry[0] is data else hashlib.sha256(data).hexdigest()
+            hashes[rel] = digest
+            now[id(data)] = (data, digest)
     _sha256 = now  # only this build's files: the memo never holds more than one site
     for rel, source in (copies or {}).items():
         hashes[rel] = sha256_file(source)

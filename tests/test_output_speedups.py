@@ -248,3 +248,16 @@ def test_sitemap_memo_follows_the_pages(example):
     assert renderer.absolute(article.url_path).encode() in full
     assert renderer.absolute(article.url_path).encode() not in fewer
     assert sitemap(site, pages, renderer) == full
+
+
+def test_manifest_memo_hashes_what_changed():
+    import hashlib
+
+    from briefgen.manifest import manifest_bytes, read_manifest
+
+    files = {f"p{i}.html": f"page {i}".encode() for i in range(5)}
+    for change in (None, "p2.html", "p4.html"):
+        if change:
+            files[change] = files[change] + b" edited"
+        got = read_manifest(manifest_bytes("https://example.org/", files))
+        assert got == {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items()}
