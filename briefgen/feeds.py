@@ -119,13 +119,18 @@ def new_feed(site: Site, renderer, url_path: str, feed_url_path: str, title: str
     )
 
 
-def _newest_first(article: Article) -> tuple:
-    return (article.modified, article.date, article.slug)
+class _Order(dict):
+    """article -> its sort key for feeds, worked out once per article (a build sorts each of them many times)."""
+
+    def __missing__(self, article: Article) -> tuple:
+        key = self[article] = (article.modified, article.date, article.slug)
+        return key
 
 
-def newest(articles: Iterable[Article]) -> list[Article]:
+def newest(articles: Iterable[Article], order: _Order | None = None) -> list[Article]:
     """The articles a feed shows: the newest ``MAX_ENTRIES``, newest first."""
-    return heapq.nlargest(MAX_ENTRIES, articles, key=_newest_first)  # == sorted(reverse=True)[:MAX_ENTRIES]
+    key = (order if order is not None else _Order()).__getitem__
+    return heapq.nlargest(MAX_ENTRIES, articles, key=key)  # == sorted(articles, key=key, reverse=True)[:MAX_ENTRIES]
 
 
 def write_feed(site: Site, renderer, url_path: str, title: str, subtitle: str, articles: Iterable[Article]) -> bytes:
@@ -167,8 +172,9 @@ def party_articles(site: Site, page: Page) -> list[Article]:
 def feeds(site: Site, pages: list[Page], renderer) -> dict[str, bytes]:
     """Every feed of the site, by output path."""
     config = site.config
+    order = _Order()
     # each feed is handed only the articles it shows: the feed memo (briefgen.cache) keys it by them
-    out = {FEED_NAME: write_feed(site, renderer, "", config.title, config.description, newest(site.articles))}
+    out = {FEED_NAME: write_feed(site, renderer, "", config.title, config.description, newest(site.articles, order))}
     for page in pages:
         if page.kind == "topic" and page.url_path == page.context["topic"].url_path:
             topic = page.context["topic"]
@@ -178,7 +184,7 @@ def feeds(site: Site, pages: list[Page], renderer) -> dict[str, bytes]:
                 topic.url_path,
                 f"{topic.title} · {config.title}",
                 topic.meta.summary,
-                newest(topic.articles),
+                newest(topic.articles, order),
             )
         elif page.kind == "party":
             party = page.context["party"]
@@ -188,7 +194,7 @@ def feeds(site: Site, pages: list[Page], renderer) -> dict[str, bytes]:
                 party.url_path,
                 f"{party.name} · {config.title}",
                 page.description,
-                newest(party_articles(site, page)),
+                newest(party_articles(site, page), order),
             )
     return out
 
