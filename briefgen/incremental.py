@@ -329,8 +329,21 @@ class Fingerprints:
 _NAME_STOP = frozenset(" \t\n()[]<>\"'/=:")
 
 
-def _content_names(text: str) -> set[str]:
+_NAMES: dict[str, frozenset[str]] = {}  # body -> its content names, for the process (serve: most bodies stay)
+_NAMES_MAX = 100_000
+
+
+def _content_names(text: str) -> frozenset[str]:
     """File names ending .md/.markdown/.yaml/.yml anywhere in ``text`` (a superset of its links)."""
+    found = _NAMES.get(text)
+    if found is None:
+        if len(_NAMES) >= _NAMES_MAX:
+            _NAMES.clear()
+        found = _NAMES[text] = frozenset(_scan_names(text))
+    return found
+
+
+def _scan_names(text: str) -> set[str]:
     names = set()
     for ext in (".md", ".markdown", ".yaml", ".yml"):
         at = text.find(ext)
