@@ -139,8 +139,18 @@ def check_outputs(pages: list[Page], problems: Problems, statics: set[str] = fro
             seen[key] = (page.output, what)
 
 
-def check_links(files: dict[str, bytes], pages: list[Page], problems: Problems, statics: set[str] = frozenset()) -> int:
-    """Report broken internal links as problems; returns how many links were checked."""
+def check_links(
+    files: dict[str, bytes],
+    pages: list[Page],
+    problems: Problems,
+    statics: set[str] = frozenset(),
+    remember: bool = True,
+) -> int:
+    """Report broken internal links as problems; returns how many links were checked.
+
+    ``remember=False``: ``files`` reads each file from the disk when asked (a build that streamed its
+    site to disk), so the memo of ids by bytes object would only keep the whole site in memory.
+    """
     global _ids
     check_outputs(pages, problems, statics)
     ids_cache: dict[str, set[str]] = {}
@@ -157,7 +167,8 @@ def check_links(files: dict[str, bytes], pages: list[Page], problems: Problems, 
             found = (
                 entry[1] if entry is not None and entry[0] is data else {_attr(m) for m in _ID.findall(markup(data))}
             )
-            ids_now[id(data)] = (data, found)
+            if remember:
+                ids_now[id(data)] = (data, found)
             ids_cache[path] = found
         return ids_cache[path]
 

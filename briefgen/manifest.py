@@ -53,11 +53,20 @@ def sha256_file(path: Path) -> str:
 _sha256: dict[int, tuple[bytes, str]] = {}
 
 
-def manifest_bytes(base_url: str, files: dict[str, bytes], copies: dict[str, Path] | None = None) -> bytes:
-    """The manifest of a build: generated ``files`` plus ``copies`` (static files copied from disk)."""
+def manifest_bytes(
+    base_url: str,
+    files: dict[str, bytes],
+    copies: dict[str, Path] | None = None,
+    sha256: dict[str, str] | None = None,
+) -> bytes:
+    """The manifest of a build: generated ``files`` plus ``copies`` (static files copied from disk).
+
+    ``sha256`` (path -> hex SHA-256) lists generated files hashed already, by a build that streamed them
+    to disk instead of keeping them: their bytes are neither read again nor remembered.
+    """
     global _sha256
     known, now = _sha256, {}
-    hashes = {}
+    hashes = {rel: digest for rel, digest in (sha256 or {}).items() if rel != MANIFEST_NAME}
     for rel, data in files.items():
         if rel != MANIFEST_NAME:
             entry = known.get(id(data))
