@@ -37,8 +37,12 @@ class Progress:
         pass
 
 
-def render_pages(site, pages, renderer, project, jobs: int, progress: Progress) -> list[tuple]:
-    """[(output, bytes or None, problem-where or None)] for ``pages``, in order."""
+def render_pages(site, pages, renderer, project, jobs: int, progress: Progress, sink=None) -> list[tuple]:
+    """[(output, bytes or None, problem-where or None)] for ``pages``, in order.
+
+    With ``sink``, each page's bytes go to ``sink(output, bytes)`` where they were rendered (in the
+    worker), and its answer (small: a digest, not the page) takes the place of the bytes.
+    """
     from briefgen.outputs import head_for
     from briefgen.render import template_problem
 
@@ -47,7 +51,7 @@ def render_pages(site, pages, renderer, project, jobs: int, progress: Progress) 
         for page in pages[start:stop]:
             try:
                 data = renderer.render(page, head_for(site, page, renderer))
-                out.append((page.output, data, None))
+                out.append((page.output, data if sink is None else sink(page.output, data), None))
             except Exception as exc:  # a user's template override is content too: report, don't crash
                 if not isinstance(exc, _TEMPLATE_ERRORS):
                     raise
@@ -57,11 +61,16 @@ def render_pages(site, pages, renderer, project, jobs: int, progress: Progress) 
     return map_chunks(work, len(pages), jobs, progress.advance)
 
 
-def render_into(site, pages, renderer, project, jobs: int, progress: Progress, problems) -> tuple[dict, bool]:
-    """Render ``pages``; each template failure becomes one located problem. Returns (bytes by output, failed)."""
+def render_into(
+    site, pages, renderer, project, jobs: int, progress: Progress, problems, sink=None
+) -> tuple[dict, bool]:
+    """Render ``pages``; each template failure becomes one located problem. Returns (bytes by output, failed).
+
+    With ``sink`` (see ``render_pages``) the dict holds the sink's answers instead of the bytes.
+    """
     rendered: dict[str, bytes] = {}
     failed: set[tuple] = set()
-    answers = render_pages(site, pages, renderer, project, jobs, progress)
+    answers = render_pages(site, pages, renderer, project, jobs, progress, sink)
     for page, (_output, data, where) in zip(pages, answers, strict=True):
         if data is not None:
             rendered[page.output] = data
@@ -76,17 +85,17 @@ def render_into(site, pages, renderer, project, jobs: int, progress: Progress, p
     return rendered, bool(failed)
 
 
-def check_links_parallel(files, pages, problems, statics, jobs: int) -> None:
+def check_links_parallel(files, pages, problems, statics, jobs: int, remember: bool = True) -> None:
     from briefgen.linkcheck import check_links
     from briefgen.problems import Problems
 
     if jobs == 1 or len(pages) < LINKCHECK_PARALLEL_MIN:
-        check_links(files, pages, problems, statics)
+        check_links(files, pages, problems, statics, remember)
         return
 
     def work(start: int, stop: int) -> list:
         local = Problems()
-        check_links(files, pages[start:stop], local, statics)
+        check_links(files, pages[start:stop], local, statics, remember)
         return local.items
 
     problems.items.extend(map_chunks(work, len(pages), jobs))
@@ -110,7 +119,7 @@ def run(builder, changed: set[str] | None, write: bool):
     from briefgen.outputs import extra_outputs
     from briefgen.problems import Problems
     from briefgen.render import Renderer, static_files
-    from briefgen.write import update_site, write_site
+    from briefgen.write import Staging, update_site
 
     started = time.perf_counter()
     project, jobs, progress = builder.project, builder.jobs, builder.progress
@@ -125,6 +134,7 @@ def run(builder, changed: set[str] | None, write: bool):
 
     thresholds = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)  # a build allocates millions of small objects and frees few
+    staging = None
     try:
         problems = Problems()
         progress.stage("Loading content")
@@ -152,15 +162,24 @@ def run(builder, changed: set[str] | None, write: bool):
                     continue
             reused[page.output] = data
         todo = [p for p in pages if p.output not in reused]
+        known = {rel: (o.digest, o.size, o.mtime_ns) for rel, o in previous.items()}
+        if write and not (previous and project.output.is_dir()):
+            # A whole new site: each file goes straight into the folder that is swapped in at the end,
+            # and only its digests stay in memory (``files`` reads a file back when asked).
+            staging = Staging(project.output, known, bytes_digest, sha256=True)
 
         progress.stage("Rendering pages", len(todo))
         early = getattr(builder, "early", None)  # serve: the pages a browser shows, rendered and written first
-        first = early(site, todo, renderer) if early is not None and previous else {}
+        first = early(site, todo, renderer) if early is not None and staging is None and previous else {}
+        sink = staging.write if staging is not None else None
         rest = [p for p in todo if p.output not in first] if first else todo
-        rendered, failed = render_into(site, rest, renderer, project, jobs, progress, problems)
+        rendered, failed = render_into(site, rest, renderer, project, jobs, progress, problems, sink)
         rendered.update(first)
-        files: dict[str, bytes] = {}
+        files = staging.files if staging is not None else {}
         for page in pages:  # page order, as a clean build has it
+            if staging is not None and page.output in rendered:
+                staging.note(page.output, rendered[page.output])
+                continue
             data = rendered.get(page.output, reused.get(page.output))
             if data is not None:
                 files[page.output] = data
@@ -170,10 +189,13 @@ def run(builder, changed: set[str] | None, write: bool):
             with builder.cache.feeds_memo(prints.feed_key), builder.cache.exports_memo(lambda p: fingerprint[p.output]):
                 files.update(extra_outputs(site, pages, renderer, files, problems))
             copies = {s.output: s.source for s in statics.values()}
-            files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, copies)
+            if staging is None:
+                files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, copies)
+            else:  # hashed as they were staged: nothing to read back
+                files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, {}, copies, staging.sha256)
         progress.stage("Checking links")
         checked = [p for p in pages if p.output in rendered]
-        check_links_parallel(files, checked, problems, set(copies), jobs)
+        check_links_parallel(files, checked, problems, set(copies), jobs, remember=staging is None)
         _fail_if_errors(problems, builder.strict)
 
         result = BuildResult(site, pages, files, copies, problems.sorted())
@@ -183,17 +205,21 @@ def run(builder, changed: set[str] | None, write: bool):
         if write:
             progress.stage("Writing")
             digests = {}
-            for rel, data in files.items():
-                old = previous.get(rel)
-                # a reused page's bytes are the ones recorded: no need to hash them again
-                digests[rel] = old.digest if rel in reused and old is not None else bytes_digest(data)
+            if staging is not None:
+                digests.update(staging.digests)
+            else:
+                for rel, data in files.items():
+                    old = previous.get(rel)
+                    # a reused page's bytes are the ones recorded: no need to hash them again
+                    digests[rel] = old.digest if rel in reused and old is not None else bytes_digest(data)
             for rel, source in copies.items():
                 digests[rel] = file_digest(source)
-            known = {rel: (o.digest, o.size, o.mtime_ns) for rel, o in previous.items()}
-            if previous and project.output.is_dir():
+            if staging is not None:
+                for rel, source in copies.items():
+                    staging.copy(rel, source, digests[rel])
+                result.stats = staging.commit()
+            else:  # a rebuild with a record of the output: in place
                 result.stats = update_site(project.output, files, copies, known, digests)
-            else:
-                result.stats = write_site(project.output, files, copies, known=known, digests=digests)
             outputs = {}
             for rel, digest in digests.items():
                 try:
@@ -210,10 +236,15 @@ def run(builder, changed: set[str] | None, write: bool):
                 "recorded": getattr(builder, "record_changes", True),
             }
             new_state = BuildState(code, str(project.output), inputs, outputs, summary)
-            builder.state, builder.state_files = new_state, files
+            # serve reuses these bytes; a streamed site is read back from the output folder instead
+            builder.state, builder.state_files = new_state, files if staging is None else {}
             builder.unsaved_state = new_state
         if not builder.persist_later:
             builder.persist()
+    except BaseException:
+        if staging is not None:
+            staging.discard()  # a failed build leaves the old site as it was
+        raise
     finally:
         gc.set_threshold(*thresholds)
     result.seconds = time.perf_counter() - started

@@ -13,9 +13,11 @@ rename, and removes what is no longer produced.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +49,9 @@ def _same(old: Path, data: bytes) -> bool:
 def _keep(old: Path, dest: Path) -> None:
     try:
         os.link(old, dest)
-    except OSError:
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (another file system): a copy with the old mtime
         shutil.copy2(old, dest)
 
 
@@ -75,9 +79,172 @@ def _recorded_same(old: Path, rel: str, known: dict | None, digests: dict | None
     return digest == digests[rel]
 
 
+class Staging:
+    """A new site written file by file into a temporary folder beside ``output``, then swapped in.
+
+    What ``write_site`` does in one call, for a build that streams its files
+    as they are made instead of holding them all in memory: ``put`` each
+    generated file and ``copy`` each static one (a file whose bytes did not
+    change is hard-linked from the old output, so it keeps its inode and
+    mtime), then ``commit`` swaps the folder in, or ``discard`` (a failed
+    build) removes it and the old site is as it was. ``write`` may run in
+    forked workers: it touches only the file system and answers (the file's
+    digest, whether it changed); the parent records that with ``note``.
+    Nothing is ever written through an existing file in the staging folder
+    (it may be a hard link into the old site): a path staged twice is
+    unlinked first.
+
+    ``files`` maps each generated path to its bytes, read back from the disk
+    when asked (from the staging folder, and from ``output`` once committed);
+    setting an item stages it. ``digests`` holds ``digest(bytes)`` of each
+    and, with ``sha256=True``, ``sha256`` its SHA-256 (what the manifest lists).
+    """
+
+    def __init__(
+        self,
+        output: Path,
+        known: dict[str, tuple[str, int, int]] | None = None,
+        digest: Callable[[bytes], str] | None = None,
+        sha256: bool = False,
+    ):
+        self.output = output
+        self.known = known or {}
+        self.digest = digest
+        self.with_sha256 = sha256
+        self.digests: dict[str, str | None] = {}
+        self.sha256: dict[str, str] = {}
+        output.parent.mkdir(parents=True, exist_ok=True)
+        self.before = _existing_files(output)
+        self.folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
+        self.stats = WriteStats()
+        self.names: dict[str, None] = {}  # generated files, in the order they were noted
+        self.copied: dict[str, None] = {}
+        self.files = StagedFiles(self)
+        self._dirs: set[Path] = set()
+
+    def _dest(self, rel: str) -> Path:
+        dest = self.folder / rel
+        if dest.parent not in self._dirs:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(dest.parent)
+        return dest
+
+    def _unchanged(self, rel: str, digest: str | None, read) -> bool:
+        if rel not in self.before:
+            return False
+        old = self.output / rel
+        same = _recorded_same(old, rel, self.known, {rel: digest} if digest is not None else None)
+        if same is None:
+            same = _same(old, read())
+        return same
+
+    def write(self, rel: str, data: bytes, digest: str | None = None) -> tuple[str | None, str | None, bool]:
+        """Stage generated ``data`` at ``rel``; (its digest, its SHA-256, whether it differs from the old file)."""
+        if digest is None and self.digest is not None:
+            digest = self.digest(data)
+        sha256 = hashlib.sha256(data).hexdigest() if self.with_sha256 else None
+        dest = self._dest(rel)
+        if self._unchanged(rel, digest, lambda: data):
+            _fresh(dest, lambda: _keep(self.output / rel, dest))
+            return digest, sha256, False
+        _fresh(dest, lambda: _write_new(dest, data))
+        return digest, sha256, True
+
+    def note(self, rel: str, answer: tuple[str | None, str | None, bool]) -> None:
+        """Record what ``write`` answered for ``rel`` (possibly in another process)."""
+        self.names[rel] = None
+        self.digests[rel], sha256, changed = answer
+        if sha256 is not None:
+            self.sha256[rel] = sha256
+        self._count(rel, changed)
+
+    def put(self, rel: str, data: bytes, digest: str | None = None) -> None:
+        self.note(rel, self.write(rel, data, digest))
+
+    def copy(self, rel: str, source: Path, digest: str | None = None) -> bool:
+        """Stage the static file ``source`` at ``rel``."""
+        dest = self._dest(rel)
+        changed = not self._unchanged(rel, digest, source.read_bytes)
+        if changed:
+            _fresh(dest, lambda: _copy_new(source, dest))
+        else:
+            _fresh(dest, lambda: _keep(self.output / rel, dest))
+        self.copied[rel] = None
+        self._count(rel, changed)
+        return changed
+
+    def _count(self, rel: str, changed: bool) -> None:
+        if changed:
+            self.stats.changed_paths.append(rel)
+        else:
+            self.stats.unchanged += 1
+
+    def commit(self) -> WriteStats:
+        """Swap the staged site in for ``output``; files it does not have are gone with the old folder."""
+        try:
+            self.stats.removed_paths = sorted(self.before - self.names.keys() - self.copied.keys())
+            _swap(self.folder, self.output)
+        except BaseException:
+            self.discard()
+            raise
+        self.folder = self.output
+        return self.stats
+
+    def discard(self) -> None:
+        if self.folder != self.output:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class StagedFiles(Mapping):
+    """Path -> bytes of the files a ``Staging`` wrote, read from the disk when asked (not held in memory)."""
+
+    def __init__(self, staging: Staging):
+        self._staging = staging
+
+    def __getitem__(self, rel: str) -> bytes:
+        if rel not in self._staging.names:
+            raise KeyError(rel)
+        return (self._staging.folder / rel).read_bytes()
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self._staging.names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._staging.names)
+
+    def __len__(self) -> int:
+        return len(self._staging.names)
+
+    def __setitem__(self, rel: str, data: bytes) -> None:
+        self._staging.put(rel, data)
+
+    def update(self, other: Mapping[str, bytes]) -> None:
+        for rel, data in other.items():
+            self._staging.put(rel, data)
+
+
+def _write_new(dest: Path, data: bytes) -> None:
+    with open(dest, "xb") as fh:
+        fh.write(data)
+
+
+def _copy_new(source: Path, dest: Path) -> None:
+    with open(source, "rb") as src, open(dest, "xb") as out:
+        shutil.copyfileobj(src, out)
+
+
+def _fresh(dest: Path, make) -> None:
+    """Run ``make`` (which creates ``dest``); if ``dest`` exists already, unlink it first, never write into it."""
+    try:
+        make()
+    except FileExistsError:
+        os.unlink(dest)
+        make()
+
+
 def write_site(
     output: Path,
-    files: dict[str, bytes],
+    files: Mapping[str, bytes],
     copies: dict[str, Path] | None = None,
     *,
     known: dict[str, tuple[str, int, int]] | None = None,
@@ -89,51 +256,17 @@ def write_site(
     ``digests`` (path -> hash of the new bytes) let unchanged files be
     recognised without reading them back.
     """
-    stats = WriteStats()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    before = _existing_files(output)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
+    digests = digests or {}
+    staging = Staging(output, known)
     try:
-        made_dirs: set[Path] = set()
-
-        def dest_for(rel: str) -> Path:
-            dest = tmp / rel
-            if dest.parent not in made_dirs:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                made_dirs.add(dest.parent)
-            return dest
-
         for rel, data in files.items():
-            dest = dest_for(rel)
-            old = output / rel
-            same = _recorded_same(old, rel, known, digests) if rel in before else False
-            if same is None:
-                same = _same(old, data)
-            if same:
-                _keep(old, dest)
-                stats.unchanged += 1
-            else:
-                dest.write_bytes(data)
-                stats.changed_paths.append(rel)
+            staging.put(rel, data, digests.get(rel))
         for rel, source in (copies or {}).items():
-            dest = dest_for(rel)
-            old = output / rel
-            same = _recorded_same(old, rel, known, digests) if rel in before else False
-            if same is None:
-                same = _same(old, source.read_bytes())
-            if same:
-                _keep(old, dest)
-                stats.unchanged += 1
-            else:
-                shutil.copyfile(source, dest)
-                stats.changed_paths.append(rel)
-        produced = set(files) | set(copies or {})
-        stats.removed_paths = sorted(before - produced)
-        _swap(tmp, output)
+            staging.copy(rel, source, digests.get(rel))
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        staging.discard()
         raise
-    return stats
+    return staging.commit()
 
 
 def _swap(new: Path, output: Path) -> None:
