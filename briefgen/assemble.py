@@ -82,6 +82,9 @@ def topic_pages(site: Site, topic: Topic, pages: frozenset[str] | None = None) -
         else:
             part = b
         title = topic.title if n == 1 else f"{topic.title} (page {n} of {len(chunks)})"
+        # an archive page shows its own articles only: editing one article re-renders page 1 and its page,
+        # not every page of the topic (adding or removing an article shifts the chunks, and so their deps)
+        page_deps = deps if n == 1 else frozenset({topic.path, *(a.path for a in chunk)})
         out.append(
             Page(
                 "topic",
@@ -90,7 +93,7 @@ def topic_pages(site: Site, topic: Topic, pages: frozenset[str] | None = None) -
                 title,
                 topic.meta.summary,
                 {"topic": topic, "b": part, "pagination": pagination, **CHART_HELPERS},
-                deps,
+                page_deps,
                 topic.path,
             )
         )

@@ -309,6 +309,9 @@ class Fingerprints:
         if found is not None:
             return found
         h = hashlib.blake2b(digest_size=16)
+        # which inputs the page shows, not only what they pull in: an archive page that loses an article
+        # its other article links to still has the same widened set
+        h.update("\0".join(sorted(declared)).encode() + b"\n")
         deps = set(declared)
         for path in declared:
             deps |= self._pulls(path)

@@ -145,7 +145,8 @@ def clean_build(project: Path, out: Path) -> tuple[str, object]:
 def small_example(tmp_path: Path) -> Path:
     project = copy_example(tmp_path / "project")
     config = project / "briefgen.yaml"
-    config.write_text(config.read_text() + "\nsearch: false\n")  # the search indexer is tested elsewhere
+    # the search indexer is tested elsewhere; two articles per topic page, so that topics paginate
+    config.write_text(config.read_text() + "\nsearch: false\nper_page: 2\n")
     return project
 
 
