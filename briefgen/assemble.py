@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,7 +42,7 @@ class Page:
     deps: frozenset[str] = frozenset()  # input files whose change affects this page ("*" = every input)
     source: str = ""  # the input file this page mainly shows, for messages
 
-    @property
+    @cached_property  # asked tens of thousands of times per build (fingerprints, reuse, writing)
     def output(self) -> str:
         if self.url_path.endswith(".html") or self.url_path.endswith(".xml") or "." in self.url_path.rsplit("/", 1)[-1]:
             return self.url_path
