@@ -204,6 +204,9 @@ class BuildCache:
         self.md_texts = {k[-20:] for k in self.markdown.entries}  # digests of bodies present
         self.hits = self.misses = 0
         self._body_digests: dict[str, bytes] = {}  # while a build runs
+        # serve: entries used by any build of the session are kept on disk, not only the last build's
+        # (a rebuild skips the front matter of unchanged articles: briefgen.load remembers them)
+        self.session = False
 
     def body_digest(self, text: str) -> bytes:
         """``digest(text)`` for a Markdown body, hashed once per build (the prefetch asks too)."""
@@ -344,10 +347,11 @@ class BuildCache:
         """Wrap the stage functions for the duration of one build."""
         from briefgen import link, load, markdown
 
-        self.yaml.start_build()
-        self.markdown.start_build()
-        self.feeds.start_build()
-        self.exports.start_build()
+        if not self.session:
+            self.yaml.start_build()
+            self.markdown.start_build()
+            self.feeds.start_build()
+            self.exports.start_build()
         self.hits = self.misses = 0
         saved = (load.load_yaml, markdown.MarkdownRenderer.render, link.render_bodies, load.load_site)
         orig_yaml, orig_render, orig_bodies, orig_site = saved

@@ -41,6 +41,13 @@ _NOT_FOUND_WINDOWS = (21, 123, 1921)
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
+# (path, text, time zone) -> what an article file parses to, for the process. A serve rebuild re-reads
+# every file (so the safety checks of ``read`` run each time) but parses and validates only changed ones.
+# Each build gets a fresh Article from the fields: linking fills in its lists.
+_ARTICLES: dict[tuple[str, str, str], tuple[dict, schema.ArticleIn, YamlDoc]] = {}
+_ARTICLES_MAX = 50_000
+
+
 class Loader:
     def __init__(self, project: Project, problems: Problems):
         self.project = project
@@ -339,6 +346,23 @@ class Loader:
         text = self.read(path)
         if text is None:
             return None
+        key = (rel, text, repr(self.tz))
+        known = _ARTICLES.get(key)
+        if known is not None:  # serve: the same file as in the last build (checked for safety again above)
+            fields, meta, doc = known
+            return Article(**fields), meta, doc
+        reported = len(self.problems.items)
+        found = self._parse_article(rel, name, text)
+        if found is not None and len(self.problems.items) == reported:  # nothing to say again next time
+            if len(_ARTICLES) >= _ARTICLES_MAX:
+                _ARTICLES.clear()
+            _ARTICLES[key] = found
+            fields, meta, doc = found
+            return Article(**fields), meta, doc
+        return None if found is None else (Article(**found[0]), found[1], found[2])
+
+    def _parse_article(self, rel: str, name: str, text: str) -> tuple[dict, schema.ArticleIn, YamlDoc] | None:
+        """An article file's text -> (Article fields, its validated front matter, the parsed YAML)."""
         try:
             yaml_text, offset, body, body_line = split_front_matter(text)
         except YamlProblem as exc:
@@ -363,7 +387,7 @@ class Loader:
         if date is None:
             return None
         slug = meta.slug or _slug_from_filename(_stem(name))
-        article = Article(
+        fields = dict(
             slug=slug,
             path=rel,
             source_name=name,
@@ -377,7 +401,7 @@ class Loader:
             body_line=body_line,
             confidence=meta.confidence,
         )
-        return article, meta, doc
+        return fields, meta, doc
 
 
 def _valid_id(text: str) -> bool:
