@@ -207,6 +207,7 @@ class BuildCache:
         # serve: entries used by any build of the session are kept on disk, not only the last build's
         # (a rebuild skips the front matter of unchanged articles: briefgen.load remembers them)
         self.session = False
+        self._unpickled: dict[bytes, tuple[bytes, object]] = {}  # Markdown key -> (blob, its objects), in memory
 
     def body_digest(self, text: str) -> bytes:
         """``digest(text)`` for a Markdown body, hashed once per build (the prefetch asks too)."""
@@ -239,7 +240,10 @@ class BuildCache:
             key = _renderer_key(renderer) + b"|" + text_digest
             blob = self.markdown.get(key)
             if blob is not None:
-                rendered, asked = pickle.loads(blob)
+                live = self._unpickled.get(key)
+                if live is None or live[0] is not blob:  # serve: most bodies were unpickled last rebuild
+                    live = self._unpickled[key] = (blob, pickle.loads(blob))
+                rendered, asked = live[1]
                 if all((resolve(q) if resolve else None) == a for q, a in asked):
                     self.hits += 1
                     return rendered
