@@ -273,8 +273,8 @@ class BuildCache:
         from briefgen import load
         from briefgen.yamlsource import YamlProblem, normalise_text, split_front_matter
 
-        if self.jobs < 2:
-            return
+        if self.jobs < 2 or (self.session and self.yaml.entries):
+            return  # serve after its first build: a save changes a file or two, parsed in-line
         find = getattr(load, "article_files", None)
         if find is None:
             return
