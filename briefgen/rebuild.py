@@ -8,7 +8,11 @@ what this adds wraps them from outside:
 * pages rendered, and their links checked, on ``jobs`` cores (``briefgen.parallel``);
 * only pages whose fingerprint changed are rendered (``briefgen.incremental``);
   the others keep the bytes already in the output, and the write stage
-  compares with the hashes recorded last time instead of reading old files.
+  compares with the hashes recorded last time instead of reading old files;
+* a build with no record of the output (a cold one) streams each file into
+  the staging folder as it is made (``write.Staging``, in the worker that
+  rendered it) and keeps only digests: the link check, search and PDFs read
+  pages back from there, and the folder is swapped in only if all passed.
 """
 
 from __future__ import annotations

@@ -7,7 +7,10 @@ previous output (same inode, so the same mtime: rsync and publish see no
 change), and files the new build does not produce disappear with the old
 folder. ``update_site`` (a rebuild that knows the hashes it wrote last time)
 writes in place: only changed files, each through a temporary name and a
-rename, and removes what is no longer produced.
+rename, and removes what is no longer produced. ``Staging`` is
+``write_site`` taken apart, for a build that streams its files to the
+temporary folder as they are made (so the site is never in memory whole)
+and swaps the folder in once everything has rendered and been checked.
 """
 
 from __future__ import annotations
