@@ -129,8 +129,8 @@ class Builder:
         self.state = None  # briefgen.incremental.BuildState of the last written build
         self.unsaved_state = None  # the state not yet saved to .briefgen-cache/ (see persist)
         self.persist_later = False  # serve: True, and calls persist() once the open pages reloaded
-        # serve: early(site, pages_to_render, renderer) renders and writes the pages a browser shows before
-        # the rest, and returns their bytes (briefgen.serve.early); None: every page in one go
+        # serve: early(site, pages, renderer, stale) renders and writes the stale pages a browser shows
+        # before the rest, and returns their bytes (briefgen.serve.early); None: every page in one go
         self.early = None
         self.last: BuildResult | None = None
 

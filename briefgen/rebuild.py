@@ -148,10 +148,24 @@ def run(builder, changed: set[str] | None, write: bool):
         statics = static_files(project)
         renderer = Renderer(site, project, statics)
         prints = Fingerprints(site, project, inputs, renderer.env, code)
-        fingerprint = {page.output: prints.of(page) for page in pages}
-
         previous = state.outputs if state else {}
-        touched = output_intact(project.output, previous, set(fingerprint)) if previous else set()
+        touched = output_intact(project.output, previous, {p.output for p in pages}) if previous else set()
+        fingerprint: dict[str, str] = {}
+
+        def stale(page) -> bool:
+            """Whether ``page`` must be rendered again (its fingerprint, computed once, or its file changed)."""
+            found = fingerprint.get(page.output)
+            if found is None:
+                found = fingerprint[page.output] = prints.of(page)
+            old = previous.get(page.output)
+            return old is None or old.fingerprint != found or page.output in touched
+
+        early = getattr(builder, "early", None)  # serve: the pages a browser shows, rendered and written first
+        in_place = bool(previous) and write and project.output.is_dir()  # not a whole new site (see below)
+        first = early(site, pages, renderer, stale) if early is not None and in_place else {}
+        for page in pages:
+            if page.output not in fingerprint:
+                fingerprint[page.output] = prints.of(page)
         memory = getattr(builder, "state_files", None) or {}
         reused: dict[str, bytes] = {}
         for page in pages:
@@ -173,8 +187,6 @@ def run(builder, changed: set[str] | None, write: bool):
             staging = Staging(project.output, known, bytes_digest, sha256=True)
 
         progress.stage("Rendering pages", len(todo))
-        early = getattr(builder, "early", None)  # serve: the pages a browser shows, rendered and written first
-        first = early(site, todo, renderer) if early is not None and staging is None and previous else {}
         sink = staging.write if staging is not None else None
         rest = [p for p in todo if p.output not in first] if first else todo
         rendered, failed = render_into(site, rest, renderer, project, jobs, progress, problems, sink)

@@ -10,8 +10,10 @@ build then renders, checks and writes the rest as usual.
 Two promises hold meanwhile:
 
 * **No half-built site.** Until the build has written everything, requests
-  for the other pages the build is re-rendering wait (``ReloadHub.hold``), so
-  a link followed from a reloaded page never lands on a stale page.
+  for any other page wait (``ReloadHub.hold``; assets are not held), so a
+  link followed from a reloaded page never lands on a stale page. Which other
+  pages change is not known yet: their fingerprints are worked out after the
+  open pages are on their way.
 * **A failed build changes nothing.** If the rest of the build fails (a broken
   link, a template error on another page), ``undo`` puts the earlier bytes
   back, and the pages that reloaded early are told to reload again.
@@ -34,17 +36,21 @@ class OpenPagesFirst:
         self.announce = announce  # announce(written output paths): tell the open pages
         self.undo_bytes: dict[str, bytes | None] = {}  # output -> bytes before this build (None: absent)
 
-    def __call__(self, site, todo: list, renderer) -> dict[str, bytes]:
-        """Render and write the open pages among ``todo``; returns their bytes (the build renders the rest)."""
+    def __call__(self, site, pages: list, renderer, stale) -> dict[str, bytes]:
+        """Render and write the open pages among ``pages`` that are ``stale(page)``; returns their bytes.
+
+        Called before the other pages' fingerprints are computed: the build works those out, and
+        renders the rest, once the open pages are on their way.
+        """
         self.undo_bytes = {}
         shown = self.hub.open_pages()
-        first = [page for page in todo if page.output in shown]
+        first = [page for page in pages if page.output in shown and stale(page)]
         if not first:
             return {}
         rendered, failed = render_into(site, first, renderer, self.project, 1, Progress(), Problems())
         if failed:
             return {}  # the build renders them again and reports the problem where it belongs
-        self.hub.hold({page.output for page in todo} - set(rendered))
+        self.hub.hold(set(rendered))
         written = []
         for rel, data in rendered.items():
             path = self.project.output / rel

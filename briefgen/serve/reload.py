@@ -58,7 +58,7 @@ class ReloadHub:
         self.problems: list[dict] = []  # the current build's errors, shown as an overlay
         self.closed = False
         self._open: Counter[str] = Counter()  # output file -> reload connections from that page
-        self._held: frozenset[str] = frozenset()  # output files a rebuild is still writing (see hold)
+        self._holding, self._written = False, frozenset()  # a rebuild is still writing pages (see hold)
 
     def page_opened(self, page: str) -> None:
         """A page (its file in the output folder, as the injected script says) connected."""
@@ -71,20 +71,25 @@ class ReloadHub:
             if self._open[page] <= 0:
                 del self._open[page]
 
-    def hold(self, outputs: set[str]) -> None:
-        """Requests for ``outputs`` wait until ``release``: a rebuild wrote the open pages first, not these yet."""
+    def hold(self, written: set[str]) -> None:
+        """Until ``release``, requests for HTML pages other than ``written`` wait: a rebuild wrote the open
+        pages first and is still working out and writing the rest (assets are never held: the open
+        pages load theirs meanwhile)."""
         with self._cond:
-            self._held = frozenset(outputs)
+            self._holding, self._written = True, frozenset(written)
 
     def release(self) -> None:
         with self._cond:
-            self._held = frozenset()
+            self._holding, self._written = False, frozenset()
             self._cond.notify_all()
+
+    def _held(self, output: str) -> bool:
+        return self._holding and output.endswith(".html") and output not in self._written and not self.closed
 
     def wait_until_written(self, output: str, timeout: float = 30.0) -> None:
         """Return once ``output`` is not held (at once, almost always)."""
         with self._cond:
-            self._cond.wait_for(lambda: output not in self._held or self.closed, timeout)
+            self._cond.wait_for(lambda: not self._held(output), timeout)
 
     def open_pages(self) -> frozenset[str]:
         """The output files that some browser shows right now: a rebuild renders these first."""
