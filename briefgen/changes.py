@@ -304,11 +304,11 @@ def previous_history(output: Path, problems: Problems, shown_as: str) -> History
 
 def update(previous: History | None, site: Site, tz: dt.tzinfo | None = None, record: bool = True) -> History:
     """The history after this build: the previous one, plus a record when the content changed."""
+    if previous is not None and not record:
+        return previous  # serve: shows the recorded changes, records none (and needs no snapshot)
     current = snapshot(site, tz)
     if previous is None:
         return History(current, [])
-    if not record:
-        return previous
     changed = compare(previous.state, current)
     if not changed:
         if previous.state == current:
