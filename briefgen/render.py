@@ -194,9 +194,12 @@ class Renderer:
         )
         self.env.template_class = _Template
         self.env.filters.update(date=fmt_date, datetime=fmt_datetime, iso=fmt_iso, number=fmt_number)
+        all_topics = sorted(site.topics.values(), key=lambda t: t.title)
         self.env.globals.update(
             site=site.config,
-            all_topics=sorted(site.topics.values(), key=lambda t: t.title),
+            all_topics=all_topics,
+            # base.html's topic strip, on every page: plain tuples, unpacked without Jinja's getattr
+            topic_strip=[(t.meta.status, t.url_path, t.title) for t in all_topics],
             briefgen_version=__version__,
         )
 
