@@ -345,7 +345,7 @@ def test_an_atomic_save_reports_the_destination(project, watcher_for):
 
 def test_a_burst_of_saves_is_one_rebuild(project, watcher_for):
     batches = Batches()
-    watcher_for(batches, quiet=0.4)
+    watcher_for(batches, quiet=0.4, settle=0.4)
     paths = sorted((project / "content/articles").glob("*.md"))
     for path in paths:
         path.write_text(path.read_text() + "\n")
@@ -382,6 +382,24 @@ def test_idle_work_waits_for_a_pause_and_gives_way_to_the_next_save(project, wat
         time.sleep(0.02)
     assert idle == ["started", "interrupted", "started", "finished"]
     assert len(batches.items) == 2, "the save made during the idle work was its own rebuild"
+
+
+def test_a_completed_save_is_delivered_at_once_and_a_backup_rename_waits(project, watcher_for):
+    batches = Batches()
+    watcher_for(batches, quiet=0.8)
+    article = project / ARTICLE
+    started = time.monotonic()
+    article.write_text(article.read_text() + "\n")  # written and closed: the save is complete
+    batches.wait_for(ARTICLE)
+    assert time.monotonic() - started < 0.5, "a completed save does not wait for the quiet period"
+    backup = article.with_name(article.name + "~")
+    started = time.monotonic()
+    os.rename(article, backup)  # vim's first step: the new file follows, so wait for it
+    deadline = started + 10
+    while len(batches.items) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert time.monotonic() - started >= 0.7, "a rename away from a watched file waits for the rest"
+    os.rename(backup, article)
 
 
 def test_the_default_theme_and_user_templates_are_watched(project, watcher_for):

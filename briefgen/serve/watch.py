@@ -71,6 +71,11 @@ _IDLE: set[str] = set()  # the batch that means "run the idle work" (compared by
 class Batcher:
     """Collects changed paths and hands them on once things have been quiet for ``quiet`` seconds.
 
+    A save that is known to be complete (``add(..., complete=True)``: a file
+    closed after writing, or renamed over a watched one) shortens the wait to
+    ``settle``: editors finish such a save within a millisecond or two, while
+    other bursts (a checkout, "save all", a backup rename) keep ``quiet``.
+
     One thread calls ``on_batch``, so rebuilds never overlap: changes made while
     one runs make up the next batch. ``max_wait`` bounds the delay when saves
     never stop (a big git checkout). ``tick`` runs about once a second.
@@ -84,11 +89,14 @@ class Batcher:
         on_batch: Callable[[set[str]], None],
         *,
         quiet: float = 0.03,
+        settle: float = 0.005,
         max_wait: float = 1.0,
         tick: Callable[[], None] | None = None,
         idle: Callable[[Callable[[], bool]], None] | None = None,
     ):
         self.on_batch = on_batch
+        self.settle = min(settle, quiet)
+        self._complete = False  # the last change was a completed save
         self.idle = idle
         self._idle_due = False
         self.quiet = quiet
@@ -104,13 +112,14 @@ class Batcher:
     def start(self) -> None:
         self._thread.start()
 
-    def add(self, paths: set[str]) -> None:
+    def add(self, paths: set[str], complete: bool = False) -> None:
         with self._cond:
             now = time.monotonic()
             if not self._pending:
                 self._first = now
             self._pending |= paths
             self._last = now
+            self._complete = complete
             self._cond.notify()
 
     def waiting(self) -> bool:
@@ -133,7 +142,8 @@ class Batcher:
                     return set()  # time for a tick
             while not self._stopped:
                 now = time.monotonic()
-                left = min(self._last + self.quiet, self._first + self.max_wait) - now
+                quiet = self.settle if self._complete else self.quiet
+                left = min(self._last + quiet, self._first + self.max_wait) - now
                 if left <= 0:
                     break
                 self._cond.wait(left)
@@ -181,6 +191,7 @@ class ProjectWatcher:
         *,
         poll: bool = False,
         quiet: float = 0.03,
+        settle: float = 0.005,
         echo: Callable[[str], None] = print,
         observer_factory: Callable[[], object] = Observer,
         idle: Callable[[Callable[[], bool]], None] | None = None,
@@ -193,7 +204,7 @@ class ProjectWatcher:
         self.config = os.path.abspath(project.config_path)
         self.inputs = (os.path.abspath(project.content_dir), os.path.abspath(project.templates_dir))
         self.on_change = on_change
-        self.batcher = Batcher(self._deliver, quiet=quiet, tick=self._check_health, idle=idle)
+        self.batcher = Batcher(self._deliver, quiet=quiet, settle=settle, tick=self._check_health, idle=idle)
         self._replaced: set[str] = set()  # watched folders that were moved, deleted or created
         self.observer = None
         self.mode = ""
@@ -318,4 +329,8 @@ class ProjectWatcher:
             self._replaced |= {p for p in map(os.path.abspath, map(os.fsdecode, paths)) if p in roots}
         changed = {rel for p in paths if (rel := self.relevant(p)) is not None}
         if changed:
-            self.batcher.add(changed)
+            # complete: written and closed, or renamed over a watched file (not away from one: vim's backup)
+            done = event.event_type == "closed" or (
+                event.event_type == "moved" and self.relevant(event.dest_path) is not None
+            )
+            self.batcher.add(changed, complete=done and not event.is_directory)
