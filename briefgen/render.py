@@ -177,6 +177,18 @@ class _Template(jinja2.Template):
         return template
 
 
+class PageInfo(dict):
+    """The ``page`` a template sees: a dict whose keys are also attributes.
+
+    Templates read ``page.kind`` and friends a dozen times a page; on a plain dict each
+    such read is a failed attribute lookup (an exception) before Jinja tries the key.
+    """
+
+    def __init__(self, **items) -> None:
+        super().__init__(items)
+        self.__dict__.update(items)
+
+
 class Renderer:
     def __init__(self, site: Site, project: Project, statics: dict[str, StaticFile] | None = None):
         self.site = site
@@ -215,13 +227,13 @@ class Renderer:
                 raise jinja2.TemplateError(f"no static file named {name!r} in templates/static/")
             return root + static.output
 
-        page_info = {
-            "kind": page.kind,
-            "url_path": page.url_path,
-            "title": page.title,
-            "description": page.description,
-            "canonical": self.absolute(page.url_path),
-        }
+        page_info = PageInfo(
+            kind=page.kind,
+            url_path=page.url_path,
+            title=page.title,
+            description=page.description,
+            canonical=self.absolute(page.url_path),
+        )
         template = self.env.get_template(page.template)
         html = template.render(page=page_info, root=root, asset=asset, head_extra=Markup(head_extra), **page.context)
         return html.encode("utf-8")
