@@ -31,10 +31,20 @@ from briefgen.project import Project, default_theme_dir
 HASHED_SUFFIXES = (".css", ".js")
 
 
+# The date filters run tens of thousands of times a build and strftime was most of their cost:
+# "%b %Y" is formatted once per (year, month) and the " UTC+hh:mm" suffix once per offset.
+_MONTH_YEAR: dict[tuple[int, int], str] = {}
+_UTC_OFFSET: dict[dt.timedelta, str] = {}
+
+
 def fmt_date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
-    return f"{value.day} {value:%b %Y}"
+    key = (value.year, value.month)
+    month_year = _MONTH_YEAR.get(key)
+    if month_year is None:
+        month_year = _MONTH_YEAR[key] = f"{value:%b %Y}"
+    return f"{value.day} {month_year}"
 
 
 def fmt_datetime(value: dt.date | dt.datetime | None) -> str:
@@ -42,12 +52,15 @@ def fmt_datetime(value: dt.date | dt.datetime | None) -> str:
         return ""
     if not isinstance(value, dt.datetime):
         return fmt_date(value)
-    text = f"{fmt_date(value)}, {value:%H:%M}"
+    text = f"{fmt_date(value)}, {value.hour:02d}:{value.minute:02d}"
     offset = value.utcoffset()
     if offset is not None:
-        total = int(offset.total_seconds() // 60)
-        sign = "+" if total >= 0 else "-"
-        text += f" UTC{sign}{abs(total) // 60:02d}:{abs(total) % 60:02d}"
+        suffix = _UTC_OFFSET.get(offset)
+        if suffix is None:
+            total = int(offset.total_seconds() // 60)
+            sign = "+" if total >= 0 else "-"
+            suffix = _UTC_OFFSET[offset] = f" UTC{sign}{abs(total) // 60:02d}:{abs(total) % 60:02d}"
+        text += suffix
     return text
 
 
