@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 try:  # MarkupSafe 3: escape() is Python around this C function
     from markupsafe import _escape_inner
@@ -62,6 +62,11 @@ def fmt_datetime(value: dt.date | dt.datetime | None) -> str:
             suffix = _UTC_OFFSET[offset] = f" UTC{sign}{abs(total) // 60:02d}:{abs(total) % 60:02d}"
         text += suffix
     return text
+
+
+def wbr_commas(value) -> Markup:
+    """The text escaped, with a line-break opportunity (``<wbr>``) after each comma (long numbers)."""
+    return Markup(str(escape(value)).replace(",", ",<wbr>"))  # escaping never adds or removes a comma
 
 
 def fmt_iso(value: dt.date | dt.datetime | None) -> str:
@@ -218,7 +223,9 @@ class Renderer:
             bytecode_cache=COMPILED,
         )
         self.env.template_class = _Template
-        self.env.filters.update(date=fmt_date, datetime=fmt_datetime, iso=fmt_iso, number=fmt_number)
+        self.env.filters.update(
+            date=fmt_date, datetime=fmt_datetime, iso=fmt_iso, number=fmt_number, wbr_commas=wbr_commas
+        )
         all_topics = sorted(site.topics.values(), key=lambda t: t.title)
         self.env.globals.update(
             site=site.config,
