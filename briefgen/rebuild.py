@@ -119,6 +119,7 @@ def run(builder, changed: set[str] | None, write: bool):
         output_intact,
         scan_inputs,
     )
+    from briefgen.load import known_digests
     from briefgen.manifest import MANIFEST_NAME, manifest_bytes
     from briefgen.outputs import extra_outputs
     from briefgen.problems import Problems
@@ -143,7 +144,8 @@ def run(builder, changed: set[str] | None, write: bool):
         problems = Problems()
         progress.stage("Loading content")
         options = {k: getattr(builder, k) for k in ("record_changes", "pdf") if hasattr(builder, k)}
-        with builder.cache.installed(project):
+        input_digests = {rel: info.digest for rel, info in inputs.items()}
+        with builder.cache.installed(project), known_digests(input_digests):  # unchanged files: parsed once
             site, pages = load_and_assemble(project, problems, builder.strict, **options)
         statics = static_files(project)
         renderer = Renderer(site, project, statics)
