@@ -44,6 +44,7 @@ from pathlib import Path
 
 from briefgen.assemble import Page
 from briefgen.problems import Problems
+from briefgen.write import replace_in_place
 
 BUNDLE_DIR = "pagefind"
 NOT_INDEXED = frozenset({"notfound", "search"})
@@ -194,7 +195,7 @@ class DeferredIndex:
         old, self.bundle = self.bundle, bundle
         changed = sorted(rel for rel, data in bundle.items() if old.get(rel) != data)
         for rel in changed:
-            _replace(self.output / rel, bundle[rel])
+            replace_in_place(self.output / rel, bundle[rel], make_parent=True)
         for rel in sorted(set(old) - set(bundle)):
             with contextlib.suppress(OSError):
                 (self.output / rel).unlink()
@@ -212,14 +213,7 @@ class DeferredIndex:
             return
         files = {rel: h for rel, h in doc.get("files", {}).items() if rel not in old}
         files.update({rel: hashlib.sha256(data).hexdigest() for rel, data in self.bundle.items()})
-        _replace(path, encode({**doc, "files": files}))
-
-
-def _replace(dest: Path, data: bytes) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.briefgen-tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, dest)
+        replace_in_place(path, encode({**doc, "files": files}), make_parent=True)
 
 
 @contextlib.contextmanager

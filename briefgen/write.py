@@ -288,6 +288,24 @@ def _swap(new: Path, output: Path) -> None:
     os.chmod(output, 0o755)
 
 
+def replace_in_place(dest: Path, write, *, make_parent: bool = False) -> None:
+    """Give ``dest`` new contents so that no reader sees half a file: ``write(tmp)`` (or the bytes
+    ``write``) goes to a temporary name beside it, which is then renamed over it."""
+    if make_parent:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.briefgen-tmp")
+    try:
+        if isinstance(write, bytes):
+            tmp.write_bytes(write)
+        else:
+            write(tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def update_site(
     output: Path,
     files: dict[str, bytes],
@@ -313,14 +331,7 @@ def update_site(
         if dest.parent not in made_dirs:
             dest.parent.mkdir(parents=True, exist_ok=True)
             made_dirs.add(dest.parent)
-        tmp = dest.with_name(f".{dest.name}.briefgen-tmp")
-        try:
-            write(tmp)
-            os.replace(tmp, dest)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        replace_in_place(dest, write)
         stats.changed_paths.append(rel)
 
     for rel, data in files.items():

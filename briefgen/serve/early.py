@@ -22,11 +22,10 @@ Two promises hold meanwhile:
 from __future__ import annotations
 
 import contextlib
-import os
-from pathlib import Path
 
 from briefgen.problems import Problems
 from briefgen.rebuild import Progress, render_into
+from briefgen.write import replace_in_place
 
 
 class OpenPagesFirst:
@@ -61,7 +60,7 @@ class OpenPagesFirst:
             if old == data:
                 continue
             self.undo_bytes[rel] = old
-            _replace(path, data)
+            replace_in_place(path, data, make_parent=True)
             written.append(rel)
         if written:
             self.announce(written)
@@ -81,14 +80,7 @@ class OpenPagesFirst:
                 with contextlib.suppress(OSError):
                     path.unlink()
             else:
-                _replace(path, old)
+                replace_in_place(path, old, make_parent=True)
             restored.append(rel)
         self.done()
         return restored
-
-
-def _replace(dest: Path, data: bytes) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.briefgen-tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, dest)
