@@ -118,7 +118,8 @@ class Staging:
         self.sha256: dict[str, str] = {}
         output.parent.mkdir(parents=True, exist_ok=True)
         self.before = _existing_files(output)
-        self.folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
+        sweep_abandoned(output)
+        self.folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-{os.getpid()}-", dir=output.parent))
         self.stats = WriteStats()
         self.names: dict[str, None] = {}  # generated files, in the order they were noted
         self.copied: dict[str, None] = {}
@@ -270,6 +271,39 @@ def write_site(
         staging.discard()
         raise
     return staging.commit()
+
+
+def sweep_abandoned(output: Path) -> list[str]:
+    """Remove staging folders beside ``output`` left by builds that were killed (their process is gone).
+
+    A staging folder is named ``.<output>.tmp-<pid>-<random>``; one whose
+    process still runs (another build, a preview) is left alone.
+    """
+    removed = []
+    prefix = f".{output.name}.tmp-"
+    try:
+        entries = list(os.scandir(output.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = entry.name[len(prefix) :].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(entry.name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, and belongs to someone else
+        return True
+    return True
 
 
 def _swap(new: Path, output: Path) -> None:

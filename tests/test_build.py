@@ -204,6 +204,36 @@ def test_rebuild_removes_stale_files_and_keeps_unchanged(example: Path):
     assert keep.stat().st_mtime_ns == before, "a page whose bytes did not change keeps its mtime"
 
 
+def test_a_killed_build_leaves_no_staging_folder_behind_for_long(example: Path):
+    """A build killed mid-way leaves its staging folder; the next build removes it (its process is gone)."""
+    import os
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "briefgen", "build", "--no-cache", "--jobs", "1"],
+        cwd=example,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not list(example.glob(".site.tmp-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    left = list(example.glob(".site.tmp-*"))
+    if proc.poll() is not None or not left:
+        proc.wait()
+        pytest.skip("the build finished before it could be killed")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert all(p.exists() for p in left), "the killed build left its staging folder"
+    mine = example / f".site.tmp-{os.getpid()}-busy"  # a build that is still running keeps its folder
+    mine.mkdir()
+    run_cli("build", cwd=example, check=True)
+    assert not any(p.exists() for p in left)
+    assert mine.is_dir()
+    assert (example / "site/index.html").is_file()
+
+
 @pytest.mark.parametrize("where", [".", "content", "/", "~"])
 def test_refuses_dangerous_output_folders(example: Path, where: str):
     target = {".": str(example), "content": str(example / "content"), "/": "/", "~": str(Path.home())}[where]
