@@ -209,6 +209,15 @@ class BuildCache:
         self.session = False
         self._unpickled: dict[bytes, tuple[bytes, object]] = {}  # Markdown key -> (blob, its objects), in memory
 
+    @property
+    def keeps_answers(self) -> bool:
+        """Whether whole feeds and exports are worth keeping: for the cache on disk, or the next build of a session.
+
+        With ``--no-cache`` a build outside ``serve`` is the only one; a feed or a topic's exports are never
+        asked for twice in one build, so keeping them would only hold a second copy of each in memory.
+        """
+        return self.enabled or self.session
+
     def body_digest(self, text: str) -> bytes:
         """``digest(text)`` for a Markdown body, hashed once per build (the prefetch asks too)."""
         found = self._body_digests.get(text)
@@ -386,6 +395,10 @@ class BuildCache:
 
         original = feeds.write_feed
 
+        if not self.keeps_answers:  # a one-off build never asks for the same feed twice
+            yield
+            return
+
         def write_feed(site, renderer, url_path, title, subtitle, articles):
             articles = list(articles)
             key = key_for(url_path, title, subtitle, articles)
@@ -416,6 +429,10 @@ class BuildCache:
         from briefgen import exports
 
         original = exports.exports
+
+        if not self.keeps_answers:  # a one-off build: no topic's exports are asked for twice
+            yield
+            return
 
         def run(site, pages, renderer):
             out = dict(original(site, [], renderer))  # what does not depend on any topic (the schema)

@@ -26,7 +26,7 @@ import heapq
 import html
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from feedgenerator import Atom1Feed, get_tag_uri
@@ -171,32 +171,42 @@ def party_articles(site: Site, page: Page) -> list[Article]:
 
 def feeds(site: Site, pages: list[Page], renderer) -> dict[str, bytes]:
     """Every feed of the site, by output path."""
+    return dict(iter_feeds(site, pages, renderer))
+
+
+def iter_feeds(site: Site, pages: list[Page], renderer) -> Iterator[tuple[str, bytes]]:
+    """Every feed of the site as (output path, bytes), one at a time: a cold build writes each as it is made."""
     config = site.config
     order = _Order()
     # each feed is handed only the articles it shows: the feed memo (briefgen.cache) keys it by them
-    out = {FEED_NAME: write_feed(site, renderer, "", config.title, config.description, newest(site.articles, order))}
+    yield FEED_NAME, write_feed(site, renderer, "", config.title, config.description, newest(site.articles, order))
     for page in pages:
         if page.kind == "topic" and page.url_path == page.context["topic"].url_path:
             topic = page.context["topic"]
-            out[feed_path(topic.url_path)] = write_feed(
-                site,
-                renderer,
-                topic.url_path,
-                f"{topic.title} · {config.title}",
-                topic.meta.summary,
-                newest(topic.articles, order),
+            yield (
+                feed_path(topic.url_path),
+                write_feed(
+                    site,
+                    renderer,
+                    topic.url_path,
+                    f"{topic.title} · {config.title}",
+                    topic.meta.summary,
+                    newest(topic.articles, order),
+                ),
             )
         elif page.kind == "party":
             party = page.context["party"]
-            out[feed_path(party.url_path)] = write_feed(
-                site,
-                renderer,
-                party.url_path,
-                f"{party.name} · {config.title}",
-                page.description,
-                newest(party_articles(site, page), order),
+            yield (
+                feed_path(party.url_path),
+                write_feed(
+                    site,
+                    renderer,
+                    party.url_path,
+                    f"{party.name} · {config.title}",
+                    page.description,
+                    newest(party_articles(site, page), order),
+                ),
             )
-    return out
 
 
 def feeds_for(page: Page) -> list[tuple[str, str]]:

@@ -149,7 +149,8 @@ def check_links(
     """Report broken internal links as problems; returns how many links were checked.
 
     ``remember=False``: ``files`` reads each file from the disk when asked (a build that streamed its
-    site to disk), so the memo of ids by bytes object would only keep the whole site in memory.
+    site to disk), so the memo of ids by bytes object would only keep the whole site in memory; the
+    hrefs and joins it works out are kept for this call only (no rebuild in this process will ask again).
     """
     global _ids
     check_outputs(pages, problems, statics)
@@ -159,6 +160,8 @@ def check_links(
         _hrefs.clear()
     if len(_joins) > MEMO_MAX:
         _joins.clear()
+    # a build that will not come again (a streamed one) works its hrefs and joins out for this call only
+    hrefs, joins = (_hrefs, _joins) if remember else ({}, {})
 
     def ids(path: str) -> set[str]:
         if path not in ids_cache:
@@ -183,10 +186,10 @@ def check_links(
         depth = len(folders) if all(f not in ("", ".", "..") for f in folders) else -1
         to_root = "../" * depth
         for match in links_in(html):
-            known = _hrefs.get(match)
+            known = hrefs.get(match)
             if known is None:
                 url = _attr(match)
-                known = _hrefs[match] = (url, _split(url))
+                known = hrefs[match] = (url, _split(url))
             url, split = known
             if split is None:
                 continue
@@ -196,9 +199,9 @@ def check_links(
                 path = page.output
             else:
                 key = (depth if depth >= 0 and path.startswith(to_root) else base_dir, path)
-                joined = _joins.get(key)
+                joined = joins.get(key)
                 if joined is None:
-                    joined = _joins[key] = _join(base_dir, path)
+                    joined = joins[key] = _join(base_dir, path)
                 path = joined
             if path.startswith(_SKIP_PREFIXES):
                 continue

@@ -6,6 +6,8 @@ concern: ``feeds``, ``sitemap``, ``metadata`` and ``search``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+
 from briefgen.assemble import Page
 from briefgen.model import Site
 from briefgen.problems import Problems
@@ -22,25 +24,72 @@ def extra_outputs(
     site: Site,
     pages: list[Page],
     renderer,
-    files: dict[str, bytes] | None = None,
+    files: Mapping[str, bytes] | None = None,
     problems: Problems | None = None,
+    sink: Callable[[str, bytes], object] | None = None,
 ) -> dict[str, bytes]:
-    """Feeds, sitemap.xml, robots.txt, exports, change history and (from the rendered ``files``) search and PDFs."""
+    """Feeds, sitemap.xml, robots.txt, exports, change history and (from the rendered ``files``) search and PDFs.
+
+    Returns them by output path; with ``sink``, each is handed to ``sink(path, bytes)`` as soon as it is
+    made instead (a cold build streams them into its staging folder) and the answer is empty. Search and
+    PDFs see the same ``files`` either way: the pages, not the outputs made here.
+    """
     from briefgen.changes import change_feeds
     from briefgen.exports import exports
-    from briefgen.feeds import feeds
+    from briefgen.feeds import iter_feeds
     from briefgen.search import search_bundle
     from briefgen.sitemap import robots_txt, sitemap
 
-    out = feeds(site, pages, renderer)
-    out["sitemap.xml"] = sitemap(site, pages, renderer)
-    out["robots.txt"] = robots_txt(renderer)
-    out.update(change_feeds(site, renderer))  # changes/history.json and the "what changed" feeds
-    out.update(exports(site, pages, renderer))  # briefing.json, timeline.json, the briefing schema
+    out: dict[str, bytes] = {}
+    made: dict[str, None] = {}
+
+    def put(rel: str, data: bytes) -> None:
+        if sink is None:
+            out[rel] = data
+        else:
+            made[rel] = None
+            sink(rel, data)
+
+    for rel, data in iter_feeds(site, pages, renderer):
+        put(rel, data)
+    put("sitemap.xml", sitemap(site, pages, renderer))
+    put("robots.txt", robots_txt(renderer))
+    for rel, data in change_feeds(site, renderer).items():  # changes/history.json and the "what changed" feeds
+        put(rel, data)
+    for rel, data in exports(site, pages, renderer).items():  # briefing.json, timeline.json, the briefing schema
+        put(rel, data)
+    if files is not None and made:
+        files = _Without(files, made)
     if site.config.pdf and files is not None:
         from briefgen.pack import pdf_outputs
 
-        out.update(pdf_outputs(site, pages, files, renderer, problems if problems is not None else Problems()))
+        pdfs = pdf_outputs(site, pages, files, renderer, problems if problems is not None else Problems())
+        for rel, data in pdfs.items():
+            put(rel, data)
     if files is not None:
-        out.update(search_bundle(pages, files, problems if problems is not None else Problems(), site.config.search))
+        bundle = search_bundle(pages, files, problems if problems is not None else Problems(), site.config.search)
+        for rel, data in bundle.items():
+            put(rel, data)
     return out
+
+
+class _Without(Mapping):
+    """``files`` less the paths in ``made``: what the rendered files were before this stage streamed its own."""
+
+    def __init__(self, files: Mapping[str, bytes], made: dict[str, None]):
+        self._files = files
+        self._made = made
+
+    def __getitem__(self, rel: str) -> bytes:
+        if rel in self._made:
+            raise KeyError(rel)
+        return self._files[rel]
+
+    def __contains__(self, rel: object) -> bool:
+        return rel not in self._made and rel in self._files
+
+    def __iter__(self) -> Iterator[str]:
+        return (rel for rel in self._files if rel not in self._made)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

@@ -160,6 +160,13 @@ _BODIES: dict[str, dict[str, tuple[tuple, Markup]]] = {}
 _PAGES: list[frozenset[str]] = [frozenset()]
 
 
+def forget_bodies() -> None:
+    """Drop every rewritten body kept for the next render (a build no other will follow, once its packs are out)."""
+    for memo in _BODIES.values():
+        memo.clear()  # a pack page's PackBodies holds its memo too
+    _BODIES.clear()
+
+
 def site_pages(paths: Iterable[str]) -> frozenset[str]:
     """The url paths a body may link to, as the object the last build used when equal (a cheap memo key)."""
     pages = frozenset(paths)

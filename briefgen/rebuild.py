@@ -205,7 +205,14 @@ def run(builder, changed: set[str] | None, write: bool):
         if not failed:
             progress.stage("Feeds, sitemap and search")
             with builder.cache.feeds_memo(prints.feed_key), builder.cache.exports_memo(lambda p: fingerprint[p.output]):
-                files.update(extra_outputs(site, pages, renderer, files, problems))
+                if staging is None:
+                    files.update(extra_outputs(site, pages, renderer, files, problems))
+                else:  # each straight into the staging folder, as it is made
+                    if not builder.cache.keeps_answers:  # no next build in this process to reuse pack bodies
+                        from briefgen.pack import forget_bodies
+
+                        forget_bodies()
+                    extra_outputs(site, pages, renderer, files, problems, sink=staging.put)
             copies = {s.output: s.source for s in statics.values()}
             if staging is None:
                 files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, copies)
