@@ -123,7 +123,7 @@ def run(builder, changed: set[str] | None, write: bool):
     from briefgen.manifest import MANIFEST_NAME, manifest_bytes
     from briefgen.outputs import extra_outputs
     from briefgen.problems import Problems
-    from briefgen.render import Renderer, static_files
+    from briefgen.render import COMPILED, Renderer, static_files
     from briefgen.write import Staging, update_site
 
     started = time.perf_counter()
@@ -148,6 +148,7 @@ def run(builder, changed: set[str] | None, write: bool):
         with builder.cache.installed(project), known_digests(input_digests):  # unchanged files: parsed once
             site, pages = load_and_assemble(project, problems, builder.strict, **options)
         statics = static_files(project)
+        COMPILED.folder = builder.cache.dir / "templates" if builder.use_cache else None
         renderer = Renderer(site, project, statics)
         prints = Fingerprints(site, project, inputs, renderer.env, code)
         previous = state.outputs if state else {}

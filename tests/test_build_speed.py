@@ -71,6 +71,21 @@ def test_corrupt_truncated_or_foreign_cache_is_ignored_with_a_note(example: Path
     assert "was written by another briefgen" in proc.stderr
 
 
+def test_compiled_templates_outlive_the_process_and_a_bad_one_is_compiled_again(example: Path, tmp_path: Path):
+    run_cli("build", "-q", "--no-cache", "-s", str(example), "-o", str(tmp_path / "reference"), check=True)
+    out = tmp_path / "site"
+    run_cli("build", "-q", "-s", str(example), "-o", str(out), check=True)
+    compiled = sorted((example / ".briefgen-cache" / "templates").glob("*.jbc"))
+    assert len(compiled) >= 10, "each template the build used is kept compiled"
+    compiled[0].write_bytes(compiled[0].read_bytes()[:40])  # truncated
+    compiled[1].write_bytes(b"not a compiled template at all")
+    (example / "content" / "people.yaml").write_text((example / "content" / "people.yaml").read_text() + "\n")
+    proc = run_cli("build", "-s", str(example), "-o", str(out), "--jobs", "1", check=True)
+    assert "Traceback" not in proc.stderr
+    assert _only_history_differs(tmp_path / "reference", out)
+    assert compiled[1].read_bytes() != b"not a compiled template at all", "written again once compiled"
+
+
 def test_clean_removes_the_cache(example: Path):
     run_cli("build", "-q", "-s", str(example), check=True)
     assert (example / ".briefgen-cache").is_dir()
