@@ -154,8 +154,10 @@ class Preview:
 
     def rebuild(self, changed: set[str] | None) -> BuildResult | None:
         """One rebuild through the shared Builder; tells the open pages what changed."""
-        css_only = bool(changed) and all(c.endswith(".css") for c in changed)
-        self.builder.early = None if changed is None or css_only else self.open_first  # CSS swaps, no reload
+        # Open pages first, unless a static file changed: a page written early would ask for an asset with a
+        # new hashed name before it is copied (and CSS is swapped in place, not reloaded).
+        assets = changed is None or any("/static/" in f"/{path}" for path in changed)
+        self.builder.early = None if assets else self.open_first
         try:
             with deferred(self.search_index):
                 result = self.builder.rebuild(changed=changed)
