@@ -112,10 +112,18 @@ def to_hugo(src: Path, dest: Path) -> Path:
             }
         ),
     )
-    listing = [{"slug": s, "title": t["title"], "status": t["status"], "summary": t["summary"]} for s, t in topics.items()]
-    _write(dest / "data" / "topics.json", json.dumps({"list": listing, "titles": {s: t["title"] for s, t in topics.items()}}))
+    listing = [
+        {"slug": s, "title": t["title"], "status": t["status"], "summary": t["summary"]} for s, t in topics.items()
+    ]
+    _write(
+        dest / "data" / "topics.json",
+        json.dumps({"list": listing, "titles": {s: t["title"] for s, t in topics.items()}}),
+    )
     for slug, t in topics.items():
-        _write(dest / "content" / "topics" / slug / "_index.md", f"---\ntitle: {json.dumps(t['title'])}\nsummary: {json.dumps(t['summary'])}\n---\n")
+        _write(
+            dest / "content" / "topics" / slug / "_index.md",
+            f"---\ntitle: {json.dumps(t['title'])}\nsummary: {json.dumps(t['summary'])}\n---\n",
+        )
     shutil.copytree(src / "content" / "articles", dest / "content" / "articles")
     layouts = dest / "layouts"
     _write(layouts / "_default" / "baseof.html", _HUGO_BASE)
@@ -209,8 +217,13 @@ def to_eleventy(src: Path, dest: Path) -> Path:
     dest = _fresh(dest)
     topics = _topics(src)
     _write(dest / "eleventy.config.js", _ELEVENTY_CONFIG % {"per": PER_PAGE, "home": HOME_LATEST})
-    listing = [{"slug": s, "title": t["title"], "status": t["status"], "summary": t["summary"]} for s, t in topics.items()]
-    _write(dest / "_data" / "topics_data.json", json.dumps({"list": listing, "titles": {s: t["title"] for s, t in topics.items()}}))
+    listing = [
+        {"slug": s, "title": t["title"], "status": t["status"], "summary": t["summary"]} for s, t in topics.items()
+    ]
+    _write(
+        dest / "_data" / "topics_data.json",
+        json.dumps({"list": listing, "titles": {s: t["title"] for s, t in topics.items()}}),
+    )
     _write(dest / "_includes" / "base.njk", _NJK_BASE)
     _write(dest / "_includes" / "article.njk", _NJK_ARTICLE)
     shutil.copytree(src / "content" / "articles", dest / "articles")
@@ -223,7 +236,10 @@ def to_eleventy(src: Path, dest: Path) -> Path:
         _NJK_LIST
         % {"coll": "topicPages", "section": "topics", "title": "topics_data.titles[chunk.term]", "summary": "''"},
     )
-    _write(dest / "person-pages.njk", _NJK_LIST % {"coll": "personPages", "section": "people", "title": "chunk.term", "summary": "''"})
+    _write(
+        dest / "person-pages.njk",
+        _NJK_LIST % {"coll": "personPages", "section": "people", "title": "chunk.term", "summary": "''"},
+    )
     _write(dest / "index.njk", _NJK_HOME)
     _write(dest / "style.css", "body{font-family:system-ui}\n")
     return dest
@@ -294,15 +310,36 @@ _PELICAN_TAGS = """{% extends "base.html" %}{% block content %}<ul>{% for tag, a
 def _pelican_body(meta: dict, body: str) -> str:
     parts = [body]
     if meta.get("figures"):
-        parts.append("### Figures\n\n" + "\n".join(f"- **{f['value']} {f.get('unit', '')}** {f['label']} (per {f['by']}, as of {f.get('as_of', '')})" for f in meta["figures"]))
+        parts.append(
+            "### Figures\n\n"
+            + "\n".join(
+                f"- **{f['value']} {f.get('unit', '')}** {f['label']} (per {f['by']}, as of {f.get('as_of', '')})"
+                for f in meta["figures"]
+            )
+        )
     if meta.get("quotes"):
-        parts.append("### Quotes\n\n" + "\n\n".join(f"> {q['text']}\n>\n> — {q['speaker']}, {q.get('said', '')}, {q.get('where', '')}" for q in meta["quotes"]))
+        parts.append(
+            "### Quotes\n\n"
+            + "\n\n".join(
+                f"> {q['text']}\n>\n> — {q['speaker']}, {q.get('said', '')}, {q.get('where', '')}"
+                for q in meta["quotes"]
+            )
+        )
     if meta.get("events"):
         parts.append("### Events\n\n" + "\n".join(f"1. {e['date']}: {e['text']}" for e in meta["events"]))
     if meta.get("claims"):
-        parts.append("### Claims\n\n| question | by | claim | status |\n|---|---|---|---|\n" + "\n".join(f"| {c['question']} | {c['by']} | {c['text']} | {c['status']} |" for c in meta["claims"]))
+        parts.append(
+            "### Claims\n\n| question | by | claim | status |\n|---|---|---|---|\n"
+            + "\n".join(f"| {c['question']} | {c['by']} | {c['text']} | {c['status']} |" for c in meta["claims"])
+        )
     if meta.get("sources"):
-        parts.append("## Sources\n\n" + "\n".join(f"- {s['source']}" + (f" [Original report]({s['url']})" if s.get("url") else "") for s in meta["sources"]))
+        parts.append(
+            "## Sources\n\n"
+            + "\n".join(
+                f"- {s['source']}" + (f" [Original report]({s['url']})" if s.get("url") else "")
+                for s in meta["sources"]
+            )
+        )
     return "\n\n".join(parts)
 
 

@@ -43,14 +43,18 @@ _WORDS = (
     "pressure allies partners europe washington capital council union economy exports grain ports "
     "shipping insurance prices markets investors reserves loans debt restructuring"
 ).split()
-_PLACES = "Kyiv Odesa Lviv Kharkiv Dnipro Warsaw Brussels Geneva Ankara Vienna Riga Tallinn Vilnius Berlin Paris".split()
+_PLACES = (
+    "Kyiv Odesa Lviv Kharkiv Dnipro Warsaw Brussels Geneva Ankara Vienna Riga Tallinn Vilnius Berlin Paris".split()
+)
 _STATUSES = ("developing", "developing", "developing", "dormant", "concluded")
 _VERDICTS = ("unverified", "unverified", "disputed", "disputed", "confirmed", "false")
 _ZONES = ("+02:00", "+03:00", "+01:00", "+00:00")
 
 
 def _name(rng: random.Random, parts: int = 2) -> str:
-    return " ".join("".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize() for _ in range(parts))
+    return " ".join(
+        "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize() for _ in range(parts)
+    )
 
 
 def _sentence(rng: random.Random, lo: int = 8, hi: int = 22) -> list[str]:

@@ -57,7 +57,11 @@ def ensure_tools(tools: list[str]) -> None:
     if "hugo" in tools and not shutil.which("hugo"):
         sudo = [] if os.geteuid() == 0 else ["sudo"]
         subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True)
-        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "hugo"], check=True, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        subprocess.run(
+            sudo + ["apt-get", "install", "-y", "-qq", "hugo"],
+            check=True,
+            env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
+        )
     if "eleventy" in tools and not ELEVENTY.exists():
         NODE_DIR.mkdir(parents=True, exist_ok=True)
         if not (NODE_DIR / "package.json").exists():
@@ -320,17 +324,25 @@ def targets(results: list[dict]) -> str:
 
         if hugo:
             ratio = b["cold"] / hugo["cold"]
-            out.append(f"- cold {b['cold']:.2f} s = {ratio:.2f}x Hugo ({hugo['cold']:.2f} s): target <= 1.5x {verdict(ratio <= 1.5)}")
+            out.append(
+                f"- cold {b['cold']:.2f} s = {ratio:.2f}x Hugo ({hugo['cold']:.2f} s): target <= 1.5x {verdict(ratio <= 1.5)}"
+            )
         if eleventy:
             ratio = b["cold"] / eleventy["cold"]
-            out.append(f"- cold = {ratio:.2f}x Eleventy ({eleventy['cold']:.2f} s): target <= 0.5x {verdict(ratio <= 0.5)}")
+            out.append(
+                f"- cold = {ratio:.2f}x Eleventy ({eleventy['cold']:.2f} s): target <= 0.5x {verdict(ratio <= 0.5)}"
+            )
         out.append(f"- no-change rebuild {b['nochange']:.2f} s: target <= 0.5 s {verdict(b['nochange'] <= 0.5)}")
         out.append(f"- one-edit rebuild {b['oneedit']:.2f} s: target <= 0.8 s {verdict(b['oneedit'] <= 0.8)}")
-        out.append(f"- peak RSS {b['rss']:.0f} MiB (PSS {b.get('pss', 0):.0f}): target <= 250 MiB {verdict(b['rss'] <= 250)}")
+        out.append(
+            f"- peak RSS {b['rss']:.0f} MiB (PSS {b.get('pss', 0):.0f}): target <= 250 MiB {verdict(b['rss'] <= 250)}"
+        )
         big = by.get((16000, medium, "briefgen"))
         if big:
             ratio = big["cold"] / b["cold"]
-            out.append(f"- N = 16,000 cold {big['cold']:.2f} s = {ratio:.2f}x N = 4,000: target <= 4.5x {verdict(ratio <= 4.5)}")
+            out.append(
+                f"- N = 16,000 cold {big['cold']:.2f} s = {ratio:.2f}x N = 4,000: target <= 4.5x {verdict(ratio <= 4.5)}"
+            )
     return "\n".join(out)
 
 

@@ -89,7 +89,9 @@ def _fetch(url: str, timeout: float) -> LinkStatus:
             reason = exc.reason
             if isinstance(reason, (TimeoutError, socket.timeout)):
                 return LinkStatus(url, False, status, f"no answer within {timeout:g} s", True, now)
-            return LinkStatus(url, False, status, f"cannot connect: {getattr(reason, 'strerror', None) or reason}", checked=now)
+            return LinkStatus(
+                url, False, status, f"cannot connect: {getattr(reason, 'strerror', None) or reason}", checked=now
+            )
         except (OSError, ValueError) as exc:  # a malformed URL, a reset connection
             return LinkStatus(url, False, status, f"cannot fetch: {exc}", checked=now)
     return LinkStatus(url, False, status, f"HTTP {status}", checked=now)  # pragma: no cover
@@ -201,13 +203,13 @@ def check_external(
     for url, status in results.items():
         if status.ok:
             continue
-        places = _written_at(url, texts) or [
-            (page.source or page.output, None) for page in found[url][:1]
-        ]
+        places = _written_at(url, texts) or [(page.source or page.output, None) for page in found[url][:1]]
         for path, line in places:
             message = f"external link {url!r} is broken: {status.error}"
             if status.transient:
-                problems.warn(path, line, f"external link {url!r} could not be checked: {status.error}", "try again later")
+                problems.warn(
+                    path, line, f"external link {url!r} could not be checked: {status.error}", "try again later"
+                )
             else:
                 problems.error(path, line, message, "fix the address, or link to an archived copy")
     return results

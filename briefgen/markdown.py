@@ -32,7 +32,14 @@ TOC_LEVELS = (2, 3, 4)
 MAX_NESTING = 32  # blockquotes, lists and emphasis inside each other; real text needs < 10
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _FOOTNOTE_ID = re.compile(r"^fn(ref)?\d+(:\d+)?$")
-_FOOTNOTE_CLASSES = {"footnote-ref", "footnote-backref", "footnotes", "footnotes-list", "footnote-item", "footnotes-sep"}
+_FOOTNOTE_CLASSES = {
+    "footnote-ref",
+    "footnote-backref",
+    "footnotes",
+    "footnotes-list",
+    "footnote-item",
+    "footnotes-sep",
+}
 
 
 def safe_url(url: str) -> bool:
@@ -150,9 +157,7 @@ class MarkdownRenderer:
             for c in t.children or ()
             if c.type == "footnote_ref"
         }
-        return [
-            t for t in tokens if t.type != "footnote_anchor" or (t.meta.get("id"), t.meta.get("subId")) in refs
-        ]
+        return [t for t in tokens if t.type != "footnote_anchor" or (t.meta.get("id"), t.meta.get("subId")) in refs]
 
     @staticmethod
     def _heading_ids(tokens: list[Token], out: Rendered) -> None:
@@ -162,9 +167,11 @@ class MarkdownRenderer:
             if token.type != "heading_open":
                 continue
             inline = tokens[i + 1] if i + 1 < len(tokens) else None
-            title = "".join(
-                c.content for c in (inline.children or []) if c.type in ("text", "code_inline")
-            ) if inline else ""
+            title = (
+                "".join(c.content for c in (inline.children or []) if c.type in ("text", "code_inline"))
+                if inline
+                else ""
+            )
             base = heading_slug(title)
             slug = base
             while slug in out.ids:

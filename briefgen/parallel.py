@@ -41,9 +41,7 @@ def can_fork() -> bool:
     incremental and small, so they render in-line.)
     """
     return (
-        sys.platform != "win32"
-        and "fork" in multiprocessing.get_all_start_methods()
-        and threading.active_count() == 1
+        sys.platform != "win32" and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     )
 
 

@@ -89,7 +89,8 @@ class TopicIn(Strict):
     title: Text = Field(description="the running story's headline")
     summary: Text = Field(description="the bottom line: 1-3 sentences, shown first")
     confidence: Confidence | None = Field(
-        None, description="low, moderate or high: how sure the bottom line's judgement is (needed with likely, probably...)"
+        None,
+        description="low, moderate or high: how sure the bottom line's judgement is (needed with likely, probably...)",
     )
     status: Status = Field("developing", description="developing, dormant or concluded")
     why_it_matters: str = Field("", description="a short paragraph on why a reader should care")
@@ -186,6 +187,8 @@ FILE_MODELS = {
     "person": PartyIn,
     "source": SourceIn,
 }
+
+
 def _keyed_by_id(model: type[BaseModel], what: str) -> dict:
     """people.yaml and sources.yaml map ids to entries: the schema of the whole file."""
     entry = model.model_json_schema()
@@ -241,8 +244,14 @@ def _type_name(annotation) -> str:
         return " / ".join(f"`{v}`" for v in typing.get_args(annotation))
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return f"mapping ({annotation.__name__})"
-    return {str: "text", int: "integer", float: "number", bool: "true / false", dt.date: "date",
-            dt.datetime: "date and time"}.get(annotation, getattr(annotation, "__name__", str(annotation)))
+    return {
+        str: "text",
+        int: "integer",
+        float: "number",
+        bool: "true / false",
+        dt.date: "date",
+        dt.datetime: "date and time",
+    }.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 
 def _table(model: type[BaseModel]) -> str:

@@ -23,7 +23,13 @@ from briefgen.yamlsource import YamlDoc
 
 _DATE_HINT = "write a date like 2025-02-23 or a date and time like 2025-02-23T11:30:00+02:00"
 _TYPE_NAMES = {"str", "int", "float", "bool", "date", "datetime", "list", "dict", "none", "constrained-str"}
-_YAML_NAMES = {bool: "true/false", int: "a number", float: "a number", dt.date: "a date", dt.datetime: "a date and time"}
+_YAML_NAMES = {
+    bool: "true/false",
+    int: "a number",
+    float: "a number",
+    dt.date: "a date",
+    dt.datetime: "a date and time",
+}
 
 
 def _submodel(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
@@ -171,7 +177,10 @@ def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: 
         return f"{field}: {_value_text(value)} is not allowed", f"use one of {expected}"
     if kind == "string_pattern_mismatch":
         if err.get("ctx", {}).get("pattern") == URL_PATTERN:
-            return f"{field}: {_value_text(value)} is not an absolute web address", "write it like https://example.org/page"
+            return (
+                f"{field}: {_value_text(value)} is not an absolute web address",
+                "write it like https://example.org/page",
+            )
         suggestion = slugify(str(value))
         hint = "ids use lower-case letters, digits and hyphens"
         return f"{field}: {_value_text(value)} is not a valid id", (

@@ -58,7 +58,7 @@ ATTACK_URLS = [
     'https://example.org/"onmouseover="alert(1)',
     "https://example.org/'onmouseover='alert(1)",
     '#"onclick="alert(1)',
-    "base.md#x\"onload=\"alert(1)",
+    'base.md#x"onload="alert(1)',
     "//evil.example/x.js",
     "https://example.org/a b",
 ]
@@ -70,7 +70,7 @@ ATTACK_HTML = [
     "<a href='&#106;avascript:alert(1)'>x</a>",
     "<svg onload=alert(1)>",
     "<svg><script>alert(1)</script></svg>",
-    "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+    '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
     "<iframe src=javascript:alert(1)></iframe>",
     "<div id=location>x</div>",
     "<form><button formaction=javascript:alert(1)>x</button></form>",
@@ -114,7 +114,9 @@ def elements(html: str | bytes, parser: str = "html5lib"):
     tree = html5lib.parse(html, treebuilder="etree", namespaceHTMLElements=False)
     for element in tree.iter():
         if isinstance(element.tag, str):  # not a comment
-            attrs = {name.rsplit("}", 1)[-1] if name.endswith("}href") else name: v for name, v in element.attrib.items()}
+            attrs = {
+                name.rsplit("}", 1)[-1] if name.endswith("}href") else name: v for name, v in element.attrib.items()
+            }
             yield element.tag.rsplit("}", 1)[-1].lower(), attrs, element.text or ""
 
 
@@ -175,7 +177,7 @@ def test_known_attacks_never_produce_script(allow_html: bool):
     renderer = MarkdownRenderer(allow_html=allow_html)
     bodies = [*ATTACK_HTML]
     for url in ATTACK_URLS:
-        bodies += [f"[x]({url})", f"![x]({url})", f"<{url}>", f"[x][r]\n\n[r]: {url}", f'[x](<{url}>)']
+        bodies += [f"[x]({url})", f"![x]({url})", f"<{url}>", f"[x][r]\n\n[r]: {url}", f"[x](<{url}>)"]
     for body in bodies:
         html = renderer.render(body).html
         assert threats(html) == [], (body, html)
@@ -195,7 +197,9 @@ def test_raw_html_is_off_by_default_and_shown_as_text():
 
 
 def test_sanitised_html_keeps_harmless_markup():
-    html = MarkdownRenderer(allow_html=True).render("<b>bold</b> <abbr title=\"x\">X</abbr>\n\n| a |\n|--:|\n| 1 |\n").html
+    html = (
+        MarkdownRenderer(allow_html=True).render('<b>bold</b> <abbr title="x">X</abbr>\n\n| a |\n|--:|\n| 1 |\n').html
+    )
     assert "<b>bold</b>" in html and "<abbr" in html and 'style="text-align:right"' in html
 
 
@@ -339,9 +343,32 @@ claims:
     date: {when2}
 ---
 {body}"""
-WHEN = ["2025-02-23", "2025-02-24T10:00:00+02:00", "2025-02-24 10:00:00", "2025-02-22T23:59:59Z", "2025-02-23T00:00:00-05:00"]
-FIELDS = ["title", "summary", "dateline", "author", "note", "quote", "where", "label", "unit", "event", "question", "claim"]
-ATTACK_TEXT = ATTACK_HTML + ATTACK_URLS + ["NO", "yes", "1.10", "012", "~", "2025-02-30", "*a", "&x", "!!python/none", "- a", "bell \x07"]
+WHEN = [
+    "2025-02-23",
+    "2025-02-24T10:00:00+02:00",
+    "2025-02-24 10:00:00",
+    "2025-02-22T23:59:59Z",
+    "2025-02-23T00:00:00-05:00",
+]
+FIELDS = [
+    "title",
+    "summary",
+    "dateline",
+    "author",
+    "note",
+    "quote",
+    "where",
+    "label",
+    "unit",
+    "event",
+    "question",
+    "claim",
+]
+ATTACK_TEXT = (
+    ATTACK_HTML
+    + ATTACK_URLS
+    + ["NO", "yes", "1.10", "012", "~", "2025-02-30", "*a", "&x", "!!python/none", "- a", "bell \x07"]
+)
 
 printable = st.characters(blacklist_categories=["Cs", "Cc", "Cn"]) | st.sampled_from("\t\n")
 safe_text = st.text(printable, min_size=1, max_size=40).filter(str.strip)
@@ -361,11 +388,19 @@ inline_text = st.text(printable, max_size=30)
 markdown_piece = st.one_of(
     inline_text,
     st.sampled_from(ATTACK_HTML),
-    st.builds("[{}]({})".format, inline_text, st.sampled_from(ATTACK_URLS + ["base.md", "base.md#the-count", "base.md#nothing", "#x"])),
+    st.builds(
+        "[{}]({})".format,
+        inline_text,
+        st.sampled_from(ATTACK_URLS + ["base.md", "base.md#the-count", "base.md#nothing", "#x"]),
+    ),
     st.builds("![{}]({})".format, inline_text, st.sampled_from(ATTACK_URLS)),
     st.builds("<{}>".format, st.sampled_from(ATTACK_URLS)),
     st.builds("[{0}]\n\n[{0}]: {1}".format, st.sampled_from(["r", "ref"]), st.sampled_from(ATTACK_URLS)),
-    st.builds("{} {}".format, st.sampled_from(["#", "##", "###", ">", "-", "1.", "    ", "```", "|", "*", "[^1]:"]), inline_text),
+    st.builds(
+        "{} {}".format,
+        st.sampled_from(["#", "##", "###", ">", "-", "1.", "    ", "```", "|", "*", "[^1]:"]),
+        inline_text,
+    ),
     st.builds("`{}`".format, st.sampled_from(ATTACK_HTML)),
     st.just("| a | b |\n|---|--:|\n| <script>x</script> | [y](javascript:z) |"),
     st.just("a[^1]\n\n[^1]: <img src=x onerror=alert(1)>"),
@@ -450,7 +485,9 @@ def test_generated_articles_build_or_fail_located_and_never_carry_script(tmp_pat
 
         build_one()
     slow = sorted((t for t in timings if t[0] > 1.0), reverse=True)
-    print(f"\nhypothesis: {len(timings)} examples, {outcomes}; slowest {max(t[0] for t in timings):.3f} s; "
-          f"over 1 s: {len(slow)} {slow[:3]}")
+    print(
+        f"\nhypothesis: {len(timings)} examples, {outcomes}; slowest {max(t[0] for t in timings):.3f} s; "
+        f"over 1 s: {len(slow)} {slow[:3]}"
+    )
     assert len(timings) >= 1000 or outcomes["built"] + outcomes["refused"] >= 1000
     assert outcomes["built"] > 100 and outcomes["refused"] > 100, outcomes

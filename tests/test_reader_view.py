@@ -9,8 +9,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-PAGES = ["topics/drone-strikes/", "topics/minerals-deal/", "", "articles/2025-02-23-record-russian-drone-attack/",
-         "people/zelensky/"]
+PAGES = [
+    "topics/drone-strikes/",
+    "topics/minerals-deal/",
+    "",
+    "articles/2025-02-23-record-russian-drone-attack/",
+    "people/zelensky/",
+]
 
 
 @pytest.fixture(scope="module")

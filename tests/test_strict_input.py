@@ -121,7 +121,9 @@ def test_check_writes_nothing_and_lists_every_problem_as_json(built_base: Path, 
     shutil.copytree(CORPUS / "_base", project)
     article = project / "content/articles/base.md"
     text = article.read_text(encoding="utf-8")
-    article.write_text(text.replace("topics: [strikes]", "topics: [strike]").replace("people: [ignat]", "people: [nobody]"))
+    article.write_text(
+        text.replace("topics: [strikes]", "topics: [strike]").replace("people: [ignat]", "people: [nobody]")
+    )
     (project / "content/topics/talks.yaml").write_text("title: T\nsummary: S\nstatus: ongoing\n")
     proc = run_cli("check", "--source", str(project), "--format", "json")
     assert proc.returncode == 1
@@ -354,8 +356,18 @@ def test_check_external_reports_broken_links_where_they_are_written(link_server,
     }
     assert problems == {
         ("content/sources.yaml", 6, "error", f"external link '{url}/gone' is broken: HTTP 404 Not Found"),
-        ("content/articles/base.md", line, "error", f"external link '{url}/broken' is broken: HTTP 500 Internal Server Error"),
-        ("content/articles/base.md", line, "warning", f"external link '{url}/slow' could not be checked: no answer within 0.5 s"),
+        (
+            "content/articles/base.md",
+            line,
+            "error",
+            f"external link '{url}/broken' is broken: HTTP 500 Internal Server Error",
+        ),
+        (
+            "content/articles/base.md",
+            line,
+            "warning",
+            f"external link '{url}/slow' could not be checked: no answer within 0.5 s",
+        ),
     }
     assert server.hits["/no-head"] == 2, "a server refusing HEAD is asked with GET"
     assert server.hits["/ok"] >= 2, "the redirect was followed"
@@ -391,7 +403,8 @@ def test_markdown_links_between_content_files_become_page_urls(tmp_path: Path):
     folder = project / "content/articles/2025"
     folder.mkdir()
     (folder / "caf\u00e9 talks.md").write_text(
-        (CORPUS_BASE / "content/articles/base.md").read_text(encoding="utf-8")
+        (CORPUS_BASE / "content/articles/base.md")
+        .read_text(encoding="utf-8")
         .replace("drones-base", "drones-cafe")
         .split("---\n## The count")[0]
         + "---\n## Next steps\n\n"
@@ -408,7 +421,11 @@ def test_markdown_links_between_content_files_become_page_urls(tmp_path: Path):
     from bs4 import BeautifulSoup
 
     cafe = BeautifulSoup((project / "site/articles/cafe-talks/index.html").read_text(), "html.parser")
-    hrefs = {a.get_text(): a["href"] for a in cafe.find_all("a") if a.get_text() in ("the count", "the same", "the topic", "below")}
+    hrefs = {
+        a.get_text(): a["href"]
+        for a in cafe.find_all("a")
+        if a.get_text() in ("the count", "the same", "the topic", "below")
+    }
     assert hrefs == {
         "the count": "../base/#sec-the-count",
         "the same": "../base/#sec-the-count",

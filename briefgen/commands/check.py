@@ -48,7 +48,9 @@ def run_check(
 @config_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any problem).")
 @click.option("--external", is_flag=True, help="Also check that external links answer (uses the network).")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=8, show_default=True, help="External requests at once.")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(1, 64), default=8, show_default=True, help="External requests at once."
+)
 @click.option(
     "--timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True, help="Seconds per external request."
 )
