@@ -99,8 +99,10 @@ class Builder:
     in this process; the bytes are the same either way); ``use_cache=False``
     neither reads nor writes ``.briefgen-cache/`` (the memo still lives in
     memory between rebuilds); ``progress`` receives stage callbacks
-    (``briefgen.rebuild.Progress``). See ``briefgen.rebuild`` for how a rebuild
-    renders only the pages whose inputs changed.
+    (``briefgen.rebuild.Progress``). ``preview=True`` (``serve``) leaves saving the
+    state and cache to ``persist`` and keeps every cache entry any of its builds
+    used. See ``briefgen.rebuild`` for how a rebuild renders only the pages whose
+    inputs changed.
     """
 
     def __init__(
@@ -113,6 +115,7 @@ class Builder:
         jobs: int | None = None,
         use_cache: bool = True,
         progress=None,
+        preview: bool = False,
     ):
         from briefgen.cache import BuildCache
         from briefgen.parallel import default_jobs
@@ -125,10 +128,10 @@ class Builder:
         self.jobs = jobs or default_jobs()
         self.use_cache = use_cache
         self.progress = progress or Progress()
-        self.cache = BuildCache(project.root, enabled=use_cache, jobs=self.jobs)
+        self.cache = BuildCache(project.root, enabled=use_cache, jobs=self.jobs, session=preview)
         self.state = None  # briefgen.incremental.BuildState of the last written build
         self.unsaved_state = None  # the state not yet saved to .briefgen-cache/ (see persist)
-        self.persist_later = False  # serve: True, and calls persist() once the open pages reloaded
+        self.persist_later = preview  # serve calls persist() itself, once the open pages reloaded
         # serve: early(site, pages, renderer, stale) renders and writes the stale pages a browser shows
         # before the rest, and returns their bytes (briefgen.serve.early); None: every page in one go
         self.early = None

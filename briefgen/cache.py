@@ -191,7 +191,7 @@ def _renderer_key(renderer) -> bytes:
 class BuildCache:
     """The memo for one project; ``enabled=False`` (``--no-cache``) keeps it in memory only."""
 
-    def __init__(self, root: Path, *, enabled: bool = True, jobs: int = 1):
+    def __init__(self, root: Path, *, enabled: bool = True, jobs: int = 1, session: bool = False):
         self.dir = root / CACHE_DIR
         self.enabled = enabled
         self.jobs = jobs
@@ -206,7 +206,7 @@ class BuildCache:
         self._body_digests: dict[str, bytes] = {}  # while a build runs
         # serve: entries used by any build of the session are kept on disk, not only the last build's
         # (a rebuild skips the front matter of unchanged articles: briefgen.load remembers them)
-        self.session = False
+        self.session = session
         self._unpickled: dict[bytes, tuple[bytes, object]] = {}  # Markdown key -> (blob, its objects), in memory
 
     @property

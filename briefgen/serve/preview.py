@@ -79,9 +79,7 @@ class Preview:
         self.request_timeout = request_timeout
         self.observer_factory = observer_factory
         # A preview rebuilds on every save: it shows the recorded changes but records none (briefgen.changes).
-        self.builder = Builder(project, strict=strict, record_changes=False)
-        self.builder.persist_later = True
-        self.builder.cache.session = True
+        self.builder = Builder(project, strict=strict, record_changes=False, preview=True)
         self.search_index = DeferredIndex(project.output)  # search is indexed after each reload
         self.hub = ReloadHub()
         self.open_first = OpenPagesFirst(self.hub, project, lambda written: self.hub.built(written, [], []))
