@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from briefgen.jsontext import file_bytes
@@ -55,20 +56,22 @@ _sha256: dict[int, tuple[bytes, str]] = {}
 
 def manifest_bytes(
     base_url: str,
-    files: dict[str, bytes],
+    files: Mapping[str, bytes],
     copies: dict[str, Path] | None = None,
     sha256: dict[str, str] | None = None,
 ) -> bytes:
     """The manifest of a build: generated ``files`` plus ``copies`` (static files copied from disk).
 
-    ``sha256`` (path -> hex SHA-256) lists generated files hashed already, by a build that streamed them
-    to disk instead of keeping them: their bytes are neither read again nor remembered.
+    ``sha256`` (path -> hex SHA-256) lists generated files hashed already: by a build that streamed them
+    to disk instead of keeping them, or (a rebuild) files kept unchanged, as the last manifest lists
+    them. Their bytes are neither read again nor remembered.
     """
     global _sha256
     known, now = _sha256, {}
     hashes = {rel: digest for rel, digest in (sha256 or {}).items() if rel != MANIFEST_NAME}
-    for rel, data in files.items():
-        if rel != MANIFEST_NAME:
+    for rel in files:  # a file ``sha256`` lists is not read (``files`` may read it from the disk)
+        if rel != MANIFEST_NAME and rel not in hashes:
+            data = files[rel]
             entry = known.get(id(data))
             digest = entry[1] if entry is not None and entry[0] is data else hashlib.sha256(data).hexdigest()
             hashes[rel] = digest

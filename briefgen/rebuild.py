@@ -124,7 +124,7 @@ def run(builder, changed: set[str] | None, write: bool):
     from briefgen.outputs import extra_outputs
     from briefgen.problems import Problems
     from briefgen.render import COMPILED, Renderer, static_files
-    from briefgen.write import Staging, update_site
+    from briefgen.write import SiteFiles, Staging, update_site
 
     started = time.perf_counter()
     project, jobs, progress = builder.project, builder.jobs, builder.progress
@@ -170,13 +170,16 @@ def run(builder, changed: set[str] | None, write: bool):
             if page.output not in fingerprint:
                 fingerprint[page.output] = prints.of(page)
         memory = getattr(builder, "state_files", None) or {}
-        reused: dict[str, bytes] = {}
+        # A one-off build leaves an unchanged page in the output folder, unread (``SiteFiles``); a session
+        # (serve) holds the bytes, so that its next rebuild reads nothing either.
+        read_kept = builder.cache.session
+        reused: dict[str, bytes | None] = {}  # None: kept in the output folder, not read
         for page in pages:
             old = previous.get(page.output)
             if old is None or old.fingerprint != fingerprint[page.output] or page.output in touched:
                 continue
-            data = memory.get(page.output)
-            if data is None:
+            data = memory.get(page.output) if read_kept else None
+            if data is None and read_kept:
                 try:
                     data = (project.output / page.output).read_bytes()
                 except OSError:
@@ -194,7 +197,7 @@ def run(builder, changed: set[str] | None, write: bool):
         rest = [p for p in todo if p.output not in first] if first else todo
         rendered, failed = render_into(site, rest, renderer, project, jobs, progress, problems, sink)
         rendered.update(first)
-        files = staging.files if staging is not None else {}
+        files = staging.files if staging is not None else SiteFiles(project.output)
         for page in pages:  # page order, as a clean build has it
             if staging is not None and page.output in rendered:
                 staging.note(page.output, rendered[page.output])
@@ -202,6 +205,8 @@ def run(builder, changed: set[str] | None, write: bool):
             data = rendered.get(page.output, reused.get(page.output))
             if data is not None:
                 files[page.output] = data
+            elif page.output in reused:
+                files.keep(page.output)
         copies: dict[str, Path] = {}
         if not failed:
             progress.stage("Feeds, sitemap and search")
@@ -215,8 +220,10 @@ def run(builder, changed: set[str] | None, write: bool):
                         forget_bodies()
                     extra_outputs(site, pages, renderer, files, problems, sink=staging.put)
             copies = {s.output: s.source for s in statics.values()}
-            if staging is None:
-                files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, copies)
+            if staging is None:  # kept files as the last manifest lists them, if it is intact
+                listed = _last_manifest(project.output, previous)
+                kept = {rel: listed[rel] for rel in reused if rel in listed and files.kept(rel)}
+                files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, copies, kept)
             else:  # hashed as they were staged: nothing to read back
                 files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, {}, copies, staging.sha256)
         progress.stage("Checking links")
@@ -234,10 +241,10 @@ def run(builder, changed: set[str] | None, write: bool):
             if staging is not None:
                 digests.update(staging.digests)
             else:
-                for rel, data in files.items():
+                for rel in files:
                     old = previous.get(rel)
-                    # a reused page's bytes are the ones recorded: no need to hash them again
-                    digests[rel] = old.digest if rel in reused and old is not None else bytes_digest(data)
+                    # a reused page's bytes are the ones recorded: no need to read or hash them again
+                    digests[rel] = old.digest if rel in reused and old is not None else bytes_digest(files[rel])
             for rel, source in copies.items():
                 digests[rel] = file_digest(source)
             if staging is not None:
@@ -275,6 +282,19 @@ def run(builder, changed: set[str] | None, write: bool):
         gc.set_threshold(*thresholds)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _last_manifest(output: Path, previous: dict) -> dict[str, str]:
+    """path -> SHA-256 from the manifest the last build wrote, if it is still as written; else {}."""
+    from briefgen.incremental import output_intact
+    from briefgen.manifest import MANIFEST_NAME, read_manifest
+
+    if MANIFEST_NAME not in previous or output_intact(output, {MANIFEST_NAME: previous[MANIFEST_NAME]}):
+        return {}
+    try:
+        return read_manifest((output / MANIFEST_NAME).read_bytes())
+    except OSError:
+        return {}
 
 
 def digest_bytes(data: bytes) -> str:
