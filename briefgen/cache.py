@@ -199,8 +199,6 @@ class BuildCache:
         folder = self.dir if enabled else None
         self.yaml = Store(folder, "front-matter", self.notes)
         self.markdown = Store(folder, "markdown", self.notes)
-        self.feeds = Store(folder, "feeds", self.notes)  # whole Atom feeds, keyed by what they show
-        self.exports = Store(folder, "exports", self.notes)  # each topic's JSON exports, keyed by its pack page
         self.md_texts = {k[-20:] for k in self.markdown.entries}  # digests of bodies present
         self.hits = self.misses = 0
         self._body_digests: dict[str, bytes] = {}  # while a build runs
@@ -211,11 +209,9 @@ class BuildCache:
 
     @property
     def keeps_answers(self) -> bool:
-        """Whether whole feeds and exports are worth keeping: for the cache on disk, or the next build of a session.
-
-        With ``--no-cache`` a build outside ``serve`` is the only one; a feed or a topic's exports are never
-        asked for twice in one build, so keeping them would only hold a second copy of each in memory.
-        """
+        """Whether a build's in-memory answers (pack bodies) are worth keeping: for a next build that reads
+        this cache from disk, or the next build of a session. With ``--no-cache`` outside ``serve`` a build
+        is the only one, and keeping them would only hold a second copy in memory."""
         return self.enabled or self.session
 
     def body_digest(self, text: str) -> bytes:
@@ -363,8 +359,6 @@ class BuildCache:
         if not self.session:
             self.yaml.start_build()
             self.markdown.start_build()
-            self.feeds.start_build()
-            self.exports.start_build()
         self.hits = self.misses = 0
         saved = (load.load_yaml, markdown.MarkdownRenderer.render, link.render_bodies, load.load_site)
         orig_yaml, orig_render, orig_bodies, orig_site = saved
@@ -388,85 +382,11 @@ class BuildCache:
             load.load_yaml, markdown.MarkdownRenderer.render, link.render_bodies, load.load_site = saved
             self._body_digests = {}
 
-    @contextlib.contextmanager
-    def feeds_memo(self, key_for: Callable) -> Iterator[None]:
-        """Memoise ``feeds.write_feed``: ``key_for(url_path, title, subtitle, articles)`` names its inputs."""
-        from briefgen import feeds
-
-        original = feeds.write_feed
-
-        if not self.keeps_answers:  # a one-off build never asks for the same feed twice
-            yield
-            return
-
-        def write_feed(site, renderer, url_path, title, subtitle, articles):
-            articles = list(articles)
-            key = key_for(url_path, title, subtitle, articles)
-            blob = self.feeds.get(key)
-            if blob is not None:
-                self.hits += 1
-                return blob
-            self.misses += 1
-            data = original(site, renderer, url_path, title, subtitle, articles)
-            self.feeds.put(key, data)
-            return data
-
-        feeds.write_feed = write_feed
-        try:
-            yield
-        finally:
-            feeds.write_feed = original
-
-    @contextlib.contextmanager
-    def exports_memo(self, key_for: Callable) -> Iterator[None]:
-        """Memoise ``exports.exports`` one topic at a time: ``key_for(page)`` fingerprints a pack page.
-
-        The exports of a topic are computed from what its pack page shows, so
-        they are reused when that page's fingerprint is. Should a call for one
-        page ever produce files outside that topic's folder, the memo steps
-        aside and the stage runs whole.
-        """
-        from briefgen import exports
-
-        original = exports.exports
-
-        if not self.keeps_answers:  # a one-off build: no topic's exports are asked for twice
-            yield
-            return
-
-        def run(site, pages, renderer):
-            out = dict(original(site, [], renderer))  # what does not depend on any topic (the schema)
-            for page in pages:
-                if page.kind != "pack":
-                    continue
-                key = b"exports|" + key_for(page).encode()
-                blob = self.exports.get(key)
-                if blob is not None:
-                    self.hits += 1
-                    part = pickle.loads(blob)
-                else:
-                    self.misses += 1
-                    part = {k: v for k, v in original(site, [page], renderer).items() if k not in out}
-                    folder = page.context["topic"].url_path
-                    if any(not k.startswith(folder) for k in part):
-                        return original(site, pages, renderer)
-                    self.exports.put(key, pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
-                out.update(part)
-            return out
-
-        exports.exports = run
-        try:
-            yield
-        finally:
-            exports.exports = original
-
     def save(self) -> None:
         if not self.enabled:
             return
         try:
             self.yaml.save()
             self.markdown.save()
-            self.feeds.save()
-            self.exports.save()
         except OSError as exc:
             self.notes.append(f"could not write {CACHE_DIR}/ ({exc.strerror}); the next build will be slower")

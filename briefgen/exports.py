@@ -328,6 +328,12 @@ def exports(site: Site, pages: list[Page], renderer) -> dict[str, bytes]:
         if page.kind != "pack":  # the pack holds the whole (unpaginated) briefing of its topic
             continue
         b = page.context["b"]
-        out[b.topic.url_path + BRIEFING_NAME] = _json(exporter.briefing(b).model_dump(mode="json"))
-        out[b.topic.url_path + TIMELINE_NAME] = _json(exporter.timeline(b))
+        briefing, timeline = topic_paths(b.topic)
+        out[briefing] = _json(exporter.briefing(b).model_dump(mode="json"))
+        out[timeline] = _json(exporter.timeline(b))
     return out
+
+
+def topic_paths(topic) -> tuple[str, str]:
+    """Where a topic's exports go: its briefing.json and timeline.json."""
+    return topic.url_path + BRIEFING_NAME, topic.url_path + TIMELINE_NAME

@@ -178,7 +178,7 @@ def iter_feeds(site: Site, pages: list[Page], renderer) -> Iterator[tuple[str, b
     """Every feed of the site as (output path, bytes), one at a time: a cold build writes each as it is made."""
     config = site.config
     order = _Order()
-    # each feed is handed only the articles it shows: the feed memo (briefgen.cache) keys it by them
+    # each feed is handed only the articles it shows: briefgen.kept fingerprints it by them
     yield FEED_NAME, write_feed(site, renderer, "", config.title, config.description, newest(site.articles, order))
     for page in pages:
         if page.kind == "topic" and page.url_path == page.context["topic"].url_path:

@@ -119,6 +119,7 @@ def run(builder, changed: set[str] | None, write: bool):
         output_intact,
         scan_inputs,
     )
+    from briefgen.kept import KEPT, keeping
     from briefgen.load import known_digests
     from briefgen.manifest import MANIFEST_NAME, manifest_bytes
     from briefgen.outputs import extra_outputs
@@ -185,6 +186,7 @@ def run(builder, changed: set[str] | None, write: bool):
                 except OSError:
                     continue
             reused[page.output] = data
+        same = set(reused)  # files whose bytes are the last build's: pages now, kept feeds and exports later
         todo = [p for p in pages if p.output not in reused]
         known = {rel: (o.digest, o.size, o.mtime_ns) for rel, o in previous.items()}
         if write and not (previous and project.output.is_dir()):
@@ -208,11 +210,29 @@ def run(builder, changed: set[str] | None, write: bool):
             elif page.output in reused:
                 files.keep(page.output)
         copies: dict[str, Path] = {}
+        made_by: dict[str, str] = {}  # feed or export -> its fingerprint (briefgen.kept)
+
+        def still_there(rel: str, key: str) -> bool:
+            """Whether the last build wrote ``rel`` from the same inputs, and it is as written."""
+            old = previous.get(rel)
+            return (
+                in_place and old is not None and old.fingerprint == key and not output_intact(project.output, {rel: old})
+            )
+
         if not failed:
             progress.stage("Feeds, sitemap and search")
-            with builder.cache.feeds_memo(prints.feed_key), builder.cache.exports_memo(lambda p: fingerprint[p.output]):
+            with keeping(prints.feed_key, lambda p: fingerprint[p.output], still_there, made_by):
                 if staging is None:
-                    files.update(extra_outputs(site, pages, renderer, files, problems))
+                    for rel, data in extra_outputs(site, pages, renderer, files, problems).items():
+                        if data is KEPT:
+                            same.add(rel)
+                            if not read_kept:
+                                files.keep(rel)
+                                continue
+                            data = memory.get(rel)  # serve holds every file's bytes
+                            if data is None:
+                                data = (project.output / rel).read_bytes()
+                        files[rel] = data
                 else:  # each straight into the staging folder, as it is made
                     if not builder.cache.keeps_answers:  # no next build in this process to reuse pack bodies
                         from briefgen.pack import forget_bodies
@@ -222,7 +242,7 @@ def run(builder, changed: set[str] | None, write: bool):
             copies = {s.output: s.source for s in statics.values()}
             if staging is None:  # kept files as the last manifest lists them, if it is intact
                 listed = _last_manifest(project.output, previous)
-                kept = {rel: listed[rel] for rel in reused if rel in listed and files.kept(rel)}
+                kept = {rel: listed[rel] for rel in same if rel in listed and files.kept(rel)}
                 files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, copies, kept)
             else:  # hashed as they were staged: nothing to read back
                 files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, {}, copies, staging.sha256)
@@ -243,8 +263,8 @@ def run(builder, changed: set[str] | None, write: bool):
             else:
                 for rel in files:
                     old = previous.get(rel)
-                    # a reused page's bytes are the ones recorded: no need to read or hash them again
-                    digests[rel] = old.digest if rel in reused and old is not None else bytes_digest(files[rel])
+                    # a kept file's bytes are the ones recorded: no need to read or hash them again
+                    digests[rel] = old.digest if rel in same and old is not None else bytes_digest(files[rel])
             for rel, source in copies.items():
                 digests[rel] = file_digest(source)
             if staging is not None:
@@ -259,7 +279,7 @@ def run(builder, changed: set[str] | None, write: bool):
                     st = os.stat(project.output / rel)
                 except OSError:
                     continue
-                outputs[rel] = OutputFile(digest, st.st_size, st.st_mtime_ns, fingerprint.get(rel))
+                outputs[rel] = OutputFile(digest, st.st_size, st.st_mtime_ns, fingerprint.get(rel) or made_by.get(rel))
             summary = {
                 "counts": dict(result.counts),
                 "files": len(files),
