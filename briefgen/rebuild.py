@@ -216,7 +216,10 @@ def run(builder, changed: set[str] | None, write: bool):
             """Whether the last build wrote ``rel`` from the same inputs, and it is as written."""
             old = previous.get(rel)
             return (
-                in_place and old is not None and old.fingerprint == key and not output_intact(project.output, {rel: old})
+                in_place
+                and old is not None
+                and old.fingerprint == key
+                and not output_intact(project.output, {rel: old})
             )
 
         if not failed:
