@@ -101,7 +101,10 @@ class Builder:
     memory between rebuilds); ``progress`` receives stage callbacks
     (``briefgen.rebuild.Progress``). ``preview=True`` (``serve``) leaves saving the
     state and cache to ``persist`` and keeps every cache entry any of its builds
-    used. See ``briefgen.rebuild`` for how a rebuild renders only the pages whose
+    used. ``once=True`` (``briefgen build``) says no build will follow in this
+    process: the content cache is saved as soon as the content is loaded and
+    freed, and a pack's rewritten reports are not kept (less memory; another
+    rebuild would still be right, only slower). See ``briefgen.rebuild`` for how a rebuild renders only the pages whose
     inputs changed.
     """
 
@@ -116,6 +119,7 @@ class Builder:
         use_cache: bool = True,
         progress=None,
         preview: bool = False,
+        once: bool = False,
     ):
         from briefgen.cache import BuildCache
         from briefgen.parallel import default_jobs
@@ -132,6 +136,7 @@ class Builder:
         self.state = None  # briefgen.incremental.BuildState of the last written build
         self.unsaved_state = None  # the state not yet saved to .briefgen-cache/ (see persist)
         self.persist_later = preview  # serve calls persist() itself, once the open pages reloaded
+        self.once = once  # the only build made with this Builder: nothing is kept in memory for a next one
         # serve: early(site, pages, renderer, stale) renders and writes the stale pages a browser shows
         # before the rest, and returns their bytes (briefgen.serve.early); None: every page in one go
         self.early = None
@@ -183,6 +188,5 @@ def build(
     progress=None,
 ) -> BuildResult:
     """One complete build (``briefgen build``)."""
-    return Builder(project, strict=strict, pdf=pdf, jobs=jobs, use_cache=use_cache, progress=progress).rebuild(
-        write=write
-    )
+    builder = Builder(project, strict=strict, pdf=pdf, jobs=jobs, use_cache=use_cache, progress=progress, once=True)
+    return builder.rebuild(write=write)

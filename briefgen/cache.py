@@ -207,12 +207,14 @@ class BuildCache:
         self.session = session
         self._unpickled: dict[bytes, tuple[bytes, object]] = {}  # Markdown key -> (blob, its objects), in memory
 
-    @property
-    def keeps_answers(self) -> bool:
-        """Whether a build's in-memory answers (pack bodies) are worth keeping: for a next build that reads
-        this cache from disk, or the next build of a session. With ``--no-cache`` outside ``serve`` a build
-        is the only one, and keeping them would only hold a second copy in memory."""
-        return self.enabled or self.session
+    def release(self) -> None:
+        """Save what this build used, then forget it: for a build no other follows (``Builder(once=True)``),
+        once its content is loaded. The entries (every body rendered, every front matter parsed) are
+        otherwise held until the build ends, beside the site made from them."""
+        self.save()
+        for store in (self.yaml, self.markdown):
+            store.entries, store.used = {}, set()
+        self._unpickled, self.md_texts = {}, set()
 
     def body_digest(self, text: str) -> bytes:
         """``digest(text)`` for a Markdown body, hashed once per build (the prefetch asks too)."""

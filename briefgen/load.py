@@ -52,14 +52,25 @@ _ARTICLES_MAX = 50_000
 _DIGESTS: dict[str, str] = {}  # input path -> content hash, while a build that knows them runs
 
 
+_REMEMBER = [True]  # False while a build no other follows loads: nothing would ask for them again
+
+
 @contextlib.contextmanager
-def known_digests(digests: dict[str, str]):
-    """Within: an unchanged article file (same hash as when it was parsed) is not even read again."""
+def known_digests(digests: dict[str, str], remember: bool = True):
+    """Within: an unchanged article file (same hash as when it was parsed) is not even read again.
+
+    ``remember=False`` (a build no other follows in this process): what the files parsed to is not kept
+    for the next build; at 4,000 articles their YAML trees and validated front matter are 50 MB.
+    """
     _DIGESTS.update(digests)
+    _REMEMBER[0] = remember
+    if not remember:
+        _ARTICLES.clear()
     try:
         yield
     finally:
         _DIGESTS.clear()
+        _REMEMBER[0] = True
 
 
 class Loader:
@@ -371,7 +382,7 @@ class Loader:
             return Article(**fields), meta, doc
         reported = len(self.problems.items)
         found = self._parse_article(rel, name, text)
-        if found is not None and len(self.problems.items) == reported:  # nothing to say again next time
+        if found is not None and _REMEMBER[0] and len(self.problems.items) == reported:  # nothing to say again
             if len(_ARTICLES) >= _ARTICLES_MAX:
                 _ARTICLES.clear()
             _ARTICLES[key] = (digest if digest is not None else text, found)

@@ -145,7 +145,8 @@ class PackBodies(Mapping):
         if found is not None and found[0] == key:
             return found[1]
         body = article_body(article, self._pack_url, self._pages, self._base_url)
-        self._memo[slug] = (key, body)
+        if _KEEP[0]:
+            self._memo[slug] = (key, body)
         return body
 
     def __iter__(self) -> Iterator[str]:
@@ -160,11 +161,20 @@ _BODIES: dict[str, dict[str, tuple[tuple, Markup]]] = {}
 _PAGES: list[frozenset[str]] = [frozenset()]
 
 
-def forget_bodies() -> None:
-    """Drop every rewritten body kept for the next render (a build no other will follow, once its packs are out)."""
-    for memo in _BODIES.values():
-        memo.clear()  # a pack page's PackBodies holds its memo too
-    _BODIES.clear()
+_KEEP = [True]
+
+
+def keep_bodies(keep: bool) -> None:
+    """Whether rewritten bodies are kept for the next render: only a session (serve) has one.
+
+    A one-off build renders each pack once, and keeping every body of every pack would hold the
+    reports of the whole site a second time (about 60 MB at 4,000 articles) until the build ends.
+    """
+    _KEEP[0] = keep
+    if not keep:
+        for memo in _BODIES.values():
+            memo.clear()  # a pack page's PackBodies holds its memo too
+        _BODIES.clear()
 
 
 def site_pages(paths: Iterable[str]) -> frozenset[str]:

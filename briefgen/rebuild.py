@@ -123,6 +123,7 @@ def run(builder, changed: set[str] | None, write: bool):
     from briefgen.load import known_digests
     from briefgen.manifest import MANIFEST_NAME, manifest_bytes
     from briefgen.outputs import extra_outputs
+    from briefgen.pack import keep_bodies
     from briefgen.problems import Problems
     from briefgen.render import COMPILED, Renderer, static_files
     from briefgen.write import SiteFiles, Staging, update_site
@@ -146,8 +147,14 @@ def run(builder, changed: set[str] | None, write: bool):
         progress.stage("Loading content")
         options = {k: getattr(builder, k) for k in ("record_changes", "pdf") if hasattr(builder, k)}
         input_digests = {rel: info.digest for rel, info in inputs.items()}
-        with builder.cache.installed(project), known_digests(input_digests):  # unchanged files: parsed once
+        with (
+            builder.cache.installed(project),
+            known_digests(input_digests, not builder.once),
+        ):  # unchanged files: parsed once
             site, pages = load_and_assemble(project, problems, builder.strict, **options)
+        if builder.once:
+            builder.cache.release()
+        keep_bodies(not builder.once)  # a pack's rewritten reports, for the next render of the pack
         statics = static_files(project)
         COMPILED.folder = builder.cache.dir / "templates" if builder.use_cache else None
         renderer = Renderer(site, project, statics)
@@ -237,10 +244,6 @@ def run(builder, changed: set[str] | None, write: bool):
                                 data = (project.output / rel).read_bytes()
                         files[rel] = data
                 else:  # each straight into the staging folder, as it is made
-                    if not builder.cache.keeps_answers:  # no next build in this process to reuse pack bodies
-                        from briefgen.pack import forget_bodies
-
-                        forget_bodies()
                     extra_outputs(site, pages, renderer, files, problems, sink=staging.put)
             copies = {s.output: s.source for s in statics.values()}
             if staging is None:  # kept files as the last manifest lists them, if it is intact

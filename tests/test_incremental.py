@@ -164,7 +164,7 @@ def test_incremental_rebuild_equals_clean_build(small_example: Path, steps):
     for op, fresh in steps:
         apply(project, op)
         if fresh:  # the command line: a new process, state from .briefgen-cache/
-            builder = Builder(Project.at(project, out), jobs=1, record_changes=False)
+            builder = Builder(Project.at(project, out), jobs=1, record_changes=False, once=True)
         incremental = outcome(builder, None)
         expected = clean_build(project, work / "clean")
         assert incremental[0] == expected[0], (op, incremental[1] if incremental[0] == "failed" else expected[1])
