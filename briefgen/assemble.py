@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from briefgen.briefing import brief, group_claims
 from briefgen.charts import legend as chart_legend
 from briefgen.charts import trend_svg
-from briefgen.model import Party, Site, Topic
+from briefgen.model import Article, Party, Site, Topic
 from briefgen.pack import PackBodies, site_pages
 
 HISTORY_DEP = "changes/history.json"  # topic pages show the latest recorded change: an input besides content
@@ -154,6 +154,20 @@ def party_page(site: Site, party: Party) -> Page:
     )
 
 
+def article_page(article: Article) -> Page:
+    deps = frozenset({article.path, *(t.path for t in article.topics)})
+    return Page(
+        "article",
+        article.url_path,
+        "article.html",
+        article.title,
+        article.summary,
+        {"article": article},
+        deps,
+        article.path,
+    )
+
+
 def assemble(site: Site) -> list[Page]:
     topics_by_update = sorted(
         site.topics.values(),
@@ -225,20 +239,7 @@ def assemble(site: Site) -> list[Page]:
     linkable = _site_pages(site)
     for topic in site.topics.values():
         pages.extend(topic_pages(site, topic, linkable))
-    for article in site.articles:
-        deps = frozenset({article.path, *(t.path for t in article.topics)})
-        pages.append(
-            Page(
-                "article",
-                article.url_path,
-                "article.html",
-                article.title,
-                article.summary,
-                {"article": article},
-                deps,
-                article.path,
-            )
-        )
+    pages.extend(article_page(article) for article in site.articles)
     for party in site.parties.values():
         pages.append(party_page(site, party))
     return pages

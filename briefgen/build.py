@@ -32,6 +32,7 @@ class BuildResult:
     rendered: int = 0  # pages rendered by this run
     reused: int = 0  # pages whose bytes were kept from the previous build (nothing they use changed)
     notes: list[str] = field(default_factory=list)  # about the build cache, not the content
+    renderer: object = None  # the render.Renderer the pages were rendered with (serve renders ahead with it)
 
     @property
     def counts(self) -> Counter:

@@ -259,6 +259,7 @@ def run(builder, changed: set[str] | None, write: bool):
 
         result = BuildResult(site, pages, files, copies, problems.sorted())
         result.rendered, result.reused = len(rendered), len(reused)
+        result.renderer = renderer
         result.notes = list(builder.cache.notes)
         builder.cache.notes.clear()
         if write:

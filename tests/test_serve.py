@@ -125,6 +125,20 @@ def test_an_open_page_is_written_and_reloaded_before_the_rest(running):
     stream.close()
 
 
+def test_an_open_article_page_reloads_once_with_its_edit(running):
+    """Rendered ahead of the rebuild from the last build's site; the rebuild finds the same bytes."""
+    stream = running.events(page=ARTICLE_PAGE)
+    stream.next("hello")
+    old = title_of(running.root, ARTICLE)
+    edit(running.root / ARTICLE, f"title: {old}", "title: Ahead of the rest")
+    _, first = stream.next("built")
+    assert first["changed"] == [ARTICLE_PAGE]
+    assert b"Ahead of the rest" in running.get("/" + ARTICLE_PAGE)[2]
+    _, rest = stream.next("built")
+    assert TOPIC_PAGE in rest["changed"] and ARTICLE_PAGE not in rest["changed"], "not written, nor reloaded, again"
+    stream.close()
+
+
 def test_requests_for_pages_still_being_written_wait_for_them(running):
     import threading
 

@@ -41,7 +41,6 @@ class OpenPagesFirst:
         Called before the other pages' fingerprints are computed: the build works those out, and
         renders the rest, once the open pages are on their way.
         """
-        self.undo_bytes = {}
         shown = self.hub.open_pages()
         first = [page for page in pages if page.output in shown and stale(page)]
         if not first:
@@ -49,6 +48,35 @@ class OpenPagesFirst:
         rendered, failed = render_into(site, first, renderer, self.project, 1, Progress(), Problems())
         if failed:
             return {}  # the build renders them again and reports the problem where it belongs
+        self._put(rendered)
+        return rendered
+
+    def ahead(self, last, changed: set[str]) -> None:
+        """Before the build even loads the site: when the one file saved is an article a browser shows,
+        render its page against the last build's site (``last``, a ``BuildResult``) and write it.
+
+        The build that follows renders the page again from the whole new site and writes it (the open
+        page reloads a second time) only if that differs, or puts the old bytes back if the build fails.
+        What the page shows of other files (its topics' and people's names, the topic strip) is taken
+        from the last build: a save of the article alone does not change them.
+        """
+        if last is None or last.renderer is None or len(changed) != 1:
+            return
+        path = self.project.root / next(iter(changed))  # as the watcher names it: relative to the project
+        rel = self.project.rel(path)
+        shown = self.hub.open_pages()
+        before = next((p for p in last.pages if p.kind == "article" and p.source == rel and p.output in shown), None)
+        if before is None:
+            return
+        page = article_alone(self.project, last.site, path)
+        if page is None or page.output != before.output:
+            return
+        rendered, failed = render_into(last.site, [page], last.renderer, self.project, 1, Progress(), Problems())
+        if not failed:
+            self._put(rendered)
+
+    def _put(self, rendered: dict[str, bytes]) -> None:
+        """Write ``rendered`` in place, hold every other page until the build is done, and announce."""
         self.hub.hold(set(rendered))
         written = []
         for rel, data in rendered.items():
@@ -59,12 +87,11 @@ class OpenPagesFirst:
                 old = None
             if old == data:
                 continue
-            self.undo_bytes[rel] = old
+            self.undo_bytes.setdefault(rel, old)  # what was there before this build, for ``undo``
             replace_in_place(path, data, make_parent=True)
             written.append(rel)
         if written:
             self.announce(written)
-        return rendered
 
     def done(self) -> None:
         """The build wrote everything: release the held pages."""
@@ -84,3 +111,31 @@ class OpenPagesFirst:
             restored.append(rel)
         self.done()
         return restored
+
+
+def article_alone(project, site, path):
+    """The page of the article file at ``path`` as it reads now, linked against ``site`` (the last build's)
+    without changing it; None unless everything about the file is plainly fine (the build then says what
+    is not)."""
+    from briefgen.assemble import article_page
+    from briefgen.link import ContentTargets, Linker
+    from briefgen.load import Loader
+    from briefgen.markdown import MarkdownRenderer
+
+    problems = Problems()
+    loader = Loader(project, problems)
+    if loader.load_config() is None:
+        return None
+    found = loader.load_article(path)
+    if found is None or problems.items:
+        return None
+    article, meta, doc = found
+    Linker(site, loader, problems).article(article, meta, doc)
+    if problems.items:
+        return None
+    renderer = MarkdownRenderer(allow_html=site.config.markdown.allow_html)
+    out = renderer.render(article.body_md, ContentTargets(site, []).resolver(article))
+    if out.errors or out.broken:
+        return None
+    article.body_html, article.toc = out.html, out.headings
+    return article_page(article)

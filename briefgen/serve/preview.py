@@ -156,6 +156,11 @@ class Preview:
         # new hashed name before it is copied (and CSS is swapped in place, not reloaded).
         assets = changed is None or any("/static/" in f"/{path}" for path in changed)
         self.builder.early = None if assets else self.open_first
+        if not assets:
+            try:
+                self.open_first.ahead(self.builder.last, changed)
+            except Exception:  # only a head start: the build below renders the page anyway
+                log.exception("briefgen serve: rendering the open page ahead failed")
         try:
             with deferred(self.search_index):
                 result = self.builder.rebuild(changed=changed)
