@@ -18,7 +18,6 @@ what this adds wraps them from outside:
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import time
 from pathlib import Path
@@ -322,7 +321,3 @@ def _last_manifest(output: Path, previous: dict) -> dict[str, str]:
         return read_manifest((output / MANIFEST_NAME).read_bytes())
     except OSError:
         return {}
-
-
-def digest_bytes(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
