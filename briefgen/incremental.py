@@ -34,6 +34,7 @@ from urllib.parse import unquote
 STATE_NAME = "state.bin"
 STATE_FORMAT = 1
 
+LINKED = "linked:"  # a dep on where a file a body links to is (its page's URL), not on its content
 # Dependencies that are data rather than input files: name -> how to read it from the site.
 # The change history's records are what pages show (its snapshot only feeds the next comparison).
 DATA_DEPS = {"changes/history.json": lambda site: getattr(getattr(site, "changes", None), "records", None)}
@@ -204,6 +205,7 @@ class Fingerprints:
         self.article_digests: dict[str, str] = {}
         self.deps_digests: dict[frozenset[str], str] = {}
         self.articles = {a.path: a for a in site.articles}
+        self.topics = {t.path: t for t in site.topics.values()}
         self.by_name = {}
         for a in site.articles:
             self.by_name.setdefault(Path(a.path).name, a.path)
@@ -267,7 +269,7 @@ class Fingerprints:
                 for name in _content_names(article.body_md):
                     target = self.by_name.get(name)
                     if target:
-                        found.add(target)
+                        found.add(LINKED + target)
             found = self.pulled[path] = frozenset(found)
         return found
 
@@ -277,8 +279,7 @@ class Fingerprints:
         if found is None:
             h = hashlib.blake2b(digest_size=16)
             for dep in sorted({article.path} | self._pulls(article.path)):
-                info = self.inputs.get(dep)
-                h.update(f"{dep}\0{info.digest if info else '-'}\n".encode())
+                h.update(f"{dep}\0{self._input(dep)}\n".encode())
             found = self.article_digests[article.path] = h.hexdigest()
         return found
 
@@ -323,10 +324,20 @@ class Fingerprints:
             if dep in DATA_DEPS:
                 h.update(f"{dep}\0{self._data(dep)}\n".encode())
                 continue
-            info = self.inputs.get(dep)
-            h.update(f"{dep}\0{info.digest if info else '-'}\n".encode())
+            h.update(f"{dep}\0{self._input(dep)}\n".encode())
         found = self.deps_digests[declared] = h.hexdigest()
         return found
+
+    def _input(self, dep: str) -> str:
+        """What of input ``dep`` a page depends on: its content hash, or for a file a body links to
+        (``LINKED + path``) only where the link goes: an edit of the linked article's text changes
+        no page that merely links to it."""
+        if dep.startswith(LINKED):
+            path = dep[len(LINKED) :]
+            target = self.articles.get(path) or self.topics.get(path)
+            return target.url_path if target is not None else "-"
+        info = self.inputs.get(dep)
+        return info.digest if info else "-"
 
 
 _NAME_STOP = frozenset(" \t\n()[]<>\"'/=:")
