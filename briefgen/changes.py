@@ -319,6 +319,31 @@ def update(previous: History | None, site: Site, tz: dt.tzinfo | None = None, re
     return History(current, [*previous.records, entry][-MAX_RECORDS:])
 
 
+def live_urls(site: Site) -> frozenset[str]:
+    """The pages a recorded change may link to now: the site's articles and topics as they are."""
+    return frozenset([*(a.url_path for a in site.articles), *(t.url_path for t in site.topics.values())])
+
+
+def still_there(url: str | None, live: frozenset[str]) -> bool:
+    """Whether a recorded change's ``url`` (site-relative, maybe with a #fragment) still has its page.
+
+    The history keeps what a change linked to when it was recorded; a report deleted or given a new
+    slug since is shown as text, not as a link to a page that is gone (which the link check refuses).
+    """
+    return bool(url) and url.partition("#")[0] in live
+
+
+def dead_links(site: Site) -> list[str]:
+    """The URLs recorded in the history whose pages are gone: pages showing changes depend on this too."""
+    history = site.changes
+    if history is None:
+        return []
+    live = live_urls(site)
+    urls = {tc.get("url") for r in history.records for tc in r.topics.values()}
+    urls |= {it.get("url") for r in history.records for tc in r.topics.values() for it in tc.get("items", [])}
+    return sorted(u for u in urls if u and not still_there(u, live))
+
+
 def attach(site: Site, output: Path, problems: Problems, shown_as: str, *, record: bool = True) -> History:
     """Read the previous output's history, update it with this build's content and keep it on ``site``."""
     from briefgen.assemble import site_tz
@@ -341,7 +366,7 @@ def _items_html(topic_changes: dict[str, Any], renderer) -> str:
     rows = []
     for item in topic_changes["items"]:
         text = escape(item["text"])
-        if item.get("url"):
+        if renderer.live(item.get("url")):
             text = f'<a href="{escape(renderer.absolute(item["url"]))}">{text}</a>'
         rows.append(f"<li><strong>{escape(item['label'])}:</strong> {text}</li>")
     return "<ul>" + "".join(rows) + "</ul>"

@@ -37,7 +37,15 @@ STATE_FORMAT = 1
 LINKED = "linked:"  # a dep on where a file a body links to is (its page's URL), not on its content
 # Dependencies that are data rather than input files: name -> how to read it from the site.
 # The change history's records are what pages show (its snapshot only feeds the next comparison).
-DATA_DEPS = {"changes/history.json": lambda site: getattr(getattr(site, "changes", None), "records", None)}
+DATA_DEPS = {
+    "changes/history.json": lambda site: (getattr(getattr(site, "changes", None), "records", None), _dead_links(site))
+}
+
+
+def _dead_links(site) -> list[str]:
+    from briefgen.changes import dead_links
+
+    return dead_links(site) if getattr(site, "changes", None) is not None else []
 
 
 def file_digest(path: Path) -> str:

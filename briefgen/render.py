@@ -242,8 +242,9 @@ class Renderer:
             bytecode_cache=COMPILED,
         )
         self.env.template_class = _Template
+        self._live: frozenset[str] | None = None
         self.env.filters.update(
-            date=fmt_date, datetime=fmt_datetime, iso=fmt_iso, number=fmt_number, wbr_commas=wbr_commas
+            date=fmt_date, datetime=fmt_datetime, iso=fmt_iso, number=fmt_number, wbr_commas=wbr_commas, live=self.live
         )
         all_topics = sorted(site.topics.values(), key=lambda t: t.title)
         self.env.globals.update(
@@ -256,6 +257,14 @@ class Renderer:
 
     def absolute(self, url_path: str) -> str:
         return self.site.config.base_url + url_path
+
+    def live(self, url: str | None) -> bool:
+        """The ``live`` filter: whether a recorded change's URL still has its page (``changes.still_there``)."""
+        from briefgen.changes import live_urls, still_there
+
+        if self._live is None:
+            self._live = live_urls(self.site)
+        return still_there(url, self._live)
 
     def render(self, page: Page, head_extra: str = "") -> bytes:
         root = self.base_path if page.kind == "notfound" else relative_root(page.url_path)

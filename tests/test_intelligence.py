@@ -236,6 +236,33 @@ def test_new_articles_claim_status_and_topic_status_are_recorded(example: Path):
     assert kinds["minerals-deal"] == [("Status", "developing → concluded")]
 
 
+def test_a_recorded_report_deleted_or_moved_later_is_named_without_a_link(example: Path):
+    """The history keeps the URL a change had; once its page is gone, pages and feeds show the text only.
+
+    (It used to stay a link, which the link check refused: after deleting a report, no build passed.)
+    """
+    site = build(example)
+    add(example, "2025-02-24-next-night.md", NEXT_NIGHT)
+    build(example)  # records the new report, with a link to its page
+    url = "articles/2025-02-24-next-night/"
+    assert page(site, "changes").find("a", href=f"../{url}") is not None
+    (example / "content/articles/2025-02-24-next-night.md").unlink()
+    build(example)  # records it withdrawn; the first record's link has no page any more
+    records = json.loads((site / "changes/history.json").read_text())["records"]
+    assert url in [i["url"] for i in records[0]["topics"]["drone-strikes"]["items"]], "the record is kept as it was"
+    title = "The air force counts 185 drones the next night"
+    for soup in (page(site, "changes"), page(site, "topics/drone-strikes")):
+        assert soup.find("a", href=re.compile("next-night")) is None
+    assert title in page(site, "changes").get_text()
+    entries = feedparser.parse((site / "changes/feed.xml").read_bytes()).entries
+    assert any(title in e.summary for e in entries) and not any("next-night/" in e.summary for e in entries)
+
+    add(example, "2025-02-24-next-night.md", NEXT_NIGHT.replace("title: ", "slug: night-after\ntitle: ", 1))
+    build(example)  # back, at another address: the new record links there, the old ones stay text
+    assert not (site / url).exists()
+    assert page(site, "changes").find("a", href="../articles/night-after/") is not None
+
+
 def test_serve_style_rebuilds_record_nothing_until_the_next_build(example: Path):
     from briefgen.build import Builder
     from briefgen.project import Project
