@@ -451,14 +451,17 @@ def test_a_failing_rebuild_is_logged_and_watching_goes_on(project, watcher_for, 
 # --- the command line ---------------------------------------------------------------------
 
 
-def _serve(project: Path, *args: str) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1")
+def _serve(project: Path, *args: str, **env_vars: str) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1", **env_vars)
     return subprocess.Popen(
         [sys.executable, "-m", "briefgen", "serve", "--source", str(project), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
+        # Ctrl-C as at a terminal, even when the suite itself runs in the background (`make test &`), where
+        # the shell starts it with SIGINT ignored and every child would inherit that and never see the signal
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
@@ -498,14 +501,7 @@ def test_cli_open_hands_the_url_to_the_web_browser(project, tmp_path):
     fake = tmp_path / "fake-browser"  # $BROWSER, as the webbrowser module reads it: a program given the URL
     fake.write_text(f"#!{sys.executable}\nimport sys, pathlib\npathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n")
     fake.chmod(0o755)
-    env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1", BROWSER=str(fake))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "briefgen", "serve", "--source", str(project), "--port", "0", "--open"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
+    proc = _serve(project, "--port", "0", "--open", BROWSER=str(fake))
     try:
         printed = _read_until(proc, r"Serving .* at http://")
         url = re.search(r"(http://127\.0\.0\.1:\d+/)", printed).group(1)
@@ -515,7 +511,10 @@ def test_cli_open_hands_the_url_to_the_web_browser(project, tmp_path):
         assert opened.read_text() == url
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=10)
+        try:
+            proc.communicate(timeout=10)
+        finally:
+            proc.kill()  # no server left behind if it did not stop
 
 
 def test_cli_moves_to_the_next_port_when_the_port_is_busy_and_says_so(project):
