@@ -200,7 +200,6 @@ class BuildCache:
         self.yaml = Store(folder, "front-matter", self.notes)
         self.markdown = Store(folder, "markdown", self.notes)
         self.md_texts = {k[-20:] for k in self.markdown.entries}  # digests of bodies present
-        self.hits = self.misses = 0
         self._body_digests: dict[str, bytes] = {}  # while a build runs
         # serve: entries used by any build of the session are kept on disk, not only the last build's
         # (a rebuild skips the front matter of unchanged articles: briefgen.load remembers them)
@@ -230,9 +229,7 @@ class BuildCache:
             key = b"%d|" % offset + digest(text)
             blob = self.yaml.get(key)
             if blob is not None:
-                self.hits += 1
                 return pickle.loads(blob)
-            self.misses += 1
             doc = original(text, offset)  # a YamlProblem propagates and is not cached
             if not doc.problems:
                 self.yaml.put(key, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
@@ -252,9 +249,7 @@ class BuildCache:
                     live = self._unpickled[key] = (blob, pickle.loads(blob))
                 rendered, asked = live[1]
                 if all((resolve(q) if resolve else None) == a for q, a in asked):
-                    self.hits += 1
                     return rendered
-            self.misses += 1
             asked: list = []
 
             def recording(target):
@@ -361,7 +356,6 @@ class BuildCache:
         if not self.session:
             self.yaml.start_build()
             self.markdown.start_build()
-        self.hits = self.misses = 0
         saved = (load.load_yaml, markdown.MarkdownRenderer.render, link.render_bodies, load.load_site)
         orig_yaml, orig_render, orig_bodies, orig_site = saved
         cache = self
