@@ -42,12 +42,24 @@ class Strict(BaseModel):
 # --- briefgen.yaml -----------------------------------------------------------
 
 
+class HeaderRule(Strict):
+    match: str = Field(description="glob over the site path (* also crosses /), e.g. static/*.webp")
+    cache_control: str | None = Field(None, description="Cache-Control for matching files")
+    content_type: str | None = Field(None, description="Content-Type for matching files")
+
+
 class PublishConfig(Strict):
     git: str | None = Field(None, description="git remote (URL or path) to push the site to")
     branch: str = Field("gh-pages", description="branch that receives the built site")
     dir: str | None = Field(None, description="folder to sync the built site into")
     max_deletes: int = Field(25, ge=0, description="refuse to delete more files than this without --force")
     message: str = Field("Publish site", description="commit message for --git")
+    s3: str | None = Field(None, description="s3://BUCKET[/PREFIX] to upload the site to")
+    endpoint_url: str | None = Field(None, description="endpoint of an S3-compatible service (R2, MinIO) for s3")
+    invalidate: str | None = Field(None, description="CloudFront distribution whose changed paths s3 invalidates")
+    headers: list[HeaderRule] = Field(
+        [], description="Content-Type and Cache-Control by pattern for s3, first match wins"
+    )
 
 
 class MarkdownConfig(Strict):

@@ -31,6 +31,11 @@ from briefgen.project import Project
 @click.option("--branch", "-b", default=None, help="Branch that receives the site (default: gh-pages).")
 @click.option("--dir", "dir_target", metavar="PATH", default=None, help="Folder to sync the site into.")
 @click.option("--message", "-m", default=None, help="Commit message for --git.")
+@click.option(
+    "--s3", "s3_target", metavar="s3://BUCKET[/PREFIX]", default=None, help="Bucket (and prefix) to upload to."
+)
+@click.option("--endpoint-url", default=None, help="Endpoint of an S3-compatible service (R2, MinIO) for --s3.")
+@click.option("--invalidate", metavar="DISTRIBUTION_ID", default=None, help="CloudFront distribution to invalidate.")
 @click.option("--dry-run", "-n", is_flag=True, help="Print what would be added, changed and deleted; change nothing.")
 @click.option(
     "--max-deletes", type=click.IntRange(min=0), default=None, help="Refuse to delete more files (default 25)."
@@ -41,9 +46,9 @@ from briefgen.project import Project
 @config_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def publish(
-    git_remote, branch, dir_target, message, dry_run, max_deletes, force, source, output, config, strict
+    git_remote, branch, dir_target, message, dry_run, max_deletes, force, source, output, config, strict, **s3
 ) -> None:
-    """Build the site, check it, and publish it with --git REMOTE and/or --dir PATH."""
+    """Build the site, check it, and publish it with --git REMOTE, --dir PATH and/or --s3 s3://BUCKET."""
     from briefgen.build import build
     from briefgen.publish import PublishError, dir_problem, publish_dir, publish_git
 
@@ -76,9 +81,11 @@ def publish(
     settings = result.site.config.publish
     remote = git_remote or settings.git
     folder = Path(dir_target) if dir_target else (project.root / settings.dir if settings.dir else None)
-    if not remote and folder is None:
+    bucket = s3.pop("s3_target") or settings.s3
+    if not remote and folder is None and not bucket:
         raise click.UsageError(
-            "nothing to publish to: give --git REMOTE or --dir PATH, or set publish: git/dir in briefgen.yaml"
+            "nothing to publish to: give --git REMOTE, --dir PATH or --s3 s3://BUCKET, "
+            "or set publish: git/dir/s3 in briefgen.yaml"
         )
     limit = settings.max_deletes if max_deletes is None else max_deletes
     plans = []
@@ -101,6 +108,8 @@ def publish(
                     repo=project.root,
                 )
             )
+        if bucket:
+            plans.append(publish_to_bucket(project.output, result.site.config, bucket, dry_run, limit, force, **s3))
     except PublishError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)
@@ -117,10 +126,33 @@ def publish(
         else:
             commit = f" in commit {plan.commit[:12]}" if plan.commit else ""
             click.echo(f"Published to {plan.target}{commit}: {plan.summary()}.")
+        if not dry_run and getattr(plan, "foreign", None):
+            click.echo(f"Left alone {len(plan.foreign)} objects briefgen did not write (--force deletes them):")
+            for path in plan.foreign:
+                click.echo(f"  {path}")
     if not dry_run:
         click.echo(f"Done in {seconds:.2f} s.")
     elif any(plan.refusal for plan in plans):
         sys.exit(1)
+
+
+def publish_to_bucket(site_dir, config, bucket, dry_run, limit, force, endpoint_url, invalidate):
+    """The --s3 target (briefgen.publish_s3), with settings from the command line or briefgen.yaml."""
+    from briefgen.publish_s3 import Rule, publish_s3
+
+    settings = config.publish
+    rules = [Rule(r.match, r.cache_control, r.content_type) for r in settings.headers]
+    return publish_s3(
+        site_dir,
+        bucket,
+        endpoint_url=endpoint_url or settings.endpoint_url,
+        dry_run=dry_run,
+        max_deletes=limit,
+        force=force,
+        rules=rules,
+        invalidate=invalidate or settings.invalidate,
+        base_url=config.base_url,
+    )
 
 
 command = publish

@@ -1,0 +1,85 @@
+"""Publishing a built site to object storage: ``briefgen publish --s3 s3://BUCKET[/PREFIX]``.
+
+Works with AWS S3 and S3-compatible services (Cloudflare R2, MinIO, Backblaze
+B2, Google Cloud Storage's XML API) through boto3. The steps:
+
+1. ``plan``: list the prefix, read the published manifest, sort every file of
+   the site into added, changed or unchanged by its bytes (ETag = MD5, or the
+   ``x-amz-meta-sha256`` briefgen stores), and what the site no longer has into
+   briefgen's (deleted) and anyone else's (kept unless ``--force``);
+2. the deletion guard (``plan.check_s3_deletes``);
+3. ``sync``: upload in an order that never leaves a page pointing to a missing
+   file, then delete;
+4. ``cdn``: with ``--invalidate``, a CloudFront invalidation of exactly the
+   changed paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from briefgen.manifest import MANIFEST_NAME
+from briefgen.publish_s3 import cdn, sync
+from briefgen.publish_s3.client import S3
+from briefgen.publish_s3.headers import Rule
+from briefgen.publish_s3.plan import (
+    Remote,
+    S3Plan,
+    check_s3_deletes,
+    compare,
+    hash_site,
+    headers_fingerprint,
+    parse_s3_url,
+    read_remote_manifest,
+    sort_gone,
+    url_of,
+)
+
+__all__ = ["S3Plan", "Rule", "publish_s3", "parse_s3_url"]
+
+
+def read_remote(s3: S3, prefix: str) -> Remote:
+    objects = s3.list(prefix)
+    manifest, fingerprint = {}, None
+    if MANIFEST_NAME in objects:
+        body, meta = s3.get(prefix + MANIFEST_NAME)
+        manifest, fingerprint = read_remote_manifest(body), meta.get("headers")
+    return Remote(objects, manifest, fingerprint)
+
+
+def publish_s3(
+    site_dir: Path,
+    url: str,
+    *,
+    endpoint_url: str | None = None,
+    dry_run: bool,
+    max_deletes: int,
+    force: bool,
+    rules: Sequence[Rule] = (),
+    invalidate: str | None = None,
+    base_url: str = "/",
+) -> S3Plan:
+    bucket, prefix = parse_s3_url(url)
+    local = hash_site(site_dir)
+    s3 = S3(bucket, endpoint_url)
+    plan = S3Plan(url_of(bucket, prefix), bucket=bucket, prefix=prefix)
+    remote = read_remote(s3, prefix)
+    fingerprint = headers_fingerprint(rules)
+    plan.headers_changed = bool(remote.objects) and remote.headers != fingerprint
+
+    def heads(rels):
+        return {key[len(prefix) :]: meta for key, meta in s3.heads([prefix + rel for rel in rels]).items()}
+
+    compare(plan, local, remote, heads)
+    sort_gone(plan, local, remote, heads, force)
+    check_s3_deletes(plan, remote.objects, max_deletes, force, dry_run)
+    if not dry_run and not plan.empty:
+        sync.upload(s3, plan, local, rules, fingerprint)
+        sync.delete(s3, plan)
+    if invalidate and not plan.empty:
+        plan.invalidated = cdn.invalidation_paths(plan.changed + plan.deleted, base_url)
+        if plan.invalidated and not dry_run:
+            plan.invalidation_ids = cdn.invalidate(s3, invalidate, plan.invalidated, base_url)
+    plan.requests = s3.requests
+    return plan
