@@ -24,6 +24,7 @@ boto3 = pytest.importorskip("boto3")
 pytest.importorskip("moto.server")
 
 from briefgen.publish_s3 import cdn  # noqa: E402
+from briefgen.publish_s3.client import S3  # noqa: E402
 
 ARTICLE = "content/articles/2025-02-23-kryvyi-rih-missile-strike.md"
 ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
@@ -340,7 +341,6 @@ def linked_assets(page: bytes) -> set[str]:
 def test_failed_upload_stops_before_any_page_that_needs_it(iam_server: Server, iam_bucket: str, example: Path):
     ok(publish(iam_server, example, "--s3", f"s3://{iam_bucket}"))
     before = objects(iam_server, iam_bucket)
-    written = versions(iam_server, iam_bucket)
     # A new stylesheet: a new hashed name every page links to. Uploading it is denied.
     theme = Path(__file__).resolve().parent.parent / "templates/static/style.css"
     (example / "templates/static").mkdir(parents=True)
@@ -438,18 +438,12 @@ def test_invalidation_batches_and_falls_back_to_a_wildcard(server: Server, monke
     paths = cdn.invalidation_paths(changed, "https://example.org/briefs/")
     assert len(paths) == 2500 and paths[0].startswith("/briefs/articles/a")
 
-    class Lender:  # what cdn.invalidate borrows from the S3 side: a session, the endpoint, a counter
-        session = boto3.session.Session(aws_access_key_id=server.key, aws_secret_access_key=server.secret)
-        endpoint = server.url
-        requests = 0
-
-        def _count(self, **_):
-            self.requests += 1
-
-    lender = Lender()
-    cdn.invalidate(lender, distribution, paths, "https://example.org/briefs/")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", server.key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", server.secret)
+    s3 = S3("any-bucket", server.url)  # lends cdn.invalidate its session, endpoint and request counter
+    cdn.invalidate(s3, distribution, paths, "https://example.org/briefs/")
     sizes = sorted(len(p) for p in invalidated_paths(server, distribution))
-    assert sizes == [500, 1000, 1000] and lender.requests == 3
+    assert sizes == [500, 1000, 1000] and s3.calls == {"CreateInvalidation": 3}
     many = cdn.invalidation_paths([f"topics/t{i}/index.html" for i in range(1600)], "https://example.org/briefs/")
     assert many == ["/briefs/*"], "past 3,000 paths one wildcard"
 

@@ -66,7 +66,7 @@ def publish_s3(
     plan = S3Plan(url_of(bucket, prefix), bucket=bucket, prefix=prefix)
     remote = read_remote(s3, prefix)
     fingerprint = headers_fingerprint(rules)
-    plan.headers_changed = bool(remote.objects) and remote.headers != fingerprint
+    plan.headers_changed = bool(remote.manifest) and remote.headers != fingerprint
 
     def heads(rels):
         return {key[len(prefix) :]: meta for key, meta in s3.heads([prefix + rel for rel in rels]).items()}
@@ -81,5 +81,5 @@ def publish_s3(
         plan.invalidated = cdn.invalidation_paths(plan.changed + plan.deleted, base_url)
         if plan.invalidated and not dry_run:
             plan.invalidation_ids = cdn.invalidate(s3, invalidate, plan.invalidated, base_url)
-    plan.requests = s3.requests
+    plan.requests, plan.calls = s3.requests, dict(s3.calls)
     return plan

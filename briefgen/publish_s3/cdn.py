@@ -43,7 +43,7 @@ def invalidation_paths(changed: list[str], base_url: str) -> list[str]:
 def invalidate(s3, distribution: str, paths: list[str], base_url: str) -> list[str]:
     """Send the invalidations; returns their ids. ``s3`` lends its session, counter and error wording."""
     client = s3.session.client("cloudfront", endpoint_url=s3.endpoint, region_name="us-east-1")
-    client.meta.events.register("before-send", s3._count)
+    s3.watch(client)
     ids = []
     stamp = hashlib.sha256("\n".join(paths).encode()).hexdigest()[:12]
     for start in range(0, len(paths), BATCH):

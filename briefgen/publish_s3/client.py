@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from briefgen.publish import PublishError
@@ -57,13 +58,22 @@ class S3:
         self.client = session.client(
             "s3", endpoint_url=self.endpoint, region_name=session.region_name or "us-east-1", config=config
         )
-        self.requests = 0
+        self.requests = 0  # HTTP requests sent, retries included
+        self.calls: Counter[str] = Counter()  # API calls by operation
         self._lock = threading.Lock()
-        self.client.meta.events.register("before-send", self._count)
+        self.watch(self.client)
+
+    def watch(self, client) -> None:
+        client.meta.events.register("before-send", self._count)
+        client.meta.events.register("before-call", self._call)
 
     def _count(self, **_kwargs) -> None:
         with self._lock:
             self.requests += 1
+
+    def _call(self, event_name: str = "", **_kwargs) -> None:
+        with self._lock:
+            self.calls[event_name.rsplit(".", 1)[-1]] += 1
 
     def where(self, key: str = "") -> str:
         return f"s3://{self.bucket}/{key}"
@@ -95,7 +105,7 @@ class S3:
         err = exc.response.get("Error", {})
         code = str(err.get("Code", ""))
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if code == "NoSuchBucket" or (code == "404" and not where.rstrip("/").count("/") > 2):
+        if code == "NoSuchBucket":
             return PublishError(
                 f"{self.where()}: the bucket does not exist", "create it first, or check the name and --endpoint-url"
             )

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -48,7 +47,8 @@ class S3Plan(Plan):
     prefix: str = ""
     foreign: list[str] = field(default_factory=list)  # objects briefgen did not write, kept unless --force
     headers_changed: bool = False  # the header rules differ from the last publish's: every file goes again
-    requests: int = 0
+    requests: int = 0  # HTTP requests sent, retries included
+    calls: dict[str, int] = field(default_factory=dict)  # API calls by operation
     invalidated: list[str] = field(default_factory=list)
     invalidation_ids: list[str] = field(default_factory=list)
 
@@ -58,6 +58,8 @@ class S3Plan(Plan):
 
     def summary(self) -> str:
         text = f"{super().summary()}; {self.requests} requests"
+        if self.headers_changed:
+            text += " (the header rules changed since the last publish: every file went again)"
         if self.invalidated:
             text += f"; CloudFront invalidation of {len(self.invalidated)} paths"
         return text
@@ -194,10 +196,6 @@ def read_remote_manifest(body: bytes) -> dict[str, str]:
     if files:
         files.setdefault(MANIFEST_NAME, "")
     return files
-
-
-def listing_requests(count: int) -> int:
-    return max(1, math.ceil(count / 1000))
 
 
 def headers_fingerprint(rules) -> str:
