@@ -1,10 +1,11 @@
 """`briefgen publish`: build, check, then put the site where readers get it.
 
 Targets come from the command line or from ``publish:`` in briefgen.yaml
-(``git``, ``branch``, ``dir``, ``max_deletes``, ``message``); paths in the
-config are relative to the project folder. Nothing is published when the
-build or its link check fails. See ``briefgen.publish`` for how each target
-is updated safely.
+(``git``, ``branch``, ``dir``, ``max_deletes``, ``message``; ``s3``,
+``endpoint_url``, ``invalidate``, ``headers``); paths in the config are
+relative to the project folder. Nothing is published when the build or its
+link check fails. See ``briefgen.publish`` and ``briefgen.publish_s3`` for how
+each target is updated safely.
 """
 
 from __future__ import annotations
