@@ -463,6 +463,12 @@ def test_clear_errors_and_nothing_deleted(iam_server: Server, iam_bucket: str, e
     port = free_port()
     err = failed(publish(iam_server, example, "--s3", f"s3://{iam_bucket}", url=f"http://127.0.0.1:{port}"))
     assert err.strip().startswith(f"error: s3://{iam_bucket}/: cannot reach http://127.0.0.1:{port}")
+    err = failed(
+        run_cli(
+            "publish", "--source", str(example), "--s3", f"s3://{iam_bucket}", env={"AWS_EC2_METADATA_DISABLED": "true"}
+        )
+    )
+    assert err.strip().startswith(f"error: s3://{iam_bucket}/: no AWS credentials found (set AWS_ACCESS_KEY_ID")
     err = failed(publish(iam_server, example, "--s3", "https://example.org/bucket"))
     assert "is not an S3 address" in err
     assert versions(iam_server, iam_bucket) == before

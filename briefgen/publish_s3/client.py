@@ -55,9 +55,14 @@ class S3:
             read_timeout=60,
             s3={"addressing_style": "path" if self.endpoint else "auto"},
         )
-        self.client = session.client(
-            "s3", endpoint_url=self.endpoint, region_name=session.region_name or "us-east-1", config=config
-        )
+        try:
+            self.client = session.client(
+                "s3", endpoint_url=self.endpoint, region_name=session.region_name or "us-east-1", config=config
+            )
+        except ValueError as exc:  # botocore: "Invalid endpoint: ..."
+            raise PublishError(f"{self.endpoint}: {exc}", "give --endpoint-url as https://host[:port]") from None
+        except Exception as exc:
+            raise self.error(exc, "AWS configuration") from None
         self.requests = 0  # HTTP requests sent, retries included
         self.calls: Counter[str] = Counter()  # API calls by operation
         self._lock = threading.Lock()
