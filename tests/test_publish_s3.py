@@ -25,6 +25,8 @@ pytest.importorskip("moto.server")
 
 from briefgen.publish_s3 import cdn  # noqa: E402
 from briefgen.publish_s3.client import S3  # noqa: E402
+from briefgen.publish_s3.plan import S3Plan  # noqa: E402
+from briefgen.publish_s3.sync import upload_steps  # noqa: E402
 
 ARTICLE = "content/articles/2025-02-23-kryvyi-rih-missile-strike.md"
 ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
@@ -499,3 +501,40 @@ def test_missing_boto3_is_one_line(server: Server, example: Path, tmp_path: Path
         proc.stderr.strip()
         == "error: publishing to S3 needs boto3, which is not installed (pip install 'briefgen[s3]')"
     )
+
+
+def test_listing_pages_through_more_than_a_thousand_objects(server: Server, bucket: str, monkeypatch):
+    s3 = server.client()
+    for i in range(1050):
+        s3.put_object(Bucket=bucket, Key=f"briefs/a/{i:04d}.txt", Body=b"%d" % i)
+    s3.put_object(Bucket=bucket, Key="briefs-other/x.txt", Body=b"not under the prefix")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", server.key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", server.secret)
+    client = S3(bucket, server.url)
+    listed = client.list("briefs/")
+    assert len(listed) == 1050 and "a/0000.txt" in listed and listed["a/0007.txt"][1] == 1
+    assert client.calls == {"ListObjectsV2": 2}
+
+
+def test_upload_steps_put_assets_before_pages_before_what_points_to_them():
+    plan = S3Plan("s3://b/", bucket="b")
+    plan.added = ["articles/new/index.html", "pagefind/fragment/en_1234abc.pf_fragment", "static/style.0123456789.css"]
+    plan.changed = [
+        ".briefgen-manifest.json",
+        "feed.xml",
+        "index.html",
+        "pagefind/pagefind-entry.json",
+        "pagefind/pagefind.js",
+        "sitemap.xml",
+        "topics/one/index.html",
+        "topics/one/briefing.json",
+    ]
+    assert upload_steps(plan) == [
+        ["pagefind/fragment/en_1234abc.pf_fragment", "static/style.0123456789.css"],
+        ["pagefind/pagefind.js"],
+        ["articles/new/index.html"],
+        ["topics/one/index.html"],
+        ["index.html"],
+        ["feed.xml", "pagefind/pagefind-entry.json", "sitemap.xml", "topics/one/briefing.json"],
+        [".briefgen-manifest.json"],
+    ]
