@@ -157,20 +157,17 @@ class S3:
         return self.each(keys, lambda key: self.call(self.where(key), "head_object", Key=key).get("Metadata", {}))
 
     def each(self, items, work) -> dict:
-        """{item: work(item)} for every item, on WORKERS threads; stops at the first error (nothing else
-        starts), which is raised once the requests under way have ended."""
+        """{item: work(item)} for every item, on WORKERS threads. The first error (or Ctrl-C) stops it: nothing
+        else starts, and the error is raised once the requests under way have ended."""
         if not items:
             return {}
-        out = {}
-        with ThreadPoolExecutor(WORKERS) as pool:
+        pool = ThreadPoolExecutor(WORKERS)
+        try:
             futures = {pool.submit(work, item): item for item in items}
-            done, pending = wait(futures, return_when=FIRST_EXCEPTION)
-            for future in pending:
-                future.cancel()
-            wait(pending)
-            for future in futures:
-                if future.done() and not future.cancelled() and future.exception() is not None:
-                    raise future.exception()
-            for future in done:
-                out[futures[future]] = future.result()
-        return out
+            wait(futures, return_when=FIRST_EXCEPTION)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        for future in futures:
+            if not future.cancelled() and future.exception() is not None:
+                raise future.exception()
+        return {item: future.result() for future, item in futures.items()}

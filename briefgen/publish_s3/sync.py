@@ -19,6 +19,7 @@ place, and nothing is deleted.
 from __future__ import annotations
 
 from briefgen.manifest import MANIFEST_NAME
+from briefgen.publish import PublishError
 from briefgen.publish_s3.client import S3
 from briefgen.publish_s3.headers import headers_for, is_hashed
 from briefgen.publish_s3.plan import Local, S3Plan
@@ -59,11 +60,15 @@ def upload(s3: S3, plan: S3Plan, local: dict[str, Local], rules, fingerprint: st
         if rel == MANIFEST_NAME:
             meta["headers"] = fingerprint
         key = plan.prefix + rel
+        try:
+            body = info.path.read_bytes()
+        except OSError as exc:
+            raise PublishError(f"{info.path}: cannot be read ({exc.strerror})", "build again, then publish") from None
         s3.call(
             s3.where(key),
             "put_object",
             Key=key,
-            Body=info.path.read_bytes(),
+            Body=body,
             ContentType=content_type,
             CacheControl=cache,
             Metadata=meta,
@@ -85,8 +90,6 @@ def delete(s3: S3, plan: S3Plan) -> None:
         )
         errors = reply.get("Errors") or []
         if errors:
-            from briefgen.publish import PublishError
-
             first = errors[0]
             what = (
                 "access denied"
