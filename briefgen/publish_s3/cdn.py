@@ -7,8 +7,9 @@ for a changed page. New files need none (nothing cached them).
 
 CloudFront allows 3,000 individual paths in progress per distribution (and 15
 wildcard paths), so paths go in requests of up to ``BATCH``; past
-``MAX_PATHS`` one wildcard for the whole site (``/briefs/*``) replaces them,
-which also costs one path instead of thousands.
+``MAX_PATHS``, or when CloudFront says too many are in progress already, one
+wildcard for the whole site (``/briefs/*``) replaces them, which also costs
+one path instead of thousands.
 """
 
 from __future__ import annotations
@@ -41,27 +42,42 @@ def invalidation_paths(changed: list[str], base_url: str) -> list[str]:
 
 
 def invalidate(s3, distribution: str, paths: list[str], base_url: str) -> list[str]:
-    """Send the invalidations; returns their ids. ``s3`` lends its session, counter and error wording."""
+    """Send the invalidations; returns their ids. ``s3`` lends its session, counter and error wording.
+
+    When CloudFront answers that too many paths are in progress already (earlier invalidations not
+    finished), the rest goes as one wildcard, which counts against a separate quota."""
     client = s3.session.client("cloudfront", endpoint_url=s3.endpoint, region_name="us-east-1")
     s3.watch(client)
-    ids = []
+    wildcard = base_path(base_url) + "*"
+    ids: list[str] = []
     stamp = hashlib.sha256("\n".join(paths).encode()).hexdigest()[:12]
     for start in range(0, len(paths), BATCH):
         batch = paths[start : start + BATCH]
         try:
-            reply = client.create_invalidation(
-                DistributionId=distribution,
-                InvalidationBatch={
-                    "Paths": {"Quantity": len(batch), "Items": batch},
-                    "CallerReference": f"briefgen-{time.time_ns()}-{stamp}-{start}",
-                },
-            )
+            ids.append(_send(client, distribution, batch, f"{stamp}-{start}"))
         except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code == "TooManyInvalidationsInProgress" and batch != [wildcard]:
+                try:
+                    ids.append(_send(client, distribution, [wildcard], f"{stamp}-all"))
+                    return ids
+                except Exception as again:
+                    exc = again
             error = s3.error(exc, f"CloudFront distribution {distribution}")
             raise PublishError(
                 f"the site is published, but invalidating its changed paths failed: {error.message}",
                 f"invalidate them by hand, e.g. aws cloudfront create-invalidation --distribution-id {distribution} "
-                f"--paths '{base_path(base_url)}*'",
+                f"--paths '{wildcard}'",
             ) from None
-        ids.append(reply["Invalidation"]["Id"])
     return ids
+
+
+def _send(client, distribution: str, paths: list[str], reference: str) -> str:
+    reply = client.create_invalidation(
+        DistributionId=distribution,
+        InvalidationBatch={
+            "Paths": {"Quantity": len(paths), "Items": paths},
+            "CallerReference": f"briefgen-{time.time_ns()}-{reference}",
+        },
+    )
+    return reply["Invalidation"]["Id"]
