@@ -8,8 +8,9 @@ subprocess and publishes the example project and a generated project of
 ``--articles`` articles (``bench/make_corpus.py``, with Pagefind's search index
 on, as a published site has it; building it takes a while)
 through ``briefgen.publish_s3``, as ``briefgen publish --s3`` does after its
-build. Builds are not timed; each publish is, with the HTTP requests it sent
-by API operation. A local moto server answers far faster than S3 over the
+build. Builds are not timed; each publish is, with its phases (hashing the
+site runs while the bucket is listed) and the HTTP requests it sent by API
+operation. A local moto server answers far faster than S3 over the
 internet but spends CPU of its own on this machine: the request counts carry
 over to a real bucket, the times only roughly. Not a test.
 """
@@ -30,7 +31,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from briefgen.publish_s3 import publish_s3  # noqa: E402
-from briefgen.publish_s3.plan import hash_site  # noqa: E402
 
 
 def free_port() -> int:
@@ -64,17 +64,13 @@ def build(project: Path) -> None:
 
 def publish(project: Path, bucket: str, endpoint: str, label: str) -> None:
     started = time.perf_counter()
-    hash_site(project / "site")  # on its own first, to say how much of the time is reading and hashing
-    hashing = time.perf_counter() - started
-    started = time.perf_counter()
     plan = publish_s3(
         project / "site", f"s3://{bucket}/briefs", endpoint_url=endpoint, dry_run=False, max_deletes=10**6, force=False
     )
     seconds = time.perf_counter() - started
     calls = ", ".join(f"{op} {n}" for op, n in sorted(plan.calls.items()))
-    print(
-        f"  {label:<10} {seconds:6.2f} s (hashing {hashing:.2f} s)  {plan.requests:5d} requests ({calls}); {plan.summary()}"
-    )
+    phases = ", ".join(f"{name} {t:.2f}" for name, t in plan.timings.items())
+    print(f"  {label:<10} {seconds:6.2f} s ({phases})  {plan.requests:5d} requests ({calls}); {plan.summary()}")
 
 
 def edit_one(project: Path) -> None:

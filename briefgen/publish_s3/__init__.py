@@ -16,7 +16,9 @@ B2, Google Cloud Storage's XML API) through boto3. The steps:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from briefgen.manifest import MANIFEST_NAME
@@ -61,25 +63,46 @@ def publish_s3(
     base_url: str = "/",
 ) -> S3Plan:
     bucket, prefix = parse_s3_url(url)
-    local = hash_site(site_dir)
+    clock = Clock()
     s3 = S3(bucket, endpoint_url)
-    plan = S3Plan(url_of(bucket, prefix), bucket=bucket, prefix=prefix)
-    remote = read_remote(s3, prefix)
+    plan = S3Plan(url_of(bucket, prefix), bucket=bucket, prefix=prefix, timings=clock.laps)
+    with ThreadPoolExecutor(1) as pool:  # hash the site while the bucket is listed
+        hashing = pool.submit(clock.timed, "hash", hash_site, site_dir)
+        remote = clock.timed("list", read_remote, s3, prefix)
+        local = hashing.result()
     fingerprint = headers_fingerprint(rules)
     plan.headers_changed = bool(remote.manifest) and remote.headers != fingerprint
 
     def heads(rels):
         return {key[len(prefix) :]: meta for key, meta in s3.heads([prefix + rel for rel in rels]).items()}
 
-    compare(plan, local, remote, heads)
-    sort_gone(plan, local, remote, heads, force)
+    clock.timed("compare", compare, plan, local, remote, heads)
+    clock.timed("compare", sort_gone, plan, local, remote, heads, force)
     check_s3_deletes(plan, remote.objects, max_deletes, force, dry_run)
-    if not dry_run and not plan.empty:
-        sync.upload(s3, plan, local, rules, fingerprint)
-        sync.delete(s3, plan)
-    if invalidate and not plan.empty:
-        plan.invalidated = cdn.invalidation_paths(plan.changed + plan.deleted, base_url)
-        if plan.invalidated and not dry_run:
-            plan.invalidation_ids = cdn.invalidate(s3, invalidate, plan.invalidated, base_url)
-    plan.requests, plan.calls = s3.requests, dict(s3.calls)
+    try:
+        if not dry_run and not plan.empty:
+            clock.timed("upload", sync.upload, s3, plan, local, rules, fingerprint)
+            clock.timed("delete", sync.delete, s3, plan)
+        if invalidate and not plan.empty:
+            plan.invalidated = cdn.invalidation_paths(plan.changed + plan.deleted, base_url)
+            if plan.invalidated and not dry_run:
+                plan.invalidation_ids = clock.timed(
+                    "invalidate", cdn.invalidate, s3, invalidate, plan.invalidated, base_url
+                )
+    finally:
+        plan.requests, plan.calls = s3.requests, dict(s3.calls)
     return plan
+
+
+class Clock:
+    """Seconds spent per phase (hashing overlaps the listing), for bench/publish_s3.py."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+
+    def timed(self, name: str, work, *args):
+        started = time.perf_counter()
+        try:
+            return work(*args)
+        finally:
+            self.laps[name] = self.laps.get(name, 0.0) + time.perf_counter() - started

@@ -52,6 +52,7 @@ class S3Plan(Plan):
     calls: dict[str, int] = field(default_factory=dict)  # API calls by operation
     invalidated: list[str] = field(default_factory=list)
     invalidation_ids: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
     def lines(self) -> list[str]:
         keep = [f"keep    {p} (not written by briefgen; --force deletes it)" for p in self.foreign]
