@@ -139,6 +139,7 @@ def publish(server: Server, project: Path, *args: str, secret: str | None = None
         "AWS_ACCESS_KEY_ID": server.key,
         "AWS_SECRET_ACCESS_KEY": secret or server.secret,
         "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL_CLOUDFRONT": server.url,
     }
     return run_cli("publish", "--source", str(project), "--endpoint-url", url or server.url, *args, env=env)
 
@@ -442,6 +443,7 @@ def test_invalidation_batches_and_falls_back_to_a_wildcard(server: Server, monke
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", server.key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", server.secret)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFRONT", server.url)
     s3 = S3("any-bucket", server.url)  # lends cdn.invalidate its session, endpoint and request counter
     cdn.invalidate(s3, distribution, paths, "https://example.org/briefs/")
     sizes = sorted(len(p) for p in invalidated_paths(server, distribution))

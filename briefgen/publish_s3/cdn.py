@@ -42,11 +42,14 @@ def invalidation_paths(changed: list[str], base_url: str) -> list[str]:
 
 
 def invalidate(s3, distribution: str, paths: list[str], base_url: str) -> list[str]:
-    """Send the invalidations; returns their ids. ``s3`` lends its session, counter and error wording.
+    """Send the invalidations; returns their ids. ``s3`` lends its session (credentials), request counter
+    and error wording.
 
     When CloudFront answers that too many paths are in progress already (earlier invalidations not
     finished), the rest goes as one wildcard, which counts against a separate quota."""
-    client = s3.session.client("cloudfront", endpoint_url=s3.endpoint, region_name="us-east-1")
+    # CloudFront's own endpoint, not the bucket's (an R2 or MinIO bucket can sit behind CloudFront):
+    # botocore takes AWS_ENDPOINT_URL_CLOUDFRONT (or AWS_ENDPOINT_URL) from the environment when set.
+    client = s3.session.client("cloudfront", region_name="us-east-1")
     s3.watch(client)
     wildcard = base_path(base_url) + "*"
     ids: list[str] = []
