@@ -540,3 +540,28 @@ def test_upload_steps_put_assets_before_pages_before_what_points_to_them():
         ["feed.xml", "pagefind/pagefind-entry.json", "sitemap.xml", "topics/one/briefing.json"],
         [".briefgen-manifest.json"],
     ]
+
+
+def test_where_an_etag_is_no_md5_the_sha256_metadata_decides(server: Server, bucket: str, example: Path):
+    ok(publish(server, example, "--s3", f"s3://{bucket}"))
+    site = site_tree(example / "site")
+    s3 = server.client()
+
+    def multipart(key: str, sha256: str) -> None:  # a multipart upload's ETag is "<md5 of md5s>-<parts>"
+        upload = s3.create_multipart_upload(Bucket=bucket, Key=key, Metadata={"sha256": sha256})
+        part = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload["UploadId"], PartNumber=1, Body=site[key])
+        s3.complete_multipart_upload(
+            Bucket=bucket,
+            Key=key,
+            UploadId=upload["UploadId"],
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+        )
+        assert s3.head_object(Bucket=bucket, Key=key)["ETag"].endswith('-1"')
+
+    multipart("index.html", hashlib.sha256(site["index.html"]).hexdigest())  # same bytes, says so
+    multipart("feed.xml", "0" * 64)  # same bytes, but its metadata does not vouch for them
+    before = versions(server, bucket)
+    out = ok(publish(server, example, "--s3", f"s3://{bucket}"))
+    assert "0 added, 1 changed, 0 deleted" in out and "; 5 requests" in out  # list, manifest, 2 HEAD, 1 PUT
+    after = versions(server, bucket)
+    assert {key for key in after if after[key] != before[key]} == {"feed.xml"}
