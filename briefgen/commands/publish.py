@@ -36,7 +36,12 @@ from briefgen.project import Project
     "--s3", "s3_target", metavar="s3://BUCKET[/PREFIX]", default=None, help="Bucket (and prefix) to upload to."
 )
 @click.option("--endpoint-url", default=None, help="Endpoint of an S3-compatible service (R2, MinIO) for --s3.")
-@click.option("--invalidate", metavar="DISTRIBUTION_ID", default=None, help="CloudFront distribution to invalidate.")
+@click.option(
+    "--invalidate",
+    metavar="DISTRIBUTION_ID",
+    default=None,
+    help="CloudFront distribution in which --s3 invalidates the changed paths.",
+)
 @click.option("--dry-run", "-n", is_flag=True, help="Print what would be added, changed and deleted; change nothing.")
 @click.option(
     "--max-deletes", type=click.IntRange(min=0), default=None, help="Refuse to delete more files (default 25)."
@@ -83,6 +88,8 @@ def publish(
     remote = git_remote or settings.git
     folder = Path(dir_target) if dir_target else (project.root / settings.dir if settings.dir else None)
     bucket = s3.pop("s3_target") or settings.s3
+    if not bucket and any(s3.values()):
+        raise click.UsageError("--endpoint-url and --invalidate go with --s3 s3://BUCKET (or publish: s3:)")
     if not remote and folder is None and not bucket:
         raise click.UsageError(
             "nothing to publish to: give --git REMOTE, --dir PATH or --s3 s3://BUCKET, "
