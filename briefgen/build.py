@@ -74,7 +74,9 @@ def render_site(
 ) -> tuple[dict[str, bytes], dict[str, Path]]:
     from briefgen.outputs import extra_outputs
     from briefgen.rebuild import Progress, render_into
+    from briefgen.search import available
 
+    site.config, _note = available(site.config)  # pages link to the search index only when it will be written
     statics = static_files(project)
     renderer = Renderer(site, project, statics)
     files, failed = render_into(site, pages, renderer, project, 1, Progress(), problems)

@@ -80,6 +80,8 @@ def _nothing_to_do(project: Project, quiet: bool, strict: bool, started: float, 
         return False
     if state is None or state.summary.get("pdf") or (strict and state.summary.get("warnings")):
         return False
+    if state.summary.get("search_missing"):  # built without Pagefind: build again, with search if it is there now
+        return False
     if not state.summary.get("recorded", True):  # written by serve, which records no changes: build to record them
         return False
     if not quiet:
