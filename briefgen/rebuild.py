@@ -145,7 +145,7 @@ def run(builder, changed: set[str] | None, write: bool):
     try:
         problems = Problems()
         progress.stage("Loading content")
-        options = {k: getattr(builder, k) for k in ("record_changes", "pdf") if hasattr(builder, k)}
+        options = {k: getattr(builder, k) for k in ("record_changes", "pdf", "file_links") if hasattr(builder, k)}
         input_digests = {rel: info.digest for rel, info in inputs.items()}
         with (
             builder.cache.installed(project),
@@ -293,6 +293,7 @@ def run(builder, changed: set[str] | None, write: bool):
                 "files": len(files),
                 "warnings": [str(w) for w in result.warnings],
                 "pdf": getattr(builder, "pdf", False),
+                "file_links": getattr(builder, "file_links", False),  # build --file-links: the next build runs
                 "search_missing": search_note is not None,  # the next build runs if Pagefind is there by then
                 # False after a serve rebuild: the next build must run to record what changed (briefgen.changes)
                 "recorded": getattr(builder, "record_changes", True),
