@@ -148,7 +148,8 @@ class _PublicHTTPSConnection(http.client.HTTPSConnection):
 
 class _PublicHTTPHandler(urllib.request.HTTPHandler):
     def http_open(self, req):
-        return self.do_open(_PublicHTTPConnection, req)
+        # through an http_proxy the proxy is the peer (and may well be on a private network): it resolves the name
+        return self.do_open(http.client.HTTPConnection if req.has_proxy() else _PublicHTTPConnection, req)
 
 
 class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
