@@ -50,7 +50,13 @@ def _fail_if_errors(problems: Problems, strict: bool) -> None:
 
 
 def load_and_assemble(
-    project: Project, problems: Problems, strict: bool = False, *, record_changes: bool = True, pdf: bool = False
+    project: Project,
+    problems: Problems,
+    strict: bool = False,
+    *,
+    record_changes: bool = True,
+    pdf: bool = False,
+    file_links: bool = False,
 ) -> tuple[Site, list[Page]]:
     from briefgen.changes import attach
     from briefgen.editorial import review
@@ -64,6 +70,8 @@ def load_and_assemble(
     attach(site, project.output, problems, project.rel(project.output), record=record_changes)
     if pdf and not site.config.pdf:
         site.config = site.config.model_copy(update={"pdf": True})
+    if file_links and site.config.links != "files":  # build --file-links
+        site.config = site.config.model_copy(update={"links": "files"})
     _fail_if_errors(problems, strict)
     pages = assemble(site)
     return site, pages
@@ -74,7 +82,9 @@ def render_site(
 ) -> tuple[dict[str, bytes], dict[str, Path]]:
     from briefgen.outputs import extra_outputs
     from briefgen.rebuild import Progress, render_into
+    from briefgen.search import available
 
+    site.config, _note = available(site.config)  # pages link to the search index only when it will be written
     statics = static_files(project)
     renderer = Renderer(site, project, statics)
     files, failed = render_into(site, pages, renderer, project, 1, Progress(), problems)
@@ -121,6 +131,7 @@ class Builder:
         progress=None,
         preview: bool = False,
         once: bool = False,
+        file_links: bool = False,
     ):
         from briefgen.cache import BuildCache
         from briefgen.parallel import default_jobs
@@ -130,6 +141,7 @@ class Builder:
         self.strict = strict
         self.record_changes = record_changes
         self.pdf = pdf
+        self.file_links = file_links  # links end in index.html, whatever briefgen.yaml says (build --file-links)
         self.jobs = jobs or default_jobs()
         self.use_cache = use_cache
         self.progress = progress or Progress()
@@ -187,7 +199,17 @@ def build(
     jobs: int | None = None,
     use_cache: bool = True,
     progress=None,
+    file_links: bool = False,
 ) -> BuildResult:
     """One complete build (``briefgen build``)."""
-    builder = Builder(project, strict=strict, pdf=pdf, jobs=jobs, use_cache=use_cache, progress=progress, once=True)
+    builder = Builder(
+        project,
+        strict=strict,
+        pdf=pdf,
+        jobs=jobs,
+        use_cache=use_cache,
+        progress=progress,
+        once=True,
+        file_links=file_links,
+    )
     return builder.rebuild(write=write)

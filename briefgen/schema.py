@@ -70,6 +70,11 @@ class SiteConfig(Strict):
     stale_after_days: int = Field(14, ge=1, description="a topic with no article for this many days is marked stale")
     max_file_size: int = Field(2_000_000, ge=1000, description="content files larger than this many bytes are rejected")
     search: bool = Field(True, description="build a Pagefind search index when pagefind is installed")
+    links: Literal["folders", "files"] = Field(
+        "folders",
+        description="folders: links end in / (topics/x/), for a web server; "
+        "files: they end in index.html, so the site also works opened from the disk",
+    )
     pdf: bool = Field(
         False, description="also write each topic's briefing pack as PDF (topics/<slug>/briefing.pdf); needs WeasyPrint"
     )
