@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -137,8 +138,8 @@ def test_a_remote_name_whose_url_looks_like_an_option_runs_nothing(example: Path
     sh_git(example, "init", "-q", "-b", "main")
     sh_git(example, "config", "remote.evil.url", f"--upload-pack=touch {marker};")
     proc = publish(example, "--git", "evil", check=False)
-    assert proc.returncode == 1 and "starts with '-'" in proc.stderr, proc.stderr
     assert not marker.exists()
+    assert proc.returncode == 1 and "starts with '-'" in proc.stderr, proc.stderr
 
 
 def test_the_ext_transport_is_never_used_even_when_git_allows_it(example: Path, tmp_path: Path):
@@ -351,3 +352,30 @@ def test_root_files_that_clash_with_the_site_are_located_errors(example: Path):
     article.write_text(article.read_text() + "\nSee [the policy](../../.well-known/security.txt).\n")
     proc = run_cli("build", "--strict", "--source", str(example))
     assert proc.returncode == 1 and ".well-known/security.txt" in proc.stderr, "a link to a missing root file is broken"
+
+
+def test_root_files_follow_edits_in_incremental_builds_and_are_watched(example: Path):
+    from briefgen.project import Project
+    from briefgen.serve.watch import ProjectWatcher
+
+    run_cli("build", "--source", str(example), check=True)
+    cname = example / "root/CNAME"
+    cname.parent.mkdir()
+    for text in ("a.example.org\n", "briefing.example.org\n"):
+        cname.write_text(text)
+        run_cli("build", "--source", str(example), check=True)
+        assert (example / "site/CNAME").read_text() == text, "a root file is an input: no 'nothing changed'"
+    cname.unlink()
+    run_cli("build", "--source", str(example), check=True)
+    assert not (example / "site/CNAME").exists()
+    batches: list[set[str]] = []
+    watcher = ProjectWatcher(Project.at(example), batches.append, echo=lambda text: None, quiet=0.05)
+    watcher.start()
+    try:
+        (example / "root/_headers").write_text("/*\n  X-Frame-Options: DENY\n")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not any("root/_headers" in b for b in batches):
+            time.sleep(0.05)
+    finally:
+        watcher.stop()
+    assert any("root/_headers" in b for b in batches), "serve rebuilds when a root file changes"
