@@ -73,7 +73,9 @@ def site_copies(project, statics: Mapping, generated: Container[str], problems: 
     folders = _folders(list(generated) + list(taken))
     for rel, source in files.items():
         parents = _folders([rel])
-        if rel in taken or rel in generated:
+        if any(ord(c) < 32 or c == "\\" for c in rel):
+            clash = "its name has a control character or a backslash, which hosts and git handle badly"
+        elif rel in taken or rel in generated:
             clash = f"it would replace {rel}, which briefgen writes"
         elif rel in folders:
             clash = f"the site has a folder {rel}/"

@@ -189,6 +189,11 @@ def test_dir_keeps_a_git_file_and_folders_the_plan_never_listed(example: Path, t
     (dest / "topics/drone-strikes/drafts").mkdir()
     (dest / "old/page").mkdir(parents=True)
     (dest / "old/page/index.html").write_text("an old page the site no longer has")
+    outside = tmp_path / "outside.html"
+    outside.write_text("someone else's file")
+    page = dest / "articles/2025-02-23-record-russian-drone-attack/index.html"
+    page.unlink()
+    page.symlink_to(outside)  # a link in the target is replaced, never written through
     article = example / RECORD
     article.write_text(article.read_text().replace("value: 267", "value: 268"))
     preview = publish(example, "--dir", str(dest), "--dry-run")
@@ -202,6 +207,8 @@ def test_dir_keeps_a_git_file_and_folders_the_plan_never_listed(example: Path, t
     assert (dest / "vendor/sub/.git").is_file()
     assert (dest / "uploads/2025").is_dir() and (dest / "topics/drone-strikes/drafts").is_dir()
     assert not (dest / "old").exists(), "a folder emptied by the plan's own deletion goes with it"
+    assert outside.read_text() == "someone else's file"
+    assert not page.is_symlink() and b"268" in page.read_bytes()
 
 
 def test_dir_never_writes_through_or_over_a_git_entry(example: Path, tmp_path: Path):
@@ -341,12 +348,14 @@ def test_root_files_that_clash_with_the_site_are_located_errors(example: Path):
     (example / "root").mkdir()
     (example / "root/index.html").write_text("<p>not the home page</p>")
     (example / "root/.briefgen-manifest.json").write_text("{}")
+    (example / "root/bad\nname.txt").write_text("a newline in a name")
     proc = run_cli("build", "--source", str(example))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "root/index.html" in proc.stderr and "root/.briefgen-manifest.json" in proc.stderr
+    assert "control character" in proc.stderr
     assert not (example / "site").exists()
-    (example / "root/index.html").unlink()
-    (example / "root/.briefgen-manifest.json").unlink()
+    for name in ("index.html", ".briefgen-manifest.json", "bad\nname.txt"):
+        (example / "root" / name).unlink()
     (example / "root/missing.html").write_text('<a href="nowhere.html">a page the check does not read</a>')
     article = example / RECORD
     article.write_text(article.read_text() + "\nSee [the policy](../../.well-known/security.txt).\n")
