@@ -85,7 +85,10 @@ def site_copies(project, statics: Mapping, generated: Container[str], problems: 
             copies[rel] = source
             continue
         problems.error(
-            project.rel(source), None, f"root file {rel}: {clash}", "rename or remove it; root/ is for files no page is"
+            project.rel(source),
+            None,
+            f"root file {rel}: {clash}",
+            "rename or remove it: root/ holds only files the build does not make",
         )
     return copies
 
