@@ -221,6 +221,12 @@ def test_dir_never_writes_through_or_over_a_git_entry(example: Path, tmp_path: P
     proc = publish(example, "--dir", str(dest), check=False)
     assert proc.returncode == 1 and ".git" in proc.stderr and "Traceback" not in proc.stderr
     assert (dest / "feed.xml/.git").read_text() == "gitdir: elsewhere\n"
+    (example / "root").mkdir()
+    (example / "root/CNAME").write_text("briefing.example.org\n")
+    for target in (example / "root", example / "root/.well-known"):
+        proc = publish(example, "--dir", str(target), check=False)
+        assert proc.returncode == 1 and "root/" in proc.stderr, proc.stderr
+    assert sorted(p.name for p in (example / "root").iterdir()) == ["CNAME"]
 
 
 # --- finding 7: --dry-run changes nothing anywhere ---------------------------------------------------
