@@ -178,7 +178,9 @@ def _publish(project: Project, site: Path, result, options: dict) -> list:
     except PublishError as exc:
         _fail(str(exc))
     except OSError as exc:
-        _fail(f"{exc.filename or 'publish'}: {exc.strerror or exc} (nothing after this file was published)")
+        _fail(
+            f"{exc.filename or 'publish'}: {exc.strerror or exc} (publishing stopped there; fix it and publish again)"
+        )
     return plans
 
 
