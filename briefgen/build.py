@@ -67,7 +67,8 @@ def load_and_assemble(
         _fail_if_errors(problems, strict)
         raise BuildError(problems.sorted())
     review(site, problems)  # editorial warnings; marks stale and one-sided topics
-    attach(site, project.output, problems, project.rel(project.output), record=record_changes)
+    history = project.history_from or project.output
+    attach(site, history, problems, project.rel(history), record=record_changes)
     if pdf and not site.config.pdf:
         site.config = site.config.model_copy(update={"pdf": True})
     if file_links and site.config.links != "files":  # build --file-links
@@ -83,6 +84,7 @@ def render_site(
     from briefgen.outputs import extra_outputs
     from briefgen.rebuild import Progress, render_into
     from briefgen.search import available
+    from briefgen.rootfiles import site_copies
 
     site.config, _note = available(site.config)  # pages link to the search index only when it will be written
     statics = static_files(project)
@@ -91,7 +93,7 @@ def render_site(
     if failed:
         return files, {}
     files.update(extra_outputs(site, pages, renderer, files, problems))
-    copies = {s.output: s.source for s in statics.values()}
+    copies = site_copies(project, statics, files, problems)
     files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, copies)  # last: it lists every file
     return files, copies
 

@@ -126,6 +126,7 @@ def run(builder, changed: set[str] | None, write: bool):
     from briefgen.problems import Problems
     from briefgen.render import COMPILED, Renderer, static_files
     from briefgen.search import available as search_available
+    from briefgen.rootfiles import site_copies
     from briefgen.write import SiteFiles, Staging, update_site
 
     started = time.perf_counter()
@@ -246,7 +247,7 @@ def run(builder, changed: set[str] | None, write: bool):
                         files[rel] = data
                 else:  # each straight into the staging folder, as it is made
                     extra_outputs(site, pages, renderer, files, problems, sink=staging.put)
-            copies = {s.output: s.source for s in statics.values()}
+            copies = site_copies(project, statics, files, problems)  # static files and root/'s files
             if staging is None:  # kept files as the last manifest lists them, if it is intact
                 listed = _last_manifest(project.output, previous)
                 kept = {rel: listed[rel] for rel in same if rel in listed and files.kept(rel)}

@@ -149,14 +149,20 @@ def theme_dirs(project: Project) -> list[Path]:
 
 
 def static_files(project: Project) -> dict[str, StaticFile]:
-    """Every static file by its name; the project's files win over the theme's."""
+    """Every static file by its name; the project's files win over the theme's.
+
+    Dot-files, dot-folders and editor backups (``~``) are never published: a
+    vendored library keeps its ``.git/`` there. Files meant for the site's
+    root, dot-entries included, go in ``root/`` (``briefgen.rootfiles``).
+    """
     found: dict[str, StaticFile] = {}
     for base in reversed(theme_dirs(project)):
         static = base / "static"
         if not static.is_dir():
             continue
         for dirpath, dirnames, filenames in os.walk(static):
-            dirnames.sort()
+            # dot-folders (a vendored library's .git/ with a token in its remote URL, .github/) are never published
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 if name.startswith(".") or name.endswith("~"):
                     continue
