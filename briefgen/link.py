@@ -219,6 +219,8 @@ def render_bodies(site: Site, loader: Loader, problems: Problems) -> None:
         article.toc = out.headings
         for line, message, hint in out.errors:
             problems.error(article.path, article.body_line + line, message, hint)
+        for line, message, hint in out.warnings:
+            problems.warn(article.path, article.body_line + line, message, hint)
         for line, href in out.broken:
             problems.error(
                 article.path,

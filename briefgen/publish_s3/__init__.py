@@ -7,7 +7,8 @@ B2, Google Cloud Storage's XML API) through boto3. The steps:
    the site into added, changed or unchanged by its bytes (ETag = MD5, or the
    ``x-amz-meta-sha256`` briefgen stores), and what the site no longer has into
    briefgen's (deleted) and anyone else's (kept unless ``--force``);
-2. the deletion guard (``plan.check_s3_deletes``);
+2. the deletion guard (``briefgen.publish.check_plan``, as for every target),
+   counted against the objects under the prefix;
 3. ``sync``: upload in an order that never leaves a page pointing to a missing
    file, then delete;
 4. ``cdn``: with ``--invalidate``, a CloudFront invalidation of exactly the
@@ -22,13 +23,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from briefgen.manifest import MANIFEST_NAME
+from briefgen.publish import DEFAULT_MAX_REPORT_SHARE, check_plan
 from briefgen.publish_s3 import cdn, sync
 from briefgen.publish_s3.client import S3
 from briefgen.publish_s3.headers import Rule
 from briefgen.publish_s3.plan import (
     Remote,
     S3Plan,
-    check_s3_deletes,
     compare,
     hash_site,
     headers_fingerprint,
@@ -58,6 +59,7 @@ def publish_s3(
     dry_run: bool,
     max_deletes: int,
     force: bool,
+    max_report_share: float = DEFAULT_MAX_REPORT_SHARE,
     rules: Sequence[Rule] = (),
     invalidate: str | None = None,
     base_url: str = "/",
@@ -78,7 +80,9 @@ def publish_s3(
 
     clock.timed("compare", compare, plan, local, remote, heads)
     clock.timed("compare", sort_gone, plan, local, remote, heads, force)
-    check_s3_deletes(plan, remote.objects, max_deletes, force, dry_run)
+    # the shared deletion guard, counted against the objects under the prefix
+    limits = {"max_deletes": max_deletes, "max_report_share": max_report_share, "force": force}
+    check_plan(plan, remote.objects, dry_run=dry_run, **limits)
     try:
         if not dry_run and not plan.empty:
             clock.timed("upload", sync.upload, s3, plan, local, rules, fingerprint)

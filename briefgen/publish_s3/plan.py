@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +28,6 @@ from pathlib import Path
 from briefgen.manifest import MANIFEST_NAME, read_manifest
 from briefgen.publish import Plan, PublishError, site_files
 
-REPORT_PAGE = re.compile(r"^articles/[^/]+/index\.html$")  # one published report (article) per page
-MAX_REPORT_SHARE = 0.20  # refuse to delete more than this share of the published reports without --force
-REGENERATED = ("pagefind/",)  # hash-named index files replaced by every rebuild: not counted by the guard
 PLAIN_MD5 = re.compile(r'^"?([0-9a-f]{32})"?$')
 
 
@@ -97,50 +93,6 @@ def hash_site(site_dir: Path) -> dict[str, Local]:
     files = site_files(site_dir)
     with ThreadPoolExecutor(4) as pool:
         return dict(zip(files, pool.map(_hash_file, files.values()), strict=True))
-
-
-def is_report(rel: str) -> bool:
-    return bool(REPORT_PAGE.match(rel))
-
-
-def report_share_problem(deleted: Iterable[str], published: Iterable[str], share: float = MAX_REPORT_SHARE):
-    """Why deleting ``deleted`` takes too many of the reports among ``published`` (paths), or None.
-
-    Reports are article pages (``articles/<slug>/index.html``); a plan that deletes more than ``share`` of
-    those the target holds is refused unless forced, however small the number (a desk that loses a fifth of
-    its reports published the wrong site)."""
-    reports = sum(1 for p in published if is_report(p))
-    gone = sum(1 for p in deleted if is_report(p))
-    if reports and gone > share * reports:
-        return (
-            f"it would delete {gone} of the {reports} published reports ({100 * gone / reports:.0f} %), "
-            f"more than {100 * share:.0f} %"
-        )
-    return None
-
-
-def count_problem(deleted: Iterable[str], max_deletes: int) -> str | None:
-    count = sum(1 for p in deleted if not p.startswith(REGENERATED))
-    if count > max_deletes:
-        return f"it would delete {count} files, more than the limit of {max_deletes}"
-    return None
-
-
-def check_s3_deletes(plan: S3Plan, published: Iterable[str], max_deletes: int, force: bool, dry_run: bool) -> None:
-    """The deletion guard, counted against the objects under the prefix: refuse (a dry run: note) a plan
-    deleting more than ``max_deletes`` objects or more than the allowed share of the published reports."""
-    published = list(published)
-    problems = [
-        p for p in (count_problem(plan.deleted, max_deletes), report_share_problem(plan.deleted, published)) if p
-    ]
-    if problems and not force:
-        error = PublishError(
-            f"refusing to publish to {plan.target}: {'; '.join(problems)}",
-            "check the target; run with --dry-run to see the files, then --force or a higher --max-deletes",
-        )
-        if not dry_run:
-            raise error
-        plan.refusal = str(error)
 
 
 @dataclass
