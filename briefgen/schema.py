@@ -46,6 +46,12 @@ NOT_AN_OPTION_PATTERN = r"^[^-]"  # git would read a leading '-' as an option
 NotAnOption = Annotated[str, StringConstraints(pattern=NOT_AN_OPTION_PATTERN)]
 
 
+class HeaderRule(Strict):
+    match: str = Field(description="glob over the site path (* also crosses /), e.g. static/*.webp")
+    cache_control: str | None = Field(None, description="Cache-Control for matching files")
+    content_type: str | None = Field(None, description="Content-Type for matching files")
+
+
 class PublishConfig(Strict):
     git: NotAnOption | None = Field(
         None, description="git remote (URL, path or remote name) to push the site to; never starting with '-'"
@@ -57,6 +63,12 @@ class PublishConfig(Strict):
         20, ge=0, le=100, description="refuse to delete more than this percentage of the published reports"
     )
     message: str = Field("Publish site", description="commit message for --git")
+    s3: str | None = Field(None, description="s3://BUCKET[/PREFIX] to upload the site to")
+    endpoint_url: str | None = Field(None, description="endpoint of an S3-compatible service (R2, MinIO) for s3")
+    invalidate: str | None = Field(None, description="CloudFront distribution whose changed paths s3 invalidates")
+    headers: list[HeaderRule] = Field(
+        [], description="Content-Type and Cache-Control by pattern for s3, first match wins"
+    )
 
 
 class MarkdownConfig(Strict):

@@ -2,12 +2,13 @@
 
 Targets come from the command line or from ``publish:`` in briefgen.yaml
 (``git``, ``branch``, ``dir``, ``max_deletes``, ``max_report_share``,
-``message``); paths in the config are relative to the project folder.
+``message``; ``s3``, ``endpoint_url``, ``invalidate``, ``headers``); paths in
+the config are relative to the project folder.
 Nothing is published when the build or its link check fails. ``--dry-run``
 builds into a temporary folder without the cache (the change history is read
 from the site, not written), so it changes nothing anywhere. See
-``briefgen.publish`` and ``briefgen.publish_git`` for how each target is
-updated safely.
+``briefgen.publish``, ``briefgen.publish_git`` and ``briefgen.publish_s3`` for
+how each target is updated safely.
 """
 
 from __future__ import annotations
@@ -44,6 +45,16 @@ def _build_lock(project: Project):
 @click.option("--dir", "dir_target", metavar="PATH", default=None, help="Folder to sync the site into.")
 @click.option("--message", "-m", default=None, help="Commit message for --git.")
 @click.option(
+    "--s3", "s3_target", metavar="s3://BUCKET[/PREFIX]", default=None, help="Bucket (and prefix) to upload to."
+)
+@click.option("--endpoint-url", default=None, help="Endpoint of an S3-compatible service (R2, MinIO) for --s3.")
+@click.option(
+    "--invalidate",
+    metavar="DISTRIBUTION_ID",
+    default=None,
+    help="CloudFront distribution in which --s3 invalidates the changed paths.",
+)
+@click.option(
     "--dry-run", "-n", is_flag=True, help="Print what would be added, changed and deleted; change nothing anywhere."
 )
 @click.option(
@@ -68,6 +79,9 @@ def publish(
     branch,
     dir_target,
     message,
+    s3_target,
+    endpoint_url,
+    invalidate,
     dry_run,
     max_deletes,
     max_report_share,
@@ -77,7 +91,7 @@ def publish(
     config,
     strict,
 ) -> None:
-    """Build the site, check it, and publish it with --git REMOTE and/or --dir PATH."""
+    """Build the site, check it, and publish it with --git REMOTE, --dir PATH and/or --s3 s3://BUCKET."""
     started = time.perf_counter()
     project = Project.at(source, output, config)
     options = {
@@ -85,6 +99,9 @@ def publish(
         "branch": branch,
         "dir_target": dir_target,
         "message": message,
+        "s3_target": s3_target,
+        "endpoint_url": endpoint_url,
+        "invalidate": invalidate,
         "dry_run": dry_run,
         "max_deletes": max_deletes,
         "max_report_share": max_report_share,
@@ -154,10 +171,14 @@ def _publish(project: Project, site: Path, result, options: dict) -> list:
     remote = options["git_remote"] or settings.git
     dir_target = options["dir_target"]
     folder = Path(dir_target) if dir_target else (project.root / settings.dir if settings.dir else None)
-    if not remote and folder is None:
+    bucket = options["s3_target"] or settings.s3
+    if not remote and folder is None and not bucket:
         raise click.UsageError(
-            "nothing to publish to: give --git REMOTE or --dir PATH, or set publish: git/dir in briefgen.yaml"
+            "nothing to publish to: give --git REMOTE, --dir PATH or --s3 s3://BUCKET, "
+            "or set publish: git/dir/s3 in briefgen.yaml"
         )
+    if not bucket and (options["endpoint_url"] or options["invalidate"]):
+        raise click.UsageError("--endpoint-url and --invalidate go with --s3 s3://BUCKET (or publish: s3:)")
     limits = {
         "dry_run": options["dry_run"],
         "force": options["force"],
@@ -175,6 +196,8 @@ def _publish(project: Project, site: Path, result, options: dict) -> list:
             base = Path.cwd() if options["git_remote"] else project.root
             branch, message = options["branch"] or settings.branch, options["message"] or settings.message
             plans.append(publish_git(site, remote, branch, message, base=base, repo=project.root, **limits))
+        if bucket:
+            plans.append(_publish_s3(site, result.site.config, bucket, options, limits))
     except PublishError as exc:
         _fail(str(exc))
     except OSError as exc:
@@ -205,12 +228,32 @@ def _report(plans: list, dry_run: bool, seconds: float) -> None:
                 f"{' and '.join('root/' + p for p in lost)} in the project (docs/publish.md, root files)",
                 err=True,
             )
+        if not dry_run and getattr(plan, "foreign", None):
+            click.echo(f"Left alone {len(plan.foreign)} objects briefgen did not write (--force deletes them):")
+            for path in plan.foreign:
+                click.echo(f"  {path}")
         if dry_run and plan.refusal:
             click.secho(f"error: {plan.refusal}", fg="red", err=True)
     if not dry_run:
         click.echo(f"Done in {seconds:.2f} s.")
     elif any(plan.refusal for plan in plans):
         sys.exit(1)
+
+
+def _publish_s3(site: Path, config, bucket: str, options: dict, limits: dict):
+    """The --s3 target (``briefgen.publish_s3``), with settings from the command line or briefgen.yaml."""
+    from briefgen.publish_s3 import Rule, publish_s3
+
+    settings = config.publish
+    return publish_s3(
+        site,
+        bucket,
+        endpoint_url=options["endpoint_url"] or settings.endpoint_url,
+        rules=[Rule(r.match, r.cache_control, r.content_type) for r in settings.headers],
+        invalidate=options["invalidate"] or settings.invalidate,
+        base_url=config.base_url,
+        **limits,
+    )
 
 
 command = publish
