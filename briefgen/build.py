@@ -50,13 +50,19 @@ def _fail_if_errors(problems: Problems, strict: bool) -> None:
 
 
 def load_and_assemble(
-    project: Project, problems: Problems, strict: bool = False, *, record_changes: bool = True, pdf: bool = False
+    project: Project,
+    problems: Problems,
+    strict: bool = False,
+    *,
+    record_changes: bool = True,
+    pdf: bool = False,
+    drafts: bool = False,
 ) -> tuple[Site, list[Page]]:
     from briefgen.changes import attach
     from briefgen.editorial import review
     from briefgen.load import load_site
 
-    site = load_site(project, problems)
+    site = load_site(project, problems, drafts=drafts)
     if site is None:
         _fail_if_errors(problems, strict)
         raise BuildError(problems.sorted())
@@ -121,6 +127,7 @@ class Builder:
         progress=None,
         preview: bool = False,
         once: bool = False,
+        drafts: bool = False,
     ):
         from briefgen.cache import BuildCache
         from briefgen.parallel import default_jobs
@@ -137,6 +144,7 @@ class Builder:
         self.state = None  # briefgen.incremental.BuildState of the last written build
         self.unsaved_state = None  # the state not yet saved to .briefgen-cache/ (see persist)
         self.persist_later = preview  # serve calls persist() itself, once the open pages reloaded
+        self.drafts = drafts  # a preview: drafts and scheduled reports are shown, with a banner (briefgen.schedule)
         self.once = once  # the only build made with this Builder: nothing is kept in memory for a next one
         # serve: early(site, pages, renderer, stale) renders and writes the stale pages a browser shows
         # before the rest, and returns their bytes (briefgen.serve.early); None: every page in one go
@@ -187,7 +195,10 @@ def build(
     jobs: int | None = None,
     use_cache: bool = True,
     progress=None,
+    drafts: bool = False,
 ) -> BuildResult:
-    """One complete build (``briefgen build``)."""
-    builder = Builder(project, strict=strict, pdf=pdf, jobs=jobs, use_cache=use_cache, progress=progress, once=True)
+    """One complete build (``briefgen build``); ``drafts=True`` also shows drafts and scheduled reports."""
+    builder = Builder(
+        project, strict=strict, pdf=pdf, jobs=jobs, use_cache=use_cache, progress=progress, once=True, drafts=drafts
+    )
     return builder.rebuild(write=write)

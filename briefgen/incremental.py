@@ -250,6 +250,8 @@ class Fingerprints:
                 h.update(f"{key}\0{info.digest}\n".encode())
             elif "static/" in key and not key.startswith("content/"):
                 h.update(f"{key}\0{info.digest}\n".encode())
+        schedule = getattr(self.site, "schedule", None)  # drafts shown or not, embargoes lifted (briefgen.schedule)
+        h.update((schedule.key() if schedule is not None else "").encode())
         for topic in sorted(self.site.topics.values(), key=lambda t: t.slug):
             facts = (
                 topic.slug,

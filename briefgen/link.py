@@ -60,8 +60,11 @@ class Linker:
     def article(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:
         rel = article.path
         article.lines = {key: doc.line((key,)) for key in ("title", "summary", "confidence", "sources")}
+        left_out = self.site.schedule.draft_topics if self.site.schedule is not None else set()
         for i, slug in enumerate(meta.topics):
             topic = self.site.topics.get(slug)
+            if topic is None and slug in left_out:
+                continue  # a draft topic: this build leaves it out
             if topic is None:
                 self.problems.error(
                     rel,
@@ -75,6 +78,10 @@ class Linker:
             party = self.party(key, rel, doc, ("people", i), "person")
             if party and party not in article.people:
                 article.people.append(party)
+        for i, key in enumerate(meta.authors):
+            party = self.party(key, rel, doc, ("authors", i), "author")
+            if party and party not in article.authors:
+                article.authors.append(party)
         for i, c in enumerate(meta.sources):
             source = self.party(c.source, rel, doc, ("sources", i, "source"), "source", sources_only=True)
             if source:
@@ -164,6 +171,8 @@ class Linker:
             topic.lines = {key: doc.line((key,)) for key in ("title", "summary", "confidence", "status")}
             for i, slug in enumerate(topic.meta.related):
                 other = self.site.topics.get(slug)
+                if other is None and self.site.schedule is not None and slug in self.site.schedule.draft_topics:
+                    continue
                 if other is None:
                     self.problems.error(
                         topic.path,
@@ -220,11 +229,12 @@ def render_bodies(site: Site, loader: Loader, problems: Problems) -> None:
         for line, message, hint in out.errors:
             problems.error(article.path, article.body_line + line, message, hint)
         for line, href in out.broken:
+            held = targets.held(article, href)
             problems.error(
                 article.path,
                 article.body_line + line,
-                f"link to {href!r}: no such article or topic",
-                targets.suggest(article, href),
+                f"link to {href!r}: " + (f"{held}, left out of this build" if held else "no such article or topic"),
+                "link to it once it is published" if held else targets.suggest(article, href),
             )
     for article in site.articles:
         for line, href, url in rendered[article.path].content_links:
@@ -265,7 +275,11 @@ class ContentTargets:
             names.setdefault(_nfc(posixpath.basename(a.path)), []).append(a)
         self.by_name = {n: found[0] for n, found in names.items() if len(found) == 1}
         self.by_url: dict[str, Article] = {f"../{a.slug}/": a for a in site.articles}
-        self.existing = {_nfc(p) for p in article_paths}  # articles that exist but failed to load
+        schedule = site.schedule
+        left_out = (schedule.held + schedule.withdrawn) if schedule is not None else []
+        self.left_out = {_nfc(h.path): h.reason for h in left_out if not any(a.path == h.path for a in site.articles)}
+        # articles that exist but failed to load (a draft or scheduled report is not one of them)
+        self.existing = {_nfc(p) for p in article_paths} - set(self.left_out)
         self.answers: dict[tuple[str, str], str | None] = {}  # (folder, target) -> answer; articles share folders
 
     def resolver(self, article: Article):
@@ -292,6 +306,14 @@ class ContentTargets:
             return None
 
         return resolve
+
+    def held(self, article: Article, href: str) -> str:
+        """'a draft', 'a scheduled report'... when ``href`` names a report this build leaves out; else ''."""
+        rel = _nfc(posixpath.normpath(posixpath.join(posixpath.dirname(article.path), unquote(urlsplit(href).path))))
+        reason = self.left_out.get(rel)
+        return {"draft": "a draft", "scheduled": "a scheduled report", "withdrawn": "a withdrawn report"}.get(
+            reason or "", ""
+        )
 
     def suggest(self, article: Article, href: str) -> str:
         names = [posixpath.relpath(p, posixpath.dirname(article.path)) for p in [*self.articles, *self.topics]]

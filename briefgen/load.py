@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slugify import slugify
 
 from briefgen import schema
-from briefgen.model import Article, Party, Site, Topic
+from briefgen.model import Article, Correction, Party, Site, Topic
 from briefgen.problems import Problems
 from briefgen.project import Project
 from briefgen.validate import validate
@@ -414,7 +414,12 @@ class Loader:
         if date is None:
             return None
         slug = meta.slug or _slug_from_filename(_stem(name))
+        workflow = self._workflow(meta, doc, rel, date)
+        if workflow is None:
+            return None
+        date = workflow.pop("date_shown")
         fields = dict(
+            **workflow,
             slug=slug,
             path=rel,
             source_name=name,
@@ -429,6 +434,38 @@ class Loader:
             confidence=meta.confidence,
         )
         return fields, meta, doc
+
+    def _workflow(self, meta: schema.ArticleIn, doc: YamlDoc, rel: str, date: dt.datetime) -> dict | None:
+        """The desk's keys as Article fields: draft, embargo and expiry times, corrections, bylines."""
+        out: dict = {"draft": meta.draft, "author_ids": list(meta.authors), "corrections": []}
+        ok = True
+        for key in ("publish_at", "expires_at"):
+            value = getattr(meta, key)
+            out[key] = self.aware(value, rel, doc.line((key,))) if value is not None else None
+            ok = ok and (value is None or out[key] is not None)
+        if out["publish_at"] and out["expires_at"] and out["expires_at"] <= out["publish_at"]:
+            self.problems.error(
+                rel, doc.line(("expires_at",)), "expires_at is not after publish_at", "withdraw it after it goes live"
+            )
+            ok = False
+        shown = max(date, out["publish_at"]) if out["publish_at"] else date  # an embargoed report is new at release
+        for i, c in enumerate(meta.corrections):
+            line = doc.line(("corrections", i, "date"))
+            when = self.aware(c.date, rel, line)
+            if when is None:
+                ok = False
+            elif when < shown:
+                self.problems.error(
+                    rel,
+                    line,
+                    f"correction dated {when.isoformat()}, before the article ({shown.isoformat()})",
+                    "a correction comes after what it corrects: check the date",
+                )
+                ok = False
+            else:
+                out["corrections"].append(Correction(when, c.text, doc.line(("corrections", i))))
+        out["date_shown"] = shown
+        return out if ok else None
 
 
 def _valid_id(text: str) -> bool:
@@ -484,7 +521,9 @@ def article_files(project: Project) -> list[Path]:
     return _files(project.content_dir / "articles", ARTICLE_SUFFIXES)
 
 
-def load_site(project: Project, problems: Problems, renderer_cache: dict | None = None) -> Site | None:
+def load_site(
+    project: Project, problems: Problems, renderer_cache: dict | None = None, *, drafts: bool = False
+) -> Site | None:
     """Read and link the whole project. Returns None when the config is unusable."""
     loader = Loader(project, problems)
     config = loader.load_config()
@@ -504,7 +543,10 @@ def load_site(project: Project, problems: Problems, renderer_cache: dict | None 
     loader.article_paths = [loader.rel(p) for p in paths]
     loaded = [x for x in (loader.load_article(p) for p in paths) if x is not None]
     from briefgen.link import link_site  # the second half of loading: references
+    from briefgen.schedule import sort_out
 
+    loaded, schedule = sort_out(loaded, topics, drafts=drafts)  # drafts, embargoes, withdrawals
     site = Site(config=config, root=str(project.root), topics=topics, articles=[], parties=parties)
+    site.schedule = schedule
     link_site(site, loaded, loader, problems)
     return site

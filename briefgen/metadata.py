@@ -102,7 +102,12 @@ def claim_review(claim: Claim, article: Article, site: Site, renderer) -> dict:
 
 def news_article(article: Article, site: Site, renderer) -> dict:
     url = renderer.absolute(article.url_path)
-    author = {"@type": "Person", "name": article.author} if article.author else publisher(site, renderer)
+    if article.authors:
+        author = [party_ref(p, renderer) for p in article.authors]
+    elif article.author:
+        author = {"@type": "Person", "name": article.author}
+    else:
+        author = publisher(site, renderer)
     return _clean(
         {
             "@type": "NewsArticle",
@@ -131,6 +136,10 @@ def news_article(article: Article, site: Site, renderer) -> dict:
                     }
                 )
                 for c in article.citations
+            ],
+            "correction": [
+                {"@type": "CorrectionComment", "text": c.text, "datePublished": iso(c.date)}
+                for c in article.corrections
             ],
         }
     )
@@ -227,7 +236,17 @@ def head_html(site: Site, page: Page, renderer) -> str:
         lines.append(
             f'<link rel="alternate" type="application/atom+xml" title="{escape(title)}" href="{escape(root + path)}">'
         )
+    if _noindex(page):
+        lines.append('<meta name="robots" content="noindex">')
     data = structured_data(site, page, renderer)
     if data is not None:
         lines.append(f'<script type="application/ld+json">{json_for_script(data)}</script>')
     return Markup("\n".join(lines))
+
+
+def _noindex(page: Page) -> bool:
+    """A preview of a draft or scheduled report or topic, or a withdrawn report's note: not for search engines."""
+    if page.kind == "withdrawn":
+        return True
+    shown = page.context.get("article") if page.kind == "article" else page.context.get("topic")
+    return bool(getattr(shown, "preview", "")) if page.kind in ("article", "topic") else False

@@ -144,7 +144,7 @@ def run(builder, changed: set[str] | None, write: bool):
     try:
         problems = Problems()
         progress.stage("Loading content")
-        options = {k: getattr(builder, k) for k in ("record_changes", "pdf") if hasattr(builder, k)}
+        options = {k: getattr(builder, k) for k in ("record_changes", "pdf", "drafts") if hasattr(builder, k)}
         input_digests = {rel: info.digest for rel, info in inputs.items()}
         with (
             builder.cache.installed(project),
@@ -293,6 +293,9 @@ def run(builder, changed: set[str] | None, write: bool):
                 "pdf": getattr(builder, "pdf", False),
                 # False after a serve rebuild: the next build must run to record what changed (briefgen.changes)
                 "recorded": getattr(builder, "record_changes", True),
+                # briefgen.schedule: a preview's site is not a normal build's; a report due later needs a build then
+                "drafts": getattr(builder, "drafts", False),
+                "next_due": _next_due(site),
             }
             new_state = BuildState(code, str(project.output), inputs, outputs, summary)
             # serve reuses these bytes; a streamed site is read back from the output folder instead
@@ -308,6 +311,11 @@ def run(builder, changed: set[str] | None, write: bool):
         gc.set_threshold(*thresholds)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _next_due(site) -> str | None:
+    due = getattr(getattr(site, "schedule", None), "next_due", None)
+    return due.isoformat() if due is not None else None
 
 
 def _last_manifest(output: Path, previous: dict) -> dict[str, str]:

@@ -96,6 +96,7 @@ class TopicIn(Strict):
     why_it_matters: str = Field("", description="a short paragraph on why a reader should care")
     watch: list[WatchItem] = Field([], description="what to watch next, dated or open")
     related: list[Id] = Field([], description="ids (file names) of related topics")
+    draft: bool = Field(False, description="true: left out of a normal build (shown by serve and build --drafts)")
 
 
 # --- content/people.yaml and content/sources.yaml ----------------------------
@@ -160,6 +161,11 @@ class ClaimIn(Strict):
     evidence: str = Field("", description="what supports or contradicts it")
 
 
+class CorrectionIn(Strict):
+    date: When = Field(description="when the correction was made: not before the article's date")
+    text: Text = Field(description="what was wrong and what is right, in the desk's own words")
+
+
 class ArticleIn(Strict):
     title: Text = Field(description="the headline")
     date: When = Field(description="when it was published")
@@ -178,6 +184,11 @@ class ArticleIn(Strict):
     figures: list[FigureIn] = Field([], description="numbers, each with who reported them")
     events: list[EventIn] = Field([], description="dated events for the topic's timeline")
     claims: list[ClaimIn] = Field([], description="statements that are disputed or unverified")
+    draft: bool = Field(False, description="true: left out of a normal build (shown by serve and build --drafts)")
+    publish_at: When | None = Field(None, description="embargo: the report is left out of every output until then")
+    expires_at: When | None = Field(None, description="from then on the report is withdrawn (a note page stays)")
+    corrections: list[CorrectionIn] = Field([], description="corrections, each with its date and what was corrected")
+    authors: list[Id] = Field([], description="bylines: ids from people.yaml")
 
 
 FILE_MODELS = {

@@ -18,7 +18,7 @@ from briefgen.feeds import party_articles
 from briefgen.model import Site
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-NOT_LISTED = frozenset({"notfound", "search", "pack"})  # a pack repeats its topic page and articles
+NOT_LISTED = frozenset({"notfound", "search", "pack", "withdrawn"})  # a pack repeats its topic page and articles
 
 
 def page_date(site: Site, page: Page) -> dt.datetime | None:

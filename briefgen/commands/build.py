@@ -24,13 +24,14 @@ from briefgen.project import Project
     help="Processes that render in parallel (default: one per core; 1 = this process only).",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .briefgen-cache/ (a full, cold build).")
-def build(source, output, config, quiet, strict, pdf, jobs, no_cache) -> None:
+@click.option("--drafts", is_flag=True, help="Also show drafts and scheduled reports, with a banner (a preview).")
+def build(source, output, config, quiet, strict, pdf, jobs, no_cache, drafts) -> None:
     """Build the site into SOURCE/site (or --output)."""
     import time
 
     started = time.perf_counter()
     project = Project.at(source, output, config)
-    if not no_cache and not pdf and _nothing_to_do(project, quiet, strict, started, source):
+    if not no_cache and not pdf and _nothing_to_do(project, quiet, strict, started, source, drafts):
         return
     from briefgen.build import build as run_build
     from briefgen.commands._progress import TerminalProgress, wanted
@@ -43,7 +44,9 @@ def build(source, output, config, quiet, strict, pdf, jobs, no_cache) -> None:
             fail([Problem("--pdf", None, missing, PDF_HINT)])
     progress = TerminalProgress() if wanted(quiet) else None
     try:
-        result = run_build(project, strict=strict, pdf=pdf, jobs=jobs, use_cache=not no_cache, progress=progress)
+        result = run_build(
+            project, strict=strict, pdf=pdf, jobs=jobs, use_cache=not no_cache, progress=progress, drafts=drafts
+        )
     except BuildError as exc:
         if progress:
             progress.close()
@@ -67,9 +70,21 @@ def build(source, output, config, quiet, strict, pdf, jobs, no_cache) -> None:
             f"{stats.changed} written, {stats.unchanged} unchanged, {stats.removed} removed",
             len(result.warnings),
         )
+        for line in schedule_lines(result.site):
+            click.echo(line)
 
 
-def _nothing_to_do(project: Project, quiet: bool, strict: bool, started: float, source) -> bool:
+def schedule_lines(site) -> list[str]:
+    """What the build held back and when the next scheduled report is due (briefgen.schedule)."""
+    from briefgen.assemble import site_tz
+    from briefgen.schedule import describe
+
+    if site.schedule is None:
+        return []
+    return describe(site.schedule, site_tz(site), site.config.timezone or "UTC")
+
+
+def _nothing_to_do(project: Project, quiet: bool, strict: bool, started: float, source, drafts: bool = False) -> bool:
     """Nothing changed since the last build: say so without loading the pipeline."""
 
     from briefgen.incremental import nothing_changed
@@ -82,6 +97,10 @@ def _nothing_to_do(project: Project, quiet: bool, strict: bool, started: float, 
         return False
     if not state.summary.get("recorded", True):  # written by serve, which records no changes: build to record them
         return False
+    from briefgen.schedule import due_since
+
+    if state.summary.get("drafts", False) != drafts or due_since(state.summary):
+        return False  # a preview's site, or a scheduled report went live (or one was withdrawn) since
     if not quiet:
         for warning in state.summary.get("warnings", []):
             click.echo(warning, err=True)
