@@ -135,7 +135,8 @@ class Builder:
 
         self.project = project
         self.strict = strict
-        self.record_changes = record_changes
+        # a preview with drafts records no changes: the change history is what readers were shown
+        self.record_changes = record_changes and not drafts
         self.pdf = pdf
         self.jobs = jobs or default_jobs()
         self.use_cache = use_cache

@@ -304,11 +304,12 @@ def previous_history(output: Path, problems: Problems, shown_as: str) -> History
 
 def update(previous: History | None, site: Site, tz: dt.tzinfo | None = None, record: bool = True) -> History:
     """The history after this build: the previous one, plus a record when the content changed."""
-    if previous is not None and not record:
-        return previous  # serve: shows the recorded changes, records none (and needs no snapshot)
+    if not record:  # serve, build --drafts: shows the recorded changes, records none (and needs no snapshot)
+        # with no history yet, not even a baseline: a preview's drafts must not become part of it
+        return previous if previous is not None else History({}, [])
     current = snapshot(site, tz)
-    if previous is None:
-        return History(current, [])
+    if previous is None or not previous.state:  # none yet, or a preview's empty one
+        return History(current, previous.records if previous is not None else [])
     changed = compare(previous.state, current)
     if not changed:
         if previous.state == current:
