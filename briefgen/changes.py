@@ -79,7 +79,13 @@ def topic_state(topic: Topic, tz: dt.tzinfo | None = None) -> dict[str, Any]:
                 "text": c.text,
                 "article": article.url_path,
             }
+    corrections = {
+        f"{a.url_path}|{c.date.isoformat()}": {"title": a.title, "text": c.text, "article": a.url_path}
+        for a in topic.articles
+        for c in a.corrections
+    }
     return {
+        "corrections": dict(sorted(corrections.items())),
         "title": topic.title,
         "url": topic.url_path,
         "status": topic.meta.status,
@@ -151,6 +157,11 @@ def topic_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[
     for url, title in old["articles"].items():
         if url not in new["articles"]:
             items.append(_item("article", "removed", "Report withdrawn", title))
+    if "corrections" in old:  # a history written before corrections existed: do not report them all as new
+        for key, c in new.get("corrections", {}).items():
+            if key not in old["corrections"]:
+                url = c["article"] + "#corrections"
+                items.append(_item("correction", "new", "Correction", f"{c['title']}: {c['text']}", url))
     for key, f in new["figures"].items():
         before = old["figures"].get(key)
         if before is None:
