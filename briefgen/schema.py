@@ -276,7 +276,13 @@ def _table(model: type[BaseModel]) -> str:
                 need = "optional"
             else:
                 need = f"default `{str(default).lower() if isinstance(default, bool) else default}`"
-        rows.append(f"| `{name}` | {_type_name(info.annotation)} | {need} | {info.description or ''} |")
+        kind = _type_name(info.annotation)
+        patterns = {getattr(m, "pattern", None) for m in info.metadata}  # pydantic moves a field's Id here
+        if kind == "text" and ID_PATTERN in patterns:
+            kind = "id"
+        elif kind == "text" and URL_PATTERN in patterns:
+            kind = "URL"
+        rows.append(f"| `{name}` | {kind} | {need} | {info.description or ''} |")
     return "\n".join(rows)
 
 
