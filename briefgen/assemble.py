@@ -155,7 +155,7 @@ def party_page(site: Site, party: Party) -> Page:
 
 
 def article_page(article: Article) -> Page:
-    deps = frozenset({article.path, *(t.path for t in article.topics)})
+    deps = frozenset({article.path, *(t.path for t in article.topics), *article.image_inputs})
     return Page(
         "article",
         article.url_path,

@@ -276,6 +276,7 @@ class Fingerprints:
             found = set()
             if article is not None:
                 found.update(t.path for t in article.topics)
+                found.update(getattr(article, "image_inputs", ()))  # feeds and packs show its images
                 for name in _content_names(article.body_md):
                     target = self.by_name.get(name)
                     if target:

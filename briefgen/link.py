@@ -78,6 +78,8 @@ class Linker:
             party = self.party(key, rel, doc, ("people", i), "person")
             if party and party not in article.people:
                 article.people.append(party)
+        if meta.image is not None:
+            self.lead_image(article, meta, doc)
         for i, key in enumerate(meta.authors):
             party = self.party(key, rel, doc, ("authors", i), "author")
             if party and party not in article.authors:
@@ -123,6 +125,18 @@ class Linker:
                 article.claims.append(
                     Claim(c.question, by, c.text, c.status, date, c.evidence, article, doc.line(("claims", i)))
                 )
+
+    def lead_image(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:
+        from briefgen.imagehtml import lead_image
+        from briefgen.images import ImageProblem
+
+        project = self.loader.project
+        try:
+            article.image = lead_image(
+                meta.image, article.path, str(project.content_dir), str(project.root), self.site.config.max_image_size
+            )
+        except ImageProblem as exc:
+            self.problems.error(article.path, doc.line(("image", "file")), exc.message, exc.hint)
 
     def unique_ids(self, loaded) -> None:
         slugs: dict[str, str] = {}
@@ -226,7 +240,10 @@ def render_bodies(site: Site, loader: Loader, problems: Problems) -> None:
         rendered[article.path] = out
         article.body_html = out.html
         article.toc = out.headings
-        for line, message, hint in out.errors:
+        errors = out.errors
+        if "<img " in out.html:  # images from content files: sized copies (briefgen.imagehtml)
+            errors = errors + _body_images(article, loader, site)
+        for line, message, hint in errors:
             problems.error(article.path, article.body_line + line, message, hint)
         for line, href in out.broken:
             held = targets.held(article, href)
@@ -256,6 +273,22 @@ def render_bodies(site: Site, loader: Loader, problems: Problems) -> None:
                     f"link to {href!r}: no heading #{fragment.removeprefix(HEADING_PREFIX)} in {target.path}",
                     hint,
                 )
+
+
+def _body_images(article: Article, loader: Loader, site: Site) -> list[tuple[int, str, str]]:
+    from briefgen.imagehtml import body_images
+
+    project = loader.project
+    html, pictures, errors = body_images(
+        article.body_html,
+        article.body_md,
+        article.path,
+        str(project.content_dir),
+        str(project.root),
+        site.config.max_image_size,
+    )
+    article.body_html, article.pictures = html, pictures
+    return errors
 
 
 class ContentTargets:

@@ -137,6 +137,7 @@ def news_article(article: Article, site: Site, renderer) -> dict:
                 )
                 for c in article.citations
             ],
+            "image": _image_object(article.image, renderer) if article.image else None,
             "correction": [
                 {"@type": "CorrectionComment", "text": c.text, "datePublished": iso(c.date)}
                 for c in article.corrections
@@ -211,10 +212,18 @@ def structured_data(site: Site, page: Page, renderer) -> dict | None:
 
 def meta_tags(site: Site, page: Page) -> list[tuple[str, str, str]]:
     """(attribute, name, content) for the tags base.html does not write itself."""
+    image = page.context["article"].image if page.kind == "article" else None
     tags = [
-        ("name", "twitter:card", "summary"),
+        ("name", "twitter:card", "summary_large_image" if image else "summary"),
         ("name", "twitter:title", page.title),
     ]
+    if image:  # the lead image, absolute (link previews fetch it from elsewhere)
+        tags += [
+            ("property", "og:image", site.config.base_url + image.largest),
+            ("property", "og:image:width", str(image.width)),
+            ("property", "og:image:height", str(image.height)),
+            ("property", "og:image:alt", image.alt),
+        ]
     if page.description:
         tags.append(("name", "twitter:description", page.description))
     if page.kind == "article":
@@ -242,6 +251,20 @@ def head_html(site: Site, page: Page, renderer) -> str:
     if data is not None:
         lines.append(f'<script type="application/ld+json">{json_for_script(data)}</script>')
     return Markup("\n".join(lines))
+
+
+def _image_object(image, renderer) -> dict:
+    return _clean(
+        {
+            "@type": "ImageObject",
+            "url": renderer.absolute(image.largest),
+            "width": image.width,
+            "height": image.height,
+            "caption": image.caption,
+            "description": image.alt,
+            "creditText": image.credit,
+        }
+    )
 
 
 def _noindex(page: Page) -> bool:

@@ -145,10 +145,20 @@ class Article:
     author_ids: list[str] = field(default_factory=list)
     authors: list[Party] = field(default_factory=list)
     preview: str = ""  # "draft" or "scheduled" when a preview build shows what a normal build leaves out
+    image: Any = None  # briefgen.images.Picture: the lead image
+    pictures: list = field(default_factory=list)  # briefgen.images.Picture: images in the body
 
     @property
     def url_path(self) -> str:
         return f"articles/{self.slug}/"
+
+    def all_pictures(self) -> list:
+        return ([self.image] if self.image else []) + self.pictures
+
+    @property
+    def image_inputs(self) -> list[str]:
+        """The image files this article shows (inputs of its page, like the article file itself)."""
+        return [p.source for p in self.all_pictures()]
 
     @property
     def modified(self) -> dt.datetime:

@@ -124,6 +124,7 @@ def run(builder, changed: set[str] | None, write: bool):
     from briefgen.outputs import extra_outputs
     from briefgen.pack import keep_bodies
     from briefgen.problems import Problems
+    from briefgen.images import CACHE as IMAGES
     from briefgen.render import COMPILED, Renderer, static_files
     from briefgen.write import SiteFiles, Staging, update_site
 
@@ -156,6 +157,7 @@ def run(builder, changed: set[str] | None, write: bool):
         keep_bodies(not builder.once)  # a pack's rewritten reports, for the next render of the pack
         statics = static_files(project)
         COMPILED.folder = builder.cache.dir / "templates" if builder.use_cache else None
+        IMAGES[0] = builder.cache.dir / "images" if builder.use_cache else None  # resized copies, by content hash
         renderer = Renderer(site, project, statics)
         prints = Fingerprints(site, project, inputs, renderer.env, code)
         previous = state.outputs if state else {}

@@ -69,6 +69,9 @@ class SiteConfig(Strict):
     per_page: int = Field(20, ge=1, description="articles (and timeline entries) per topic page before paginating")
     stale_after_days: int = Field(14, ge=1, description="a topic with no article for this many days is marked stale")
     max_file_size: int = Field(2_000_000, ge=1000, description="content files larger than this many bytes are rejected")
+    max_image_size: int = Field(
+        20_000_000, ge=1000, description="image files larger than this many bytes are rejected"
+    )
     search: bool = Field(True, description="build a Pagefind search index when pagefind is installed")
     pdf: bool = Field(
         False, description="also write each topic's briefing pack as PDF (topics/<slug>/briefing.pdf); needs WeasyPrint"
@@ -166,6 +169,13 @@ class CorrectionIn(Strict):
     text: Text = Field(description="what was wrong and what is right, in the desk's own words")
 
 
+class ImageIn(Strict):
+    file: Text = Field(description="the image file (JPEG, PNG or WebP), relative to this article's file")
+    alt: Text = Field(description="what the image shows, for readers who cannot see it")
+    caption: str = Field("", description="shown under the image")
+    credit: Text = Field(description="who took or made it, shown with the caption")
+
+
 class ArticleIn(Strict):
     title: Text = Field(description="the headline")
     date: When = Field(description="when it was published")
@@ -189,6 +199,7 @@ class ArticleIn(Strict):
     expires_at: When | None = Field(None, description="from then on the report is withdrawn (a note page stays)")
     corrections: list[CorrectionIn] = Field([], description="corrections, each with its date and what was corrected")
     authors: list[Id] = Field([], description="bylines: ids from people.yaml")
+    image: ImageIn | None = Field(None, description="the lead photo or graphic, shown at the top and in link previews")
 
 
 FILE_MODELS = {
