@@ -57,12 +57,13 @@ def load_and_assemble(
     record_changes: bool = True,
     pdf: bool = False,
     drafts: bool = False,
+    base_url: str | None = None,
 ) -> tuple[Site, list[Page]]:
     from briefgen.changes import attach
     from briefgen.editorial import review
     from briefgen.load import load_site
 
-    site = load_site(project, problems, drafts=drafts)
+    site = load_site(project, problems, drafts=drafts, base_url=base_url)
     if site is None:
         _fail_if_errors(problems, strict)
         raise BuildError(problems.sorted())
@@ -128,6 +129,7 @@ class Builder:
         preview: bool = False,
         once: bool = False,
         drafts: bool = False,
+        base_url: str | None = None,
     ):
         from briefgen.cache import BuildCache
         from briefgen.parallel import default_jobs
@@ -145,6 +147,7 @@ class Builder:
         self.state = None  # briefgen.incremental.BuildState of the last written build
         self.unsaved_state = None  # the state not yet saved to .briefgen-cache/ (see persist)
         self.persist_later = preview  # serve calls persist() itself, once the open pages reloaded
+        self.base_url = base_url  # --base-url: replaces the config's for this build
         self.drafts = drafts  # a preview: drafts and scheduled reports are shown, with a banner (briefgen.schedule)
         self.once = once  # the only build made with this Builder: nothing is kept in memory for a next one
         # serve: early(site, pages, renderer, stale) renders and writes the stale pages a browser shows
@@ -197,9 +200,18 @@ def build(
     use_cache: bool = True,
     progress=None,
     drafts: bool = False,
+    base_url: str | None = None,
 ) -> BuildResult:
     """One complete build (``briefgen build``); ``drafts=True`` also shows drafts and scheduled reports."""
     builder = Builder(
-        project, strict=strict, pdf=pdf, jobs=jobs, use_cache=use_cache, progress=progress, once=True, drafts=drafts
+        project,
+        strict=strict,
+        pdf=pdf,
+        jobs=jobs,
+        use_cache=use_cache,
+        progress=progress,
+        once=True,
+        drafts=drafts,
+        base_url=base_url,
     )
     return builder.rebuild(write=write)

@@ -44,7 +44,9 @@ def body_images(
             return m.group(0)  # a remote image, as written (the Markdown renderer checked its scheme)
         line = _line_of(body_md, src)
         if not alt.strip():
-            problems.append((line, f"image {src!r} has no alt text", "write what it shows: ![a map of the region](...)"))
+            problems.append(
+                (line, f"image {src!r} has no alt text", "write what it shows: ![a map of the region](...)")
+            )
             return ""
         try:
             rel, full = resolve(article_path, unquote(parts.path), content_dir, root)

@@ -89,7 +89,9 @@ def resolve(base_file: str, target: str, content_root: str, project_root: str) -
     full = os.path.join(project_root, *rel.split("/"))
     content = os.path.realpath(content_root)
     if rel.startswith("../") or not os.path.realpath(full).startswith(content + os.sep):
-        raise ImageProblem(f"image {target!r} is outside content/", "keep images inside content/, e.g. beside the article")
+        raise ImageProblem(
+            f"image {target!r} is outside content/", "keep images inside content/, e.g. beside the article"
+        )
     return rel, full
 
 
@@ -117,7 +119,9 @@ def inspect(rel: str, full: str, max_bytes: int) -> tuple[str, str, int, int]:
                 fmt, (width, height) = im.format, im.size
                 orientation = im.getexif().get(0x0112, 1) if fmt in ("JPEG", "WEBP", "PNG") else 1
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError) as exc:
-        raise ImageProblem(f"{rel} is not a readable image ({exc.__class__.__name__})", "use a JPEG, PNG or WebP file") from None
+        raise ImageProblem(
+            f"{rel} is not a readable image ({exc.__class__.__name__})", "use a JPEG, PNG or WebP file"
+        ) from None
     if fmt not in FORMATS:
         raise ImageProblem(f"{rel} is a {fmt} image", "use a JPEG, PNG or WebP file")
     if width * height > MAX_PIXELS:

@@ -215,7 +215,9 @@ def link_site(site: Site, loaded, loader: Loader, problems: Problems) -> None:
         for topic in article.topics:
             topic.articles.append(article)
         cited = [c.source for c in article.citations] + [x.via for x in article.quotes + article.figures if x.via]
-        for party in dict.fromkeys(article.authors + article.people + cited):  # a source's page lists the articles citing it
+        for party in dict.fromkeys(
+            article.authors + article.people + cited
+        ):  # a source's page lists the articles citing it
             party.articles.append(article)
         for q in article.quotes:
             q.speaker.quotes.append(q)

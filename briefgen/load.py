@@ -522,13 +522,29 @@ def article_files(project: Project) -> list[Path]:
 
 
 def load_site(
-    project: Project, problems: Problems, renderer_cache: dict | None = None, *, drafts: bool = False
+    project: Project,
+    problems: Problems,
+    renderer_cache: dict | None = None,
+    *,
+    drafts: bool = False,
+    base_url: str | None = None,
 ) -> Site | None:
-    """Read and link the whole project. Returns None when the config is unusable."""
+    """Read and link the whole project. Returns None when the config is unusable.
+
+    ``drafts``: a preview that shows drafts and scheduled reports; ``base_url``: the command line's
+    ``--base-url``, in place of the config's (a preview deploy under another address).
+    """
     loader = Loader(project, problems)
     config = loader.load_config()
     if config is None:
         return None
+    if base_url is not None:
+        if not base_url.startswith(("http://", "https://")) or " " in base_url:
+            problems.error(
+                "--base-url", None, f"{base_url!r} is not an absolute http(s) URL", "e.g. https://example.org/"
+            )
+            return None
+        config = loader.config = config.model_copy(update={"base_url": base_url.rstrip("/") + "/"})
     if not project.content_dir.is_dir():
         problems.error(
             project.rel(project.content_dir),

@@ -108,6 +108,7 @@ def run(builder, changed: set[str] | None, write: bool):
     """One (re)build for ``builder``; returns a ``BuildResult`` (see ``build.Builder.rebuild``)."""
     from briefgen.build import BuildResult, _fail_if_errors, load_and_assemble
     from briefgen.cache import code_fingerprint
+    from briefgen.images import CACHE as IMAGES
     from briefgen.incremental import (
         BuildState,
         Fingerprints,
@@ -124,7 +125,6 @@ def run(builder, changed: set[str] | None, write: bool):
     from briefgen.outputs import extra_outputs
     from briefgen.pack import keep_bodies
     from briefgen.problems import Problems
-    from briefgen.images import CACHE as IMAGES
     from briefgen.render import COMPILED, Renderer, static_files
     from briefgen.write import SiteFiles, Staging, update_site
 
@@ -145,7 +145,9 @@ def run(builder, changed: set[str] | None, write: bool):
     try:
         problems = Problems()
         progress.stage("Loading content")
-        options = {k: getattr(builder, k) for k in ("record_changes", "pdf", "drafts") if hasattr(builder, k)}
+        options = {
+            k: getattr(builder, k) for k in ("record_changes", "pdf", "drafts", "base_url") if hasattr(builder, k)
+        }
         input_digests = {rel: info.digest for rel, info in inputs.items()}
         with (
             builder.cache.installed(project),
@@ -297,6 +299,7 @@ def run(builder, changed: set[str] | None, write: bool):
                 "recorded": getattr(builder, "record_changes", True),
                 # briefgen.schedule: a preview's site is not a normal build's; a report due later needs a build then
                 "drafts": getattr(builder, "drafts", False),
+                "base_url": getattr(builder, "base_url", None),
                 "next_due": _next_due(site),
             }
             new_state = BuildState(code, str(project.output), inputs, outputs, summary)

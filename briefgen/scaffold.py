@@ -38,7 +38,9 @@ def _site_zone(project: Project) -> tuple[dt.tzinfo, str]:
     try:
         return ZoneInfo(name), name
     except (ZoneInfoNotFoundError, ValueError):
-        raise ScaffoldError(f"{CONFIG_NAME}: unknown time zone {name!r} (use an IANA name such as Europe/Kyiv)") from None
+        raise ScaffoldError(
+            f"{CONFIG_NAME}: unknown time zone {name!r} (use an IANA name such as Europe/Kyiv)"
+        ) from None
 
 
 def _when(date: str | None, tz: dt.tzinfo) -> dt.datetime:
@@ -61,7 +63,7 @@ def new_article(project: Project, title: str, topic: str | None, date: str | Non
     tz, _name = _site_zone(project)
     title = " ".join(title.split())
     if not title:
-        raise ScaffoldError("the title is empty (briefgen new article \"What happened\")")
+        raise ScaffoldError('the title is empty (briefgen new article "What happened")')
     known = _topics(project)
     if topic is None:
         if len(known) != 1:
@@ -84,7 +86,7 @@ def new_article(project: Project, title: str, topic: str | None, date: str | Non
         f"topics: [{topic}]\n"
         "summary: One sentence on what happened and why it matters (write your own).\n"
         "draft: true  # remove this line to publish\n"
-        "dateline: \"\"\n"
+        'dateline: ""\n'
         "sources: []  # - source: an id from content/sources.yaml\n"
         "---\n"
         "Write the report here, in your own words.\n"
@@ -106,7 +108,7 @@ def new_topic(project: Project, slug: str, title: str | None) -> Path:
         "summary: The bottom line in one to three sentences (write your own).\n"
         "status: developing\n"
         "draft: true  # remove this line to publish\n"
-        "why_it_matters: \"\"\n"
+        'why_it_matters: ""\n'
         "watch: []\n"
         "related: []\n"
     )

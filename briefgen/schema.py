@@ -69,9 +69,7 @@ class SiteConfig(Strict):
     per_page: int = Field(20, ge=1, description="articles (and timeline entries) per topic page before paginating")
     stale_after_days: int = Field(14, ge=1, description="a topic with no article for this many days is marked stale")
     max_file_size: int = Field(2_000_000, ge=1000, description="content files larger than this many bytes are rejected")
-    max_image_size: int = Field(
-        20_000_000, ge=1000, description="image files larger than this many bytes are rejected"
-    )
+    max_image_size: int = Field(20_000_000, ge=1000, description="image files larger than this many bytes are rejected")
     search: bool = Field(True, description="build a Pagefind search index when pagefind is installed")
     pdf: bool = Field(
         False, description="also write each topic's briefing pack as PDF (topics/<slug>/briefing.pdf); needs WeasyPrint"

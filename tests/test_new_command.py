@@ -33,7 +33,9 @@ def test_a_blank_project_then_a_topic_and_a_report_pass_check_and_build(tmp_path
 
 def test_a_new_report_in_the_example_takes_the_site_zone_and_the_given_topic(tmp_path: Path):
     project = copy_example(tmp_path / "project")
-    proc = run_cli("new", "article", "Overnight count", "--topic", "drone-strikes", "--source", str(project), env=NOON_KYIV)
+    proc = run_cli(
+        "new", "article", "Overnight count", "--topic", "drone-strikes", "--source", str(project), env=NOON_KYIV
+    )
     assert proc.returncode == 0, proc.stderr
     text = (project / "content" / "articles" / "2025-02-24-overnight-count.md").read_text()
     assert "date: 2025-02-24T12:30:00+02:00\n" in text, "Europe/Kyiv"

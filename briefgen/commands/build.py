@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from briefgen.commands._common import config_option, fail, output_option, print_problems, source_option
+from briefgen.commands._common import (
+    base_url_option,
+    config_option,
+    fail,
+    output_option,
+    print_problems,
+    source_option,
+)
 from briefgen.problems import BuildError, Problem
 from briefgen.project import Project
 
@@ -25,13 +32,14 @@ from briefgen.project import Project
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .briefgen-cache/ (a full, cold build).")
 @click.option("--drafts", is_flag=True, help="Also show drafts and scheduled reports, with a banner (a preview).")
-def build(source, output, config, quiet, strict, pdf, jobs, no_cache, drafts) -> None:
+@base_url_option
+def build(source, output, config, quiet, strict, pdf, jobs, no_cache, drafts, base_url) -> None:
     """Build the site into SOURCE/site (or --output)."""
     import time
 
     started = time.perf_counter()
     project = Project.at(source, output, config)
-    if not no_cache and not pdf and _nothing_to_do(project, quiet, strict, started, source, drafts):
+    if not no_cache and not pdf and _nothing_to_do(project, quiet, strict, started, source, drafts, base_url):
         return
     from briefgen.build import build as run_build
     from briefgen.commands._progress import TerminalProgress, wanted
@@ -45,7 +53,14 @@ def build(source, output, config, quiet, strict, pdf, jobs, no_cache, drafts) ->
     progress = TerminalProgress() if wanted(quiet) else None
     try:
         result = run_build(
-            project, strict=strict, pdf=pdf, jobs=jobs, use_cache=not no_cache, progress=progress, drafts=drafts
+            project,
+            strict=strict,
+            pdf=pdf,
+            jobs=jobs,
+            use_cache=not no_cache,
+            progress=progress,
+            drafts=drafts,
+            base_url=base_url,
         )
     except BuildError as exc:
         if progress:
@@ -84,7 +99,9 @@ def schedule_lines(site) -> list[str]:
     return describe(site.schedule, site_tz(site), site.config.timezone or "UTC")
 
 
-def _nothing_to_do(project: Project, quiet: bool, strict: bool, started: float, source, drafts: bool = False) -> bool:
+def _nothing_to_do(
+    project: Project, quiet: bool, strict: bool, started: float, source, drafts: bool = False, base_url=None
+) -> bool:
     """Nothing changed since the last build: say so without loading the pipeline."""
 
     from briefgen.incremental import nothing_changed
@@ -99,6 +116,8 @@ def _nothing_to_do(project: Project, quiet: bool, strict: bool, started: float, 
         return False
     from briefgen.schedule import due_since
 
+    if state.summary.get("base_url") != base_url:
+        return False  # built for another address (--base-url)
     if state.summary.get("drafts", False) != drafts or due_since(state.summary):
         return False  # a preview's site, or a scheduled report went live (or one was withdrawn) since
     if not quiet:

@@ -1,9 +1,9 @@
 """`briefgen new`: a starter project, a new report or a new topic.
 
-    briefgen new DIR                         the example briefing, to learn from
-    briefgen new DIR --blank                 a project with no content
-    briefgen new article "Title" [--topic SLUG] [--date 2025-02-24T06:00]
-    briefgen new topic SLUG [--title "..."]
+briefgen new DIR                         the example briefing, to learn from
+briefgen new DIR --blank                 a project with no content
+briefgen new article "Title" [--topic SLUG] [--date 2025-02-24T06:00]
+briefgen new topic SLUG [--title "..."]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def new(what, name, blank, topic, date, title, source) -> None:
         click.echo(f"Created {project.rel(path)} (a draft: 'briefgen serve' shows it; remove draft: true to publish).")
         return
     if name is not None:
-        raise click.UsageError("give one folder: briefgen new DIR, or briefgen new article \"Title\"")
+        raise click.UsageError('give one folder: briefgen new DIR, or briefgen new article "Title"')
     _project(Path(what), blank)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from briefgen.commands._common import config_option, output_option, print_problems, source_option
+from briefgen.commands._common import base_url_option, config_option, output_option, print_problems, source_option
 from briefgen.problems import BuildError
 from briefgen.project import Project
 
@@ -40,8 +40,9 @@ from briefgen.project import Project
 @output_option
 @config_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@base_url_option
 def publish(
-    git_remote, branch, dir_target, message, dry_run, max_deletes, force, source, output, config, strict
+    git_remote, branch, dir_target, message, dry_run, max_deletes, force, source, output, config, strict, base_url
 ) -> None:
     """Build the site, check it, and publish it with --git REMOTE and/or --dir PATH."""
     from briefgen.build import build
@@ -65,7 +66,7 @@ def publish(
     if dir_target:
         refuse_unsafe(Path(dir_target))  # before building: a wrong target needs no build to be refused
     try:
-        result = build(project, strict=strict)
+        result = build(project, strict=strict, base_url=base_url)
     except BuildError as exc:
         print_problems(exc.problems)
         click.secho(

@@ -10,7 +10,7 @@ import time
 
 import click
 
-from briefgen.commands._common import config_option, output_option, source_option
+from briefgen.commands._common import base_url_option, config_option, output_option, source_option
 from briefgen.problems import Problem
 from briefgen.project import Project
 
@@ -33,7 +33,8 @@ def _to_keyboard_interrupt(signum, frame) -> None:
 @click.option(
     "--drafts/--no-drafts", default=True, show_default=True, help="Show drafts and scheduled reports, with a banner."
 )
-def serve(source, output, config, host, port, open_browser, poll, strict, drafts) -> None:
+@base_url_option
+def serve(source, output, config, host, port, open_browser, poll, strict, drafts, base_url) -> None:
     """Build the site, serve it and rebuild + reload open pages on every save."""
     from briefgen.commands._common import fail
     from briefgen.serve import PortBusy, Preview, is_loopback
@@ -61,6 +62,7 @@ def serve(source, output, config, host, port, open_browser, poll, strict, drafts
         poll=poll,
         strict=strict,
         drafts=drafts,
+        base_url=base_url,
         out=click.echo,
         err=lambda text: click.echo(text, err=True),
     )
