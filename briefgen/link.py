@@ -40,6 +40,8 @@ class Linker:
         if key is None:
             return None
         party = self.site.parties.get(key)
+        if party is None and getattr(self.loader, "parties_failed", False):
+            return None  # people.yaml or sources.yaml did not load: its own error is the one to fix
         if party is None or (sources_only and not party.is_source):
             known = [k for k, p in self.site.parties.items() if p.is_source or not sources_only]
             where = "content/sources.yaml" if sources_only else "content/people.yaml or content/sources.yaml"
@@ -63,8 +65,8 @@ class Linker:
         left_out = self.site.schedule.draft_topics if self.site.schedule is not None else set()
         for i, slug in enumerate(meta.topics):
             topic = self.site.topics.get(slug)
-            if topic is None and slug in left_out:
-                continue  # a draft topic: this build leaves it out
+            if topic is None and (slug in left_out or slug in getattr(self.loader, "topics_failed", ())):
+                continue  # a draft topic (left out), or one whose file did not load (its own error says why)
             if topic is None:
                 self.problems.error(
                     rel,

@@ -84,6 +84,9 @@ class Loader:
         self._content = str(project.content_dir)
         self._content_real = project.content_dir.resolve()
         self._dirs_inside: dict[str, bool] = {}  # folder in content/ -> whether it resolves inside content/
+        # ids whose file did not load: a reference to them is not "unknown", the file's own error says why
+        self.parties_failed = False
+        self.topics_failed: set[str] = set()
 
     # --- reading files ---------------------------------------------------
 
@@ -194,6 +197,7 @@ class Loader:
             doc = load_yaml(text, offset)
         except YamlProblem as exc:
             self.problems.error(rel, exc.line, exc.message, exc.hint)
+            self.problems.causes.add(rel)
             return None
         for p in doc.problems:
             self.problems.error(rel, p.line, p.message, p.hint)
@@ -282,7 +286,10 @@ class Loader:
                 continue
             rel = self.rel(path)
             doc = self.yaml_file(path)
-            if doc is None or doc.data is None:
+            if doc is None:
+                self.parties_failed = True
+                continue
+            if doc.data is None:
                 continue
             if not isinstance(doc.data, dict):
                 self.problems.error(
@@ -345,12 +352,15 @@ class Loader:
                 continue
             doc = self.yaml_file(path)
             if doc is None:
+                self.topics_failed.add(slug)
                 continue
             if not isinstance(doc.data, dict):
                 self.problems.error(rel, 1, "a topic file must be a mapping", "start with 'title: ...'")
+                self.topics_failed.add(slug)
                 continue
             meta = validate(schema.TopicIn, doc, rel, self.problems)
             if meta is None:
+                self.topics_failed.add(slug)
                 continue
             if slug in topics:
                 self.problems.error(

@@ -159,7 +159,10 @@ def report(
         f"in {time.perf_counter() - started:.2f} s; {writes}; {warnings} warning(s)."
     )
     out = project.rel(project.output)
-    click.echo(f"The site is in {out}/. Preview it with: briefgen serve" + (f" --source {source}" if source else ""))
+    command = "briefgen serve" + (f" --source {source}" if source else "")
+    if project.output != project.root / "site":  # --output: serve the same folder
+        command += f" --output {out}"
+    click.echo(f"The site is in {out}/. Preview it with: {command}, then open http://127.0.0.1:8000/")
 
 
 command = build
