@@ -301,6 +301,7 @@ def run(builder, changed: set[str] | None, write: bool):
                 "drafts": getattr(builder, "drafts", False),
                 "base_url": getattr(builder, "base_url", None),
                 "next_due": _next_due(site),
+                "schedule": site_lines(site),
             }
             new_state = BuildState(code, str(project.output), inputs, outputs, summary)
             # serve reuses these bytes; a streamed site is read back from the output folder instead
@@ -316,6 +317,12 @@ def run(builder, changed: set[str] | None, write: bool):
         gc.set_threshold(*thresholds)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def site_lines(site) -> list[str]:
+    from briefgen.schedule import site_lines as lines
+
+    return lines(site)
 
 
 def _next_due(site) -> str | None:

@@ -148,6 +148,16 @@ def describe(schedule: Schedule, tz: dt.tzinfo | None, zone_name: str) -> list[s
     return lines
 
 
+def site_lines(site) -> list[str]:
+    """``describe`` for a loaded site, in its own time zone."""
+    from zoneinfo import ZoneInfo
+
+    if site.schedule is None:
+        return []
+    zone = site.config.timezone
+    return describe(site.schedule, ZoneInfo(zone) if zone else None, zone or "UTC")
+
+
 def local_time(when: dt.datetime, tz: dt.tzinfo | None, zone_name: str) -> str:
     """``24 Feb 2025 06:00 Kyiv time``: in the site's zone when it has one, else UTC."""
     if tz is None:

@@ -109,6 +109,7 @@ def test_build_drafts_shows_it_with_a_banner_and_noindex_and_the_next_build_remo
     assert SLUG in (site / "topics" / "drone-strikes" / "index.html").read_text()
     other = (site / "articles" / "2025-02-23-record-russian-drone-attack" / "index.html").read_text()
     assert "preview-banner" not in other and "noindex" not in other
+    assert not any(SLUG in url for url in sitemap_urls(site)), "a noindex page is not listed in the sitemap"
     assert "draft" in proc.stdout.lower() or proc.returncode == 0
     # the next normal build (incremental: the cache and the last state are there) leaves it out again
     proc = run_cli("build", "--source", str(project), check=True)

@@ -85,18 +85,10 @@ def build(source, output, config, quiet, strict, pdf, jobs, no_cache, drafts, ba
             f"{stats.changed} written, {stats.unchanged} unchanged, {stats.removed} removed",
             len(result.warnings),
         )
-        for line in schedule_lines(result.site):
+        from briefgen.schedule import site_lines
+
+        for line in site_lines(result.site):
             click.echo(line)
-
-
-def schedule_lines(site) -> list[str]:
-    """What the build held back and when the next scheduled report is due (briefgen.schedule)."""
-    from briefgen.assemble import site_tz
-    from briefgen.schedule import describe
-
-    if site.schedule is None:
-        return []
-    return describe(site.schedule, site_tz(site), site.config.timezone or "UTC")
 
 
 def _nothing_to_do(
@@ -136,6 +128,8 @@ def _nothing_to_do(
             f"nothing changed since the last build: 0 written, {len(state.outputs)} unchanged, 0 removed",
             len(state.summary.get("warnings", [])),
         )
+        for line in state.summary.get("schedule", []):  # what is scheduled, as the last build said
+            click.echo(line)
     return True
 
 
