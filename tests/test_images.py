@@ -179,3 +179,19 @@ def test_a_lead_image_without_alt_is_a_located_error(project: Path):
     assert proc.returncode == 1
     line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if t == "image:")
     assert f"{ARTICLE}:{line}: missing required field 'alt'" in proc.stderr
+
+
+def test_copies_are_cached_by_content_hash_and_a_damaged_cache_entry_is_made_again(project: Path):
+    run_cli("build", "--source", str(project), check=True)
+    cache = project / ".briefgen-cache" / "images"
+    entries = sorted(p for p in cache.iterdir() if not p.name.endswith(".sha256"))
+    assert len(entries) >= 12, "each copy of each image is kept"
+    site = project / "site"
+    before = {n: p.read_bytes() for n, p in media(site).items()}
+    for entry in entries:
+        entry.write_bytes(b"<script>alert(1)</script>")  # the cache is not trusted
+    path = project / ARTICLE
+    path.write_text(path.read_text() + "\nOne more sentence.\n")  # a build that must make the site's files
+    run_cli("build", "--source", str(project), check=True)
+    assert {n: p.read_bytes() for n, p in media(site).items()} == before, "made again, byte for byte"
+    assert b"<script>" not in b"".join(p.read_bytes() for p in entries)
