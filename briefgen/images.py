@@ -142,7 +142,9 @@ def picture(rel: str, full: str, alt: str, caption: str, credit: str, max_bytes:
         outputs = tuple((f, f"{folder}{stem}-{w}.{FORMATS[f][0]}") for f in ("WEBP", fallback))
         variants.append(Variant(w, h, outputs))
     top = variants[-1]
-    return Picture(rel, full, digest, alt, caption, credit, top.width, top.height, fallback, variants)
+    pic = Picture(rel, full, digest, alt, caption, credit, top.width, top.height, fallback, variants)
+    make_copies(pic)
+    return pic
 
 
 def _stem(rel: str) -> str:
@@ -156,22 +158,43 @@ def _stem(rel: str) -> str:
 CACHE = [None]  # the folder resized copies are kept in (set per build: None without a cache)
 
 
+_MADE: dict[tuple[str, int, str], bytes] = {}  # copies made by this process when there is no cache folder
+_MADE_MAX = 400
+
+
+def make_copies(pic: Picture) -> None:
+    """Make the copies of ``pic`` not yet in the cache; when loading, so that a file Pillow cannot decode
+    (truncated, damaged) is an error at the line naming it, not a failure while writing the site."""
+    from PIL import Image
+
+    image = None
+    for variant in pic.variants:
+        for fmt, _path in variant.outputs:
+            if _cached(pic.digest, variant.width, fmt) is not None:
+                continue
+            if image is None:
+                try:
+                    image = _pixels(pic.path)
+                except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+                    raise ImageProblem(
+                        f"cannot decode image {pic.source}: {exc}", "open it in an image editor and export it again"
+                    ) from None
+            _store(pic.digest, variant.width, fmt, encode(image, variant.width, variant.height, fmt))
+
+
 def outputs(pictures: list[Picture]) -> dict[str, bytes]:
     """Output path -> bytes of every copy of ``pictures`` (each distinct file once)."""
     out: dict[str, bytes] = {}
     for pic in pictures:
-        wanted = [(v, fmt, path) for v in pic.variants for fmt, path in v.outputs if path not in out]
-        if not wanted:
-            continue
-        image = None
-        for variant, fmt, path in wanted:
-            data = _cached(pic.digest, variant.width, fmt)
-            if data is None:
-                if image is None:
-                    image = _pixels(pic.path)
-                data = encode(image, variant.width, variant.height, fmt)
-                _store(pic.digest, variant.width, fmt, data)
-            out[path] = data
+        for variant in pic.variants:
+            for fmt, path in variant.outputs:
+                if path in out:
+                    continue
+                data = _cached(pic.digest, variant.width, fmt)
+                if data is None:  # made while loading; gone since (a cache cleaned meanwhile): make it again
+                    make_copies(pic)
+                    data = _cached(pic.digest, variant.width, fmt)
+                out[path] = data
     return out
 
 
@@ -216,7 +239,7 @@ def _cache_name(digest: str, width: int, fmt: str) -> str:
 def _cached(digest: str, width: int, fmt: str) -> bytes | None:
     folder = CACHE[0]
     if folder is None:
-        return None
+        return _MADE.get((digest, width, fmt))
     try:
         data = (folder / _cache_name(digest, width, fmt)).read_bytes()
         check = (folder / (_cache_name(digest, width, fmt) + ".sha256")).read_text()
@@ -228,6 +251,9 @@ def _cached(digest: str, width: int, fmt: str) -> bytes | None:
 def _store(digest: str, width: int, fmt: str, data: bytes) -> None:
     folder = CACHE[0]
     if folder is None:
+        if len(_MADE) >= _MADE_MAX:
+            _MADE.clear()
+        _MADE[(digest, width, fmt)] = data
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)

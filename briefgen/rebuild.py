@@ -149,6 +149,7 @@ def run(builder, changed: set[str] | None, write: bool):
             k: getattr(builder, k) for k in ("record_changes", "pdf", "drafts", "base_url") if hasattr(builder, k)
         }
         input_digests = {rel: info.digest for rel, info in inputs.items()}
+        IMAGES[0] = builder.cache.dir / "images" if builder.use_cache else None  # resized copies, by content hash
         with (
             builder.cache.installed(project),
             known_digests(input_digests, not builder.once),
@@ -159,7 +160,6 @@ def run(builder, changed: set[str] | None, write: bool):
         keep_bodies(not builder.once)  # a pack's rewritten reports, for the next render of the pack
         statics = static_files(project)
         COMPILED.folder = builder.cache.dir / "templates" if builder.use_cache else None
-        IMAGES[0] = builder.cache.dir / "images" if builder.use_cache else None  # resized copies, by content hash
         renderer = Renderer(site, project, statics)
         prints = Fingerprints(site, project, inputs, renderer.env, code)
         previous = state.outputs if state else {}

@@ -137,6 +137,7 @@ def test_exif_orientation_is_applied_before_it_is_dropped(project: Path):
         ("not-an-image", "content/articles/photos/notes.jpg is not a readable image"),
         ("outside", "image '../../secret.png' is outside content/"),
         ("too-big", "more than the limit of 1,000"),
+        ("damaged", "cannot decode image content/articles/photos/damaged.jpg"),
     ],
 )
 def test_unusable_lead_images_are_located_errors(project: Path, case: str, expected: str):
@@ -147,6 +148,10 @@ def test_unusable_lead_images_are_located_errors(project: Path, case: str, expec
     elif case == "not-an-image":
         (project / "content" / "articles" / "photos" / "notes.jpg").write_text("just text")
         text = text.replace("file: photos/forum.jpg", "file: photos/notes.jpg")
+    elif case == "damaged":
+        whole = (project / "content" / "articles" / "photos" / "forum.jpg").read_bytes()
+        (project / "content" / "articles" / "photos" / "damaged.jpg").write_bytes(whole[: len(whole) // 3])
+        text = text.replace("file: photos/forum.jpg", "file: photos/damaged.jpg")
     elif case == "outside":
         (project / "secret.png").write_bytes(b"x")
         text = text.replace("file: photos/forum.jpg", "file: ../../secret.png")
