@@ -87,7 +87,7 @@ def sort_out(loaded: list, topics: dict, *, drafts: bool, now: dt.datetime | Non
     for item in loaded:
         article, meta, _doc = item
         times.extend(t for t in (article.publish_at, article.expires_at) if t is not None)
-        reason = _reason(article, meta, schedule)
+        reason = reason_for(article, meta, schedule)
         if reason == "withdrawn":
             schedule.withdrawn.append(Held(article.path, article.title, article.slug, reason, article.expires_at))
             continue
@@ -103,7 +103,8 @@ def sort_out(loaded: list, topics: dict, *, drafts: bool, now: dt.datetime | Non
     return shown, schedule
 
 
-def _reason(article, meta, schedule: Schedule) -> str:
+def reason_for(article, meta, schedule: Schedule) -> str:
+    """Why ``article`` is not simply published: "withdrawn", "draft", "scheduled", or "" (it is)."""
     if article.expires_at is not None and article.expires_at <= schedule.now:
         return "withdrawn"
     if article.draft or (meta.topics and all(slug in schedule.draft_topics for slug in meta.topics)):
