@@ -167,19 +167,21 @@ def make_copies(pic: Picture) -> None:
     (truncated, damaged) is an error at the line naming it, not a failure while writing the site."""
     from PIL import Image
 
-    image = None
-    for variant in pic.variants:
-        for fmt, _path in variant.outputs:
-            if _cached(pic.digest, variant.width, fmt) is not None:
-                continue
-            if image is None:
-                try:
-                    image = _pixels(pic.path)
-                except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-                    raise ImageProblem(
-                        f"cannot decode image {pic.source}: {exc}", "open it in an image editor and export it again"
-                    ) from None
-            _store(pic.digest, variant.width, fmt, encode(image, variant.width, variant.height, fmt))
+    missing = [(v, fmt) for v in pic.variants for fmt, _path in v.outputs if _cached(pic.digest, v.width, fmt) is None]
+    if not missing:
+        return
+    try:
+        largest = _pixels(pic.path, pic.width, pic.height)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ImageProblem(
+            f"cannot decode image {pic.source}: {exc}", "open it in an image editor and export it again"
+        ) from None
+    sized = {}
+    for variant, fmt in missing:  # each width resized once, from the largest copy (not the original again)
+        image = sized.get(variant.width)
+        if image is None:
+            image = sized[variant.width] = _resized(largest, variant.width, variant.height)
+        _store(pic.digest, variant.width, fmt, encode(image, fmt))
 
 
 def outputs(pictures: list[Picture]) -> dict[str, bytes]:
@@ -198,26 +200,39 @@ def outputs(pictures: list[Picture]) -> dict[str, bytes]:
     return out
 
 
-def _pixels(path: str):
-    """The original's pixels, turned upright, with every piece of metadata but the colour profile dropped."""
+def _pixels(path: str, width: int, height: int):
+    """The original's pixels, upright, at the largest copy's size, with every piece of metadata but the colour
+    profile dropped. A JPEG is decoded at a reduced scale when that is still at least as large (much faster)."""
     from PIL import Image, ImageOps
 
     with Image.open(path) as im:
+        if im.format == "JPEG":
+            turned = im.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+            im.draft("RGB", (height, width) if turned else (width, height))
         im.load()
         upright = ImageOps.exif_transpose(im)
     icc = upright.info.get("icc_profile")
     if upright.mode not in ("RGB", "RGBA", "L", "LA"):
         upright = upright.convert("RGBA" if "transparency" in upright.info or upright.mode == "P" else "RGB")
+    upright = _resized(upright, width, height)
     clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())  # pixels only: no info, no EXIF
     if icc:
         clean.info["icc_profile"] = icc
     return clean
 
 
-def encode(image, width: int, height: int, fmt: str) -> bytes:
+def _resized(image, width: int, height: int):
     from PIL import Image
 
-    resized = image if image.size == (width, height) else image.resize((width, height), Image.Resampling.LANCZOS)
+    if image.size == (width, height):
+        return image
+    resized = image.resize((width, height), Image.Resampling.LANCZOS)
+    resized.info = dict(image.info)  # the colour profile only, as _pixels left it
+    return resized
+
+
+def encode(resized, fmt: str) -> bytes:
+    image = resized
     options: dict = {"icc_profile": image.info["icc_profile"]} if "icc_profile" in image.info else {}
     if fmt == "JPEG":
         if resized.mode not in ("RGB", "L"):
