@@ -56,6 +56,7 @@ def load_and_assemble(
     *,
     record_changes: bool = True,
     pdf: bool = False,
+    file_links: bool = False,
     drafts: bool = False,
     base_url: str | None = None,
 ) -> tuple[Site, list[Page]]:
@@ -68,9 +69,12 @@ def load_and_assemble(
         _fail_if_errors(problems, strict)
         raise BuildError(problems.sorted())
     review(site, problems)  # editorial warnings; marks stale and one-sided topics
-    attach(site, project.output, problems, project.rel(project.output), record=record_changes)
+    history = project.history_from or project.output
+    attach(site, history, problems, project.rel(history), record=record_changes)
     if pdf and not site.config.pdf:
         site.config = site.config.model_copy(update={"pdf": True})
+    if file_links and site.config.links != "files":  # build --file-links
+        site.config = site.config.model_copy(update={"links": "files"})
     _fail_if_errors(problems, strict)
     pages = assemble(site)
     return site, pages
@@ -81,14 +85,17 @@ def render_site(
 ) -> tuple[dict[str, bytes], dict[str, Path]]:
     from briefgen.outputs import extra_outputs
     from briefgen.rebuild import Progress, render_into
+    from briefgen.search import available
+    from briefgen.rootfiles import site_copies
 
+    site.config, _note = available(site.config)  # pages link to the search index only when it will be written
     statics = static_files(project)
     renderer = Renderer(site, project, statics)
     files, failed = render_into(site, pages, renderer, project, 1, Progress(), problems)
     if failed:
         return files, {}
     files.update(extra_outputs(site, pages, renderer, files, problems))
-    copies = {s.output: s.source for s in statics.values()}
+    copies = site_copies(project, statics, files, problems)
     files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, copies)  # last: it lists every file
     return files, copies
 
@@ -128,6 +135,7 @@ class Builder:
         progress=None,
         preview: bool = False,
         once: bool = False,
+        file_links: bool = False,
         drafts: bool = False,
         base_url: str | None = None,
     ):
@@ -140,6 +148,7 @@ class Builder:
         # a preview with drafts records no changes: the change history is what readers were shown
         self.record_changes = record_changes and not drafts
         self.pdf = pdf
+        self.file_links = file_links  # links end in index.html, whatever briefgen.yaml says (build --file-links)
         self.jobs = jobs or default_jobs()
         self.use_cache = use_cache
         self.progress = progress or Progress()
@@ -199,6 +208,7 @@ def build(
     jobs: int | None = None,
     use_cache: bool = True,
     progress=None,
+    file_links: bool = False,
     drafts: bool = False,
     base_url: str | None = None,
 ) -> BuildResult:
@@ -211,6 +221,7 @@ def build(
         use_cache=use_cache,
         progress=progress,
         once=True,
+        file_links=file_links,
         drafts=drafts,
         base_url=base_url,
     )

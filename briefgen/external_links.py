@@ -13,11 +13,23 @@ dependencies short.
 Each broken link is reported at every ``path:line`` of the content that
 wrote it (a source URL in front matter, a link in a body, a person's page in
 people.yaml), so the author fixes it where it is written.
+
+Content is untrusted, so the check never becomes a way to reach the machine
+it runs on or its network: an address that is loopback, link-local, private
+or otherwise not public (``127.0.0.1``, ``localhost``, ``169.254.169.254``,
+``10.0.0.5``, ``[::1]``...), or a host name that resolves to any such
+address, is not requested but reported as a warning ("not checked"), unless
+``--external-private`` asks for it. The same rule applies to every redirect
+and, after connecting, to the address actually connected to (a name whose
+DNS answer changed between the look-up and the connection), so nothing is
+sent to such an address.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import http.client
+import ipaddress
 import json
 import os
 import re
@@ -50,6 +62,111 @@ class LinkStatus:
     error: str = ""  # why it failed, in words
     transient: bool = False  # a timeout or 429: could not tell, not known broken
     checked: str = ""  # ISO time of the check
+    skipped: bool = False  # not requested: the address is not public (see ``not_public``)
+
+
+class NotPublic(OSError):
+    """A request would go to an address that is not public; raised before anything is sent."""
+
+
+def _not_public_ip(text: str) -> str | None:
+    """Why the IP address ``text`` is not public ("a loopback address"...), or None (public, or not an IP)."""
+    try:
+        ip = ipaddress.ip_address(text.split("%", 1)[0])  # an IPv6 zone (fe80::1%eth0) is link-local anyway
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for test, what in (
+        ("is_loopback", "a loopback address"),
+        ("is_link_local", "a link-local address"),
+        ("is_unspecified", "an unspecified address"),
+        ("is_multicast", "a multicast address"),
+        ("is_private", "a private address"),
+        ("is_reserved", "a reserved address"),
+    ):
+        if getattr(ip, test):
+            return what
+    return None if ip.is_global else "an address that is not public"
+
+
+def not_public(url: str) -> str | None:
+    """Why ``url``'s host is not a public address, in words, or None when it is public (or cannot be resolved).
+
+    A host name counts as not public when any address it resolves to is not: the connection could go to any.
+    """
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    why = _not_public_ip(host)
+    if why or _is_ip(host):
+        return f"{host} is {why}" if why else None
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return None  # cannot resolve: the request fails in its own words
+    for info in infos:
+        why = _not_public_ip(str(info[4][0]))
+        if why:
+            return f"{host} resolves to {info[4][0]}, {why}"
+    return None
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _checked_peer(conn: http.client.HTTPConnection) -> None:
+    """After connecting: refuse a peer that is not public (a DNS answer that changed since ``not_public``)."""
+    if conn._tunnel_host:  # through a proxy: the proxy is the peer, and it resolves the name
+        return
+    peer = conn.sock.getpeername()[0]
+    why = _not_public_ip(str(peer))
+    if why:
+        conn.close()
+        raise NotPublic(f"{conn.host} answered from {peer}, {why}")
+
+
+class _PublicHTTPConnection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _checked_peer(self)
+
+
+class _PublicHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _checked_peer(self)
+
+
+class _PublicHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        # through an http_proxy the proxy is the peer (and may well be on a private network): it resolves the name
+        return self.do_open(http.client.HTTPConnection if req.has_proxy() else _PublicHTTPConnection, req)
+
+
+class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_PublicHTTPSConnection, req, context=self._context)
+
+
+class _PublicRedirectHandler(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        why = not_public(newurl)
+        if why:
+            raise NotPublic(f"it redirects to {newurl}: {why}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_PUBLIC_ONLY = urllib.request.build_opener(_PublicHTTPHandler, _PublicHTTPSHandler, _PublicRedirectHandler)
+_ANY = urllib.request.build_opener()
 
 
 def external_urls(files: dict[str, bytes], pages: list[Page], own_base: str) -> dict[str, list[Page]]:
@@ -67,15 +184,21 @@ def external_urls(files: dict[str, bytes], pages: list[Page], own_base: str) -> 
     return found
 
 
-def _fetch(url: str, timeout: float) -> LinkStatus:
+def _fetch(url: str, timeout: float, private: bool = False) -> LinkStatus:
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    why = None if private else not_public(url)
+    if why:
+        return LinkStatus(url, False, None, why, skipped=True, checked=now)
+    opener = _ANY if private else _PUBLIC_ONLY
     headers = {"User-Agent": f"briefgen/{__version__} (link check)", "Accept": "*/*"}
     status: int | None = None
     for method in ("HEAD", "GET"):
         request = urllib.request.Request(url, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) only
+            with opener.open(request, timeout=timeout) as response:  # noqa: S310 - http(s) only
                 return LinkStatus(url, True, response.status, checked=now)
+        except NotPublic as exc:
+            return LinkStatus(url, False, status, str(exc), skipped=True, checked=now)
         except urllib.error.HTTPError as exc:
             status = exc.code
             if method == "HEAD" and exc.code in _RETRY_WITH_GET:
@@ -87,6 +210,8 @@ def _fetch(url: str, timeout: float) -> LinkStatus:
             return LinkStatus(url, False, status, f"no answer within {timeout:g} s", True, now)
         except urllib.error.URLError as exc:
             reason = exc.reason
+            if isinstance(reason, NotPublic):
+                return LinkStatus(url, False, status, str(reason), skipped=True, checked=now)
             if isinstance(reason, (TimeoutError, socket.timeout)):
                 return LinkStatus(url, False, status, f"no answer within {timeout:g} s", True, now)
             return LinkStatus(
@@ -139,20 +264,30 @@ class LinkCache:
 
 
 def check_urls(
-    urls: Iterable[str], *, jobs: int = 8, timeout: float = 10.0, cache: LinkCache | None = None
+    urls: Iterable[str],
+    *,
+    jobs: int = 8,
+    timeout: float = 10.0,
+    cache: LinkCache | None = None,
+    private: bool = False,
 ) -> dict[str, LinkStatus]:
-    """Check each URL once: cached good answers first, the rest ``jobs`` at a time."""
+    """Check each URL once: cached good answers first, the rest ``jobs`` at a time.
+
+    Addresses that are not public are skipped (``LinkStatus.skipped``) unless ``private``.
+    """
     results: dict[str, LinkStatus] = {}
     todo = []
     for url in dict.fromkeys(urls):
-        cached = cache.fresh(url) if cache else None
+        host = urlsplit(url).hostname or ""
+        # a good answer cached by a run with ``private`` does not hide an address this run must skip
+        cached = cache.fresh(url) if cache and (private or not _not_public_ip(host)) else None
         if cached is not None:
             results[url] = cached
         else:
             todo.append(url)
     if todo:
         with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="briefgen-link") as pool:
-            for status in pool.map(lambda u: _fetch(u, timeout), todo):
+            for status in pool.map(lambda u: _fetch(u, timeout, private), todo):
                 results[status.url] = status
     if cache is not None:
         cache.save(results[u] for u in todo)
@@ -194,11 +329,15 @@ def check_external(
     timeout: float = 10.0,
     use_cache: bool = True,
     max_age: dt.timedelta = dt.timedelta(days=1),
+    private: bool = False,
 ) -> dict[str, LinkStatus]:
-    """Check every external link of the site; each failure becomes a located problem."""
+    """Check every external link of the site; each failure becomes a located problem.
+
+    A link to an address that is not public is not requested (unless ``private``): a located warning says so.
+    """
     found = external_urls(files, pages, own_base)
     cache = LinkCache(project.root / CACHE_NAME if use_cache else None, max_age)
-    results = check_urls(found, jobs=jobs, timeout=timeout, cache=cache)
+    results = check_urls(found, jobs=jobs, timeout=timeout, cache=cache, private=private)
     texts = _content_texts(project)
     for url, status in results.items():
         if status.ok:
@@ -206,7 +345,14 @@ def check_external(
         places = _written_at(url, texts) or [(page.source or page.output, None) for page in found[url][:1]]
         for path, line in places:
             message = f"external link {url!r} is broken: {status.error}"
-            if status.transient:
+            if status.skipped:
+                problems.warn(
+                    path,
+                    line,
+                    f"external link {url!r} was not checked: {status.error}",
+                    "readers cannot reach a private address either; pass --external-private to check it anyway",
+                )
+            elif status.transient:
                 problems.warn(
                     path, line, f"external link {url!r} could not be checked: {status.error}", "try again later"
                 )

@@ -88,8 +88,9 @@ class BuildState:
 def input_roots(project) -> list[tuple[str, Path]]:
     """(prefix, folder) of every folder whose files are inputs; the default theme is outside the project."""
     from briefgen.project import default_theme_dir
+    from briefgen.rootfiles import root_dir
 
-    roots = [("", project.content_dir)]
+    roots = [("", project.content_dir), ("", root_dir(project))]  # root/: copied as they are (briefgen.rootfiles)
     seen = set()
     for prefix, folder in (("", project.templates_dir), ("theme:", default_theme_dir())):
         key = folder.resolve()

@@ -249,6 +249,8 @@ def render_bodies(site: Site, loader: Loader, problems: Problems) -> None:
             errors = errors + _body_images(article, loader, site)
         for line, message, hint in errors:
             problems.error(article.path, article.body_line + line, message, hint)
+        for line, message, hint in out.warnings:
+            problems.warn(article.path, article.body_line + line, message, hint)
         for line, href in out.broken:
             held = targets.held(article, href)
             problems.error(

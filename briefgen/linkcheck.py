@@ -107,6 +107,11 @@ def body_line(page: Page, url: str) -> int | None:
     if article is None:
         return None
     needles = {url, unquote(url), url.replace("&", "&amp;")}
+    path, mark, rest = url.partition("#") if "#" in url else url.partition("?")
+    if path.endswith("index.html") and path[-11:-10] in ("/", ""):  # links: files added it (render.file_links)
+        for written in (path[:-10], path[:-11]):  # "topics/x/" or, for "../index.html", ".."
+            if written:
+                needles |= {written + mark + rest, unquote(written + mark + rest)}
     lines = [f"{text} {html.unescape(text)}" for text in article.body_md.split("\n")]  # entities as written
     for i, text in enumerate(lines):  # as Markdown writes links: (url) <url> [ref]: url
         if any(f"({n}" in text or f"<{n}>" in text or f": {n}" in text for n in needles):

@@ -7,6 +7,15 @@ cannot shadow a DOM global. Links to other content files (``other.md#part``)
 become the URL of that article's page; ``#part`` links inside a body are
 given the same prefix as the headings they point at.
 
+Raw HTML that would swallow the rest of a body: an element whose content the
+HTML parser reads as raw text up to its end tag (``<style>``, ``<script>``,
+``<textarea>``, ``<title>``, ``<iframe>``...), a ``<template>`` or a comment
+that is never closed would take every later paragraph with it (nh3 drops
+scripts, styles and templates with their content, and the others turn the
+rest of the body into escaped markup). Such an opener is shown as text
+instead, the body rendered again, and a located warning says so
+(``RAW_TEXT``, ``_unclosed``).
+
 Bounded work: markdown-it stops descending at ``MAX_NESTING`` levels and
 silently drops what is below; we turn that into an error instead, and assign
 heading ids ourselves in one pass (mdit's anchors plugin is quadratic in the
@@ -31,6 +40,11 @@ HEADING_PREFIX = "sec-"
 TOC_LEVELS = (2, 3, 4)
 MAX_NESTING = 32  # blockquotes, lists and emphasis inside each other; real text needs < 10
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+# What swallows the rest of a body when left open: elements whose content is raw text (or, for
+# template, a fragment nh3 drops) up to their end tag, and comments; plaintext never ends.
+RAW_TEXT = ("script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext")
+_OPENER = re.compile(r"<(?:(" + "|".join(RAW_TEXT + ("template",)) + r")(?=[\s/>])|(!--))", re.I)
+MAX_UNCLOSED = 20  # openers shown as text in one body before giving up (each costs a parse)
 _FOOTNOTE_ID = re.compile(r"^fn(ref)?\d+(:\d+)?$")
 _FOOTNOTE_CLASSES = {
     "footnote-ref",
@@ -72,6 +86,8 @@ class Rendered:
     content_links: list[tuple[int, str, str]] = field(default_factory=list)
     # (line, message, hint): the body cannot be rendered faithfully
     errors: list[tuple[int, str, str]] = field(default_factory=list)
+    # (line, message, hint): rendered, but not as written (an unclosed raw-text element shown as text)
+    warnings: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 LinkResolver = Callable[[str], str | None]
@@ -99,6 +115,10 @@ class MarkdownRenderer:
         env: dict = {}
         out = Rendered("")
         tokens = self.md.parse(text, env)
+        if self.allow_html:
+            text, tokens, env = self._close_raw_text(text, tokens, env, out)
+            if out.errors:
+                return out
         if self._too_deep(tokens, out):
             return out
         tokens = self._without_orphan_backrefs(tokens)
@@ -123,6 +143,37 @@ class MarkdownRenderer:
             )
         out.html = html
         return out
+
+    def _close_raw_text(self, text: str, tokens: list[Token], env: dict, out: Rendered) -> tuple:
+        """Show each unclosed opener (see ``RAW_TEXT``) as text, with a warning; returns (text, tokens, env)."""
+        for _ in range(MAX_UNCLOSED):
+            found = _unclosed(tokens)
+            if found is None:
+                return text, tokens, env
+            line, nth, name = found
+            fixed = _escape_opener(text, line, nth, name)
+            if fixed is None:  # cannot find it in the source (should not happen): say so rather than lose text
+                break
+            text = fixed
+            what = "a comment (<!--)" if name == "!--" else f"<{name}>"
+            closer = {"!--": "close it with -->", "plaintext": "remove it: <plaintext> never ends"}.get(
+                name, f"close it with </{name}>"
+            )
+            out.warnings.append(
+                (
+                    line,
+                    f"{what} is never closed, so it would hide the rest of the article; it is shown as text instead",
+                    f"{closer}; the rest of the body is kept",
+                )
+            )
+            env = {}
+            tokens = self.md.parse(text, env)
+        if _unclosed(tokens) is not None:
+            line = _unclosed(tokens)[0]
+            out.errors.append(
+                (line, f"more than {MAX_UNCLOSED} unclosed raw HTML elements", "close each <style>, <script>...")
+            )
+        return text, tokens, env
 
     @staticmethod
     def _too_deep(tokens: list[Token], out: Rendered) -> bool:
@@ -226,3 +277,71 @@ class MarkdownRenderer:
             target += "#" + fragment
         token.attrs["href"] = target
         out.content_links.append((line, href, target))
+
+
+def _raw_html(tokens: list[Token]) -> list[tuple[int, str]]:
+    """(line, text) of every piece of raw HTML in the body, in order: html blocks and inline tags."""
+    pieces = []
+    line = 0
+    for token in tokens:
+        if token.map:
+            line = token.map[0]
+        if token.type == "html_block":
+            pieces.append((line, token.content))
+        for child in token.children or ():
+            if child.type == "html_inline":
+                pieces.append((line, child.content))
+    return pieces
+
+
+def _unclosed(tokens: list[Token]) -> tuple[int, int, str] | None:
+    """(line, n, name) of the first opener whose end never comes: the n-th such opener (0-based) of that line's HTML.
+
+    Raw HTML is all that can open or close one: Markdown text reaches the page escaped.
+    """
+    pieces = _raw_html(tokens)
+    joined = "".join(text for _, text in pieces)
+    starts, at = [], 0
+    for line, text in pieces:
+        starts.append((at, line))
+        at += len(text)
+    pos = 0
+    while (match := _OPENER.search(joined, pos)) is not None:
+        name = (match.group(1) or match.group(2)).lower()
+        if name == "!--":
+            if joined.startswith(("<!-->", "<!--->"), match.start()):
+                pos = match.end()
+                continue
+            end = re.compile(r"--!?>").search(joined, match.end())
+        elif name == "plaintext":
+            end = None
+        else:
+            end = re.compile(rf"</{name}(?=[\s/>])", re.I).search(joined, match.end())
+        if end is None:
+            line = max((ln for start, ln in starts if start <= match.start()), default=0)
+            first = min(start for start, ln in starts if ln == line)
+            nth = sum(1 for m in _OPENER.finditer(joined, first, match.start()) if _name(m) == name)
+            return line, nth, name
+        pos = end.end()
+    return None
+
+
+def _name(match: re.Match) -> str:
+    return (match.group(1) or match.group(2)).lower()
+
+
+def _escape_opener(text: str, line: int, nth: int, name: str) -> str | None:
+    """``text`` with the ``nth`` opener ``<name`` from ``line`` on written ``&lt;name``, or None if not there."""
+    offset = 0
+    for _ in range(line):
+        nl = text.find("\n", offset)
+        if nl < 0:
+            return None
+        offset = nl + 1
+    for match in _OPENER.finditer(text, offset):
+        if _name(match) != name:
+            continue
+        if nth == 0:
+            return text[: match.start()] + "&lt;" + text[match.start() + 1 :]
+        nth -= 1
+    return None

@@ -197,11 +197,14 @@ def structured_data(site: Site, page: Page, renderer) -> dict | None:
                 "url": home,
                 "inLanguage": site.config.language,
                 "publisher": publisher(site, renderer),
+                # only when the search page can search (``search.available``)
                 "potentialAction": {
                     "@type": "SearchAction",
                     "target": {"@type": "EntryPoint", "urlTemplate": home + "search/?q={search_term_string}"},
                     "query-input": "required name=search_term_string",
-                },
+                }
+                if site.config.search
+                else None,
             }
         )
     if page.kind in ("topics", "people", "claims"):

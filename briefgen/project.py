@@ -26,6 +26,9 @@ class Project:
     content_dir: Path
     templates_dir: Path
     output: Path
+    # where the change history is read from, when not from ``output``: a dry run builds into a scratch folder
+    # but records against the real site's history (briefgen.changes), which it leaves as it was
+    history_from: Path | None = None
 
     @classmethod
     def at(

@@ -1,26 +1,26 @@
-"""Publishing a built site: into a folder, or onto a git branch (GitHub Pages).
+"""Publishing a built site: the plan, the deletion guard, and the folder target.
 
-Both targets work the same way: compare the built site with what the target
-holds, make a ``Plan`` (added, changed, deleted), refuse plans that delete
-more than ``max_deletes`` files unless forced (a wrong ``--dir`` must not wipe
-someone's folder), print the plan on ``--dry-run``, otherwise carry it out.
-Files whose bytes are the same are never rewritten, so they keep their mtime
-(a folder target) or produce no diff (a git target).
+Every target works the same way: compare the built site with what the target
+holds, make a ``Plan`` (added, changed, deleted), refuse plans that look like
+a mistake unless forced (``guard_deletions``), print the plan on
+``--dry-run``, otherwise carry it out. Files whose bytes are the same are
+never rewritten, so they keep their mtime (a folder target) or produce no diff
+(a git target). The git target is ``briefgen.publish_git``.
 
-- ``--dir PATH``: new and changed files are written to a temporary name and
-  renamed into place, then files the site no longer has are deleted (never a
-  ``.git`` folder inside the target). Readers of a live folder see each file
-  either old or new, never half-written.
-- ``--git REMOTE``: plain git through subprocess rather than ghp-import,
-  because publishing needs the remote branch's file list before committing
-  (for the plan, the dry run and the deletion guard), must not commit when
-  nothing changed, and must never force-push over someone else's commit.
-  The branch tip is fetched (depth 1) into a private temporary repository,
-  the new tree is built from the site's files with ``hash-object``/
-  ``update-index`` (no work tree, no ``.gitignore``, no line-ending filters,
-  so the branch holds exactly the site's bytes, plus an empty ``.nojekyll``
-  so GitHub Pages serves the files as they are), committed on top of the tip
-  and pushed as a fast-forward.
+The deletion guard refuses a plan that deletes more than ``max_deletes``
+files (the search index's hash-named files not counted), or more than
+``max_report_share`` percent of the reports (article pages) the target holds:
+a wrong ``--dir``, a wrong ``--source`` or a bad checkout must not wipe what
+readers have. Other targets call ``guard_deletions`` with their own lists.
+
+``--dir PATH``: new and changed files are written to a temporary name and
+renamed into place, then the files the plan lists as deleted are removed, and
+the folders those deletions left empty. Readers of a live folder see each file
+either old or new, never half-written. An entry named ``.git`` (a folder, or
+the file of a worktree or submodule checkout) is never listed, deleted,
+written through or looked into, at any depth; a symbolic link in the target is
+a file of the plan (replaced or deleted itself, never written through); any
+other folder the plan does not empty is left alone, empty or not.
 
 The site carries ``.briefgen-manifest.json`` (see ``briefgen.manifest`` for its
 format), so every published copy says which files and hashes it holds.
@@ -28,18 +28,18 @@ format), so every published copy says which files and hashes it holds.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
-import subprocess
-import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-NOJEKYLL = ".nojekyll"
-PROTECTED_DIRS = frozenset({".git"})  # never deleted or looked into inside a target folder
+PROTECTED = frozenset({".git"})  # never deleted, replaced or looked into inside a target folder
 REGENERATED_PREFIXES = ("pagefind/",)  # hash-named files replaced wholesale by a rebuild
+REPORT_PAGE = re.compile(r"articles/[^/]+/index\.html")  # a report (article) page of a published site
+DEFAULT_MAX_DELETES = 25
+DEFAULT_MAX_REPORT_SHARE = 20.0  # percent of the published reports
 
 
 class PublishError(Exception):
@@ -81,35 +81,81 @@ class Plan:
 
 
 def site_files(site_dir: Path) -> dict[str, Path]:
-    """Every file of a built site, by its /-separated path, in a stable order."""
-    if not site_dir.is_dir():
-        raise PublishError(f"{site_dir} is not a built site", "run briefgen build first")
+    """Every file of a built site, by its /-separated path, in a stable order: what its manifest lists, and
+    the manifest. Anything else in the folder (a ``.git`` checkout, notes kept there) is not the site's."""
+    from briefgen.manifest import MANIFEST_NAME, read_manifest
+
+    manifest = site_dir / MANIFEST_NAME
+    try:
+        listed = read_manifest(manifest.read_bytes())
+    except OSError:
+        raise PublishError(f"{site_dir} is not a built site (no {MANIFEST_NAME})", "run briefgen build first") from None
     out = {}
-    for dirpath, dirnames, filenames in os.walk(site_dir):
-        dirnames.sort()
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            out[path.relative_to(site_dir).as_posix()] = path
+    for rel in sorted([*listed, MANIFEST_NAME]):
+        path = site_dir / rel
+        parts = rel.split("/")
+        if any(part in ("", ".", "..") or part in PROTECTED for part in parts) or not path.is_file():
+            raise PublishError(
+                f"{site_dir}: the manifest lists {rel!r}, which is not a file of the site", "build again"
+            )
+        out[rel] = path
     return out
 
 
-def guarded_deletes(plan: Plan) -> list[str]:
-    """The deletions the guard counts: not the search index, whose hash-named files are replaced on every
-    content or theme change (their removal says nothing about publishing to the wrong place)."""
-    return [p for p in plan.deleted if not p.startswith(REGENERATED_PREFIXES)]
+def is_report(path: str) -> bool:
+    """Whether ``path`` (``/``-separated, relative to the site root) is a report's page."""
+    return REPORT_PAGE.fullmatch(path) is not None
 
 
-def check_deletes(plan: Plan, max_deletes: int, force: bool, dry_run: bool = False) -> None:
-    """Refuse (or, in a dry run, note) a plan that deletes more than ``max_deletes`` files."""
-    count = len(guarded_deletes(plan))
-    if count > max_deletes and not force:
-        error = PublishError(
-            f"refusing to publish to {plan.target}: it would delete {count} files, more than the limit of {max_deletes}",
+def guard_deletions(
+    target: str,
+    published: Collection[str],
+    deleting: Collection[str],
+    *,
+    max_deletes: int = DEFAULT_MAX_DELETES,
+    max_report_share: float = DEFAULT_MAX_REPORT_SHARE,
+    force: bool = False,
+) -> None:
+    """Raise ``PublishError`` when deleting ``deleting`` from what ``target`` holds (``published``) looks wrong.
+
+    Wrong is: more than ``max_deletes`` files, not counting the search index
+    (``pagefind/``, whose hash-named files are replaced on every content or
+    theme change), or more than ``max_report_share`` percent of the report
+    pages in ``published`` (``articles/<slug>/index.html``). ``force`` allows
+    anything. Paths are ``/``-separated and relative to the site root.
+    """
+    if force:
+        return
+    counted = sum(1 for p in deleting if not p.startswith(REGENERATED_PREFIXES))
+    if counted > max_deletes:
+        raise PublishError(
+            f"refusing to publish to {target}: it would delete {counted} files, more than the limit of {max_deletes}",
             "check the target; run with --dry-run to see the files, then --force or a higher --max-deletes",
         )
-        if not dry_run:
-            raise error
-        plan.refusal = str(error)
+    reports = sum(1 for p in published if is_report(p))
+    gone = sum(1 for p in deleting if is_report(p))
+    if gone and gone * 100 > max_report_share * reports:
+        raise PublishError(
+            f"refusing to publish to {target}: it would delete {gone} of the {reports} published reports "
+            f"({gone * 100 / max(reports, 1):.0f}%), more than the limit of {max_report_share:g}%",
+            "check the content and the target; run with --dry-run to see the files, then --force "
+            "or a higher --max-report-share",
+        )
+
+
+def refuse(plan: Plan, error: PublishError, dry_run: bool) -> None:
+    """Raise ``error``; in a dry run, note it on the plan instead (the plan is still shown)."""
+    if not dry_run:
+        raise error
+    plan.refusal = plan.refusal or str(error)
+
+
+def check_plan(plan: Plan, published: Collection[str], *, dry_run: bool, **limits) -> None:
+    """``guard_deletions`` for a plan; ``limits`` are its keyword arguments."""
+    try:
+        guard_deletions(plan.target, published, plan.deleted, **limits)
+    except PublishError as error:
+        refuse(plan, error, dry_run)
 
 
 # --- a folder ------------------------------------------------------------------
@@ -134,19 +180,23 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _target_files(dest: Path) -> set[str]:
+    """What a target folder holds, as a plan sees it: files and symbolic links, never a ``.git`` entry."""
     out = set()
     if not dest.is_dir():
         return out
     for dirpath, dirnames, filenames in os.walk(dest):
-        dirnames[:] = sorted(d for d in dirnames if d not in PROTECTED_DIRS)
-        for name in filenames:
-            out.add((Path(dirpath) / name).relative_to(dest).as_posix())
+        folder = Path(dirpath)
+        links = [d for d in dirnames if (folder / d).is_symlink()]  # a file of the plan, never walked into
+        dirnames[:] = sorted(d for d in dirnames if d not in PROTECTED and d not in links)
+        for name in [*filenames, *links]:
+            if name not in PROTECTED:
+                out.add((folder / name).relative_to(dest).as_posix())
     return out
 
 
-def plan_dir(site_dir: Path, dest: Path) -> Plan:
+def plan_dir(site_dir: Path, dest: Path, present: set[str] | None = None) -> Plan:
     files = site_files(site_dir)
-    present = _target_files(dest)
+    present = _target_files(dest) if present is None else present
     plan = Plan(str(dest))
     for rel, source in files.items():
         target = dest / rel
@@ -162,40 +212,68 @@ def plan_dir(site_dir: Path, dest: Path) -> Plan:
     return plan
 
 
-def _make_room(dest: Path, rel: str) -> Path:
-    """The path for ``rel`` inside ``dest``, with any file in the way of its folders removed."""
+def _in_the_way(dest: Path, plan: Plan) -> str | None:
+    """A path of the plan that would need a ``.git`` entry of the target removed, or None.
+
+    A new file whose place is taken by a folder replaces that folder only when
+    the plan deletes everything in it; a ``.git`` inside is never deleted.
+    """
+    for rel in plan.added:
+        folder = dest / rel
+        if folder.is_dir() and not folder.is_symlink():
+            for _dirpath, dirnames, filenames in os.walk(folder):
+                if PROTECTED & {*dirnames, *filenames}:
+                    return rel
+    return None
+
+
+def _prune(dest: Path, rel: str) -> None:
+    """Remove the folders above ``rel`` that are now empty, up to ``dest`` (never ``dest`` itself)."""
+    parent = (dest / rel).parent
+    while parent != dest and parent.is_relative_to(dest):
+        try:
+            parent.rmdir()
+        except OSError:  # not empty (or gone): folders above it are not empty either
+            return
+        parent = parent.parent
+
+
+def _make_room(dest: Path, rel: str, plan: Plan) -> Path:
+    """The path for ``rel`` inside ``dest``, with what the plan deletes in its way removed first.
+
+    A file (or link) where one of its folders goes is in ``plan.deleted``; so is
+    every file of a folder where the file goes (``_in_the_way`` checked).
+    """
     parts = rel.split("/")
     for i in range(1, len(parts)):
         p = dest.joinpath(*parts[:i])
         if p.is_symlink() or (p.exists() and not p.is_dir()):
             p.unlink()
     target = dest / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
     if target.is_dir() and not target.is_symlink():
-        shutil.rmtree(target)
+        for d in plan.deleted:
+            if d.startswith(rel + "/"):
+                (dest / d).unlink(missing_ok=True)
+        for dirpath, _dirnames, _filenames in os.walk(target, topdown=False):
+            os.rmdir(dirpath)  # only folders are left in it: _in_the_way found no .git there
+    target.parent.mkdir(parents=True, exist_ok=True)
     return target
 
 
 def sync_dir(site_dir: Path, dest: Path, plan: Plan) -> None:
-    """Carry out a folder plan: write new and changed files atomically, then delete."""
+    """Carry out a folder plan: write new and changed files atomically, then delete what it lists."""
     dest.mkdir(parents=True, exist_ok=True)
     for rel in plan.added + plan.changed:
-        target = _make_room(dest, rel)
+        target = _make_room(dest, rel, plan)
         tmp = target.with_name(f".{target.name}.briefgen-tmp")
         shutil.copyfile(site_dir / rel, tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     for rel in plan.deleted:
         path = dest / rel
-        if path.is_file() or path.is_symlink():
+        if path.is_symlink() or path.is_file():
             path.unlink()
-    if plan.deleted:  # folders left empty by the deletions go too
-        for dirpath, _dirnames, filenames in os.walk(dest, topdown=False):
-            folder = Path(dirpath)
-            if folder == dest or PROTECTED_DIRS & set(folder.relative_to(dest).parts):
-                continue
-            if not filenames and not any(folder.iterdir()):
-                folder.rmdir()
+        _prune(dest, rel)  # the folders this deletion left empty; no other folder is touched
 
 
 def dir_problem(dest: Path, holds: dict[str, Path], inside: dict[str, Path]) -> str | None:
@@ -218,147 +296,24 @@ def dir_problem(dest: Path, holds: dict[str, Path], inside: dict[str, Path]) -> 
     return None
 
 
-def publish_dir(site_dir: Path, dest: Path, *, dry_run: bool, max_deletes: int, force: bool) -> Plan:
+def publish_dir(site_dir: Path, dest: Path, *, dry_run: bool, force: bool = False, **limits) -> Plan:
+    """Sync ``site_dir`` into the folder ``dest``; ``limits``: ``max_deletes``, ``max_report_share``."""
     if dest.exists() and not dest.is_dir():
         raise PublishError(f"{dest} is a file, not a folder", "give --dir a folder")
-    plan = plan_dir(site_dir, dest)
-    check_deletes(plan, max_deletes, force, dry_run)
+    present = _target_files(dest)
+    plan = plan_dir(site_dir, dest, present)
+    blocked = _in_the_way(dest, plan)
+    if blocked:
+        refuse(
+            plan,
+            PublishError(
+                f"refusing to publish to {dest}: {blocked} is a folder holding a .git entry, and the site has a "
+                "file there",
+                "move the checkout elsewhere; publish never deletes a .git file or folder",
+            ),
+            dry_run,
+        )
+    check_plan(plan, present, dry_run=dry_run, force=force, **limits)
     if not dry_run and not plan.empty:
         sync_dir(site_dir, dest, plan)
-    return plan
-
-
-# --- a git branch --------------------------------------------------------------
-
-_SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:|^[\w-]+://")
-_REMOTE_NAME = re.compile(r"[A-Za-z0-9][\w.-]*")
-
-
-def remote_url(remote: str, base: Path, repo: Path | None = None) -> str:
-    """A remote as git gets it: local repositories as file:// URLs (so a shallow fetch works),
-    and a remote's name (``origin``, as with ``mkdocs gh-deploy``) as the URL it has in ``repo``."""
-    if _SCP_LIKE.match(remote):
-        return remote
-    path = Path(remote).expanduser()
-    path = path if path.is_absolute() else base / path
-    if path.exists():
-        return path.resolve().as_uri()
-    if repo is not None and _REMOTE_NAME.fullmatch(remote):
-        proc = subprocess.run(["git", "-C", str(repo), "remote", "get-url", remote], capture_output=True, text=True)
-        if proc.returncode == 0 and proc.stdout.strip():
-            return remote_url(proc.stdout.strip(), repo)
-    return remote
-
-
-def git_blob_id(data: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-class _Git:
-    def __init__(self, git_dir: Path):
-        self.git_dir = git_dir
-        self.env = dict(os.environ, GIT_DIR=str(git_dir), GIT_INDEX_FILE=str(git_dir / "briefgen-index"))
-        for var in ("GIT_WORK_TREE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES"):
-            self.env.pop(var, None)
-
-    def __call__(self, *args: str, input: bytes | None = None, check: bool = True) -> str:
-        proc = subprocess.run(
-            ["git", "-c", "core.autocrlf=false", *args],
-            cwd=self.git_dir,
-            env=self.env,
-            input=input,
-            capture_output=True,
-        )
-        if check and proc.returncode != 0:
-            detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise PublishError(f"git {args[0]} failed: {detail[-1] if detail else proc.returncode}")
-        return proc.stdout.decode("utf-8", "replace")
-
-    def identity(self) -> None:
-        """Commit as the user when git knows them, otherwise as briefgen."""
-        if not self("config", "user.name", check=False).strip():
-            self.env.setdefault("GIT_AUTHOR_NAME", "briefgen")
-            self.env.setdefault("GIT_COMMITTER_NAME", "briefgen")
-        if not self("config", "user.email", check=False).strip():
-            self.env.setdefault("GIT_AUTHOR_EMAIL", "briefgen@localhost")
-            self.env.setdefault("GIT_COMMITTER_EMAIL", "briefgen@localhost")
-
-
-def _remote_tip(git: _Git, url: str, branch: str) -> str | None:
-    out = git("ls-remote", "--heads", url, f"refs/heads/{branch}")
-    for line in out.splitlines():
-        sha, _, ref = line.partition("\t")
-        if ref == f"refs/heads/{branch}":
-            return sha
-    return None
-
-
-def _tree_of(git: _Git, commit: str) -> dict[str, tuple[str, str]]:
-    out = {}
-    for entry in git("ls-tree", "-r", "-z", "--full-tree", commit).split("\0"):
-        if entry:
-            meta, _, path = entry.partition("\t")
-            mode, _kind, sha = meta.split()
-            out[path] = (mode, sha)
-    return out
-
-
-def publish_git(
-    site_dir: Path,
-    remote: str,
-    branch: str,
-    message: str,
-    *,
-    dry_run: bool,
-    max_deletes: int,
-    force: bool,
-    base: Path | None = None,
-    repo: Path | None = None,
-) -> Plan:
-    if shutil.which("git") is None:
-        raise PublishError("git is not installed", "install git, or publish with --dir")
-    url = remote_url(remote, base or Path.cwd(), repo)
-    files = site_files(site_dir)
-    blobs = {rel: git_blob_id(path.read_bytes()) for rel, path in files.items()}
-    blobs.setdefault(NOJEKYLL, git_blob_id(b""))
-    plan = Plan(f"{remote} (branch {branch})")
-    with tempfile.TemporaryDirectory(prefix="briefgen-publish-") as tmp:
-        git = _Git(Path(tmp))
-        git("init", "-q", "--bare", tmp)
-        tip = _remote_tip(git, url, branch)
-        old: dict[str, tuple[str, str]] = {}
-        if tip is not None:
-            git("fetch", "-q", "--depth=1", "--no-tags", url, f"refs/heads/{branch}")
-            old = _tree_of(git, tip)
-        for rel, sha in blobs.items():
-            if rel not in old:
-                plan.added.append(rel)
-            elif old[rel] != ("100644", sha):
-                plan.changed.append(rel)
-            else:
-                plan.unchanged += 1
-        plan.deleted = sorted(set(old) - set(blobs))
-        plan.added.sort()
-        plan.changed.sort()
-        check_deletes(plan, max_deletes, force, dry_run)
-        if dry_run or (plan.empty and tip is not None):
-            return plan
-        new = [rel for rel in plan.added + plan.changed if rel != NOJEKYLL]
-        if new:
-            git(
-                "hash-object",
-                "-w",
-                "--no-filters",
-                "--stdin-paths",
-                input="\n".join(str(files[r]) for r in new).encode(),
-            )
-        if NOJEKYLL in plan.added + plan.changed:
-            git("hash-object", "-w", "--no-filters", "--stdin", input=b"")
-        index = "".join(f"100644 {sha}\t{rel}\0" for rel, sha in sorted(blobs.items()))
-        git("update-index", "--add", "-z", "--index-info", input=index.encode("utf-8"))
-        tree = git("write-tree").strip()
-        git.identity()
-        commit = git("commit-tree", tree, *(["-p", tip] if tip else []), "-m", message).strip()
-        git("push", "-q", url, f"{commit}:refs/heads/{branch}")
-        plan.commit = commit
     return plan

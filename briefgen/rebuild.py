@@ -126,6 +126,8 @@ def run(builder, changed: set[str] | None, write: bool):
     from briefgen.pack import keep_bodies
     from briefgen.problems import Problems
     from briefgen.render import COMPILED, Renderer, static_files
+    from briefgen.search import available as search_available
+    from briefgen.rootfiles import site_copies
     from briefgen.write import SiteFiles, Staging, update_site
 
     started = time.perf_counter()
@@ -146,7 +148,9 @@ def run(builder, changed: set[str] | None, write: bool):
         problems = Problems()
         progress.stage("Loading content")
         options = {
-            k: getattr(builder, k) for k in ("record_changes", "pdf", "drafts", "base_url") if hasattr(builder, k)
+            k: getattr(builder, k)
+            for k in ("record_changes", "pdf", "file_links", "drafts", "base_url")
+            if hasattr(builder, k)
         }
         input_digests = {rel: info.digest for rel, info in inputs.items()}
         IMAGES[0] = builder.cache.dir / "images" if builder.use_cache else None  # resized copies, by content hash
@@ -155,6 +159,7 @@ def run(builder, changed: set[str] | None, write: bool):
             known_digests(input_digests, not builder.once),
         ):  # unchanged files: parsed once
             site, pages = load_and_assemble(project, problems, builder.strict, **options)
+            site.config, search_note = search_available(site.config)  # before rendering: pages link to the index
         if builder.once:
             builder.cache.release()
         keep_bodies(not builder.once)  # a pack's rewritten reports, for the next render of the pack
@@ -248,7 +253,7 @@ def run(builder, changed: set[str] | None, write: bool):
                         files[rel] = data
                 else:  # each straight into the staging folder, as it is made
                     extra_outputs(site, pages, renderer, files, problems, sink=staging.put)
-            copies = {s.output: s.source for s in statics.values()}
+            copies = site_copies(project, statics, files, problems)  # static files and root/'s files
             if staging is None:  # kept files as the last manifest lists them, if it is intact
                 listed = _last_manifest(project.output, previous)
                 kept = {rel: listed[rel] for rel in same if rel in listed and files.kept(rel)}
@@ -263,7 +268,7 @@ def run(builder, changed: set[str] | None, write: bool):
         result = BuildResult(site, pages, files, copies, problems.sorted())
         result.rendered, result.reused = len(rendered), len(reused)
         result.renderer = renderer
-        result.notes = list(builder.cache.notes)
+        result.notes = list(builder.cache.notes) + ([search_note] if search_note else [])
         builder.cache.notes.clear()
         if write:
             progress.stage("Writing")
@@ -295,6 +300,8 @@ def run(builder, changed: set[str] | None, write: bool):
                 "files": len(files),
                 "warnings": [str(w) for w in result.warnings],
                 "pdf": getattr(builder, "pdf", False),
+                "file_links": getattr(builder, "file_links", False),  # build --file-links: the next build runs
+                "search_missing": search_note is not None,  # the next build runs if Pagefind is there by then
                 # False after a serve rebuild: the next build must run to record what changed (briefgen.changes)
                 "recorded": getattr(builder, "record_changes", True),
                 # briefgen.schedule: a preview's site is not a normal build's; a report due later needs a build then

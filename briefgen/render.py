@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -96,6 +97,36 @@ def template_problem(exc: Exception, project: Project) -> tuple[str, int | None,
     return path, line, f"template error: {exc}"
 
 
+# A relative link or form action to a folder (``topics/x/``, ``../``, ``./``, with any ?query or #fragment);
+# not one that starts at the root (``/``) or names a scheme (``https:``, ``mailto:``).
+_FOLDER_LINK = re.compile(r"""(\s(?:href|action)=")(?![/#?])((?:[^"#?:]*/)?(?:\.\.?)?)(?=["#?])""")
+_NOT_MARKUP = re.compile(r"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->", re.S | re.I)
+
+
+def _to_file(match: re.Match) -> str:
+    path = match.group(2)
+    if path.endswith("/"):
+        return match.group(1) + path + "index.html"
+    if path.endswith("."):  # "." or "..", alone or after a folder
+        return match.group(1) + path + "/index.html"
+    return match.group(0)  # a file already: feed.xml, style.css
+
+
+def file_links(html: str) -> str:
+    """``html`` with every relative link to a folder ending in ``index.html`` (``links: files``).
+
+    Opened from the disk (``file://``), a browser shows a folder as a listing; with ``index.html`` it opens the
+    page. Scripts, styles and comments are left as they are: what is inside them is not a link.
+    """
+    out, at = [], 0
+    for skip in _NOT_MARKUP.finditer(html):
+        out.append(_FOLDER_LINK.sub(_to_file, html[at : skip.start()]))
+        out.append(skip.group(0))
+        at = skip.end()
+    out.append(_FOLDER_LINK.sub(_to_file, html[at:]))
+    return "".join(out)
+
+
 def relative_root(url_path: str) -> str:
     """'../' once per folder level: links then work at any base path."""
     return "../" * url_path.count("/")
@@ -119,14 +150,20 @@ def theme_dirs(project: Project) -> list[Path]:
 
 
 def static_files(project: Project) -> dict[str, StaticFile]:
-    """Every static file by its name; the project's files win over the theme's."""
+    """Every static file by its name; the project's files win over the theme's.
+
+    Dot-files, dot-folders and editor backups (``~``) are never published: a
+    vendored library keeps its ``.git/`` there. Files meant for the site's
+    root, dot-entries included, go in ``root/`` (``briefgen.rootfiles``).
+    """
     found: dict[str, StaticFile] = {}
     for base in reversed(theme_dirs(project)):
         static = base / "static"
         if not static.is_dir():
             continue
         for dirpath, dirnames, filenames in os.walk(static):
-            dirnames.sort()
+            # dot-folders (a vendored library's .git/ with a token in its remote URL, .github/) are never published
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 if name.startswith(".") or name.endswith("~"):
                     continue
@@ -286,4 +323,6 @@ class Renderer:
         )
         template = self.env.get_template(page.template)
         html = template.render(page=page_info, root=root, asset=asset, head_extra=Markup(head_extra), **page.context)
+        if self.site.config.links == "files" and page.kind != "notfound":  # the 404 page is for servers only
+            html = file_links(html)
         return html.encode("utf-8")

@@ -42,11 +42,20 @@ class Strict(BaseModel):
 # --- briefgen.yaml -----------------------------------------------------------
 
 
+NOT_AN_OPTION_PATTERN = r"^[^-]"  # git would read a leading '-' as an option
+NotAnOption = Annotated[str, StringConstraints(pattern=NOT_AN_OPTION_PATTERN)]
+
+
 class PublishConfig(Strict):
-    git: str | None = Field(None, description="git remote (URL or path) to push the site to")
-    branch: str = Field("gh-pages", description="branch that receives the built site")
+    git: NotAnOption | None = Field(
+        None, description="git remote (URL, path or remote name) to push the site to; never starting with '-'"
+    )
+    branch: NotAnOption = Field("gh-pages", description="branch that receives the built site")
     dir: str | None = Field(None, description="folder to sync the built site into")
     max_deletes: int = Field(25, ge=0, description="refuse to delete more files than this without --force")
+    max_report_share: float = Field(
+        20, ge=0, le=100, description="refuse to delete more than this percentage of the published reports"
+    )
     message: str = Field("Publish site", description="commit message for --git")
 
 
@@ -71,6 +80,11 @@ class SiteConfig(Strict):
     max_file_size: int = Field(2_000_000, ge=1000, description="content files larger than this many bytes are rejected")
     max_image_size: int = Field(20_000_000, ge=1000, description="image files larger than this many bytes are rejected")
     search: bool = Field(True, description="build a Pagefind search index when pagefind is installed")
+    links: Literal["folders", "files"] = Field(
+        "folders",
+        description="folders: links end in / (topics/x/), for a web server; "
+        "files: they end in index.html, so the site also works opened from the disk",
+    )
     pdf: bool = Field(
         False, description="also write each topic's briefing pack as PDF (topics/<slug>/briefing.pdf); needs WeasyPrint"
     )

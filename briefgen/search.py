@@ -18,8 +18,15 @@ previous site as it was, unchanged index files keep their mtime, and the
 output is byte-for-byte reproducible (Pagefind's own output is deterministic
 for the same pages; checked by tests/test_reproducible.py).
 
-Search is an optional extra: without Pagefind the build succeeds with a
-warning and the search page falls back to its list of topics.
+Pagefind is a core dependency (``pip install briefgen`` brings its binary).
+If it is nevertheless missing (a broken install, ``PAGEFIND_BINARY_PATH``
+naming no file), ``available`` turns ``search`` off in the loaded config
+before anything is rendered: the pages then carry no header search box and
+no reference to ``pagefind/``, the search page lists the topics, and the
+build prints a note (not a warning, so ``--strict`` judges the content, not
+the machine). No page ever links to a file the build did not write. A
+Pagefind that is there but fails is an error: the build stops and the
+previous site stays as it was.
 
 ``briefgen serve`` indexes *after* the reload: inside ``deferred(output)`` a
 build takes the bundle it indexed last time (so the write stage keeps those
@@ -62,6 +69,19 @@ def pagefind_binary() -> Path | None:
     except Exception:  # a broken install is the same as none: search is optional
         return None
     return binary if binary is not None and binary.is_file() else None
+
+
+MISSING_NOTE = (
+    "Pagefind is not installed, so the site has no search index and its pages no search box "
+    "(reinstall briefgen with pip, or set search: false in briefgen.yaml)"
+)
+
+
+def available(config):
+    """(``config``, None) when Pagefind can index it; else (a copy with ``search: false``, why: a note)."""
+    if not config.search or pagefind_binary() is not None:
+        return config, None
+    return config.model_copy(update={"search": False}), MISSING_NOTE
 
 
 def _key(binary: Path, pages: dict[str, bytes]) -> str:
@@ -129,13 +149,8 @@ def search_bundle(
     if not enabled:
         return {}
     binary = pagefind_binary()
-    if binary is None:
-        problems.warn(
-            "briefgen.yaml",
-            None,
-            "Pagefind is not installed, so the site has no search index",
-            "pip install 'briefgen[search]', or set search: false in briefgen.yaml",
-        )
+    if binary is None:  # gone since ``available`` looked: the pages link to the bundle, so this is an error
+        problems.error("briefgen.yaml", None, "Pagefind is not installed any more", "reinstall briefgen with pip")
         return {}
     indexed = {p.output: files[p.output] for p in pages if p.kind not in NOT_INDEXED and p.output in files}
     key = _key(binary, indexed)
@@ -151,7 +166,7 @@ def search_bundle(
             "briefgen.yaml",
             None,
             f"Pagefind failed to build the search index: {exc}",
-            "reinstall it with pip install 'briefgen[search]', or set search: false in briefgen.yaml",
+            "reinstall briefgen with pip, or set search: false in briefgen.yaml",
         )
         return {}
     _cache.clear()

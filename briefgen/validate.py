@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from slugify import slugify
 
 from briefgen.problems import Problems
-from briefgen.schema import URL_PATTERN
+from briefgen.schema import NOT_AN_OPTION_PATTERN, URL_PATTERN
 from briefgen.yamlsource import YamlDoc
 
 _DATE_HINT = "write a date like 2025-02-23 or a date and time like 2025-02-23T11:30:00+02:00"
@@ -212,6 +212,11 @@ def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: 
             return (
                 f"{field}: {_value_text(value)} is not an absolute web address",
                 "write it like https://example.org/page",
+            )
+        if err.get("ctx", {}).get("pattern") == NOT_AN_OPTION_PATTERN:
+            return (
+                f"{field}: {_value_text(value)} starts with '-', which git would read as an option",
+                "give a URL, a path (./name for a folder named so) or a remote's name",
             )
         suggestion = slugify(str(value))
         hint = "ids use lower-case letters, digits and hyphens"

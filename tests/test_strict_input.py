@@ -347,7 +347,9 @@ def test_check_external_reports_broken_links_where_they_are_written(link_server,
         + f"\nSee [moved]({url}/moved), [no HEAD]({url}/no-head), [down]({url}/broken) and [slow]({url}/slow).\n"
     )
     line = len(article.read_text().splitlines())
-    proc = run_cli("check", "--source", str(project), "--external", "--timeout", "0.5", "--format", "json")
+    proc = run_cli(
+        "check", "--source", str(project), "--external", "--external-private", "--timeout", "0.5", "--format", "json"
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     problems = {
         (p["path"], p["line"], p["severity"], p["message"])
@@ -375,11 +377,11 @@ def test_check_external_reports_broken_links_where_they_are_written(link_server,
 
     # A second run asks again only about what was not good: good answers are cached.
     hits = dict(server.hits)
-    run_cli("check", "--source", str(project), "--external", "--timeout", "0.5")
+    run_cli("check", "--source", str(project), "--external", "--external-private", "--timeout", "0.5")
     assert server.hits["/ok"] == hits["/ok"] and server.hits["/no-head"] == hits["/no-head"]
     assert server.hits["/gone"] == hits["/gone"] + 1
     assert (project / ".briefgen-cache/external-links.json").is_file()
-    run_cli("check", "--source", str(project), "--external", "--timeout", "0.5", "--no-cache")
+    run_cli("check", "--source", str(project), "--external", "--external-private", "--timeout", "0.5", "--no-cache")
     assert server.hits["/ok"] > hits["/ok"], "--no-cache asks again"
 
 
@@ -388,7 +390,7 @@ def test_check_external_keeps_to_the_concurrency_bound(link_server, tmp_path: Pa
 
     server, url = link_server
     urls = [f"{url}/busy/{i}" for i in range(12)]
-    results = check_urls(urls, jobs=3, timeout=5)
+    results = check_urls(urls, jobs=3, timeout=5, private=True)  # the test server is on 127.0.0.1
     assert all(r.ok for r in results.values()) and len(results) == 12
     assert 1 <= server.most_in_flight <= 3
 

@@ -24,6 +24,11 @@ from briefgen.project import Project
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--pdf", is_flag=True, help="Also write each topic's briefing pack as PDF (needs WeasyPrint).")
 @click.option(
+    "--file-links",
+    is_flag=True,
+    help="End every internal link in index.html, so the site works opened from the disk (links: files).",
+)
+@click.option(
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
@@ -33,13 +38,18 @@ from briefgen.project import Project
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .briefgen-cache/ (a full, cold build).")
 @click.option("--drafts", is_flag=True, help="Also show drafts and scheduled reports, with a banner (a preview).")
 @base_url_option
-def build(source, output, config, quiet, strict, pdf, jobs, no_cache, drafts, base_url) -> None:
+def build(source, output, config, quiet, strict, pdf, file_links, jobs, no_cache, drafts, base_url) -> None:
     """Build the site into SOURCE/site (or --output)."""
     import time
 
     started = time.perf_counter()
     project = Project.at(source, output, config)
-    if not no_cache and not pdf and _nothing_to_do(project, quiet, strict, started, source, drafts, base_url):
+    if (
+        not no_cache
+        and not pdf
+        and not file_links
+        and _nothing_to_do(project, quiet, strict, started, source, drafts, base_url)
+    ):
         return
     from briefgen.build import build as run_build
     from briefgen.commands._progress import TerminalProgress, wanted
@@ -59,6 +69,7 @@ def build(source, output, config, quiet, strict, pdf, jobs, no_cache, drafts, ba
             jobs=jobs,
             use_cache=not no_cache,
             progress=progress,
+            file_links=file_links,
             drafts=drafts,
             base_url=base_url,
         )
@@ -103,6 +114,10 @@ def _nothing_to_do(
     except Exception:  # any doubt: build
         return False
     if state is None or state.summary.get("pdf") or (strict and state.summary.get("warnings")):
+        return False
+    if state.summary.get("file_links"):  # built with --file-links: this build, without it, links to folders
+        return False
+    if state.summary.get("search_missing"):  # built without Pagefind: build again, with search if it is there now
         return False
     if not state.summary.get("recorded", True):  # written by serve, which records no changes: build to record them
         return False

@@ -19,7 +19,13 @@ from briefgen.project import Project
 
 
 def run_check(
-    project: Project, *, external: bool = False, jobs: int = 8, timeout: float = 10.0, use_cache: bool = True
+    project: Project,
+    *,
+    external: bool = False,
+    jobs: int = 8,
+    timeout: float = 10.0,
+    use_cache: bool = True,
+    private: bool = False,
 ) -> list[Problem]:
     """Load, assemble, render and link-check ``project``; return every problem found, sorted."""
     from briefgen.build import load_and_assemble, render_site
@@ -38,7 +44,15 @@ def run_check(
         from briefgen.external_links import check_external
 
         check_external(
-            project, files, pages, site.config.base_url, problems, jobs=jobs, timeout=timeout, use_cache=use_cache
+            project,
+            files,
+            pages,
+            site.config.base_url,
+            problems,
+            jobs=jobs,
+            timeout=timeout,
+            use_cache=use_cache,
+            private=private,
         )
     return problems.sorted()
 
@@ -49,6 +63,11 @@ def run_check(
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any problem).")
 @click.option("--external", is_flag=True, help="Also check that external links answer (uses the network).")
 @click.option(
+    "--external-private",
+    is_flag=True,
+    help="With --external, also request loopback, link-local and private addresses (skipped by default).",
+)
+@click.option(
     "--jobs", "-j", type=click.IntRange(1, 64), default=8, show_default=True, help="External requests at once."
 )
 @click.option(
@@ -58,10 +77,12 @@ def run_check(
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
 )
-def check(source, config, strict, external, jobs, timeout, no_cache, fmt) -> None:
+def check(source, config, strict, external, external_private, jobs, timeout, no_cache, fmt) -> None:
     """Check content, references and links; write nothing. Exit 1 on errors."""
     project = Project.at(source, None, config)
-    problems = run_check(project, external=external, jobs=jobs, timeout=timeout, use_cache=not no_cache)
+    problems = run_check(
+        project, external=external, jobs=jobs, timeout=timeout, use_cache=not no_cache, private=external_private
+    )
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     failed = bool(errors) or (strict and bool(warnings))

@@ -1,15 +1,21 @@
 """`briefgen publish`: build, check, then put the site where readers get it.
 
 Targets come from the command line or from ``publish:`` in briefgen.yaml
-(``git``, ``branch``, ``dir``, ``max_deletes``, ``message``); paths in the
-config are relative to the project folder. Nothing is published when the
-build or its link check fails. See ``briefgen.publish`` for how each target
-is updated safely.
+(``git``, ``branch``, ``dir``, ``max_deletes``, ``max_report_share``,
+``message``); paths in the config are relative to the project folder.
+Nothing is published when the build or its link check fails. ``--dry-run``
+builds into a temporary folder without the cache (the change history is read
+from the site, not written), so it changes nothing anywhere. See
+``briefgen.publish`` and ``briefgen.publish_git`` for how each target is
+updated safely.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,6 +24,12 @@ import click
 from briefgen.commands._common import base_url_option, config_option, output_option, print_problems, source_option
 from briefgen.problems import BuildError
 from briefgen.project import Project
+
+
+def _build_lock(project: Project):
+    """BUILD-LOCK: publish holds the project's build lock from the build to the last push (issue 15, findings
+    8-11). Until that context manager exists this holds nothing: return it here, the call site stays."""
+    return contextlib.nullcontext()
 
 
 @click.command()
@@ -31,42 +43,100 @@ from briefgen.project import Project
 @click.option("--branch", "-b", default=None, help="Branch that receives the site (default: gh-pages).")
 @click.option("--dir", "dir_target", metavar="PATH", default=None, help="Folder to sync the site into.")
 @click.option("--message", "-m", default=None, help="Commit message for --git.")
-@click.option("--dry-run", "-n", is_flag=True, help="Print what would be added, changed and deleted; change nothing.")
+@click.option(
+    "--dry-run", "-n", is_flag=True, help="Print what would be added, changed and deleted; change nothing anywhere."
+)
 @click.option(
     "--max-deletes", type=click.IntRange(min=0), default=None, help="Refuse to delete more files (default 25)."
 )
-@click.option("--force", is_flag=True, help="Publish even if more than --max-deletes files would be deleted.")
+@click.option(
+    "--max-report-share",
+    metavar="PERCENT",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="Refuse to delete more than this share of the published reports (default 20).",
+)
+@click.option(
+    "--force", is_flag=True, help="Publish past the deletion limits and onto a branch that is not a published site."
+)
 @source_option
 @output_option
 @config_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @base_url_option
 def publish(
-    git_remote, branch, dir_target, message, dry_run, max_deletes, force, source, output, config, strict, base_url
+    git_remote,
+    branch,
+    dir_target,
+    message,
+    dry_run,
+    max_deletes,
+    max_report_share,
+    force,
+    source,
+    output,
+    config,
+    strict,
+    base_url,
 ) -> None:
     """Build the site, check it, and publish it with --git REMOTE and/or --dir PATH."""
-    from briefgen.build import build
-    from briefgen.publish import PublishError, dir_problem, publish_dir, publish_git
-
     started = time.perf_counter()
     project = Project.at(source, output, config)
-
-    def refuse_unsafe(folder: Path) -> None:
-        problem = dir_problem(
-            folder,
-            {"the project": project.root},
-            {"content/": project.content_dir, "templates/": project.templates_dir, "the built site": project.output},
-        )
-        if problem:
-            click.secho(
-                f"error: refusing to publish to {folder}: {problem} (choose a folder of its own)", fg="red", err=True
-            )
-            sys.exit(1)
-
+    options = {
+        "git_remote": git_remote,
+        "branch": branch,
+        "dir_target": dir_target,
+        "message": message,
+        "dry_run": dry_run,
+        "max_deletes": max_deletes,
+        "max_report_share": max_report_share,
+        "force": force,
+    }
+    if git_remote and git_remote.startswith("-"):  # before building: refused whatever else happens
+        _fail(f"refusing the remote {git_remote!r}: it starts with '-', which git would read as an option")
     if dir_target:
-        refuse_unsafe(Path(dir_target))  # before building: a wrong target needs no build to be refused
+        _refuse_unsafe(project, Path(dir_target))  # before building: a wrong target needs no build to be refused
+    with _build_lock(project):
+        if dry_run:
+            with tempfile.TemporaryDirectory(prefix="briefgen-dry-run-") as scratch:
+                # the real site, cache and change history are only read: the plan is a real publish's plan
+                built = dataclasses.replace(project, output=Path(scratch) / "site", history_from=project.output)
+                result = _build(built, strict, use_cache=False, base_url=base_url)
+                plans = _publish(project, built.output, result, options)
+        else:
+            result = _build(project, strict, base_url=base_url)
+            plans = _publish(project, project.output, result, options)
+    _report(plans, dry_run, time.perf_counter() - started)
+
+
+def _fail(message: str) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+def _refuse_unsafe(project: Project, folder: Path) -> None:
+    from briefgen.publish import dir_problem
+    from briefgen.rootfiles import root_dir
+
+    problem = dir_problem(
+        folder,
+        {"the project": project.root},
+        {
+            "content/": project.content_dir,
+            "templates/": project.templates_dir,
+            "root/": root_dir(project),
+            "the built site": project.output,
+        },
+    )
+    if problem:
+        _fail(f"refusing to publish to {folder}: {problem} (choose a folder of its own)")
+
+
+def _build(project: Project, strict: bool, use_cache: bool = True, base_url: str | None = None):
+    from briefgen.build import build
+
     try:
-        result = build(project, strict=strict, base_url=base_url)
+        result = build(project, strict=strict, use_cache=use_cache, base_url=base_url)
     except BuildError as exc:
         print_problems(exc.problems)
         click.secho(
@@ -74,50 +144,71 @@ def publish(
         )
         sys.exit(1)
     print_problems(result.warnings)
+    return result
+
+
+def _publish(project: Project, site: Path, result, options: dict) -> list:
+    """Carry out (or, in a dry run, plan) every target; ``options`` are the command's."""
+    from briefgen.publish import PublishError, publish_dir
+    from briefgen.publish_git import publish_git
+
     settings = result.site.config.publish
-    remote = git_remote or settings.git
+    remote = options["git_remote"] or settings.git
+    dir_target = options["dir_target"]
     folder = Path(dir_target) if dir_target else (project.root / settings.dir if settings.dir else None)
     if not remote and folder is None:
         raise click.UsageError(
             "nothing to publish to: give --git REMOTE or --dir PATH, or set publish: git/dir in briefgen.yaml"
         )
-    limit = settings.max_deletes if max_deletes is None else max_deletes
+    limits = {
+        "dry_run": options["dry_run"],
+        "force": options["force"],
+        "max_deletes": settings.max_deletes if options["max_deletes"] is None else options["max_deletes"],
+        "max_report_share": (
+            settings.max_report_share if options["max_report_share"] is None else options["max_report_share"]
+        ),
+    }
     plans = []
     try:
         if folder is not None:
-            refuse_unsafe(folder)
-            plans.append(publish_dir(project.output, folder, dry_run=dry_run, max_deletes=limit, force=force))
+            _refuse_unsafe(project, folder)
+            plans.append(publish_dir(site, folder, **limits))
         if remote:
-            base = Path.cwd() if git_remote else project.root
-            plans.append(
-                publish_git(
-                    project.output,
-                    remote,
-                    branch or settings.branch,
-                    message or settings.message,
-                    dry_run=dry_run,
-                    max_deletes=limit,
-                    force=force,
-                    base=base,
-                    repo=project.root,
-                )
-            )
+            base = Path.cwd() if options["git_remote"] else project.root
+            branch, message = options["branch"] or settings.branch, options["message"] or settings.message
+            plans.append(publish_git(site, remote, branch, message, base=base, repo=project.root, **limits))
     except PublishError as exc:
-        click.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(1)
-    seconds = time.perf_counter() - started
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(
+            f"{exc.filename or 'publish'}: {exc.strerror or exc} (publishing stopped there; fix it and publish again)"
+        )
+    return plans
+
+
+def _report(plans: list, dry_run: bool, seconds: float) -> None:
+    from briefgen.rootfiles import lost_host_files
+
     for plan in plans:
         if dry_run:
             click.echo(f"Dry run: publishing to {plan.target} would do this ({plan.summary()}):")
             for line in plan.lines():
                 click.echo(f"  {line}")
-            if plan.refusal:
-                click.secho(f"error: {plan.refusal}", fg="red", err=True)
         elif plan.empty:
             click.echo(f"{plan.target} is up to date ({plan.unchanged} files); nothing published.")
         else:
             commit = f" in commit {plan.commit[:12]}" if plan.commit else ""
             click.echo(f"Published to {plan.target}{commit}: {plan.summary()}.")
+        lost = lost_host_files(plan.deleted)
+        if lost:
+            click.echo(
+                f"note: {'publishing deletes' if dry_run else 'deleted'} {', '.join(lost)} from {plan.target}, "
+                f"which the project does not ship; to keep {'them' if len(lost) > 1 else 'it'}, put "
+                f"{' and '.join('root/' + p for p in lost)} in the project (docs/publish.md, root files)",
+                err=True,
+            )
+        if dry_run and plan.refusal:
+            click.secho(f"error: {plan.refusal}", fg="red", err=True)
     if not dry_run:
         click.echo(f"Done in {seconds:.2f} s.")
     elif any(plan.refusal for plan in plans):

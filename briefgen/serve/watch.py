@@ -1,8 +1,8 @@
 """Watching a project's inputs with watchdog, and turning bursts into batches.
 
-What is watched: ``content/`` and the user's ``templates/`` (recursively), the
-default theme, and the config file (its folder, not recursively, which also
-notices ``content/`` or ``templates/`` appearing). The output folder is never
+What is watched: ``content/``, the user's ``templates/`` and ``root/``
+(recursively), the default theme, and the config file (its folder, not
+recursively, which also notices ``content/`` or ``templates/`` appearing). The output folder is never
 watched: its events are dropped even if it sits inside a watched folder, so a
 rebuild can never trigger itself.
 
@@ -42,6 +42,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from briefgen.project import Project, default_theme_dir
+from briefgen.rootfiles import root_dir
 
 log = logging.getLogger("briefgen.serve")
 
@@ -202,7 +203,11 @@ class ProjectWatcher:
         self.observer_factory = observer_factory
         self.output = os.path.abspath(project.output)
         self.config = os.path.abspath(project.config_path)
-        self.inputs = (os.path.abspath(project.content_dir), os.path.abspath(project.templates_dir))
+        self.inputs = (
+            os.path.abspath(project.content_dir),
+            os.path.abspath(project.templates_dir),
+            os.path.abspath(root_dir(project)),
+        )
         self.on_change = on_change
         self.batcher = Batcher(self._deliver, quiet=quiet, settle=settle, tick=self._check_health, idle=idle)
         self._replaced: set[str] = set()  # watched folders that were moved, deleted or created
@@ -217,6 +222,7 @@ class ProjectWatcher:
         wanted = [
             (self.project.content_dir, True),
             (self.project.templates_dir, True),
+            (root_dir(self.project), True),
             (default_theme_dir(), True),
             (self.project.config_path.parent, False),
         ]

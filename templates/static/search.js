@@ -5,7 +5,8 @@
   function start() {
     var box = document.getElementById("search");
     if (!box) return;
-    if (typeof window.PagefindUI !== "function") {
+    // Opened from the disk (file://), the browser will not load the index: say so, list the topics.
+    if (typeof window.PagefindUI !== "function" || window.location.protocol === "file:") {
       var note = document.getElementById("search-unavailable");
       if (note) note.hidden = false;
       return;
