@@ -126,8 +126,8 @@ def run(builder, changed: set[str] | None, write: bool):
     from briefgen.pack import keep_bodies
     from briefgen.problems import Problems
     from briefgen.render import COMPILED, Renderer, static_files
-    from briefgen.search import available as search_available
     from briefgen.rootfiles import site_copies
+    from briefgen.search import available as search_available
     from briefgen.write import SiteFiles, Staging, update_site
 
     started = time.perf_counter()
