@@ -45,7 +45,8 @@ class Held:
 class Schedule:
     now: dt.datetime
     drafts: bool  # a preview: drafts and scheduled reports are shown, with a banner
-    held: list[Held] = field(default_factory=list)  # left out of this build (drafts and scheduled)
+    # drafts and scheduled reports: left out of a normal build; shown with a banner in a preview
+    held: list[Held] = field(default_factory=list)
     withdrawn: list[Held] = field(default_factory=list)  # expired: a note page at the old address
     draft_topics: set[str] = field(default_factory=set)  # topics left out; references to them are skipped
     next_due: dt.datetime | None = None  # the next publish_at or expires_at after now
