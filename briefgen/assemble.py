@@ -155,7 +155,7 @@ def party_page(site: Site, party: Party) -> Page:
 
 
 def article_page(article: Article) -> Page:
-    deps = frozenset({article.path, *(t.path for t in article.topics)})
+    deps = frozenset({article.path, *(t.path for t in article.topics), *article.image_inputs})
     return Page(
         "article",
         article.url_path,
@@ -165,6 +165,47 @@ def article_page(article: Article) -> Page:
         {"article": article},
         deps,
         article.path,
+    )
+
+
+def withdrawn_pages(site: Site) -> list[Page]:
+    """A note at the address of each withdrawn report (``expires_at``), not a silent 404."""
+    if site.schedule is None:
+        return []
+    taken = {a.slug for a in site.articles}
+    out = []
+    for held in site.schedule.withdrawn:
+        if held.slug in taken:
+            continue  # another report has the address now
+        taken.add(held.slug)
+        out.append(
+            Page(
+                "withdrawn",
+                f"articles/{held.slug}/",
+                "withdrawn.html",
+                "Report withdrawn",
+                "This report has been withdrawn.",
+                {"withdrawn": held},
+                frozenset({held.path}),
+                held.path,
+            )
+        )
+    return out
+
+
+def corrections_page(site: Site) -> Page:
+    """Every correction on the site, newest first."""
+    items = sorted(
+        ((c, a) for a in site.articles for c in a.corrections), key=lambda ca: (ca[0].date, ca[1].slug), reverse=True
+    )
+    return Page(
+        "corrections",
+        "corrections/",
+        "corrections.html",
+        "Corrections",
+        f"Every correction published on {site.config.title}, newest first",
+        {"corrections": items},
+        frozenset({"*"}),
     )
 
 
@@ -233,6 +274,7 @@ def assemble(site: Site) -> list[Page]:
             },
             every,
         ),
+        corrections_page(site),
         Page("search", "search/", "search.html", "Search", f"Search {site.config.title}", {}, every),
         Page("notfound", "404.html", "404.html", "Page not found", "", {}, every),
     ]
@@ -240,6 +282,7 @@ def assemble(site: Site) -> list[Page]:
     for topic in site.topics.values():
         pages.extend(topic_pages(site, topic, linkable))
     pages.extend(article_page(article) for article in site.articles)
+    pages.extend(withdrawn_pages(site))
     for party in site.parties.values():
         pages.append(party_page(site, party))
     return pages

@@ -57,12 +57,14 @@ def load_and_assemble(
     record_changes: bool = True,
     pdf: bool = False,
     file_links: bool = False,
+    drafts: bool = False,
+    base_url: str | None = None,
 ) -> tuple[Site, list[Page]]:
     from briefgen.changes import attach
     from briefgen.editorial import review
     from briefgen.load import load_site
 
-    site = load_site(project, problems)
+    site = load_site(project, problems, drafts=drafts, base_url=base_url)
     if site is None:
         _fail_if_errors(problems, strict)
         raise BuildError(problems.sorted())
@@ -134,6 +136,8 @@ class Builder:
         preview: bool = False,
         once: bool = False,
         file_links: bool = False,
+        drafts: bool = False,
+        base_url: str | None = None,
     ):
         from briefgen.cache import BuildCache
         from briefgen.parallel import default_jobs
@@ -141,7 +145,8 @@ class Builder:
 
         self.project = project
         self.strict = strict
-        self.record_changes = record_changes
+        # a preview with drafts records no changes: the change history is what readers were shown
+        self.record_changes = record_changes and not drafts
         self.pdf = pdf
         self.file_links = file_links  # links end in index.html, whatever briefgen.yaml says (build --file-links)
         self.jobs = jobs or default_jobs()
@@ -151,6 +156,8 @@ class Builder:
         self.state = None  # briefgen.incremental.BuildState of the last written build
         self.unsaved_state = None  # the state not yet saved to .briefgen-cache/ (see persist)
         self.persist_later = preview  # serve calls persist() itself, once the open pages reloaded
+        self.base_url = base_url  # --base-url: replaces the config's for this build
+        self.drafts = drafts  # a preview: drafts and scheduled reports are shown, with a banner (briefgen.schedule)
         self.once = once  # the only build made with this Builder: nothing is kept in memory for a next one
         # serve: early(site, pages, renderer, stale) renders and writes the stale pages a browser shows
         # before the rest, and returns their bytes (briefgen.serve.early); None: every page in one go
@@ -202,8 +209,10 @@ def build(
     use_cache: bool = True,
     progress=None,
     file_links: bool = False,
+    drafts: bool = False,
+    base_url: str | None = None,
 ) -> BuildResult:
-    """One complete build (``briefgen build``)."""
+    """One complete build (``briefgen build``); ``drafts=True`` also shows drafts and scheduled reports."""
     builder = Builder(
         project,
         strict=strict,
@@ -213,5 +222,7 @@ def build(
         progress=progress,
         once=True,
         file_links=file_links,
+        drafts=drafts,
+        base_url=base_url,
     )
     return builder.rebuild(write=write)

@@ -79,7 +79,13 @@ def topic_state(topic: Topic, tz: dt.tzinfo | None = None) -> dict[str, Any]:
                 "text": c.text,
                 "article": article.url_path,
             }
+    corrections = {
+        f"{a.url_path}|{c.date.isoformat()}": {"title": a.title, "text": c.text, "article": a.url_path}
+        for a in topic.articles
+        for c in a.corrections
+    }
     return {
+        "corrections": dict(sorted(corrections.items())),
         "title": topic.title,
         "url": topic.url_path,
         "status": topic.meta.status,
@@ -151,6 +157,11 @@ def topic_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[
     for url, title in old["articles"].items():
         if url not in new["articles"]:
             items.append(_item("article", "removed", "Report withdrawn", title))
+    if "corrections" in old:  # a history written before corrections existed: do not report them all as new
+        for key, c in new.get("corrections", {}).items():
+            if key not in old["corrections"]:
+                url = c["article"] + "#corrections"
+                items.append(_item("correction", "new", "Correction", f"{c['title']}: {c['text']}", url))
     for key, f in new["figures"].items():
         before = old["figures"].get(key)
         if before is None:
@@ -304,11 +315,12 @@ def previous_history(output: Path, problems: Problems, shown_as: str) -> History
 
 def update(previous: History | None, site: Site, tz: dt.tzinfo | None = None, record: bool = True) -> History:
     """The history after this build: the previous one, plus a record when the content changed."""
-    if previous is not None and not record:
-        return previous  # serve: shows the recorded changes, records none (and needs no snapshot)
+    if not record:  # serve, build --drafts: shows the recorded changes, records none (and needs no snapshot)
+        # with no history yet, not even a baseline: a preview's drafts must not become part of it
+        return previous if previous is not None else History({}, [])
     current = snapshot(site, tz)
-    if previous is None:
-        return History(current, [])
+    if previous is None or not previous.state:  # none yet, or a preview's empty one
+        return History(current, previous.records if previous is not None else [])
     changed = compare(previous.state, current)
     if not changed:
         if previous.state == current:

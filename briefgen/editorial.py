@@ -169,7 +169,8 @@ class Review:
             )
         self.estimative(topic.path, summary_line, topic.meta.summary, topic.meta.confidence, "bottom line")
         self.staleness(topic)
-        self.sources(topic)
+        if not self.problems.errors:  # with a report rejected, its sources are missing: no conclusion to draw
+            self.sources(topic)
 
     def staleness(self, topic: Topic) -> None:
         days = self.site.config.stale_after_days
@@ -192,10 +193,11 @@ class Review:
             return
         (only,) = found.values()
         topic.one_sided = only
+        what = "originator" if only.kind == "originator" else "source"  # an outlet is not where a claim began
         self.problems.warn(
             topic.path,
             topic.lines.get("title"),
-            f"every source of this topic comes from one originator, {only.name}; the page flags it one-sided",
+            f"every source of this topic comes from one {what}, {only.name}; the page flags it one-sided",
             "cite an independent source, or say in the bottom line that the account has a single origin",
         )
 

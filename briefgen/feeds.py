@@ -139,7 +139,7 @@ def write_feed(site: Site, renderer, url_path: str, title: str, subtitle: str, a
     limit = 2 * len(site.articles) + 2 * MAX_ENTRIES
     for article in newest(articles):
         link = renderer.absolute(article.url_path)
-        author = article.author or config.publisher or config.title
+        author = ", ".join(p.name for p in article.authors) or article.author or config.publisher or config.title
         categories = [t.title for t in article.topics]
         date, modified = article.date, article.modified
         key = (link, article.title, article.summary, article.body_html, author, tuple(categories))

@@ -251,6 +251,8 @@ class Fingerprints:
                 h.update(f"{key}\0{info.digest}\n".encode())
             elif "static/" in key and not key.startswith("content/"):
                 h.update(f"{key}\0{info.digest}\n".encode())
+        schedule = getattr(self.site, "schedule", None)  # drafts shown or not, embargoes lifted (briefgen.schedule)
+        h.update((schedule.key() if schedule is not None else "").encode())
         for topic in sorted(self.site.topics.values(), key=lambda t: t.slug):
             facts = (
                 topic.slug,
@@ -275,6 +277,7 @@ class Fingerprints:
             found = set()
             if article is not None:
                 found.update(t.path for t in article.topics)
+                found.update(getattr(article, "image_inputs", ()))  # feeds and packs show its images
                 for name in _content_names(article.body_md):
                     target = self.by_name.get(name)
                     if target:

@@ -40,6 +40,8 @@ class Linker:
         if key is None:
             return None
         party = self.site.parties.get(key)
+        if party is None and getattr(self.loader, "parties_failed", False):
+            return None  # people.yaml or sources.yaml did not load: its own error is the one to fix
         if party is None or (sources_only and not party.is_source):
             known = [k for k, p in self.site.parties.items() if p.is_source or not sources_only]
             where = "content/sources.yaml" if sources_only else "content/people.yaml or content/sources.yaml"
@@ -60,8 +62,11 @@ class Linker:
     def article(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:
         rel = article.path
         article.lines = {key: doc.line((key,)) for key in ("title", "summary", "confidence", "sources")}
+        left_out = self.site.schedule.draft_topics if self.site.schedule is not None else set()
         for i, slug in enumerate(meta.topics):
             topic = self.site.topics.get(slug)
+            if topic is None and (slug in left_out or slug in getattr(self.loader, "topics_failed", ())):
+                continue  # a draft topic (left out), or one whose file did not load (its own error says why)
             if topic is None:
                 self.problems.error(
                     rel,
@@ -75,6 +80,12 @@ class Linker:
             party = self.party(key, rel, doc, ("people", i), "person")
             if party and party not in article.people:
                 article.people.append(party)
+        if meta.image is not None:
+            self.lead_image(article, meta, doc)
+        for i, key in enumerate(meta.authors):
+            party = self.party(key, rel, doc, ("authors", i), "author")
+            if party and party not in article.authors:
+                article.authors.append(party)
         for i, c in enumerate(meta.sources):
             source = self.party(c.source, rel, doc, ("sources", i, "source"), "source", sources_only=True)
             if source:
@@ -116,6 +127,18 @@ class Linker:
                 article.claims.append(
                     Claim(c.question, by, c.text, c.status, date, c.evidence, article, doc.line(("claims", i)))
                 )
+
+    def lead_image(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:
+        from briefgen.imagehtml import lead_image
+        from briefgen.images import ImageProblem
+
+        project = self.loader.project
+        try:
+            article.image = lead_image(
+                meta.image, article.path, str(project.content_dir), str(project.root), self.site.config.max_image_size
+            )
+        except ImageProblem as exc:
+            self.problems.error(article.path, doc.line(("image", "file")), exc.message, exc.hint)
 
     def unique_ids(self, loaded) -> None:
         slugs: dict[str, str] = {}
@@ -164,6 +187,8 @@ class Linker:
             topic.lines = {key: doc.line((key,)) for key in ("title", "summary", "confidence", "status")}
             for i, slug in enumerate(topic.meta.related):
                 other = self.site.topics.get(slug)
+                if other is None and self.site.schedule is not None and slug in self.site.schedule.draft_topics:
+                    continue
                 if other is None:
                     self.problems.error(
                         topic.path,
@@ -192,7 +217,9 @@ def link_site(site: Site, loaded, loader: Loader, problems: Problems) -> None:
         for topic in article.topics:
             topic.articles.append(article)
         cited = [c.source for c in article.citations] + [x.via for x in article.quotes + article.figures if x.via]
-        for party in dict.fromkeys(article.people + cited):  # a source's page lists the articles citing it
+        for party in dict.fromkeys(
+            article.authors + article.people + cited
+        ):  # a source's page lists the articles citing it
             party.articles.append(article)
         for q in article.quotes:
             q.speaker.quotes.append(q)
@@ -217,16 +244,20 @@ def render_bodies(site: Site, loader: Loader, problems: Problems) -> None:
         rendered[article.path] = out
         article.body_html = out.html
         article.toc = out.headings
-        for line, message, hint in out.errors:
+        errors = out.errors
+        if "<img " in out.html:  # images from content files: sized copies (briefgen.imagehtml)
+            errors = errors + _body_images(article, loader, site)
+        for line, message, hint in errors:
             problems.error(article.path, article.body_line + line, message, hint)
         for line, message, hint in out.warnings:
             problems.warn(article.path, article.body_line + line, message, hint)
         for line, href in out.broken:
+            held = targets.held(article, href)
             problems.error(
                 article.path,
                 article.body_line + line,
-                f"link to {href!r}: no such article or topic",
-                targets.suggest(article, href),
+                f"link to {href!r}: " + (f"{held}, left out of this build" if held else "no such article or topic"),
+                "link to it once it is published" if held else targets.suggest(article, href),
             )
     for article in site.articles:
         for line, href, url in rendered[article.path].content_links:
@@ -250,6 +281,22 @@ def render_bodies(site: Site, loader: Loader, problems: Problems) -> None:
                 )
 
 
+def _body_images(article: Article, loader: Loader, site: Site) -> list[tuple[int, str, str]]:
+    from briefgen.imagehtml import body_images
+
+    project = loader.project
+    html, pictures, errors = body_images(
+        article.body_html,
+        article.body_md,
+        article.path,
+        str(project.content_dir),
+        str(project.root),
+        site.config.max_image_size,
+    )
+    article.body_html, article.pictures = html, pictures
+    return errors
+
+
 class ContentTargets:
     """Where a Markdown link to a content file (``other.md``, ``../topics/x.yaml``) goes.
 
@@ -267,7 +314,11 @@ class ContentTargets:
             names.setdefault(_nfc(posixpath.basename(a.path)), []).append(a)
         self.by_name = {n: found[0] for n, found in names.items() if len(found) == 1}
         self.by_url: dict[str, Article] = {f"../{a.slug}/": a for a in site.articles}
-        self.existing = {_nfc(p) for p in article_paths}  # articles that exist but failed to load
+        schedule = site.schedule
+        left_out = (schedule.held + schedule.withdrawn) if schedule is not None else []
+        self.left_out = {_nfc(h.path): h.reason for h in left_out if not any(a.path == h.path for a in site.articles)}
+        # articles that exist but failed to load (a draft or scheduled report is not one of them)
+        self.existing = {_nfc(p) for p in article_paths} - set(self.left_out)
         self.answers: dict[tuple[str, str], str | None] = {}  # (folder, target) -> answer; articles share folders
 
     def resolver(self, article: Article):
@@ -294,6 +345,14 @@ class ContentTargets:
             return None
 
         return resolve
+
+    def held(self, article: Article, href: str) -> str:
+        """'a draft', 'a scheduled report'... when ``href`` names a report this build leaves out; else ''."""
+        rel = _nfc(posixpath.normpath(posixpath.join(posixpath.dirname(article.path), unquote(urlsplit(href).path))))
+        reason = self.left_out.get(rel)
+        return {"draft": "a draft", "scheduled": "a scheduled report", "withdrawn": "a withdrawn report"}.get(
+            reason or "", ""
+        )
 
     def suggest(self, article: Article, href: str) -> str:
         names = [posixpath.relpath(p, posixpath.dirname(article.path)) for p in [*self.articles, *self.topics]]

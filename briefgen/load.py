@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slugify import slugify
 
 from briefgen import schema
-from briefgen.model import Article, Party, Site, Topic
+from briefgen.model import Article, Correction, Party, Site, Topic
 from briefgen.problems import Problems
 from briefgen.project import Project
 from briefgen.validate import validate
@@ -84,6 +84,9 @@ class Loader:
         self._content = str(project.content_dir)
         self._content_real = project.content_dir.resolve()
         self._dirs_inside: dict[str, bool] = {}  # folder in content/ -> whether it resolves inside content/
+        # ids whose file did not load: a reference to them is not "unknown", the file's own error says why
+        self.parties_failed = False
+        self.topics_failed: set[str] = set()
 
     # --- reading files ---------------------------------------------------
 
@@ -194,6 +197,7 @@ class Loader:
             doc = load_yaml(text, offset)
         except YamlProblem as exc:
             self.problems.error(rel, exc.line, exc.message, exc.hint)
+            self.problems.causes.add(rel)
             return None
         for p in doc.problems:
             self.problems.error(rel, p.line, p.message, p.hint)
@@ -282,7 +286,10 @@ class Loader:
                 continue
             rel = self.rel(path)
             doc = self.yaml_file(path)
-            if doc is None or doc.data is None:
+            if doc is None:
+                self.parties_failed = True
+                continue
+            if doc.data is None:
                 continue
             if not isinstance(doc.data, dict):
                 self.problems.error(
@@ -345,12 +352,15 @@ class Loader:
                 continue
             doc = self.yaml_file(path)
             if doc is None:
+                self.topics_failed.add(slug)
                 continue
             if not isinstance(doc.data, dict):
                 self.problems.error(rel, 1, "a topic file must be a mapping", "start with 'title: ...'")
+                self.topics_failed.add(slug)
                 continue
             meta = validate(schema.TopicIn, doc, rel, self.problems)
             if meta is None:
+                self.topics_failed.add(slug)
                 continue
             if slug in topics:
                 self.problems.error(
@@ -414,7 +424,12 @@ class Loader:
         if date is None:
             return None
         slug = meta.slug or _slug_from_filename(_stem(name))
+        workflow = self._workflow(meta, doc, rel, date)
+        if workflow is None:
+            return None
+        date = workflow.pop("date_shown")
         fields = dict(
+            **workflow,
             slug=slug,
             path=rel,
             source_name=name,
@@ -429,6 +444,38 @@ class Loader:
             confidence=meta.confidence,
         )
         return fields, meta, doc
+
+    def _workflow(self, meta: schema.ArticleIn, doc: YamlDoc, rel: str, date: dt.datetime) -> dict | None:
+        """The desk's keys as Article fields: draft, embargo and expiry times, corrections, bylines."""
+        out: dict = {"draft": meta.draft, "author_ids": list(meta.authors), "corrections": []}
+        ok = True
+        for key in ("publish_at", "expires_at"):
+            value = getattr(meta, key)
+            out[key] = self.aware(value, rel, doc.line((key,))) if value is not None else None
+            ok = ok and (value is None or out[key] is not None)
+        if out["publish_at"] and out["expires_at"] and out["expires_at"] <= out["publish_at"]:
+            self.problems.error(
+                rel, doc.line(("expires_at",)), "expires_at is not after publish_at", "withdraw it after it goes live"
+            )
+            ok = False
+        shown = max(date, out["publish_at"]) if out["publish_at"] else date  # an embargoed report is new at release
+        for i, c in enumerate(meta.corrections):
+            line = doc.line(("corrections", i, "date"))
+            when = self.aware(c.date, rel, line)
+            if when is None:
+                ok = False
+            elif when < shown:
+                self.problems.error(
+                    rel,
+                    line,
+                    f"correction dated {when.isoformat()}, before the article ({shown.isoformat()})",
+                    "a correction comes after what it corrects: check the date",
+                )
+                ok = False
+            else:
+                out["corrections"].append(Correction(when, c.text, doc.line(("corrections", i))))
+        out["date_shown"] = shown
+        return out if ok else None
 
 
 def _valid_id(text: str) -> bool:
@@ -484,12 +531,30 @@ def article_files(project: Project) -> list[Path]:
     return _files(project.content_dir / "articles", ARTICLE_SUFFIXES)
 
 
-def load_site(project: Project, problems: Problems, renderer_cache: dict | None = None) -> Site | None:
-    """Read and link the whole project. Returns None when the config is unusable."""
+def load_site(
+    project: Project,
+    problems: Problems,
+    renderer_cache: dict | None = None,
+    *,
+    drafts: bool = False,
+    base_url: str | None = None,
+) -> Site | None:
+    """Read and link the whole project. Returns None when the config is unusable.
+
+    ``drafts``: a preview that shows drafts and scheduled reports; ``base_url``: the command line's
+    ``--base-url``, in place of the config's (a preview deploy under another address).
+    """
     loader = Loader(project, problems)
     config = loader.load_config()
     if config is None:
         return None
+    if base_url is not None:
+        if not base_url.startswith(("http://", "https://")) or " " in base_url:
+            problems.error(
+                "--base-url", None, f"{base_url!r} is not an absolute http(s) URL", "e.g. https://example.org/"
+            )
+            return None
+        config = loader.config = config.model_copy(update={"base_url": base_url.rstrip("/") + "/"})
     if not project.content_dir.is_dir():
         problems.error(
             project.rel(project.content_dir),
@@ -504,7 +569,10 @@ def load_site(project: Project, problems: Problems, renderer_cache: dict | None 
     loader.article_paths = [loader.rel(p) for p in paths]
     loaded = [x for x in (loader.load_article(p) for p in paths) if x is not None]
     from briefgen.link import link_site  # the second half of loading: references
+    from briefgen.schedule import sort_out
 
+    loaded, schedule = sort_out(loaded, topics, drafts=drafts)  # drafts, embargoes, withdrawals
     site = Site(config=config, root=str(project.root), topics=topics, articles=[], parties=parties)
+    site.schedule = schedule
     link_site(site, loaded, loader, problems)
     return site

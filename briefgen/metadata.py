@@ -102,7 +102,12 @@ def claim_review(claim: Claim, article: Article, site: Site, renderer) -> dict:
 
 def news_article(article: Article, site: Site, renderer) -> dict:
     url = renderer.absolute(article.url_path)
-    author = {"@type": "Person", "name": article.author} if article.author else publisher(site, renderer)
+    if article.authors:
+        author = [party_ref(p, renderer) for p in article.authors]
+    elif article.author:
+        author = {"@type": "Person", "name": article.author}
+    else:
+        author = publisher(site, renderer)
     return _clean(
         {
             "@type": "NewsArticle",
@@ -131,6 +136,11 @@ def news_article(article: Article, site: Site, renderer) -> dict:
                     }
                 )
                 for c in article.citations
+            ],
+            "image": _image_object(article.image, renderer) if article.image else None,
+            "correction": [
+                {"@type": "CorrectionComment", "text": c.text, "datePublished": iso(c.date)}
+                for c in article.corrections
             ],
         }
     )
@@ -205,10 +215,18 @@ def structured_data(site: Site, page: Page, renderer) -> dict | None:
 
 def meta_tags(site: Site, page: Page) -> list[tuple[str, str, str]]:
     """(attribute, name, content) for the tags base.html does not write itself."""
+    image = page.context["article"].image if page.kind == "article" else None
     tags = [
-        ("name", "twitter:card", "summary"),
+        ("name", "twitter:card", "summary_large_image" if image else "summary"),
         ("name", "twitter:title", page.title),
     ]
+    if image:  # the lead image, absolute (link previews fetch it from elsewhere)
+        tags += [
+            ("property", "og:image", site.config.base_url + image.largest),
+            ("property", "og:image:width", str(image.width)),
+            ("property", "og:image:height", str(image.height)),
+            ("property", "og:image:alt", image.alt),
+        ]
     if page.description:
         tags.append(("name", "twitter:description", page.description))
     if page.kind == "article":
@@ -230,7 +248,31 @@ def head_html(site: Site, page: Page, renderer) -> str:
         lines.append(
             f'<link rel="alternate" type="application/atom+xml" title="{escape(title)}" href="{escape(root + path)}">'
         )
+    if _noindex(page):
+        lines.append('<meta name="robots" content="noindex">')
     data = structured_data(site, page, renderer)
     if data is not None:
         lines.append(f'<script type="application/ld+json">{json_for_script(data)}</script>')
     return Markup("\n".join(lines))
+
+
+def _image_object(image, renderer) -> dict:
+    return _clean(
+        {
+            "@type": "ImageObject",
+            "url": renderer.absolute(image.largest),
+            "width": image.width,
+            "height": image.height,
+            "caption": image.caption,
+            "description": image.alt,
+            "creditText": image.credit,
+        }
+    )
+
+
+def _noindex(page: Page) -> bool:
+    """A preview of a draft or scheduled report or topic, or a withdrawn report's note: not for search engines."""
+    if page.kind == "withdrawn":
+        return True
+    shown = page.context.get("article") if page.kind == "article" else page.context.get("topic")
+    return bool(getattr(shown, "preview", "")) if page.kind in ("article", "topic") else False

@@ -107,6 +107,13 @@ class Claim:
 
 
 @dataclass(eq=False)
+class Correction:
+    date: dt.datetime  # time-zone aware
+    text: str
+    line: int | None = None
+
+
+@dataclass(eq=False)
 class Article:
     slug: str
     path: str  # relative to the project, for messages
@@ -130,14 +137,35 @@ class Article:
     claims: list[Claim] = field(default_factory=list)
     confidence: str | None = None  # the author's stated confidence in the summary's judgement
     lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line, for editorial warnings
+    # the desk's workflow (briefgen.schedule): drafts, embargoes, withdrawals, corrections, bylines
+    draft: bool = False
+    publish_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    corrections: list[Correction] = field(default_factory=list)  # oldest first, as written
+    author_ids: list[str] = field(default_factory=list)
+    authors: list[Party] = field(default_factory=list)
+    preview: str = ""  # "draft" or "scheduled" when a preview build shows what a normal build leaves out
+    image: Any = None  # briefgen.images.Picture: the lead image
+    pictures: list = field(default_factory=list)  # briefgen.images.Picture: images in the body
 
     @property
     def url_path(self) -> str:
         return f"articles/{self.slug}/"
 
+    def all_pictures(self) -> list:
+        return ([self.image] if self.image else []) + self.pictures
+
+    @property
+    def image_inputs(self) -> list[str]:
+        """The image files this article shows (inputs of its page, like the article file itself)."""
+        return [p.source for p in self.all_pictures()]
+
     @property
     def modified(self) -> dt.datetime:
-        return self.updated or self.date
+        """The last change a reader should know of: ``updated:`` or the latest correction, else the date."""
+        latest = max((c.date for c in self.corrections), default=None)
+        candidates = [d for d in (self.updated, latest) if d is not None]
+        return max(candidates, default=self.date)
 
 
 @dataclass(eq=False)
@@ -151,6 +179,7 @@ class Topic:
     # Set by the editorial review (briefgen.editorial), shown on the topic page:
     stale: bool = False  # no article for stale_after_days before the site's newest content
     one_sided: Party | None = None  # every source traces back to this one originator
+    preview: str = ""  # "draft" when a preview build shows a draft topic
 
     @property
     def title(self) -> str:
@@ -173,6 +202,7 @@ class Site:
     articles: list[Article]  # newest first
     parties: dict[str, Party]
     changes: Any = None  # briefgen.changes.History: what changed between builds, set before assembling
+    schedule: Any = None  # briefgen.schedule.Schedule: what this build held back or withdrew, and why
 
     @property
     def people(self) -> list[Party]:

@@ -52,6 +52,10 @@ def extra_outputs(
 
     for rel, data in iter_feeds(site, pages, renderer):
         put(rel, data)
+    from briefgen.images import outputs as image_outputs
+
+    for rel, data in image_outputs([p for a in site.articles for p in a.all_pictures()]).items():
+        put(rel, data)  # resized, metadata-free copies of the images articles show (briefgen.images)
     put("sitemap.xml", sitemap(site, pages, renderer))
     put("robots.txt", robots_txt(renderer))
     for rel, data in change_feeds(site, renderer).items():  # changes/history.json and the "what changed" feeds

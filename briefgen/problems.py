@@ -46,6 +46,8 @@ class Problems:
     """A collector passed through the load and assemble stages."""
 
     items: list[Problem] = field(default_factory=list)
+    # files that could not be read or parsed: the real cause, listed before what follows from it
+    causes: set[str] = field(default_factory=set)
 
     def error(self, path: str, line: int | None, message: str, hint: str | None = None) -> None:
         self.items.append(Problem(path, line, message, hint, "error"))
@@ -65,7 +67,8 @@ class Problems:
         return [p for p in self.items if p.severity == "warning"]
 
     def sorted(self) -> list[Problem]:
-        return sorted(set(self.items), key=lambda p: (p.path, p.line or 0, p.message))
+        causes = self.causes
+        return sorted(set(self.items), key=lambda p: (p.path not in causes, p.path, p.line or 0, p.message))
 
 
 class BuildError(Exception):

@@ -108,6 +108,7 @@ def run(builder, changed: set[str] | None, write: bool):
     """One (re)build for ``builder``; returns a ``BuildResult`` (see ``build.Builder.rebuild``)."""
     from briefgen.build import BuildResult, _fail_if_errors, load_and_assemble
     from briefgen.cache import code_fingerprint
+    from briefgen.images import CACHE as IMAGES
     from briefgen.incremental import (
         BuildState,
         Fingerprints,
@@ -125,8 +126,8 @@ def run(builder, changed: set[str] | None, write: bool):
     from briefgen.pack import keep_bodies
     from briefgen.problems import Problems
     from briefgen.render import COMPILED, Renderer, static_files
-    from briefgen.search import available as search_available
     from briefgen.rootfiles import site_copies
+    from briefgen.search import available as search_available
     from briefgen.write import SiteFiles, Staging, update_site
 
     started = time.perf_counter()
@@ -146,8 +147,13 @@ def run(builder, changed: set[str] | None, write: bool):
     try:
         problems = Problems()
         progress.stage("Loading content")
-        options = {k: getattr(builder, k) for k in ("record_changes", "pdf", "file_links") if hasattr(builder, k)}
+        options = {
+            k: getattr(builder, k)
+            for k in ("record_changes", "pdf", "file_links", "drafts", "base_url")
+            if hasattr(builder, k)
+        }
         input_digests = {rel: info.digest for rel, info in inputs.items()}
+        IMAGES[0] = builder.cache.dir / "images" if builder.use_cache else None  # resized copies, by content hash
         with (
             builder.cache.installed(project),
             known_digests(input_digests, not builder.once),
@@ -298,6 +304,11 @@ def run(builder, changed: set[str] | None, write: bool):
                 "search_missing": search_note is not None,  # the next build runs if Pagefind is there by then
                 # False after a serve rebuild: the next build must run to record what changed (briefgen.changes)
                 "recorded": getattr(builder, "record_changes", True),
+                # briefgen.schedule: a preview's site is not a normal build's; a report due later needs a build then
+                "drafts": getattr(builder, "drafts", False),
+                "base_url": getattr(builder, "base_url", None),
+                "next_due": _next_due(site),
+                "schedule": site_lines(site),
             }
             new_state = BuildState(code, str(project.output), inputs, outputs, summary)
             # serve reuses these bytes; a streamed site is read back from the output folder instead
@@ -313,6 +324,17 @@ def run(builder, changed: set[str] | None, write: bool):
         gc.set_threshold(*thresholds)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def site_lines(site) -> list[str]:
+    from briefgen.schedule import site_lines as lines
+
+    return lines(site)
+
+
+def _next_due(site) -> str | None:
+    due = getattr(getattr(site, "schedule", None), "next_due", None)
+    return due.isoformat() if due is not None else None
 
 
 def _last_manifest(output: Path, previous: dict) -> dict[str, str]:

@@ -26,6 +26,7 @@ except ImportError:  # MarkupSafe 2: escape() itself is C; keep it
 
 from briefgen import __version__
 from briefgen.assemble import Page
+from briefgen.imagehtml import responsive
 from briefgen.model import Site
 from briefgen.project import Project, default_theme_dir
 
@@ -283,6 +284,7 @@ class Renderer:
         self.env.filters.update(
             date=fmt_date, datetime=fmt_datetime, iso=fmt_iso, number=fmt_number, wbr_commas=wbr_commas, live=self.live
         )
+        self.env.filters["pictures"] = responsive  # briefgen.imagehtml: srcset and WebP for body images
         all_topics = sorted(site.topics.values(), key=lambda t: t.title)
         self.env.globals.update(
             site=site.config,

@@ -90,6 +90,7 @@ class SiteConfig(Strict):
     per_page: int = Field(20, ge=1, description="articles (and timeline entries) per topic page before paginating")
     stale_after_days: int = Field(14, ge=1, description="a topic with no article for this many days is marked stale")
     max_file_size: int = Field(2_000_000, ge=1000, description="content files larger than this many bytes are rejected")
+    max_image_size: int = Field(20_000_000, ge=1000, description="image files larger than this many bytes are rejected")
     search: bool = Field(True, description="build a Pagefind search index when pagefind is installed")
     links: Literal["folders", "files"] = Field(
         "folders",
@@ -122,6 +123,7 @@ class TopicIn(Strict):
     why_it_matters: str = Field("", description="a short paragraph on why a reader should care")
     watch: list[WatchItem] = Field([], description="what to watch next, dated or open")
     related: list[Id] = Field([], description="ids (file names) of related topics")
+    draft: bool = Field(False, description="true: left out of a normal build (shown by serve and build --drafts)")
 
 
 # --- content/people.yaml and content/sources.yaml ----------------------------
@@ -186,6 +188,18 @@ class ClaimIn(Strict):
     evidence: str = Field("", description="what supports or contradicts it")
 
 
+class CorrectionIn(Strict):
+    date: When = Field(description="when the correction was made: not before the article's date")
+    text: Text = Field(description="what was wrong and what is right, in the desk's own words")
+
+
+class ImageIn(Strict):
+    file: Text = Field(description="the image file (JPEG, PNG or WebP), relative to this article's file")
+    alt: Text = Field(description="what the image shows, for readers who cannot see it")
+    caption: str = Field("", description="shown under the image")
+    credit: Text = Field(description="who took or made it, shown with the caption")
+
+
 class ArticleIn(Strict):
     title: Text = Field(description="the headline")
     date: When = Field(description="when it was published")
@@ -204,6 +218,12 @@ class ArticleIn(Strict):
     figures: list[FigureIn] = Field([], description="numbers, each with who reported them")
     events: list[EventIn] = Field([], description="dated events for the topic's timeline")
     claims: list[ClaimIn] = Field([], description="statements that are disputed or unverified")
+    draft: bool = Field(False, description="true: left out of a normal build (shown by serve and build --drafts)")
+    publish_at: When | None = Field(None, description="embargo: the report is left out of every output until then")
+    expires_at: When | None = Field(None, description="from then on the report is withdrawn (a note page stays)")
+    corrections: list[CorrectionIn] = Field([], description="corrections, each with its date and what was corrected")
+    authors: list[Id] = Field([], description="bylines: ids from people.yaml")
+    image: ImageIn | None = Field(None, description="the lead photo or graphic, shown at the top and in link previews")
 
 
 FILE_MODELS = {
@@ -291,7 +311,13 @@ def _table(model: type[BaseModel]) -> str:
                 need = "optional"
             else:
                 need = f"default `{str(default).lower() if isinstance(default, bool) else default}`"
-        rows.append(f"| `{name}` | {_type_name(info.annotation)} | {need} | {info.description or ''} |")
+        kind = _type_name(info.annotation)
+        patterns = {getattr(m, "pattern", None) for m in info.metadata}  # pydantic moves a field's Id here
+        if kind == "text" and ID_PATTERN in patterns:
+            kind = "id"
+        elif kind == "text" and URL_PATTERN in patterns:
+            kind = "URL"
+        rows.append(f"| `{name}` | {kind} | {need} | {info.description or ''} |")
     return "\n".join(rows)
 
 

@@ -54,7 +54,7 @@ from briefgen.problems import Problems
 from briefgen.write import replace_in_place
 
 BUNDLE_DIR = "pagefind"
-NOT_INDEXED = frozenset({"notfound", "search"})
+NOT_INDEXED = frozenset({"notfound", "search", "withdrawn"})
 _cache: dict[str, dict[str, bytes]] = {}  # one entry: the last index, keyed by the pages it indexed (for serve)
 _deferring: DeferredIndex | None = None  # set by ``deferred`` while serve rebuilds
 

@@ -18,7 +18,7 @@ from briefgen.feeds import party_articles
 from briefgen.model import Site
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-NOT_LISTED = frozenset({"notfound", "search", "pack"})  # a pack repeats its topic page and articles
+NOT_LISTED = frozenset({"notfound", "search", "pack", "withdrawn"})  # a pack repeats its topic page and articles
 
 
 def page_date(site: Site, page: Page) -> dt.datetime | None:
@@ -43,11 +43,17 @@ _last: tuple[list, bytes] | None = (
 )
 
 
+def _preview(page: Page) -> bool:
+    """A draft or scheduled report (or draft topic) in a preview build: noindex, so not listed either."""
+    shown = page.context.get("article") if page.kind == "article" else page.context.get("topic")
+    return bool(getattr(shown, "preview", "")) if page.kind in ("article", "topic") else False
+
+
 def sitemap(site: Site, pages: list[Page], renderer) -> bytes:
     global _last
     entries = []
     for page in pages:
-        if page.kind in NOT_LISTED:
+        if page.kind in NOT_LISTED or _preview(page):
             continue
         when = page_date(site, page)
         entries.append((renderer.absolute(page.url_path), lastmod(when) if when is not None else None))

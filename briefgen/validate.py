@@ -122,15 +122,46 @@ def validate(
         return model.model_validate(data)
     except ValidationError as exc:
         seen: set[tuple] = set()
-        for err in exc.errors():
+        errors = exc.errors()
+        misspelt = _misspelt(errors)
+        for err in errors:
             loc = prefix + _clean_loc(tuple(err["loc"]), doc, prefix)
-            if loc in seen:
+            if loc in seen or (err["type"] == "missing" and tuple(err["loc"]) in misspelt):
                 continue
             seen.add(loc)
             message, hint = _explain(model, err, loc, prefix, doc)
             line = doc.line(loc if err["type"] != "missing" else loc[:-1])
             problems.error(path, line, message, hint)
         return None
+
+
+def _misspelt(errors: list) -> set[tuple]:
+    """Missing keys that an unknown key beside them misspells (``sumary:``): said once, as "did you mean"."""
+    missing = {tuple(e["loc"]) for e in errors if e["type"] == "missing"}
+    covered = set()
+    for e in errors:
+        if e["type"] != "extra_forbidden":
+            continue
+        parent, key = tuple(e["loc"][:-1]), str(e["loc"][-1])
+        names = [loc[-1] for loc in missing if loc[:-1] == parent]
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+        if close:
+            covered.add(parent + (close[0],))
+    return covered
+
+
+def _item(loc: tuple) -> str:
+    """Where in a list a nested key is: ``the quote at item 2 of quotes``."""
+    for i in range(len(loc) - 1, -1, -1):
+        if isinstance(loc[i], int) and i > 0:
+            return f" in item {loc[i] + 1} of {loc[i - 1]}"
+    return f" in {_dotted(loc[:-1])}" if len(loc) > 1 else ""
+
+
+def _required(model: type[BaseModel], loc: tuple, prefix: tuple) -> bool:
+    sub = _submodel(model, loc[len(prefix) : -1])
+    info = sub.model_fields.get(str(loc[-1])) if sub is not None else None
+    return info is not None and info.is_required()
 
 
 def _looks_like_date(value: Any) -> bool:
@@ -155,11 +186,12 @@ def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: 
         hint = f"did you mean '{close[0]}'?" if close else (f"known keys: {', '.join(known)}" if known else None)
         return f"unknown key '{key}'", hint
     if kind == "missing":
-        return f"missing required field '{loc[-1]}'", f"add '{loc[-1]}:' here"
+        return f"missing required field '{loc[-1]}'{_item(loc[len(prefix) :])}", f"add '{loc[-1]}:' here"
+    empty_hint = "write a value: it is required" if _required(model, loc, prefix) else "write a value or remove the key"
     raw = doc.raw(loc)
     if raw is not None and kind in ("string_type", "literal_error", "string_pattern_mismatch"):
         if value is None and raw.strip() == "":
-            return f"{field} is empty", "write a value or remove the key"
+            return f"{field} is empty", empty_hint
         expected = str(err.get("ctx", {}).get("expected", ""))
         if kind != "literal_error" or f"'{raw}'" in expected:
             return (
@@ -192,7 +224,7 @@ def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: 
             f"{hint}, e.g. {suggestion}" if suggestion else f"{hint}, e.g. kyiv-source"
         )
     if kind == "string_too_short":
-        return f"{field} is empty", "write some text or remove the key"
+        return f"{field} is empty", empty_hint.replace("a value", "some text")
     if kind == "string_too_long":
         return f"{field} is too long", f"keep it under {err.get('ctx', {}).get('max_length')} characters"
     if kind == "too_short":
@@ -208,7 +240,7 @@ def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: 
         return f"{field}: {_value_text(value)} is not a number", "write a plain number such as 267 or 3.5"
     if kind == "string_type":
         if value is None:
-            return f"{field} is empty", "write a value or remove the key"
+            return f"{field} is empty", empty_hint
         return f"{field}: expected text, got {_yaml_kind(value)} {_value_text(value)}", "quote the value"
     if kind == "bool_type":
         return f"{field}: {_value_text(value)} is not true or false", "write true or false"

@@ -18,6 +18,7 @@ construct plain Python values from it ourselves so that we can
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,8 @@ Loc = tuple[str | int, ...]
 
 _T = "tag:yaml.org,2002:"
 _STR_TAG = _T + "str"
+# a date and time to the minute, unquoted (YAML 1.1 timestamps need seconds): read as a date and time
+_TO_THE_MINUTE = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(?:[Zz]|[+-]\d\d:\d\d)?")
 _ALLOWED_TAGS = {_T + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
 # Characters XML 1.0 (feeds, sitemaps) cannot carry and HTML treats as errors; tab and newline are fine.
 CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -119,6 +122,9 @@ class _Builder:
         return value
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == _STR_TAG and not node.style and _TO_THE_MINUTE.fullmatch(node.value):
+            # YAML's timestamps need seconds; 2031-04-28T07:15 is what people write, and means a time
+            return dt.datetime.fromisoformat(node.value.replace("t", "T").replace("z", "Z"))
         try:
             return self.scalars.construct_object(node)
         except (ValueError, OverflowError, yaml.YAMLError) as exc:

@@ -23,6 +23,14 @@ output_option = click.option(
 )
 
 
+base_url_option = click.option(
+    "--base-url",
+    metavar="URL",
+    default=None,
+    help="The site's address for this run, in place of base_url in briefgen.yaml (e.g. a preview deploy).",
+)
+
+
 def print_problems(problems: list[Problem]) -> None:
     for p in problems:
         click.echo(str(p), err=True)

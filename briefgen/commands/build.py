@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from briefgen.commands._common import config_option, fail, output_option, print_problems, source_option
+from briefgen.commands._common import (
+    base_url_option,
+    config_option,
+    fail,
+    output_option,
+    print_problems,
+    source_option,
+)
 from briefgen.problems import BuildError, Problem
 from briefgen.project import Project
 
@@ -29,13 +36,20 @@ from briefgen.project import Project
     help="Processes that render in parallel (default: one per core; 1 = this process only).",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .briefgen-cache/ (a full, cold build).")
-def build(source, output, config, quiet, strict, pdf, file_links, jobs, no_cache) -> None:
+@click.option("--drafts", is_flag=True, help="Also show drafts and scheduled reports, with a banner (a preview).")
+@base_url_option
+def build(source, output, config, quiet, strict, pdf, file_links, jobs, no_cache, drafts, base_url) -> None:
     """Build the site into SOURCE/site (or --output)."""
     import time
 
     started = time.perf_counter()
     project = Project.at(source, output, config)
-    if not no_cache and not pdf and not file_links and _nothing_to_do(project, quiet, strict, started, source):
+    if (
+        not no_cache
+        and not pdf
+        and not file_links
+        and _nothing_to_do(project, quiet, strict, started, source, drafts, base_url)
+    ):
         return
     from briefgen.build import build as run_build
     from briefgen.commands._progress import TerminalProgress, wanted
@@ -56,6 +70,8 @@ def build(source, output, config, quiet, strict, pdf, file_links, jobs, no_cache
             use_cache=not no_cache,
             progress=progress,
             file_links=file_links,
+            drafts=drafts,
+            base_url=base_url,
         )
     except BuildError as exc:
         if progress:
@@ -80,9 +96,15 @@ def build(source, output, config, quiet, strict, pdf, file_links, jobs, no_cache
             f"{stats.changed} written, {stats.unchanged} unchanged, {stats.removed} removed",
             len(result.warnings),
         )
+        from briefgen.schedule import site_lines
+
+        for line in site_lines(result.site):
+            click.echo(line)
 
 
-def _nothing_to_do(project: Project, quiet: bool, strict: bool, started: float, source) -> bool:
+def _nothing_to_do(
+    project: Project, quiet: bool, strict: bool, started: float, source, drafts: bool = False, base_url=None
+) -> bool:
     """Nothing changed since the last build: say so without loading the pipeline."""
 
     from briefgen.incremental import nothing_changed
@@ -99,6 +121,12 @@ def _nothing_to_do(project: Project, quiet: bool, strict: bool, started: float, 
         return False
     if not state.summary.get("recorded", True):  # written by serve, which records no changes: build to record them
         return False
+    from briefgen.schedule import due_since
+
+    if state.summary.get("base_url") != base_url:
+        return False  # built for another address (--base-url)
+    if state.summary.get("drafts", False) != drafts or due_since(state.summary):
+        return False  # a preview's site, or a scheduled report went live (or one was withdrawn) since
     if not quiet:
         for warning in state.summary.get("warnings", []):
             click.echo(warning, err=True)
@@ -115,6 +143,8 @@ def _nothing_to_do(project: Project, quiet: bool, strict: bool, started: float, 
             f"nothing changed since the last build: 0 written, {len(state.outputs)} unchanged, 0 removed",
             len(state.summary.get("warnings", [])),
         )
+        for line in state.summary.get("schedule", []):  # what is scheduled, as the last build said
+            click.echo(line)
     return True
 
 
@@ -138,7 +168,10 @@ def report(
         f"in {time.perf_counter() - started:.2f} s; {writes}; {warnings} warning(s)."
     )
     out = project.rel(project.output)
-    click.echo(f"The site is in {out}/. Preview it with: briefgen serve" + (f" --source {source}" if source else ""))
+    command = "briefgen serve" + (f" --source {source}" if source else "")
+    if project.output != project.root / "site":  # --output: serve the same folder
+        command += f" --output {out}"
+    click.echo(f"The site is in {out}/. Preview it with: {command}, then open http://127.0.0.1:8000/")
 
 
 command = build

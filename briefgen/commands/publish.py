@@ -22,7 +22,7 @@ from pathlib import Path
 
 import click
 
-from briefgen.commands._common import config_option, output_option, print_problems, source_option
+from briefgen.commands._common import base_url_option, config_option, output_option, print_problems, source_option
 from briefgen.problems import BuildError
 from briefgen.project import Project
 
@@ -74,6 +74,7 @@ def _build_lock(project: Project):
 @output_option
 @config_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@base_url_option
 def publish(
     git_remote,
     branch,
@@ -90,6 +91,7 @@ def publish(
     output,
     config,
     strict,
+    base_url,
 ) -> None:
     """Build the site, check it, and publish it with --git REMOTE, --dir PATH and/or --s3 s3://BUCKET."""
     started = time.perf_counter()
@@ -116,10 +118,10 @@ def publish(
             with tempfile.TemporaryDirectory(prefix="briefgen-dry-run-") as scratch:
                 # the real site, cache and change history are only read: the plan is a real publish's plan
                 built = dataclasses.replace(project, output=Path(scratch) / "site", history_from=project.output)
-                result = _build(built, strict, use_cache=False)
+                result = _build(built, strict, use_cache=False, base_url=base_url)
                 plans = _publish(project, built.output, result, options)
         else:
-            result = _build(project, strict)
+            result = _build(project, strict, base_url=base_url)
             plans = _publish(project, project.output, result, options)
     _report(plans, dry_run, time.perf_counter() - started)
 
@@ -147,11 +149,11 @@ def _refuse_unsafe(project: Project, folder: Path) -> None:
         _fail(f"refusing to publish to {folder}: {problem} (choose a folder of its own)")
 
 
-def _build(project: Project, strict: bool, use_cache: bool = True):
+def _build(project: Project, strict: bool, use_cache: bool = True, base_url: str | None = None):
     from briefgen.build import build
 
     try:
-        result = build(project, strict=strict, use_cache=use_cache)
+        result = build(project, strict=strict, use_cache=use_cache, base_url=base_url)
     except BuildError as exc:
         print_problems(exc.problems)
         click.secho(

@@ -10,7 +10,7 @@ import time
 
 import click
 
-from briefgen.commands._common import config_option, output_option, source_option
+from briefgen.commands._common import base_url_option, config_option, output_option, source_option
 from briefgen.problems import Problem
 from briefgen.project import Project
 
@@ -30,7 +30,11 @@ def _to_keyboard_interrupt(signum, frame) -> None:
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
 @click.option("--poll", is_flag=True, help="Poll for changes instead of using inotify (network drives, containers).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def serve(source, output, config, host, port, open_browser, poll, strict) -> None:
+@click.option(
+    "--drafts/--no-drafts", default=True, show_default=True, help="Show drafts and scheduled reports, with a banner."
+)
+@base_url_option
+def serve(source, output, config, host, port, open_browser, poll, strict, drafts, base_url) -> None:
     """Build the site, serve it and rebuild + reload open pages on every save."""
     from briefgen.commands._common import fail
     from briefgen.serve import PortBusy, Preview, is_loopback
@@ -57,6 +61,8 @@ def serve(source, output, config, host, port, open_browser, poll, strict) -> Non
         port=port,
         poll=poll,
         strict=strict,
+        drafts=drafts,
+        base_url=base_url,
         out=click.echo,
         err=lambda text: click.echo(text, err=True),
     )

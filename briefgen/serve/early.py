@@ -130,12 +130,20 @@ def article_alone(project, site, path):
     if found is None or problems.items:
         return None
     article, meta, doc = found
+    schedule = site.schedule
+    if schedule is not None:  # a draft, embargoed or withdrawn report is as the rebuild will show it, or not at all
+        from briefgen.schedule import reason_for
+
+        reason = reason_for(article, meta, schedule)
+        if reason == "withdrawn" or (reason and not schedule.drafts):
+            return None
+        article.preview = reason
     Linker(site, loader, problems).article(article, meta, doc)
     if problems.items:
         return None
     renderer = MarkdownRenderer(allow_html=site.config.markdown.allow_html)
     out = renderer.render(article.body_md, ContentTargets(site, []).resolver(article))
-    if out.errors or out.broken:
+    if out.errors or out.broken or "<img " in out.html:  # body images: the rebuild makes their copies
         return None
     article.body_html, article.toc = out.html, out.headings
     return article_page(article)

@@ -68,6 +68,8 @@ class Preview:
         quiet: float = 0.03,
         request_timeout: float = 10.0,
         observer_factory: Callable[[], object] | None = None,
+        drafts: bool = True,
+        base_url: str | None = None,
     ):
         self.project = project
         self.host = host
@@ -79,7 +81,10 @@ class Preview:
         self.request_timeout = request_timeout
         self.observer_factory = observer_factory
         # A preview rebuilds on every save: it shows the recorded changes but records none (briefgen.changes).
-        self.builder = Builder(project, strict=strict, record_changes=False, preview=True)
+        # It also shows drafts and scheduled reports, each with a banner (briefgen.schedule).
+        self.builder = Builder(
+            project, strict=strict, record_changes=False, preview=True, drafts=drafts, base_url=base_url
+        )
         self.search_index = DeferredIndex(project.output)  # search is indexed after each reload
         self.hub = ReloadHub()
         self.open_first = OpenPagesFirst(self.hub, project, lambda written: self.hub.built(written, [], []))

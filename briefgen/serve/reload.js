@@ -70,12 +70,18 @@
     title.textContent = "briefgen: the last save did not build; this is the last good version.";
     title.style.cssText = "display:block;margin-bottom:6px;font:inherit;font-weight:bold;color:#fff";
     box.appendChild(title);
-    problems.forEach(function (p) {
+    /* errors stopped the build and come first, marked; warnings only advise */
+    var errors = problems.filter(function (p) { return p.severity !== "warning"; });
+    var warnings = problems.filter(function (p) { return p.severity === "warning"; });
+    errors.concat(warnings).forEach(function (p) {
+      var error = p.severity !== "warning";
       var line = document.createElement("div");
-      line.className = "briefgen-problem";
-      line.style.cssText = "white-space:pre-wrap;font:inherit";
+      line.className = "briefgen-problem briefgen-problem--" + (error ? "error" : "warning");
+      line.style.cssText = "white-space:pre-wrap;font:inherit;margin:2px 0;" +
+        (error ? "font-weight:bold;color:#fff;border-left:4px solid #e5484d;padding-left:8px" : "opacity:.8;padding-left:12px");
       var where = p.line ? p.path + ":" + p.line : p.path;
-      line.textContent = where + ": " + p.message + (p.hint ? " (" + p.hint + ")" : "");
+      line.textContent = (error ? "error (stopped the build): " : "warning: ") + where + ": " + p.message +
+        (p.hint ? " (" + p.hint + ")" : "");
       box.appendChild(line);
     });
     var close = document.createElement("button");
