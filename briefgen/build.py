@@ -121,6 +121,8 @@ class Builder:
         progress=None,
         preview: bool = False,
         once: bool = False,
+        force: bool = False,
+        lock_wait: float | None = None,
     ):
         from briefgen.cache import BuildCache
         from briefgen.parallel import default_jobs
@@ -142,20 +144,13 @@ class Builder:
         # before the rest, and returns their bytes (briefgen.serve.early); None: every page in one go
         self.early = None
         self.last: BuildResult | None = None
+        self.force = force  # replace an output folder that is not a briefgen site (its dot-entries are kept)
+        self.lock_wait = lock_wait  # seconds to wait for another run's lock (None: briefgen.lock's default)
 
     def check_output(self) -> None:
-        problem = self.project.output_problem()
+        problem = self.project.output_problem(force=self.force)
         if problem:
-            raise BuildError(
-                [
-                    Problem(
-                        self.project.rel(self.project.output),
-                        None,
-                        f"refusing to build: {problem}",
-                        "choose an empty or dedicated folder with --output",
-                    )
-                ]
-            )
+            raise BuildError([Problem(self.project.rel(self.project.output), None, *problem)])
 
     def persist(self) -> None:
         """Save the build state and the content cache to ``.briefgen-cache/`` (each rebuild does, unless
@@ -168,14 +163,28 @@ class Builder:
             except OSError as exc:
                 self.cache.notes.append(f"could not save the build state ({exc.strerror})")
         self.unsaved_state = None
-        self.cache.save()
+        try:
+            self.cache.save()
+        except OSError as exc:  # a full disk: the site is written; the next build is only slower
+            self.cache.notes.append(f"could not save the build cache ({exc.strerror})")
 
     def rebuild(self, changed: set[str] | None = None, *, write: bool = True) -> BuildResult:
+        """One build, holding the project's lock (``briefgen.lock``), after finishing or undoing a swap of
+        the output folder that a killed build cut short (``briefgen.swap.recover``)."""
+        from briefgen.lock import project_lock
         from briefgen.rebuild import run
 
-        result = run(self, changed, write)
+        with project_lock(self.project.root, wait=self.lock_wait):
+            self.recover()
+            result = run(self, changed, write)
         self.last = result
         return result
+
+    def recover(self) -> None:
+        from briefgen.swap import recover
+
+        for note in recover(self.project.output):
+            self.cache.notes.append(f"{self.project.rel(self.project.output)}: {note}")
 
 
 def build(
@@ -187,7 +196,10 @@ def build(
     jobs: int | None = None,
     use_cache: bool = True,
     progress=None,
+    force: bool = False,
 ) -> BuildResult:
     """One complete build (``briefgen build``)."""
-    builder = Builder(project, strict=strict, pdf=pdf, jobs=jobs, use_cache=use_cache, progress=progress, once=True)
+    builder = Builder(
+        project, strict=strict, pdf=pdf, jobs=jobs, use_cache=use_cache, progress=progress, once=True, force=force
+    )
     return builder.rebuild(write=write)

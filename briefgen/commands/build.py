@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from briefgen.commands._common import config_option, fail, output_option, print_problems, source_option
+from briefgen.commands._common import (
+    config_option,
+    fail,
+    force_option,
+    output_option,
+    print_problems,
+    source_option,
+)
 from briefgen.problems import BuildError, Problem
 from briefgen.project import Project
 
@@ -24,12 +31,30 @@ from briefgen.project import Project
     help="Processes that render in parallel (default: one per core; 1 = this process only).",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .briefgen-cache/ (a full, cold build).")
-def build(source, output, config, quiet, strict, pdf, jobs, no_cache) -> None:
+@force_option
+def build(source, output, config, quiet, strict, pdf, jobs, no_cache, force) -> None:
     """Build the site into SOURCE/site (or --output)."""
     import time
 
+    from briefgen.lock import project_lock
+    from briefgen.oserrors import os_problem
+
     started = time.perf_counter()
     project = Project.at(source, output, config)
+    try:
+        with project_lock(project.root):
+            _build(project, source, quiet, strict, pdf, jobs, no_cache, force, started)
+    except BuildError as exc:
+        fail(exc.problems)
+    except OSError as exc:  # the disk, not the content: one located line, the previous site as it was
+        fail([os_problem(exc, project)])
+
+
+def _build(project: Project, source, quiet, strict, pdf, jobs, no_cache, force, started: float) -> None:
+    from briefgen.swap import recover
+
+    for note in recover(project.output):  # a build killed mid-swap: finish or undo it before anything reads
+        click.echo(f"note: {project.rel(project.output)}: {note}", err=True)
     if not no_cache and not pdf and _nothing_to_do(project, quiet, strict, started, source):
         return
     from briefgen.build import build as run_build
@@ -43,11 +68,9 @@ def build(source, output, config, quiet, strict, pdf, jobs, no_cache) -> None:
             fail([Problem("--pdf", None, missing, PDF_HINT)])
     progress = TerminalProgress() if wanted(quiet) else None
     try:
-        result = run_build(project, strict=strict, pdf=pdf, jobs=jobs, use_cache=not no_cache, progress=progress)
-    except BuildError as exc:
-        if progress:
-            progress.close()
-        fail(exc.problems)
+        result = run_build(
+            project, strict=strict, pdf=pdf, jobs=jobs, use_cache=not no_cache, progress=progress, force=force
+        )
     finally:
         if progress:
             progress.close()

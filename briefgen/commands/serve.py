@@ -10,7 +10,7 @@ import time
 
 import click
 
-from briefgen.commands._common import config_option, output_option, source_option
+from briefgen.commands._common import config_option, force_option, output_option, source_option
 from briefgen.problems import Problem
 from briefgen.project import Project
 
@@ -30,15 +30,16 @@ def _to_keyboard_interrupt(signum, frame) -> None:
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
 @click.option("--poll", is_flag=True, help="Poll for changes instead of using inotify (network drives, containers).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def serve(source, output, config, host, port, open_browser, poll, strict) -> None:
+@force_option
+def serve(source, output, config, host, port, open_browser, poll, strict, force) -> None:
     """Build the site, serve it and rebuild + reload open pages on every save."""
     from briefgen.commands._common import fail
     from briefgen.serve import PortBusy, Preview, is_loopback
 
     project = Project.at(source, output, config)
-    problem = project.output_problem()
+    problem = project.output_problem(force=force)
     if problem:
-        fail([Problem(project.rel(project.output), None, f"refusing to build: {problem}", "choose another --output")])
+        fail([Problem(project.rel(project.output), None, *problem)])
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.getLogger("briefgen.serve").addHandler(handler)
@@ -59,6 +60,7 @@ def serve(source, output, config, host, port, open_browser, poll, strict) -> Non
         strict=strict,
         out=click.echo,
         err=lambda text: click.echo(text, err=True),
+        force=force,
     )
     try:
         try:

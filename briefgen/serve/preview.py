@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 
 from briefgen.build import Builder, BuildResult
+from briefgen.lock import project_lock
+from briefgen.oserrors import os_problem
 from briefgen.problems import BuildError, Problem
 from briefgen.project import Project
 from briefgen.search import DeferredIndex, deferred
@@ -28,6 +30,7 @@ from briefgen.serve.watch import ProjectWatcher
 log = logging.getLogger("briefgen.serve")
 
 PORT_TRIES = 10
+LOCK_WAIT = 120.0  # seconds a rebuild waits for another run (a `briefgen build`) to finish
 # Outputs that never need an open page to reload unless they are that page.
 QUIET_SUFFIXES = (".html", ".css", ".xml", ".json", ".txt")
 
@@ -68,6 +71,7 @@ class Preview:
         quiet: float = 0.03,
         request_timeout: float = 10.0,
         observer_factory: Callable[[], object] | None = None,
+        force: bool = False,
     ):
         self.project = project
         self.host = host
@@ -79,7 +83,10 @@ class Preview:
         self.request_timeout = request_timeout
         self.observer_factory = observer_factory
         # A preview rebuilds on every save: it shows the recorded changes but records none (briefgen.changes).
-        self.builder = Builder(project, strict=strict, record_changes=False, preview=True)
+        # It waits longer than a command for the lock: a save made while `briefgen build` runs is built after it.
+        self.builder = Builder(
+            project, strict=strict, record_changes=False, preview=True, force=force, lock_wait=LOCK_WAIT
+        )
         self.search_index = DeferredIndex(project.output)  # search is indexed after each reload
         self.hub = ReloadHub()
         self.open_first = OpenPagesFirst(self.hub, project, lambda written: self.hub.built(written, [], []))
@@ -168,7 +175,11 @@ class Preview:
             self._undo_early()
             self._failed(exc.problems)
             return None
-        except Exception as exc:  # a bug, or the disk: say so, keep serving the last good build
+        except OSError as exc:  # the disk (full, read-only...): say where, keep serving the last good build
+            self._undo_early()
+            self._failed([os_problem(exc, self.project)])
+            return None
+        except Exception as exc:  # a bug: say so, keep serving the last good build
             self._undo_early()
             log.exception("briefgen serve: the build crashed")
             self._failed([Problem("briefgen", None, f"internal error: {exc!r}", "see the terminal")])
@@ -184,9 +195,14 @@ class Preview:
 
     def settle(self, interrupted: Callable[[], bool] = lambda: False) -> None:
         """The work no open page waits for, done once the saves pause: the search index, the cache on disk."""
-        self.search_index.run(interrupted)
-        if not interrupted():
-            self.builder.persist()
+        try:
+            with project_lock(self.project.root, wait=LOCK_WAIT):  # it writes into the output folder
+                self.search_index.run(interrupted)
+                if not interrupted():
+                    self.builder.persist()
+        except BuildError as exc:
+            for problem in exc.problems:
+                self.err(str(problem))
 
     def _undo_early(self) -> None:
         """A failed build leaves the last good one: also the open pages it had written first."""

@@ -1,0 +1,44 @@
+"""An error from the operating system (full disk, read-only folder...) as one located problem.
+
+``os_problem(exc, project)`` gives ``path: what happened (hint)`` for an
+``OSError``: the path it names (relative to the project when inside it), in
+words a user acts on, never a traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+
+from briefgen.problems import Problem
+
+_SAYS = {
+    errno.ENOSPC: ("no space left on the device", "free some space, or build to another disk with --output"),
+    errno.EDQUOT: ("disk quota exceeded", "free some space, or build to another disk with --output"),
+    errno.EROFS: ("the file system is read-only", "build to a writable folder with --output"),
+    errno.EACCES: ("permission denied", "check who owns the folder and its permissions, or choose another --output"),
+    errno.EPERM: ("operation not permitted", "check the folder's permissions and attributes (chattr, chflags)"),
+    errno.ENOTDIR: ("a file is in the way where a folder should be", "move or remove that file"),
+    errno.EISDIR: ("a folder is in the way where a file should be", "move or remove that folder"),
+    errno.EXDEV: (
+        "the output folder is on another file system than the folder it is in (a mount point?)",
+        "briefgen swaps the whole folder in at once: build into a folder inside the mount with --output",
+    ),
+    errno.EBUSY: (
+        "the folder is busy (a mount point?)",
+        "briefgen swaps the whole folder in at once: build into a folder inside the mount with --output",
+    ),
+    errno.ENAMETOOLONG: ("the file name is too long", "use shorter slugs or a shorter --output path"),
+    errno.EMFILE: ("too many open files", "raise the limit (ulimit -n) and build again"),
+}
+
+
+def os_problem(exc: OSError, project=None) -> Problem:
+    path = exc.filename2 if exc.errno == errno.EXDEV and exc.filename2 else exc.filename
+    where = str(path) if path is not None else (str(project.output) if project is not None else "briefgen")
+    if project is not None and path is not None:
+        try:
+            where = project.rel(path)
+        except (OSError, ValueError):
+            pass
+    what, hint = _SAYS.get(exc.errno, (exc.strerror or str(exc), "check the disk and the folder, then build again"))
+    return Problem(where, None, what, hint)
