@@ -8,6 +8,8 @@ words a user acts on, never a traceback.
 from __future__ import annotations
 
 import errno
+import os
+from pathlib import Path
 
 from briefgen.problems import Problem
 
@@ -18,6 +20,7 @@ _SAYS = {
     errno.EACCES: ("permission denied", "check who owns the folder and its permissions, or choose another --output"),
     errno.EPERM: ("operation not permitted", "check the folder's permissions and attributes (chattr, chflags)"),
     errno.ENOTDIR: ("a file is in the way where a folder should be", "move or remove that file"),
+    errno.EEXIST: ("a file is in the way where a folder should be", "move or remove that file"),
     errno.EISDIR: ("a folder is in the way where a file should be", "move or remove that folder"),
     errno.EXDEV: (
         "the output folder is on another file system than the folder it is in (a mount point?)",
@@ -37,8 +40,19 @@ def os_problem(exc: OSError, project=None) -> Problem:
     where = str(path) if path is not None else (str(project.output) if project is not None else "briefgen")
     if project is not None and path is not None:
         try:
-            where = project.rel(path)
+            where = project.rel(_as_output(Path(os.fsdecode(path)), project.output))
         except (OSError, ValueError):
             pass
     what, hint = _SAYS.get(exc.errno, (exc.strerror or str(exc), "check the disk and the folder, then build again"))
     return Problem(where, None, what, hint)
+
+
+def _as_output(path: Path, output: Path) -> Path:
+    """A path in a staging folder beside ``output`` (``.site.tmp-<pid>-<random>/a/b``) as the output's ``a/b``."""
+    try:
+        rest = path.relative_to(output.parent)
+    except ValueError:
+        return path
+    if rest.parts and rest.parts[0].startswith(f".{output.name}.tmp-"):
+        return output.joinpath(*rest.parts[1:])
+    return path

@@ -144,14 +144,13 @@ def recover(output: Path) -> list[str]:
     """
     done = []
     journal = journal_path(output)
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(journal.with_name(journal.name + ".tmp"))
-    try:
-        doc = json.loads(journal.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        doc = None
-    except (OSError, ValueError):
-        doc = None  # a journal is written whole or not at all: this is not ours to act on
+    half = journal.with_name(journal.name + ".tmp")
+    if os.path.lexists(half):  # (unlink on a read-only file system fails even for a missing file)
+        os.unlink(half)
+    doc = None
+    if os.path.lexists(journal):
+        with contextlib.suppress(ValueError):  # a journal is written whole or not at all
+            doc = json.loads(journal.read_text(encoding="utf-8"))
     if isinstance(doc, dict):
         done.append(_finish(output, doc))
         os.unlink(journal)
