@@ -166,8 +166,12 @@ def _finish(output: Path, doc: dict) -> str:
         remove_tree(staged)  # holds the old site after an exchange
         remove_tree(old)  # or, after two renames, here
         return "finished an interrupted swap of the output folder"
-    if not os.path.lexists(output) and os.path.isdir(old):
-        os.rename(old, output)  # killed between the two renames: the old site goes back
+    if not os.path.lexists(output):
+        if os.path.isdir(old):
+            os.rename(old, output)  # killed between the two renames: the old site goes back
+        elif os.path.isdir(staged) and _inode(staged) == doc.get("inode"):
+            os.rename(staged, output)  # no old site to go back to (it cannot happen; never lose the new one)
+            return "finished an interrupted swap of the output folder"
     for name in keep:  # entries moved out of the old site go back into it
         if os.path.lexists(staged / name) and not os.path.lexists(output / name):
             (output / name).parent.mkdir(parents=True, exist_ok=True)

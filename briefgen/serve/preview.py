@@ -165,7 +165,10 @@ class Preview:
         self.builder.early = None if assets else self.open_first
         if not assets:
             try:
-                self.open_first.ahead(self.builder.last, changed)
+                with project_lock(self.project.root, wait=0):  # another run writing the site: no head start
+                    self.open_first.ahead(self.builder.last, changed)
+            except BuildError:
+                pass
             except Exception:  # only a head start: the build below renders the page anyway
                 log.exception("briefgen serve: rendering the open page ahead failed")
         try:
