@@ -80,9 +80,11 @@ def test_a_waiting_build_goes_ahead_when_the_holder_finishes(example: Path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.0)
-    assert waiting.poll() is None, "it waits while the lock is held"
-    assert not (example / "site").exists()
+    deadline = time.monotonic() + 8  # longer than a build of the example takes
+    while time.monotonic() < deadline:
+        assert waiting.poll() is None, "it waits while the lock is held"
+        assert not (example / "site").exists(), "it wrote nothing while the lock was held"
+        time.sleep(0.2)
     holder.kill()
     holder.wait()
     out, err = waiting.communicate(timeout=120)
