@@ -44,6 +44,12 @@ def os_problem(exc: OSError, project=None) -> Problem:
         except (OSError, ValueError):
             pass
     what, hint = _SAYS.get(exc.errno, (exc.strerror or str(exc), "check the disk and the folder, then build again"))
+    if project is not None and exc.errno in (errno.EACCES, errno.EPERM) and path is not None:
+        if _as_output(Path(os.fsdecode(path)), project.output) == project.output:
+            hint = (
+                f"a build writes the new site beside {project.output.name}/ and swaps it in, so the folder that "
+                "holds it must be writable too; or choose another --output"
+            )
     return Problem(where, None, what, hint)
 
 
