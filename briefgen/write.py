@@ -170,8 +170,12 @@ class Staging:
             self._dirs.add(dest.parent)
         return dest
 
+    def _was_there(self, rel: str) -> bool:
+        """Whether the old output has the file ``rel`` (files in dot-folders are not listed: look)."""
+        return rel in self.before or ("/." in "/" + rel and os.path.isfile(self.output / rel))
+
     def _unchanged(self, rel: str, digest: str | None, read) -> bool:
-        if rel not in self.before:
+        if not self._was_there(rel):
             return False
         old = self.output / rel
         same = _recorded_same(old, rel, self.known, {rel: digest} if digest is not None else None)
@@ -223,7 +227,7 @@ class Staging:
     def link(self, rel: str, digest: str | None = None) -> bool:
         """Stage ``rel`` as the old output's file, unread, if the last build recorded writing these very
         bytes (``digest``) and the file is as written; False (nothing staged) when that cannot be told."""
-        if rel not in self.before or not _recorded_same(self.output / rel, rel, self.known, {rel: digest}):
+        if not self._was_there(rel) or not _recorded_same(self.output / rel, rel, self.known, {rel: digest}):
             return False
         dest = self._dest(rel)
         _fresh(dest, lambda: _keep(self.output / rel, dest))
