@@ -126,3 +126,17 @@ def assert_consistent(site: Path) -> None:
     listed = json.loads(files.pop(".briefgen-manifest.json"))["files"]
     assert listed.keys() == files.keys()
     assert [rel for rel, data in files.items() if hashlib.sha256(data).hexdigest() != listed[rel]] == []
+
+
+def test_publish_holds_the_lock_around_its_build(example: Path):
+    """``project_lock`` is what publish holds around build and sync; the build inside takes it again."""
+    from briefgen.build import build
+    from briefgen.lock import project_lock
+    from briefgen.project import Project
+
+    with project_lock(example, command="briefgen publish --dir www", wait=0):
+        build(Project.at(example), jobs=1)
+        proc = run_cli("build", cwd=example, env={"BRIEFGEN_LOCK_WAIT": "0"})
+        assert proc.returncode == 1 and "briefgen publish --dir www" in proc.stderr
+    assert (example / "site/index.html").is_file()
+    run_cli("build", cwd=example, env={"BRIEFGEN_LOCK_WAIT": "0"}, check=True)
