@@ -85,8 +85,8 @@ def render_site(
 ) -> tuple[dict[str, bytes], dict[str, Path]]:
     from briefgen.outputs import extra_outputs
     from briefgen.rebuild import Progress, render_into
-    from briefgen.search import available
     from briefgen.rootfiles import site_copies
+    from briefgen.search import available
 
     site.config, _note = available(site.config)  # pages link to the search index only when it will be written
     statics = static_files(project)
@@ -138,6 +138,8 @@ class Builder:
         file_links: bool = False,
         drafts: bool = False,
         base_url: str | None = None,
+        force: bool = False,
+        lock_wait: float | None = None,
     ):
         from briefgen.cache import BuildCache
         from briefgen.parallel import default_jobs
@@ -163,20 +165,13 @@ class Builder:
         # before the rest, and returns their bytes (briefgen.serve.early); None: every page in one go
         self.early = None
         self.last: BuildResult | None = None
+        self.force = force  # replace an output folder that is not a briefgen site (its dot-entries are kept)
+        self.lock_wait = lock_wait  # seconds to wait for another run's lock (None: briefgen.lock's default)
 
     def check_output(self) -> None:
-        problem = self.project.output_problem()
+        problem = self.project.output_problem(force=self.force)
         if problem:
-            raise BuildError(
-                [
-                    Problem(
-                        self.project.rel(self.project.output),
-                        None,
-                        f"refusing to build: {problem}",
-                        "choose an empty or dedicated folder with --output",
-                    )
-                ]
-            )
+            raise BuildError([Problem(self.project.rel(self.project.output), None, *problem)])
 
     def persist(self) -> None:
         """Save the build state and the content cache to ``.briefgen-cache/`` (each rebuild does, unless
@@ -189,14 +184,28 @@ class Builder:
             except OSError as exc:
                 self.cache.notes.append(f"could not save the build state ({exc.strerror})")
         self.unsaved_state = None
-        self.cache.save()
+        try:
+            self.cache.save()
+        except OSError as exc:  # a full disk: the site is written; the next build is only slower
+            self.cache.notes.append(f"could not save the build cache ({exc.strerror})")
 
     def rebuild(self, changed: set[str] | None = None, *, write: bool = True) -> BuildResult:
+        """One build, holding the project's lock (``briefgen.lock``), after finishing or undoing a swap of
+        the output folder that a killed build cut short (``briefgen.swap.recover``)."""
+        from briefgen.lock import project_lock
         from briefgen.rebuild import run
 
-        result = run(self, changed, write)
+        with project_lock(self.project.root, wait=self.lock_wait):
+            self.recover()
+            result = run(self, changed, write)
         self.last = result
         return result
+
+    def recover(self) -> None:
+        from briefgen.swap import recover
+
+        for note in recover(self.project.output):
+            self.cache.notes.append(f"{self.project.rel(self.project.output)}: {note}")
 
 
 def build(
@@ -211,6 +220,7 @@ def build(
     file_links: bool = False,
     drafts: bool = False,
     base_url: str | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """One complete build (``briefgen build``); ``drafts=True`` also shows drafts and scheduled reports."""
     builder = Builder(
@@ -224,5 +234,6 @@ def build(
         file_links=file_links,
         drafts=drafts,
         base_url=base_url,
+        force=force,
     )
     return builder.rebuild(write=write)

@@ -7,6 +7,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from briefgen.manifest import MANIFEST_NAME
+
 CONFIG_NAME = "briefgen.yaml"
 
 
@@ -57,8 +59,34 @@ class Project:
                 return path.relative_to(base).as_posix() or "."
         return path.as_posix()
 
-    def output_problem(self) -> str | None:
-        """Why the output folder would be dangerous to replace, or None."""
+    def output_problem(self, force: bool = False, doing: str = "build") -> tuple[str, str] | None:
+        """Why replacing the output folder could destroy someone's files, as (message, hint); None if it is safe.
+
+        Never: the project, its content or templates, home, ``/``, a ``.git`` folder, or a file. Not without
+        ``force``: a folder that has entries other than dot-entries and is not a briefgen site (no manifest).
+        """
+        why = self._dangerous_output()
+        if why:
+            return f"refusing to {doing}: {why}", "choose an empty or dedicated folder with --output"
+        out = self.output
+        if os.path.lexists(out) and not out.is_dir():
+            return f"refusing to {doing}: it is a file, not a folder", "choose a folder with --output"
+        if force or not out.is_dir() or (out / MANIFEST_NAME).is_file():
+            return None
+        try:
+            theirs = sorted(entry.name for entry in os.scandir(out) if not entry.name.startswith("."))
+        except OSError:
+            return None  # the build says what is wrong with it when it gets there
+        if not theirs:
+            return None  # empty, or only dot-entries, which are kept
+        shown = ", ".join(theirs[:3]) + (f" and {len(theirs) - 3} more" if len(theirs) > 3 else "")
+        return (
+            f"refusing to {doing}: this folder was not made by briefgen (no {MANIFEST_NAME}) and holds {shown}",
+            "choose another folder with --output, or pass --force to replace what is in it; "
+            "its .git and other dot-entries are kept either way",
+        )
+
+    def _dangerous_output(self) -> str | None:
         out = self.output.resolve()
         protected = {
             "the project folder": self.root,
@@ -76,6 +104,8 @@ class Project:
             return "the output folder contains your home folder"
         if _is_parent(out, default_theme_dir().resolve()):
             return "the output folder contains the default theme"
+        if ".git" in out.parts:
+            return "the output folder is a git repository's own folder (.git)"
         return None
 
 

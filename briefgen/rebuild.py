@@ -12,7 +12,9 @@ what this adds wraps them from outside:
 * a build with no record of the output (a cold one) streams each file into
   the staging folder as it is made (``write.Staging``, in the worker that
   rendered it) and keeps only digests: the link check, search and PDFs read
-  pages back from there, and the folder is swapped in only if all passed.
+  pages back from there, and the folder is swapped in only if all passed;
+  a rebuild stages its files once they are all made and checked (``write_site``),
+  linking the unchanged ones unread. Either way the output changes in one step.
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ def run(builder, changed: set[str] | None, write: bool):
     from briefgen.render import COMPILED, Renderer, static_files
     from briefgen.rootfiles import site_copies
     from briefgen.search import available as search_available
-    from briefgen.write import SiteFiles, Staging, update_site
+    from briefgen.write import SiteFiles, Staging, write_site
 
     started = time.perf_counter()
     project, jobs, progress = builder.project, builder.jobs, builder.progress
@@ -286,8 +288,8 @@ def run(builder, changed: set[str] | None, write: bool):
                 for rel, source in copies.items():
                     staging.copy(rel, source, digests[rel])
                 result.stats = staging.commit()
-            else:  # a rebuild with a record of the output: in place
-                result.stats = update_site(project.output, files, copies, known, digests)
+            else:  # a rebuild with a record of the output: unchanged files linked, not read
+                result.stats = write_site(project.output, files, copies, known=known, digests=digests)
             outputs = {}
             for rel, digest in digests.items():
                 try:

@@ -1,16 +1,16 @@
 """Stage 4, write: bytes -> the output folder, never half a site.
 
-``write_site`` (a first build, or one with no record of the output) writes
-the new site into a temporary folder beside the output and swaps it in only
-when complete; files whose bytes did not change are hard-linked from the
-previous output (same inode, so the same mtime: rsync and publish see no
-change), and files the new build does not produce disappear with the old
-folder. ``update_site`` (a rebuild that knows the hashes it wrote last time)
-writes in place: only changed files, each through a temporary name and a
-rename, and removes what is no longer produced. ``Staging`` is
-``write_site`` taken apart, for a build that streams its files to the
-temporary folder as they are made (so the site is never in memory whole)
-and swaps the folder in once everything has rendered and been checked.
+Every build writes the complete new site into a staging folder beside the
+output (``Staging``): files whose bytes did not change are hard-linked from
+the previous output (same inode, so the same mtime: rsync and publish see no
+change), the others are written new. Only when everything has rendered and
+been checked is the staged folder swapped in for the output in one step
+(``briefgen.swap``, which also finishes or undoes a swap a killed build cut
+short); files the new build does not produce disappear with the old folder,
+except what briefgen keeps for the user (a ``.git`` checkout and other
+dot-entries it did not write, see ``kept_entries``). ``write_site`` does it
+in one call; a build that streams its files as they are made uses
+``Staging`` itself, so the site is never in memory whole.
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from briefgen import faults
+from briefgen.manifest import MANIFEST_NAME
+from briefgen.swap import swap_in
+
+TMP_SUFFIX = ".briefgen-tmp"  # replace_in_place's temporary names
 
 
 @dataclass
@@ -58,17 +64,46 @@ def _keep(old: Path, dest: Path) -> None:
         shutil.copy2(old, dest)
 
 
-def _existing_files(root: Path) -> set[str]:
+def _existing_files(root: Path) -> tuple[set[str], set[str]]:
+    """(files, dot-entries) under ``root``: a dot-entry (``.git``, ``.well-known``...) is listed as one
+    entry, folder or file, and never walked into; the manifest briefgen writes is a file like the others."""
     if not root.is_dir():
-        return set()
-    out = set()
+        return set(), set()
+    out, dots = set(), set()
     top = str(root)
-    for dirpath, _dirs, files in os.walk(top):
+    for dirpath, dirs, files in os.walk(top):
         # string slicing, not a Path per file: a site of 5,000 files is listed in a fraction of the time
         prefix = dirpath[len(top) + 1 :].replace(os.sep, "/")
         prefix = prefix + "/" if prefix else ""
-        out.update(prefix + name for name in files)
-    return out
+        for name in [d for d in dirs if d.startswith(".")]:
+            dirs.remove(name)
+            dots.add(prefix + name)
+        for name in files:
+            if name.startswith(".") and name != MANIFEST_NAME:
+                dots.add(prefix + name)
+            else:
+                out.add(prefix + name)
+    return out, dots
+
+
+def kept_entries(output: Path, dots: set[str], produced: set[str], written: set[str]) -> list[str]:
+    """The dot-entries of the old site that the new one keeps: those briefgen did not write.
+
+    ``written`` lists what the last build recorded writing (its state, else its manifest); a dot-file
+    briefgen wrote and no longer produces goes, as does a temporary file a killed write left.
+    """
+    if not dots - produced:
+        return []
+    if not written:
+        from briefgen.manifest import read_manifest
+
+        with contextlib.suppress(OSError):
+            written = set(read_manifest((output / MANIFEST_NAME).read_bytes()))
+    return sorted(
+        rel
+        for rel in dots - produced
+        if rel not in written and not rel.endswith(TMP_SUFFIX) and not any(p.startswith(rel + "/") for p in produced)
+    )
 
 
 def _recorded_same(old: Path, rel: str, known: dict | None, digests: dict | None) -> bool | None:
@@ -120,8 +155,7 @@ class Staging:
         self.digests: dict[str, str | None] = {}
         self.sha256: dict[str, str] = {}
         output.parent.mkdir(parents=True, exist_ok=True)
-        self.before = _existing_files(output)
-        sweep_abandoned(output)
+        self.before, self.dots = _existing_files(output)
         self.folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-{os.getpid()}-", dir=output.parent))
         self.stats = WriteStats()
         self.names: dict[str, None] = {}  # generated files, in the order they were noted
@@ -136,8 +170,12 @@ class Staging:
             self._dirs.add(dest.parent)
         return dest
 
+    def _was_there(self, rel: str) -> bool:
+        """Whether the old output has the file ``rel`` (files in dot-folders are not listed: look)."""
+        return rel in self.before or ("/." in "/" + rel and os.path.isfile(self.output / rel))
+
     def _unchanged(self, rel: str, digest: str | None, read) -> bool:
-        if rel not in self.before:
+        if not self._was_there(rel):
             return False
         old = self.output / rel
         same = _recorded_same(old, rel, self.known, {rel: digest} if digest is not None else None)
@@ -186,11 +224,32 @@ class Staging:
         else:
             self.stats.unchanged += 1
 
+    def link(self, rel: str, digest: str | None = None) -> bool:
+        """Stage ``rel`` as the old output's file, unread, if the last build recorded writing these very
+        bytes (``digest``) and the file is as written; False (nothing staged) when that cannot be told."""
+        if not self._was_there(rel) or not _recorded_same(self.output / rel, rel, self.known, {rel: digest}):
+            return False
+        dest = self._dest(rel)
+        _fresh(dest, lambda: _keep(self.output / rel, dest))
+        self.digests[rel] = digest
+        return True
+
     def commit(self) -> WriteStats:
-        """Swap the staged site in for ``output``; files it does not have are gone with the old folder."""
+        """Swap the staged site in for ``output``; files it does not have are gone with the old folder,
+        except the entries briefgen keeps (``kept_entries``), which move into the new one."""
         try:
-            self.stats.removed_paths = sorted(self.before - self.names.keys() - self.copied.keys())
-            _swap(self.folder, self.output)
+            produced = self.names.keys() | self.copied.keys()
+            self.stats.removed_paths = sorted(self.before - produced)
+            keep = kept_entries(self.output, self.dots, produced, set(self.known))
+            for rel in keep:
+                if "/" in rel:
+                    (self.folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            gone = {
+                rel for rel in self.dots - produced - set(keep) if not any(p.startswith(rel + "/") for p in produced)
+            }
+            self.stats.removed_paths.extend(sorted(gone))
+            os.chmod(self.folder, 0o755)
+            swap_in(self.folder, self.output, keep)
         except BaseException:
             self.discard()
             raise
@@ -304,8 +363,12 @@ def write_site(
     digests = digests or {}
     staging = Staging(output, known)
     try:
-        for rel, data in files.items():
-            staging.put(rel, data, digests.get(rel))
+        for rel in files:  # a file's bytes only when they must be compared or written (see ``SiteFiles``)
+            if staging.link(rel, digests.get(rel)):
+                staging.note(rel, (digests.get(rel), None, False))
+            else:
+                staging.put(rel, files[rel], digests.get(rel))
+            faults.point("stage")
         for rel, source in (copies or {}).items():
             staging.copy(rel, source, digests.get(rel))
     except BaseException:
@@ -314,61 +377,12 @@ def write_site(
     return staging.commit()
 
 
-def sweep_abandoned(output: Path) -> list[str]:
-    """Remove staging folders beside ``output`` left by builds that were killed (their process is gone).
-
-    A staging folder is named ``.<output>.tmp-<pid>-<random>``; one whose
-    process still runs (another build, a preview) is left alone.
-    """
-    removed = []
-    prefix = f".{output.name}.tmp-"
-    try:
-        entries = list(os.scandir(output.parent))
-    except OSError:
-        return removed
-    for entry in entries:
-        if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
-            continue
-        pid = entry.name[len(prefix) :].split("-", 1)[0]
-        if not pid.isdigit() or _alive(int(pid)):
-            continue
-        shutil.rmtree(entry.path, ignore_errors=True)
-        removed.append(entry.name)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists, and belongs to someone else
-        return True
-    return True
-
-
-def _swap(new: Path, output: Path) -> None:
-    if output.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
-        os.rmdir(old)
-        os.rename(output, old)
-        try:
-            os.rename(new, output)
-        except OSError:
-            os.rename(old, output)  # put the previous site back
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(new, output)
-    os.chmod(output, 0o755)
-
-
 def replace_in_place(dest: Path, write, *, make_parent: bool = False) -> None:
     """Give ``dest`` new contents so that no reader sees half a file: ``write(tmp)`` (or the bytes
     ``write``) goes to a temporary name beside it, which is then renamed over it."""
     if make_parent:
         dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.briefgen-tmp")
+    tmp = dest.with_name(f".{dest.name}{TMP_SUFFIX}")
     try:
         if isinstance(write, bytes):
             tmp.write_bytes(write)
@@ -379,63 +393,3 @@ def replace_in_place(dest: Path, write, *, make_parent: bool = False) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-
-
-def update_site(
-    output: Path,
-    files: Mapping[str, bytes],
-    copies: dict[str, Path],
-    known: dict[str, tuple[str, int, int]],
-    digests: dict[str, str],
-) -> WriteStats:
-    """Bring ``output`` to exactly ``files`` plus ``copies`` in place: a rebuild's write.
-
-    Used when the last build's hashes (``known``) describe the output folder:
-    only files whose bytes changed are written (each to a temporary name, then
-    renamed over the old one, so no reader sees half a file), files no longer
-    produced are removed, and everything else is not touched at all (the
-    whole-folder swap of ``write_site`` would re-link thousands of files for
-    a one-article edit). A failed build never gets here: it stops before writing.
-    """
-    stats = WriteStats()
-    before = _existing_files(output)
-    made_dirs: set[Path] = set()
-
-    def put(rel: str, write) -> None:
-        dest = output / rel
-        if dest.parent not in made_dirs:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            made_dirs.add(dest.parent)
-        replace_in_place(dest, write)
-        stats.changed_paths.append(rel)
-
-    for rel in files:  # a file's bytes only when they must be compared or written (see ``SiteFiles``)
-        same = _recorded_same(output / rel, rel, known, digests) if rel in before else False
-        if same is None:
-            same = _same(output / rel, files[rel])
-        if same:
-            stats.unchanged += 1
-        else:
-            put(rel, lambda tmp, data=files[rel]: tmp.write_bytes(data))
-    for rel, source in copies.items():
-        same = _recorded_same(output / rel, rel, known, digests) if rel in before else False
-        if same is None:
-            same = _same(output / rel, source.read_bytes())
-        if same:
-            stats.unchanged += 1
-        else:
-            put(rel, lambda tmp, source=source: shutil.copyfile(source, tmp))
-    produced = set(files) | set(copies)
-    stats.removed_paths = sorted(before - produced)
-    for rel in stats.removed_paths:
-        path = output / rel
-        with contextlib.suppress(OSError):
-            path.unlink()
-        parent = path.parent
-        while parent != output:  # drop folders the removal emptied
-            try:
-                parent.rmdir()
-            except OSError:
-                break
-            parent = parent.parent
-    return stats

@@ -21,6 +21,11 @@ config_option = click.option(
 output_option = click.option(
     "--output", "-o", type=click.Path(file_okay=False), default=None, help="Output folder (default: SOURCE/site)."
 )
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an output folder that is not a briefgen site (its .git and other dot-entries are kept).",
+)
 
 
 base_url_option = click.option(

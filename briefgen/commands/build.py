@@ -8,6 +8,7 @@ from briefgen.commands._common import (
     base_url_option,
     config_option,
     fail,
+    force_option,
     output_option,
     print_problems,
     source_option,
@@ -38,12 +39,32 @@ from briefgen.project import Project
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .briefgen-cache/ (a full, cold build).")
 @click.option("--drafts", is_flag=True, help="Also show drafts and scheduled reports, with a banner (a preview).")
 @base_url_option
-def build(source, output, config, quiet, strict, pdf, file_links, jobs, no_cache, drafts, base_url) -> None:
+@force_option
+def build(source, output, config, quiet, strict, pdf, file_links, jobs, no_cache, drafts, base_url, force) -> None:
     """Build the site into SOURCE/site (or --output)."""
     import time
 
+    from briefgen.lock import project_lock
+    from briefgen.oserrors import os_problem
+
     started = time.perf_counter()
     project = Project.at(source, output, config)
+    try:
+        with project_lock(project.root):
+            _build(project, source, quiet, strict, pdf, file_links, jobs, no_cache, drafts, base_url, force, started)
+    except BuildError as exc:
+        fail(exc.problems)
+    except OSError as exc:  # the disk, not the content: one located line, the previous site as it was
+        fail([os_problem(exc, project)])
+
+
+def _build(
+    project: Project, source, quiet, strict, pdf, file_links, jobs, no_cache, drafts, base_url, force, started: float
+) -> None:
+    from briefgen.swap import recover
+
+    for note in recover(project.output):  # a build killed mid-swap: finish or undo it before anything reads
+        click.echo(f"note: {project.rel(project.output)}: {note}", err=True)
     if (
         not no_cache
         and not pdf
@@ -72,11 +93,8 @@ def build(source, output, config, quiet, strict, pdf, file_links, jobs, no_cache
             file_links=file_links,
             drafts=drafts,
             base_url=base_url,
+            force=force,
         )
-    except BuildError as exc:
-        if progress:
-            progress.close()
-        fail(exc.problems)
     finally:
         if progress:
             progress.close()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
+from pathlib import Path
 
 import click
 
-from briefgen.commands._common import config_option, output_option, source_option
+from briefgen.commands._common import config_option, force_option, output_option, print_problems, source_option
+from briefgen.problems import BuildError, Problem
 from briefgen.project import Project
 
 
@@ -15,23 +19,75 @@ from briefgen.project import Project
 @output_option
 @config_option
 @click.option("--site", "site_too", is_flag=True, help="Also remove the output folder (SOURCE/site or --output).")
-def clean(source, output, config, site_too) -> None:
+@force_option
+def clean(source, output, config, site_too, force) -> None:
     """Remove SOURCE/.briefgen-cache/, so the next build starts cold."""
-    from briefgen.cache import CACHE_DIR
+    from briefgen.lock import project_lock
+    from briefgen.oserrors import os_problem
 
     project = Project.at(source, output, config)
+    try:
+        with project_lock(project.root):
+            removed = _clean(project, site_too, force)
+    except BuildError as exc:
+        print_problems(exc.problems)
+        sys.exit(1)
+    except OSError as exc:
+        print_problems([os_problem(exc, project)])
+        sys.exit(1)
+    click.echo(f"Removed {', '.join(removed)}." if removed else "Nothing to remove.")
+
+
+def _clean(project: Project, site_too: bool, force: bool) -> list[str]:
+    from briefgen.cache import CACHE_DIR
+    from briefgen.swap import recover
+
     removed = []
     cache = project.root / CACHE_DIR
-    if cache.is_dir():
+    if cache.is_symlink():  # the link is the project's; where it points is not: never remove that
+        os.unlink(cache)
+        removed.append(project.rel(cache) + " (a link; what it points to is left as it was)")
+    elif cache.is_dir():
         shutil.rmtree(cache)
         removed.append(project.rel(cache) + "/")
-    if site_too and project.output.exists():
-        problem = project.output_problem()
+    recover(project.output)  # a build killed mid-swap leaves nothing behind
+    if site_too and os.path.lexists(project.output):
+        problem = project.output_problem(force=force, doing="remove it")
         if problem:
-            raise click.UsageError(f"refusing to remove {project.rel(project.output)}: {problem}")
-        shutil.rmtree(project.output)
-        removed.append(project.rel(project.output) + "/")
-    click.echo(f"Removed {', '.join(removed)}." if removed else "Nothing to remove.")
+            raise BuildError([Problem(project.rel(project.output), None, *problem)])
+        kept = remove_site(project.output)
+        what = project.rel(project.output) + "/"
+        removed.append(what + (f" (kept: {', '.join(kept)})" if kept else ""))
+    return removed
+
+
+def remove_site(output: Path) -> list[str]:
+    """Remove what briefgen wrote in ``output``: everything but the dot-entries it did not write
+    (a ``.git`` checkout...), and the folder itself when nothing is kept. Returns what was kept."""
+    from briefgen.write import _existing_files, kept_entries
+
+    if output.is_symlink() or not output.is_dir():
+        os.unlink(output)  # a link to a site elsewhere: the link goes, the site stays
+        return []
+    files, dots = _existing_files(output)
+    keep = kept_entries(output, dots, set(), set())
+    for rel in sorted(files) + sorted(dots - set(keep)):
+        path = output / rel
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+    _prune(output)
+    return keep
+
+
+def _prune(folder: Path) -> None:
+    """Remove the empty folders under ``folder`` (and it), never walking into a dot-folder."""
+    for entry in os.scandir(folder):
+        if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+            _prune(Path(entry.path))
+    if not any(os.scandir(folder)):
+        os.rmdir(folder)
 
 
 command = clean

@@ -13,7 +13,6 @@ how each target is updated safely.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import sys
 import tempfile
@@ -28,9 +27,10 @@ from briefgen.project import Project
 
 
 def _build_lock(project: Project):
-    """BUILD-LOCK: publish holds the project's build lock from the build to the last push (issue 15, findings
-    8-11). Until that context manager exists this holds nothing: return it here, the call site stays."""
-    return contextlib.nullcontext()
+    """Publish holds the project's build lock from the build to the last push or upload (briefgen.lock)."""
+    from briefgen.lock import project_lock
+
+    return project_lock(project.root, command="briefgen publish")
 
 
 @click.command()
@@ -113,17 +113,24 @@ def publish(
         _fail(f"refusing the remote {git_remote!r}: it starts with '-', which git would read as an option")
     if dir_target:
         _refuse_unsafe(project, Path(dir_target))  # before building: a wrong target needs no build to be refused
-    with _build_lock(project):
-        if dry_run:
-            with tempfile.TemporaryDirectory(prefix="briefgen-dry-run-") as scratch:
-                # the real site, cache and change history are only read: the plan is a real publish's plan
-                built = dataclasses.replace(project, output=Path(scratch) / "site", history_from=project.output)
-                result = _build(built, strict, use_cache=False, base_url=base_url)
-                plans = _publish(project, built.output, result, options)
-        else:
-            result = _build(project, strict, base_url=base_url)
-            plans = _publish(project, project.output, result, options)
+    try:
+        with _build_lock(project):
+            plans = _build_and_publish(project, strict, base_url, dry_run, options)
+    except BuildError as exc:  # another run holds the lock: say who, publish nothing
+        print_problems(exc.problems)
+        sys.exit(1)
     _report(plans, dry_run, time.perf_counter() - started)
+
+
+def _build_and_publish(project: Project, strict: bool, base_url, dry_run: bool, options: dict) -> list:
+    """Build (a dry run: into a temporary folder, without the cache), then publish or plan every target."""
+    if not dry_run:
+        return _publish(project, project.output, _build(project, strict, base_url=base_url), options)
+    with tempfile.TemporaryDirectory(prefix="briefgen-dry-run-") as scratch:
+        # the real site, cache and change history are only read: the plan is a real publish's plan
+        built = dataclasses.replace(project, output=Path(scratch) / "site", history_from=project.output)
+        result = _build(built, strict, use_cache=False, base_url=base_url)
+        return _publish(project, built.output, result, options)
 
 
 def _fail(message: str) -> None:

@@ -10,7 +10,7 @@ import time
 
 import click
 
-from briefgen.commands._common import base_url_option, config_option, output_option, source_option
+from briefgen.commands._common import base_url_option, config_option, force_option, output_option, source_option
 from briefgen.problems import Problem
 from briefgen.project import Project
 
@@ -34,15 +34,16 @@ def _to_keyboard_interrupt(signum, frame) -> None:
     "--drafts/--no-drafts", default=True, show_default=True, help="Show drafts and scheduled reports, with a banner."
 )
 @base_url_option
-def serve(source, output, config, host, port, open_browser, poll, strict, drafts, base_url) -> None:
+@force_option
+def serve(source, output, config, host, port, open_browser, poll, strict, drafts, base_url, force) -> None:
     """Build the site, serve it and rebuild + reload open pages on every save."""
     from briefgen.commands._common import fail
     from briefgen.serve import PortBusy, Preview, is_loopback
 
     project = Project.at(source, output, config)
-    problem = project.output_problem()
+    problem = project.output_problem(force=force)
     if problem:
-        fail([Problem(project.rel(project.output), None, f"refusing to build: {problem}", "choose another --output")])
+        fail([Problem(project.rel(project.output), None, *problem)])
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.getLogger("briefgen.serve").addHandler(handler)
@@ -65,6 +66,7 @@ def serve(source, output, config, host, port, open_browser, poll, strict, drafts
         base_url=base_url,
         out=click.echo,
         err=lambda text: click.echo(text, err=True),
+        force=force,
     )
     try:
         try:

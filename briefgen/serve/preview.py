@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 
 from briefgen.build import Builder, BuildResult
+from briefgen.lock import project_lock
+from briefgen.oserrors import os_problem
 from briefgen.problems import BuildError, Problem
 from briefgen.project import Project
 from briefgen.search import DeferredIndex, deferred
@@ -28,6 +30,7 @@ from briefgen.serve.watch import ProjectWatcher
 log = logging.getLogger("briefgen.serve")
 
 PORT_TRIES = 10
+LOCK_WAIT = 120.0  # seconds a rebuild waits for another run (a `briefgen build`) to finish
 # Outputs that never need an open page to reload unless they are that page.
 QUIET_SUFFIXES = (".html", ".css", ".xml", ".json", ".txt")
 
@@ -70,6 +73,7 @@ class Preview:
         observer_factory: Callable[[], object] | None = None,
         drafts: bool = True,
         base_url: str | None = None,
+        force: bool = False,
     ):
         self.project = project
         self.host = host
@@ -82,8 +86,16 @@ class Preview:
         self.observer_factory = observer_factory
         # A preview rebuilds on every save: it shows the recorded changes but records none (briefgen.changes).
         # It also shows drafts and scheduled reports, each with a banner (briefgen.schedule).
+        # It waits longer than a command for the lock: a save made while `briefgen build` runs is built after it.
         self.builder = Builder(
-            project, strict=strict, record_changes=False, preview=True, drafts=drafts, base_url=base_url
+            project,
+            strict=strict,
+            record_changes=False,
+            preview=True,
+            drafts=drafts,
+            base_url=base_url,
+            force=force,
+            lock_wait=LOCK_WAIT,
         )
         self.search_index = DeferredIndex(project.output)  # search is indexed after each reload
         self.hub = ReloadHub()
@@ -163,7 +175,10 @@ class Preview:
         self.builder.early = None if assets else self.open_first
         if not assets:
             try:
-                self.open_first.ahead(self.builder.last, changed)
+                with project_lock(self.project.root, wait=0):  # another run writing the site: no head start
+                    self.open_first.ahead(self.builder.last, changed)
+            except BuildError:
+                pass
             except Exception:  # only a head start: the build below renders the page anyway
                 log.exception("briefgen serve: rendering the open page ahead failed")
         try:
@@ -173,7 +188,11 @@ class Preview:
             self._undo_early()
             self._failed(exc.problems)
             return None
-        except Exception as exc:  # a bug, or the disk: say so, keep serving the last good build
+        except OSError as exc:  # the disk (full, read-only...): say where, keep serving the last good build
+            self._undo_early()
+            self._failed([os_problem(exc, self.project)])
+            return None
+        except Exception as exc:  # a bug: say so, keep serving the last good build
             self._undo_early()
             log.exception("briefgen serve: the build crashed")
             self._failed([Problem("briefgen", None, f"internal error: {exc!r}", "see the terminal")])
@@ -189,9 +208,14 @@ class Preview:
 
     def settle(self, interrupted: Callable[[], bool] = lambda: False) -> None:
         """The work no open page waits for, done once the saves pause: the search index, the cache on disk."""
-        self.search_index.run(interrupted)
-        if not interrupted():
-            self.builder.persist()
+        try:
+            with project_lock(self.project.root, wait=LOCK_WAIT):  # it writes into the output folder
+                self.search_index.run(interrupted)
+                if not interrupted():
+                    self.builder.persist()
+        except BuildError as exc:
+            for problem in exc.problems:
+                self.err(str(problem))
 
     def _undo_early(self) -> None:
         """A failed build leaves the last good one: also the open pages it had written first."""
