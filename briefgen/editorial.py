@@ -136,13 +136,13 @@ class Review:
                     "add as_of: the date the number was true, e.g. as_of: 2025-02-23",
                 )
         for q in article.quotes:
-            missing = [what for what, value in (("date (said:)", q.said), ("place (where:)", q.where)) if not value]
+            missing = [what for what, value in (("date (said:)", q.said or q.undated), ("place (where:)", q.where)) if not value]
             if missing:
                 self.problems.warn(
                     article.path,
                     q.line,
                     f"quote by {q.speaker.name} has no {' and no '.join(missing)}",
-                    "say when and where it was said, so a reader can weigh it",
+                    "say when and where it was said, so a reader can weigh it (undated: true when the source gives no date)",
                 )
         self.estimative(article.path, article.lines.get("summary"), article.summary, article.confidence, "summary")
 

@@ -119,10 +119,13 @@ class QuoteOut(Out):
 
 class ClaimOut(Out):
     by: PartyRef
+    kind: Literal["fact", "position"]
     text: str
-    status: Literal["confirmed", "disputed", "unverified", "false"]
+    status: Literal["confirmed", "disputed", "unverified", "false"] | None  # None for a position: no verdict
     date: When | None
     evidence: str
+    assessment: str
+    settle: str
     article: ArticleRef
 
 
@@ -258,10 +261,13 @@ class Exporter:
                     claims=[
                         ClaimOut(
                             by=self.party(c.by),
+                            kind=c.kind,
                             text=c.text,
                             status=c.status,
                             date=c.date,
                             evidence=c.evidence,
+                            assessment=c.assessment,
+                            settle=c.settle,
                             article=self.article(c.article),
                         )
                         for c in g.claims
