@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from briefgen.briefing import brief, group_claims
+from briefgen.briefing import brief, figure_items, group_claims, group_figures
 from briefgen.charts import legend as chart_legend
 from briefgen.charts import trend_svg
 from briefgen.model import Article, Party, Site, Topic
@@ -162,10 +162,21 @@ def article_page(article: Article) -> Page:
         "article.html",
         article.title,
         article.summary,
-        {"article": article},
+        {"article": article, "article_figures": figure_items(group_figures(article.figures))},
         deps,
         article.path,
     )
+
+
+VERDICTS = (("confirmed", "Confirmed"), ("disputed", "Disputed"), ("unverified", "Unverified"), ("false", "False"))
+
+
+def ledger(site: Site) -> dict[str, Any]:
+    """The claims ledger: each claim once (tagged with its topics), by status with counts; positions apart."""
+    claims = [c for a in reversed(site.articles) for c in a.claims]  # oldest report first
+    facts = [c for c in claims if not c.is_position]
+    statuses = [(key, label, [c for c in facts if c.status == key]) for key, label in VERDICTS]
+    return {"statuses": statuses, "positions": group_claims([c for c in claims if c.is_position])}
 
 
 def assemble(site: Site) -> list[Page]:
@@ -182,7 +193,11 @@ def assemble(site: Site) -> list[Page]:
             "home.html",
             site.config.title,
             site.config.description,
-            {"topics": topics_by_update, "latest": site.articles[: site.config.home_latest]},
+            {
+                "topics": topics_by_update,
+                "latest": site.articles[: site.config.home_latest],
+                "as_of": site.articles[0].modified if site.articles else None,
+            },
             every,
         ),
         Page(
@@ -210,15 +225,9 @@ def assemble(site: Site) -> list[Page]:
             "claims",
             "claims/",
             "claims.html",
-            "Claim ledger",
-            "Every disputed or unverified claim across the briefings, grouped by question",
-            {
-                "groups": [
-                    (t, group_claims([c for a in reversed(t.articles) for c in a.claims]))
-                    for t in topics_by_update
-                    if any(a.claims for a in t.articles)
-                ]
-            },
+            "Claims ledger",
+            "Every claim of fact across the briefings, once each, by status; and the positions, which get no verdict",
+            ledger(site),
             every,
         ),
         Page(

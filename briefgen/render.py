@@ -9,6 +9,7 @@ on for every template, whatever its extension.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import hashlib
 import os
 from dataclasses import dataclass
@@ -91,6 +92,14 @@ def url_host(url: str | None) -> str:
     """``https://www.afp.com/en`` -> ``afp.com``: a link's visible text for an outside site."""
     host = urlsplit(url or "").hostname or ""
     return host.removeprefix("www.")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"\u201d]?\s+(?=[A-Z\"\u201c])")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a bottom line, for the home page's digest."""
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
 
 
 def wbr_commas(value) -> Markup:
@@ -280,6 +289,7 @@ class Renderer:
             wbr_commas=wbr_commas,
             live=self.live,
             host=url_host,
+            first_sentence=first_sentence,
         )
         all_topics = sorted(site.topics.values(), key=lambda t: t.title)
         self.env.globals.update(
