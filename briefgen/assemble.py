@@ -242,7 +242,15 @@ def assemble(site: Site) -> list[Page]:
             },
             every,
         ),
-        Page("search", "search/", "search.html", "Search", f"Search {site.config.title}", {}, every),
+        Page(
+            "search",
+            "search/",
+            "search.html",
+            "Search",
+            f"Search {site.config.title}",
+            {"articles": site.articles},  # every report listed, so the page serves without JavaScript too
+            every,
+        ),
         Page("notfound", "404.html", "404.html", "Page not found", "", {}, every),
     ]
     linkable = _site_pages(site)

@@ -196,7 +196,9 @@ class Briefing:
     @property
     def key_quotes(self) -> list[Quote]:
         """The quotes the editor marked as key (``key: true``), at most three, for the core."""
-        return [q for q in self.quotes if q.key][:MAX_KEY_QUOTES]
+        ranked = [q for q in self.quotes if q.key]  # newest first; an editor's 1-3 comes before that
+        ranked.sort(key=lambda q: q.key if type(q.key) is int else MAX_KEY_QUOTES + 1)
+        return ranked[:MAX_KEY_QUOTES]
 
     @property
     def more_quotes(self) -> list[Quote]:

@@ -80,7 +80,7 @@ class Quote:
     via: Party | None
     article: Article
     line: int | None = None  # where it was written in the article file, for editorial warnings
-    key: bool = False  # the editor marked it as a key quote for the topic's core
+    key: bool | int = False  # a key quote for the topic's core: True, or its place 1-3 there
     undated: bool = False  # the source gives no date for it (not a forgotten said:)
 
 

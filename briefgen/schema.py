@@ -148,7 +148,10 @@ class QuoteIn(Strict):
     )
     where: str = Field("", description="where it was said")
     via: Id | None = Field(None, description="the source that reported it: id from sources.yaml")
-    key: bool = Field(False, description="a key quote, shown in the topic's core (at most three per topic)")
+    key: bool | Annotated[int, Field(ge=1, le=3)] = Field(
+        False,
+        description="a key quote, shown in the topic's core (at most three per topic): true, or 1-3 to set the order",
+    )
 
 
 class FigureIn(Strict):
