@@ -170,6 +170,21 @@ class Review:
         self.estimative(topic.path, summary_line, topic.meta.summary, topic.meta.confidence, "bottom line")
         self.staleness(topic)
         self.sources(topic)
+        self.key_quotes(topic)
+
+    def key_quotes(self, topic: Topic) -> None:
+        """The core has room for three key quotes: an editor marking more should choose."""
+        from briefgen.briefing import MAX_KEY_QUOTES
+
+        keys = [q for a in topic.articles for q in a.quotes if q.key]
+        if len(keys) > MAX_KEY_QUOTES:
+            where = ", ".join(sorted({f"{q.article.path}:{q.line}" for q in keys}))
+            self.problems.warn(
+                topic.path,
+                None,
+                f"{len(keys)} key quotes for this topic, more than {MAX_KEY_QUOTES}: the core shows the first three",
+                f"keep key: on the three that matter most, or rank them key: 1-3 ({where})",
+            )
 
     def staleness(self, topic: Topic) -> None:
         days = self.site.config.stale_after_days

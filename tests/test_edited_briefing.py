@@ -167,3 +167,40 @@ def test_analysis_is_labelled_apart_from_reporting(built_example: Path):
     art = soup(built_example, "articles/2025-02-22-waltz-cpac-zelensky-will-sign")
     assert art.select_one("aside.analysis .analysis__label").get_text(strip=True) == "Analysis"
     assert not art.select(".byline__dateline")
+
+
+def test_more_than_three_key_quotes_is_a_warning_and_the_core_shows_three(example: Path):
+    art = example / "content/articles/2025-02-22-waltz-cpac-zelensky-will-sign.md"
+    art.write_text(art.read_text(encoding="utf-8").replace("    undated: true\n", "    undated: true\n    key: true\n"))
+    proc = run_cli("build", "--source", str(example))
+    assert proc.returncode == 0, proc.stderr
+    assert "content/topics/minerals-deal.yaml: 6 key quotes for this topic, more than 3" in proc.stderr
+    core = soup(example / "site", "topics/minerals-deal").select("#key-quotes figure.quote")
+    assert len(core) == 3
+
+
+def test_a_key_quote_ranked_first_leads_the_core(built_example: Path):
+    first = soup(built_example, "topics/nato-offer").select_one("#key-quotes figure.quote blockquote")
+    assert first.get_text(strip=True).startswith("If (it guarantees) peace")
+
+
+def test_a_first_build_says_so_in_reader_words(built_example: Path):
+    text = soup(built_example, "changes").find("main").get_text(" ", strip=True)
+    assert "as first published" in text and "last build" not in text
+
+
+def test_the_pack_footnotes_its_links_and_stamps_its_edition(built_example: Path):
+    pack = soup(built_example, "topics/minerals-deal/pack")
+    urls = [a["href"] for a in pack.select("#links .pack__urls a")]
+    assert "https://t.co/kLu9roZ5z1" in urls and len(urls) == len(set(urls))
+    for fn in pack.select("sup.fn a"):
+        assert pack.select_one(fn["href"]), fn
+    assert "Kyiv time" in pack.select_one(".pack__stamp").get_text()
+
+
+def test_the_search_page_lists_every_report_for_readers_without_javascript(built_example: Path):
+    page = soup(built_example, "search")
+    reports = page.select(".lines a")
+    assert len(reports) == len(list((built_example / "articles").iterdir()))
+    topic = (built_example / "topics/nato-offer/index.html").read_text()
+    assert 'data-pagefind-meta="type:Topic briefing, date:23 Feb 2025"' in topic
