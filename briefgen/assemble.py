@@ -126,8 +126,9 @@ def _site_pages(site: Site) -> frozenset[str]:
 
 def party_page(site: Site, party: Party) -> Page:
     quotes_by_topic: dict[str, tuple[Topic, list]] = {}
-    for q in party.quotes:
-        for t in q.article.topics:
+    for q in party.quotes:  # each quote once, under its report's first topic
+        if q.article.topics:
+            t = q.article.topics[0]
             quotes_by_topic.setdefault(t.slug, (t, []))[1].append(q)
     articles = list(party.articles)
     for item in party.quotes + party.figures + party.claims:

@@ -204,3 +204,9 @@ def test_the_search_page_lists_every_report_for_readers_without_javascript(built
     assert len(reports) == len(list((built_example / "articles").iterdir()))
     topic = (built_example / "topics/nato-offer/index.html").read_text()
     assert 'data-pagefind-meta="type:Topic briefing, date:23 Feb 2025"' in topic
+
+
+def test_a_person_page_shows_each_quote_once(built_example: Path):
+    page = soup(built_example, "people/zelensky")
+    quotes = [q.get_text(" ", strip=True) for q in page.select("figure.quote blockquote")]
+    assert len(quotes) >= 4 and len(quotes) == len(set(quotes))
