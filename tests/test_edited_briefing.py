@@ -203,10 +203,28 @@ def test_the_search_page_lists_every_report_for_readers_without_javascript(built
     reports = page.select(".lines a")
     assert len(reports) == len(list((built_example / "articles").iterdir()))
     topic = (built_example / "topics/nato-offer/index.html").read_text()
-    assert 'data-pagefind-meta="type:Topic briefing, date:23 Feb 2025"' in topic
+    assert 'data-pagefind-meta="type:Topic briefing"' in topic and 'data-pagefind-meta="date:23 Feb 2025"' in topic
 
 
 def test_a_person_page_shows_each_quote_once(built_example: Path):
     page = soup(built_example, "people/zelensky")
     quotes = [q.get_text(" ", strip=True) for q in page.select("figure.quote blockquote")]
     assert len(quotes) >= 4 and len(quotes) == len(set(quotes))
+
+
+def test_search_results_arrive_typed_and_dated_without_moving_the_page(browser, site_url):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.add_init_script(
+        "window.__cls = 0; new PerformanceObserver(list => { for (const e of list.getEntries())"
+        " if (!e.hadRecentInput) window.__cls += e.value; }).observe({type: 'layout-shift', buffered: true});"
+    )
+    page.goto(site_url + "search/?q=drones")
+    page.wait_for_selector(".pagefind-ui__result-tag")
+    page.wait_for_function("!document.querySelector('.pagefind-ui__loading')")
+    page.wait_for_timeout(500)
+    tags = page.eval_on_selector_all(".pagefind-ui__result-tag", "els => els.map(e => e.textContent.trim())")
+    cls = page.evaluate("window.__cls")
+    context.close()
+    assert any(t.startswith("Type:") for t in tags) and any(t.startswith("Date:") for t in tags), tags
+    assert cls < 0.1, f"cumulative layout shift {cls:.3f}"
