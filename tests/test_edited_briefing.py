@@ -228,3 +228,18 @@ def test_search_results_arrive_typed_and_dated_without_moving_the_page(browser, 
     context.close()
     assert any(t.startswith("Type:") for t in tags) and any(t.startswith("Date:") for t in tags), tags
     assert cls < 0.1, f"cumulative layout shift {cls:.3f}"
+
+
+def test_the_pack_puts_what_comes_next_first_and_keeps_headings_with_their_text(browser, site_url, built_example: Path):
+    html = (built_example / "topics/drone-strikes/pack/index.html").read_text(encoding="utf-8")
+    assert 0 < html.index('id="bottom-line"') < html.index('id="watch"') < html.index('id="why-it-matters"')
+    page = browser.new_page()
+    page.goto(site_url + "topics/drone-strikes/pack/")
+    page.emulate_media(media="print")
+    styles = page.evaluate(
+        """() => ['#watch-h', '.pack__report .item__meta', '.claim-group__q'].map(s => {
+        const e = document.querySelector(s); return e ? getComputedStyle(e).breakAfter : null; })"""
+    )
+    inside = page.evaluate("getComputedStyle(document.querySelector('.watch__item')).breakInside")
+    page.close()
+    assert styles == ["avoid", "avoid", "avoid"] and inside == "avoid"
