@@ -208,11 +208,13 @@ class Briefing:
 
     @property
     def facts(self) -> list[ClaimGroup]:
-        return [g for g in (ClaimGroup(g.question, [c for c in g.claims if not c.is_position]) for g in self.claims) if g.claims]
+        """Claims of fact, by question: each gets a status."""
+        return _of_kind(self.claims, position=False)
 
     @property
     def positions(self) -> list[ClaimGroup]:
-        return [g for g in (ClaimGroup(g.question, [c for c in g.claims if c.is_position]) for g in self.claims) if g.claims]
+        """Positions (demands, opinions), by question: never a verdict."""
+        return _of_kind(self.claims, position=True)
 
     @property
     def figure_items(self) -> list[FigureItem]:
@@ -261,6 +263,15 @@ class Briefing:
     def deeper_blocks(self) -> list[tuple[str, str]]:
         present = self.present
         return [(anchor, label) for anchor, label in DEEPER if present[anchor]]
+
+
+def _of_kind(groups: list[ClaimGroup], position: bool) -> list[ClaimGroup]:
+    out = []
+    for g in groups:
+        claims = [c for c in g.claims if c.is_position == position]
+        if claims:
+            out.append(ClaimGroup(g.question, claims))
+    return out
 
 
 def _label_key(label: str) -> str:

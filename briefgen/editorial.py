@@ -136,7 +136,11 @@ class Review:
                     "add as_of: the date the number was true, e.g. as_of: 2025-02-23",
                 )
         for q in article.quotes:
-            missing = [what for what, value in (("date (said:)", q.said or q.undated), ("place (where:)", q.where)) if not value]
+            missing = [
+                what
+                for what, value in (("date (said:)", q.said or q.undated), ("place (where:)", q.where))
+                if not value
+            ]
             if missing:
                 self.problems.warn(
                     article.path,

@@ -85,7 +85,17 @@ class Linker:
             said = self.when(q.said, rel, doc, ("quotes", i, "said"))
             if speaker:
                 article.quotes.append(
-                    Quote(speaker, q.text, said, q.where, via, article, doc.line(("quotes", i)), key=q.key, undated=q.undated)
+                    Quote(
+                        speaker,
+                        q.text,
+                        said,
+                        q.where,
+                        via,
+                        article,
+                        doc.line(("quotes", i)),
+                        key=q.key,
+                        undated=q.undated,
+                    )
                 )
         for i, f in enumerate(meta.figures):
             by = self.party(f.by, rel, doc, ("figures", i, "by"), "reporter")

@@ -9,9 +9,9 @@ on for every template, whatever its extension.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import run_cli
 
 TOPICS = ["nato-offer", "drone-strikes", "minerals-deal"]
@@ -85,10 +84,14 @@ def test_the_breakdown_is_one_item_and_the_desk_arithmetic_is_the_desk_s(built_e
     launched = next(i for i in items if "267" in i.get_text())
     text = launched.get_text(" ", strip=True)
     assert all(n in text for n in ("138", "119", "10")), "the breakdown of 267 is one item"
-    ten = next(r for r in launched.select("tr") if r.select_one(".numbers__value").get_text(strip=True).startswith("10"))
+    ten = next(
+        r for r in launched.select("tr") if r.select_one(".numbers__value").get_text(strip=True).startswith("10")
+    )
     assert "Desk calculation" in ten.get_text() and "267" in ten.select_one(".numbers__how").get_text()
     assert "Air Force" not in ten.select_one(".numbers__by").get_text()
-    twenty = next(r for r in page.select("table.numbers tbody tr") if "20" == r.select_one(".numbers__value .fig__num").get_text())
+    twenty = next(
+        r for r in page.select("table.numbers tbody tr") if "20" == r.select_one(".numbers__value .fig__num").get_text()
+    )
     assert twenty.select_one(".tag--unverified")
     assert "1 person" in page.get_text(" ", strip=True).replace("\xa0", " ")
 
@@ -106,7 +109,9 @@ def test_positions_get_no_verdict_anywhere(built_example: Path):
 def test_a_position_with_a_status_is_an_error_with_its_line(example: Path):
     art = example / "content/articles/2025-02-23-zelensky-wants-trump-before-putin.md"
     text = art.read_text(encoding="utf-8")
-    art.write_text(text.replace("    kind: position\n", "    kind: position\n    status: disputed\n", 1), encoding="utf-8")
+    art.write_text(
+        text.replace("    kind: position\n", "    kind: position\n    status: disputed\n", 1), encoding="utf-8"
+    )
     proc = run_cli("check", "--source", str(example))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     line = next(n for n, ln in enumerate(art.read_text().splitlines(), 1) if ln.strip() == "status: disputed")
@@ -116,7 +121,10 @@ def test_a_position_with_a_status_is_an_error_with_its_line(example: Path):
 def test_the_ledger_lists_each_claim_once_with_counts_and_status_sections(built_example: Path):
     page = soup(built_example, "claims")
     rows = page.select("table.claims tbody tr:not(.claims__qrow)")
-    keys = [(r.select_one(".claims__who").get_text(strip=True), r.select_one(".claims__text").contents[0].strip()) for r in rows]
+    keys = [
+        (r.select_one(".claims__who").get_text(strip=True), r.select_one(".claims__text").contents[0].strip())
+        for r in rows
+    ]
     assert len(keys) == len(set(keys))
     for link in page.select(".ledger__counts a"):
         section = page.select_one(link["href"])
@@ -243,3 +251,16 @@ def test_the_pack_puts_what_comes_next_first_and_keeps_headings_with_their_text(
     inside = page.evaluate("getComputedStyle(document.querySelector('.watch__item')).breakInside")
     page.close()
     assert styles == ["avoid", "avoid", "avoid"] and inside == "avoid"
+
+
+def test_a_revised_bottom_line_shows_before_and_after(example: Path):
+    run_cli("build", "--source", str(example), check=True)
+    topic = example / "content/topics/drone-strikes.yaml"
+    topic.write_text(topic.read_text(encoding="utf-8").replace("its highest count", "its largest count", 1))
+    run_cli("build", "--source", str(example), check=True)
+    block = soup(example / "site", "topics/drone-strikes").select_one("#changes")
+    was = block.select_one(".changed__was").get_text(" ", strip=True)
+    now = block.select_one(".changed__now").get_text(" ", strip=True)
+    assert "highest count" in was and "largest count" in now
+    listing = soup(example / "site", "changes").select_one(".changed__now").get_text(" ", strip=True)
+    assert "largest count" in listing

@@ -142,7 +142,12 @@ def test_a_figure_reported_at_several_dates_gets_an_svg_chart_with_a_table(examp
 
 
 def test_claim_ledger_per_topic_and_site_wide_with_claim_review_for_verdicts(example: Path):
-    edit(example, "content/articles/2025-02-22-waltz-cpac-zelensky-will-sign.md", "status: unverified", "status: disputed")
+    edit(
+        example,
+        "content/articles/2025-02-22-waltz-cpac-zelensky-will-sign.md",
+        "status: unverified",
+        "status: disputed",
+    )
     site = build(example)
     topic = page(site, "topics/minerals-deal").find(id="claims")
     group = next(g for g in topic.select(".claim-group") if "about to be signed" in g.get_text())
