@@ -91,6 +91,9 @@ class FigureOut(Out):
     note: str
     article: ArticleRef = Field(description="the article that records it")
     current: bool = Field(description="the reporter's most recent number for this measure")
+    part_of: str | None = Field(description="id of the figure this one breaks down")
+    derived: str = Field(description="how the desk calculated it; empty for a reported number")
+    one_sided: bool = Field(description="given by one side only and not checked")
 
 
 class FigureGroupOut(Out):
@@ -218,6 +221,9 @@ class Exporter:
                     note=f.note,
                     article=self.article(f.article),
                     current=id(f) in current,
+                    part_of=f.part_of,
+                    derived=f.derived,
+                    one_sided=f.one_sided,
                 )
                 for f in g.figures
             ]

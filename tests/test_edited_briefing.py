@@ -264,3 +264,14 @@ def test_a_revised_bottom_line_shows_before_and_after(example: Path):
     assert "highest count" in was and "largest count" in now
     listing = soup(example / "site", "changes").select_one(".changed__now").get_text(" ", strip=True)
     assert "largest count" in listing
+
+
+def test_one_reads_singular_on_person_pages_and_desk_figures_say_so_in_the_export(built_example: Path):
+    text = soup(built_example, "people/regional-authorities").get_text(" ", strip=True)
+    assert "1 person" in text and "1 people" not in text
+    import json
+
+    data = json.loads((built_example / "topics/drone-strikes/briefing.json").read_text(encoding="utf-8"))
+    ten = next(r for g in data["figures"] for r in g["reports"] if r["id"] == "drones-unaccounted-2025-02-23")
+    assert ten["reported_by"]["id"] == "desk" and "267" in ten["derived"]
+    assert ten["part_of"] == "drones-launched-2025-02-23"
