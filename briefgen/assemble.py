@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from briefgen.briefing import brief, group_claims
+from briefgen.briefing import brief, figure_items, group_claims, group_figures
 from briefgen.charts import legend as chart_legend
 from briefgen.charts import trend_svg
 from briefgen.model import Article, Party, Site, Topic
@@ -126,8 +126,9 @@ def _site_pages(site: Site) -> frozenset[str]:
 
 def party_page(site: Site, party: Party) -> Page:
     quotes_by_topic: dict[str, tuple[Topic, list]] = {}
-    for q in party.quotes:
-        for t in q.article.topics:
+    for q in party.quotes:  # each quote once, under its report's first topic
+        if q.article.topics:
+            t = q.article.topics[0]
             quotes_by_topic.setdefault(t.slug, (t, []))[1].append(q)
     articles = list(party.articles)
     for item in party.quotes + party.figures + party.claims:
@@ -162,7 +163,7 @@ def article_page(article: Article) -> Page:
         "article.html",
         article.title,
         article.summary,
-        {"article": article},
+        {"article": article, "article_figures": figure_items(group_figures(article.figures))},
         deps,
         article.path,
     )
@@ -209,6 +210,17 @@ def corrections_page(site: Site) -> Page:
     )
 
 
+VERDICTS = (("confirmed", "Confirmed"), ("disputed", "Disputed"), ("unverified", "Unverified"), ("false", "False"))
+
+
+def ledger(site: Site) -> dict[str, Any]:
+    """The claims ledger: each claim once (tagged with its topics), by status with counts; positions apart."""
+    claims = [c for a in reversed(site.articles) for c in a.claims]  # oldest report first
+    facts = [c for c in claims if not c.is_position]
+    statuses = [(key, label, [c for c in facts if c.status == key]) for key, label in VERDICTS]
+    return {"statuses": statuses, "positions": group_claims([c for c in claims if c.is_position])}
+
+
 def assemble(site: Site) -> list[Page]:
     topics_by_update = sorted(
         site.topics.values(),
@@ -223,7 +235,11 @@ def assemble(site: Site) -> list[Page]:
             "home.html",
             site.config.title,
             site.config.description,
-            {"topics": topics_by_update, "latest": site.articles[: site.config.home_latest]},
+            {
+                "topics": topics_by_update,
+                "latest": site.articles[: site.config.home_latest],
+                "as_of": site.articles[0].modified if site.articles else None,
+            },
             every,
         ),
         Page(
@@ -251,15 +267,9 @@ def assemble(site: Site) -> list[Page]:
             "claims",
             "claims/",
             "claims.html",
-            "Claim ledger",
-            "Every disputed or unverified claim across the briefings, grouped by question",
-            {
-                "groups": [
-                    (t, group_claims([c for a in reversed(t.articles) for c in a.claims]))
-                    for t in topics_by_update
-                    if any(a.claims for a in t.articles)
-                ]
-            },
+            "Claims ledger",
+            "Every claim of fact across the briefings, once each, by status; and the positions, which get no verdict",
+            ledger(site),
             every,
         ),
         Page(
@@ -275,7 +285,15 @@ def assemble(site: Site) -> list[Page]:
             every,
         ),
         corrections_page(site),
-        Page("search", "search/", "search.html", "Search", f"Search {site.config.title}", {}, every),
+        Page(
+            "search",
+            "search/",
+            "search.html",
+            "Search",
+            f"Search {site.config.title}",
+            {"articles": site.articles},  # every report listed, so the page serves without JavaScript too
+            every,
+        ),
         Page("notfound", "404.html", "404.html", "Page not found", "", {}, every),
     ]
     linkable = _site_pages(site)

@@ -14,21 +14,31 @@ from dataclasses import dataclass, field
 from briefgen.model import Article, Claim, Event, Figure, Party, Quote, Topic
 from briefgen.schema import WatchItem
 
-BLOCKS = (
+# The core a reader takes in on a phone in about three screens, in this order ...
+CORE = (
     ("bottom-line", "Bottom line"),
-    ("changes", "What changed"),
     ("why-it-matters", "Why it matters"),
-    ("key-figures", "Key figures"),
-    ("latest", "Latest developments"),
+    ("key-figures", "The numbers"),
+    ("watch", "What comes next"),
+    ("key-quotes", "In their words"),
+    ("latest", "Latest reports"),
+)
+# ... then everything else, one step deeper.
+DEEPER = (
+    ("changes", "What changed"),
     ("timeline", "Timeline"),
+    ("claims", "Claims of fact"),
+    ("positions", "Positions"),
     ("quotes", "Who said what"),
-    ("claims", "Disputed and unverified claims"),
+    ("earlier", "Earlier reports"),
     ("whos-who", "Who's who"),
-    ("watch", "What to watch"),
     ("sources", "Sources"),
     ("related", "Related topics"),
     ("exports", "Take this briefing"),
 )
+BLOCKS = CORE + DEEPER
+CORE_LATEST = 3  # reports in the core; the rest are listed under "Earlier reports"
+MAX_KEY_QUOTES = 3
 
 
 def when_key(value: dt.date | dt.datetime | None, tz: dt.tzinfo | None = None) -> dt.datetime:
@@ -121,6 +131,47 @@ class ClaimGroup:
 
 
 @dataclass
+class FigureItem:
+    """One row of the numbers table: a measure and the breakdown figures that are part of it."""
+
+    group: FigureGroup
+    parts: list[FigureGroup] = field(default_factory=list)
+
+
+def figure_items(groups: list[FigureGroup]) -> list[FigureItem]:
+    """Groups with their breakdowns folded in: 267 launched, of which 138 intercepted, 119 lost...
+
+    A group whose latest figure names ``part_of`` a figure shown in another group
+    becomes a part of that group's item; one naming a figure not on this page
+    stands on its own.
+    """
+    owner = {f.id: g for g in groups for f in g.figures}
+    items: dict[int, FigureItem] = {}
+    parts: list[tuple[FigureGroup, FigureGroup]] = []
+    for g in groups:
+        parent = owner.get(g.latest.part_of) if g.latest.part_of else None
+        if parent is not None and parent is not g and not parent.latest.part_of:
+            parts.append((parent, g))
+        else:
+            items[id(g)] = FigureItem(g)
+    for parent, g in parts:
+        items[id(parent)].parts.append(g)
+    return list(items.values())
+
+
+def dedupe_quotes(quotes: list[Quote]) -> list[Quote]:
+    """Each quotation once: the same words filed in two reports are one quote."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for q in quotes:
+        key = (q.speaker.id, _label_key(q.text))
+        if key not in seen:
+            seen.add(key)
+            out.append(q)
+    return out
+
+
+@dataclass
 class SourceUse:
     source: Party
     articles: list[Article] = field(default_factory=list)
@@ -131,10 +182,10 @@ class Briefing:
     topic: Topic
     updated: dt.datetime | None
     figures: list[FigureGroup]
-    latest: list[Article]
+    latest: list[Article]  # every report on this page, newest first: the core lists three, "Earlier reports" the rest
     timeline: list[Event]
-    quotes: list[Quote]
-    claims: list[ClaimGroup]
+    quotes: list[Quote]  # every quote once, newest first (key quotes included)
+    claims: list[ClaimGroup]  # claims of fact and positions, by question (exports)
     people: list[Party]
     watch: list[WatchItem]
     sources: list[SourceUse]
@@ -143,23 +194,84 @@ class Briefing:
     exports: bool = False  # the page links the briefing pack, JSON and timeline exports
 
     @property
-    def blocks(self) -> list[tuple[str, str]]:
-        present = {
+    def key_quotes(self) -> list[Quote]:
+        """The quotes the editor marked as key (``key: true``), at most three, for the core."""
+        ranked = [q for q in self.quotes if q.key]  # newest first; an editor's 1-3 comes before that
+        ranked.sort(key=lambda q: q.key if type(q.key) is int else MAX_KEY_QUOTES + 1)
+        return ranked[:MAX_KEY_QUOTES]
+
+    @property
+    def more_quotes(self) -> list[Quote]:
+        """Every other quote, one step deeper: no quote is shown twice."""
+        key = set(map(id, self.key_quotes))
+        return [q for q in self.quotes if id(q) not in key]
+
+    @property
+    def facts(self) -> list[ClaimGroup]:
+        """Claims of fact, by question: each gets a status."""
+        return _of_kind(self.claims, position=False)
+
+    @property
+    def positions(self) -> list[ClaimGroup]:
+        """Positions (demands, opinions), by question: never a verdict."""
+        return _of_kind(self.claims, position=True)
+
+    @property
+    def figure_items(self) -> list[FigureItem]:
+        return figure_items(self.figures)
+
+    @property
+    def core_latest(self) -> list[Article]:
+        return self.latest[:CORE_LATEST]
+
+    @property
+    def earlier(self) -> list[Article]:
+        return self.latest[CORE_LATEST:]
+
+    @property
+    def present(self) -> dict[str, bool]:
+        return {
             "bottom-line": True,
-            "changes": self.changed is not None,
-            "exports": self.exports,
             "why-it-matters": bool(self.topic.meta.why_it_matters),
             "key-figures": bool(self.figures),
-            "latest": bool(self.latest),
-            "timeline": bool(self.timeline),
-            "quotes": bool(self.quotes),
-            "claims": bool(self.claims),
-            "whos-who": bool(self.people),
             "watch": bool(self.watch),
+            "key-quotes": bool(self.key_quotes),
+            "latest": bool(self.latest),
+            "changes": self.changed is not None,
+            "timeline": bool(self.timeline),
+            "claims": bool(self.facts),
+            "positions": bool(self.positions),
+            "quotes": bool(self.more_quotes),
+            "earlier": bool(self.earlier),
+            "whos-who": bool(self.people),
             "sources": bool(self.sources),
             "related": bool(self.related),
+            "exports": self.exports,
         }
+
+    @property
+    def blocks(self) -> list[tuple[str, str]]:
+        present = self.present
         return [(anchor, label) for anchor, label in BLOCKS if present[anchor]]
+
+    @property
+    def core_blocks(self) -> list[tuple[str, str]]:
+        present = self.present
+        return [(anchor, label) for anchor, label in CORE if present[anchor]]
+
+    @property
+    def deeper_blocks(self) -> list[tuple[str, str]]:
+        present = self.present
+        return [(anchor, label) for anchor, label in DEEPER if present[anchor]]
+
+
+def _of_kind(groups: list[ClaimGroup], position: bool) -> list[ClaimGroup]:
+    out = []
+    for g in groups:
+        claims = [c for c in g.claims if c.is_position == position]
+        if claims:
+            out.append(ClaimGroup(g.question, claims))
+    return out
 
 
 def _label_key(label: str) -> str:
@@ -226,7 +338,7 @@ def brief(topic: Topic, tz: dt.tzinfo | None = None) -> Briefing:
         figures=group_figures(figures, tz),
         latest=articles,
         timeline=events,
-        quotes=quotes,
+        quotes=dedupe_quotes(quotes),
         claims=group_claims(claims),
         people=sorted(people.values(), key=lambda p: p.name),
         watch=sorted(topic.meta.watch, key=lambda w: (w.date is None, w.date or dt.date.max)),

@@ -149,7 +149,15 @@ def topic_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[
         items.append(_item("status", "changed", "Status", text, None, old=old["status"], new=new["status"]))
     if _norm(old["summary"]) != _norm(new["summary"]):
         items.append(
-            _item("summary", "revised", "Bottom line", "The bottom line was revised", new["url"] + "#bottom-line")
+            _item(
+                "summary",
+                "revised",
+                "Bottom line",
+                "The bottom line was revised",
+                new["url"] + "#bottom-line",
+                old=old["summary"],
+                new=new["summary"],
+            )
         )
     for url, title in new["articles"].items():
         if url not in old["articles"]:

@@ -136,13 +136,17 @@ class Review:
                     "add as_of: the date the number was true, e.g. as_of: 2025-02-23",
                 )
         for q in article.quotes:
-            missing = [what for what, value in (("date (said:)", q.said), ("place (where:)", q.where)) if not value]
+            missing = [
+                what
+                for what, value in (("date (said:)", q.said or q.undated), ("place (where:)", q.where))
+                if not value
+            ]
             if missing:
                 self.problems.warn(
                     article.path,
                     q.line,
                     f"quote by {q.speaker.name} has no {' and no '.join(missing)}",
-                    "say when and where it was said, so a reader can weigh it",
+                    "say when and where it was said, so a reader can weigh it (undated: true when the source gives no date)",
                 )
         self.estimative(article.path, article.lines.get("summary"), article.summary, article.confidence, "summary")
 
@@ -171,6 +175,21 @@ class Review:
         self.staleness(topic)
         if not self.problems.errors:  # with a report rejected, its sources are missing: no conclusion to draw
             self.sources(topic)
+        self.key_quotes(topic)
+
+    def key_quotes(self, topic: Topic) -> None:
+        """The core has room for three key quotes: an editor marking more should choose."""
+        from briefgen.briefing import MAX_KEY_QUOTES
+
+        keys = [q for a in topic.articles for q in a.quotes if q.key]
+        if len(keys) > MAX_KEY_QUOTES:
+            where = ", ".join(sorted({f"{q.article.path}:{q.line}" for q in keys}))
+            self.problems.warn(
+                topic.path,
+                None,
+                f"{len(keys)} key quotes for this topic, more than {MAX_KEY_QUOTES}: the core shows the first three",
+                f"keep key: on the three that matter most, or rank them key: 1-3 ({where})",
+            )
 
     def staleness(self, topic: Topic) -> None:
         days = self.site.config.stale_after_days

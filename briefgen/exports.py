@@ -91,6 +91,9 @@ class FigureOut(Out):
     note: str
     article: ArticleRef = Field(description="the article that records it")
     current: bool = Field(description="the reporter's most recent number for this measure")
+    part_of: str | None = Field(description="id of the figure this one breaks down")
+    derived: str = Field(description="how the desk calculated it; empty for a reported number")
+    one_sided: bool = Field(description="given by one side only and not checked")
 
 
 class FigureGroupOut(Out):
@@ -119,10 +122,13 @@ class QuoteOut(Out):
 
 class ClaimOut(Out):
     by: PartyRef
+    kind: Literal["fact", "position"]
     text: str
-    status: Literal["confirmed", "disputed", "unverified", "false"]
+    status: Literal["confirmed", "disputed", "unverified", "false"] | None  # None for a position: no verdict
     date: When | None
     evidence: str
+    assessment: str
+    settle: str
     article: ArticleRef
 
 
@@ -215,6 +221,9 @@ class Exporter:
                     note=f.note,
                     article=self.article(f.article),
                     current=id(f) in current,
+                    part_of=f.part_of,
+                    derived=f.derived,
+                    one_sided=f.one_sided,
                 )
                 for f in g.figures
             ]
@@ -258,10 +267,13 @@ class Exporter:
                     claims=[
                         ClaimOut(
                             by=self.party(c.by),
+                            kind=c.kind,
                             text=c.text,
                             status=c.status,
                             date=c.date,
                             evidence=c.evidence,
+                            assessment=c.assessment,
+                            settle=c.settle,
                             article=self.article(c.article),
                         )
                         for c in g.claims

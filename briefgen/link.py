@@ -95,7 +95,19 @@ class Linker:
             via = self.party(q.via, rel, doc, ("quotes", i, "via"), "source", sources_only=True)
             said = self.when(q.said, rel, doc, ("quotes", i, "said"))
             if speaker:
-                article.quotes.append(Quote(speaker, q.text, said, q.where, via, article, doc.line(("quotes", i))))
+                article.quotes.append(
+                    Quote(
+                        speaker,
+                        q.text,
+                        said,
+                        q.where,
+                        via,
+                        article,
+                        doc.line(("quotes", i)),
+                        key=q.key,
+                        undated=q.undated,
+                    )
+                )
         for i, f in enumerate(meta.figures):
             by = self.party(f.by, rel, doc, ("figures", i, "by"), "reporter")
             via = self.party(f.via, rel, doc, ("figures", i, "via"), "source", sources_only=True)
@@ -114,18 +126,48 @@ class Linker:
                         via,
                         article,
                         doc.line(("figures", i)),
+                        part_of=f.part_of,
+                        derived=f.derived,
+                        one_sided=f.one_sided,
                     )
                 )
         for i, e in enumerate(meta.events):
             when = self.when(e.date, rel, doc, ("events", i, "date"))
             if when is not None:
-                article.events.append(Event(when, e.text, article))
+                article.events.append(Event(when, e.text, article, inferred=e.inferred))
         for i, c in enumerate(meta.claims):
             by = self.party(c.by, rel, doc, ("claims", i, "by"), "claimant")
             date = self.when(c.date, rel, doc, ("claims", i, "date"))
+            self.claim_kind(c, rel, doc, ("claims", i))
             if by:
+                status = None if c.kind == "position" else (c.status or "unverified")
                 article.claims.append(
-                    Claim(c.question, by, c.text, c.status, date, c.evidence, article, doc.line(("claims", i)))
+                    Claim(
+                        c.question,
+                        by,
+                        c.text,
+                        status,
+                        date,
+                        c.evidence,
+                        article,
+                        doc.line(("claims", i)),
+                        kind=c.kind,
+                        assessment=c.assessment,
+                        settle=c.settle,
+                    )
+                )
+
+    def claim_kind(self, c: schema.ClaimIn, rel: str, doc: YamlDoc, loc: tuple) -> None:
+        """A position (a demand or an opinion) never gets a verdict or a desk assessment."""
+        if c.kind != "position":
+            return
+        for key in ("status", "assessment", "settle"):
+            if getattr(c, key):
+                self.problems.error(
+                    rel,
+                    doc.line(loc + (key,)),
+                    f"a position gets no {key!r}: it is what someone wants or thinks, not a claim of fact",
+                    f"remove {key!r}, or make it 'kind: fact' if it can be checked",
                 )
 
     def lead_image(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:

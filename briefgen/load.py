@@ -442,6 +442,7 @@ class Loader:
             body_md=body,
             body_line=body_line,
             confidence=meta.confidence,
+            analysis=meta.analysis,
         )
         return fields, meta, doc
 

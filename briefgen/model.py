@@ -14,6 +14,23 @@ from typing import Any, Literal
 
 from briefgen.schema import SiteConfig, TopicIn
 
+# Units whose singular is not the plural minus its final "s".
+_SINGULAR = {"people": "person", "casualties": "casualty", "children": "child", "men": "man", "women": "woman"}
+
+
+def unit_for(value: int | float, unit: str) -> str:
+    """``unit`` agreeing with ``value``: units are written in the plural, one of them reads singular."""
+    if value != 1 or not unit:
+        return unit
+    if unit in _SINGULAR:
+        return _SINGULAR[unit]
+    if unit.endswith("ies") and len(unit) > 4:
+        return unit[:-3] + "y"
+    if unit.endswith("s") and not unit.endswith("ss") and len(unit) > 2:
+        return unit[:-1]
+    return unit
+
+
 PartyKind = Literal["person", "organisation", "outlet", "originator"]
 
 
@@ -63,6 +80,8 @@ class Quote:
     via: Party | None
     article: Article
     line: int | None = None  # where it was written in the article file, for editorial warnings
+    key: bool | int = False  # a key quote for the topic's core: True, or its place 1-3 there
+    undated: bool = False  # the source gives no date for it (not a forgotten said:)
 
 
 @dataclass(eq=False)
@@ -78,6 +97,14 @@ class Figure:
     via: Party | None
     article: Article
     line: int | None = None
+    part_of: str | None = None  # id of the figure this one breaks down
+    derived: str = ""  # how the desk calculated it: the desk's own arithmetic, not a reporter's
+    one_sided: bool = False  # given by one side only and not checked
+
+    @property
+    def unit_text(self) -> str:
+        """The unit in the right number: "1 person", "1 drone", "5 people"."""
+        return unit_for(self.value, self.unit)
 
     @property
     def display(self) -> str:
@@ -92,6 +119,7 @@ class Event:
     when: dt.date | dt.datetime
     text: str
     article: Article
+    inferred: bool = False  # the source gives no date; the desk inferred this one
 
 
 @dataclass(eq=False)
@@ -104,6 +132,13 @@ class Claim:
     evidence: str
     article: Article
     line: int | None = None
+    kind: str = "fact"  # fact: checkable, gets a status; position: a demand or opinion, never a verdict
+    assessment: str = ""  # the desk's assessment of a claim of fact
+    settle: str = ""  # what would settle a claim of fact
+
+    @property
+    def is_position(self) -> bool:
+        return self.kind == "position"
 
 
 @dataclass(eq=False)
@@ -136,6 +171,7 @@ class Article:
     events: list[Event] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     confidence: str | None = None  # the author's stated confidence in the summary's judgement
+    analysis: str = ""  # the desk's analysis, shown apart from the reporting
     lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line, for editorial warnings
     # the desk's workflow (briefgen.schedule): drafts, embargoes, withdrawals, corrections, bylines
     draft: bool = False
@@ -184,6 +220,11 @@ class Topic:
     @property
     def title(self) -> str:
         return self.meta.title
+
+    @property
+    def label(self) -> str:
+        """The short name for the topic strip, kickers and navigation."""
+        return self.meta.label or self.meta.title
 
     @property
     def url_path(self) -> str:

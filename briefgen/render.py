@@ -66,6 +66,43 @@ def fmt_datetime(value: dt.date | dt.datetime | None) -> str:
     return text
 
 
+def zone_datetime(tz_name: str | None, zone_name: str):
+    """The ``datetime`` filter for a site whose zone has a name readers know ("Kyiv time").
+
+    A time in the site's zone (its offset is the zone's offset at that instant)
+    reads "15:00 Kyiv time"; any other keeps its UTC offset, since the name
+    would then be wrong.
+    """
+    if not (tz_name and zone_name):
+        return fmt_datetime
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz_name)
+
+    def fmt(value: dt.date | dt.datetime | None) -> str:
+        if not isinstance(value, dt.datetime) or value.tzinfo is None:
+            return fmt_datetime(value)
+        if value.utcoffset() != value.astimezone(zone).utcoffset():
+            return fmt_datetime(value)
+        return f"{fmt_date(value)}, {value.hour:02d}:{value.minute:02d} {zone_name}"
+
+    return fmt
+
+
+def url_host(url: str | None) -> str:
+    """``https://www.afp.com/en`` -> ``afp.com``: a link's visible text for an outside site."""
+    host = urlsplit(url or "").hostname or ""
+    return host.removeprefix("www.")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"\u201d]?\s+(?=[A-Z\"\u201c])")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a bottom line, for the home page's digest."""
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+
+
 def wbr_commas(value) -> Markup:
     """The text escaped, with a line-break opportunity (``<wbr>``) after each comma (long numbers)."""
     return Markup(str(escape(value)).replace(",", ",<wbr>"))  # escaping never adds or removes a comma
@@ -282,7 +319,14 @@ class Renderer:
         self.env.template_class = _Template
         self._live: frozenset[str] | None = None
         self.env.filters.update(
-            date=fmt_date, datetime=fmt_datetime, iso=fmt_iso, number=fmt_number, wbr_commas=wbr_commas, live=self.live
+            date=fmt_date,
+            datetime=zone_datetime(site.config.timezone, site.config.timezone_name),
+            iso=fmt_iso,
+            number=fmt_number,
+            wbr_commas=wbr_commas,
+            live=self.live,
+            host=url_host,
+            first_sentence=first_sentence,
         )
         self.env.filters["pictures"] = responsive  # briefgen.imagehtml: srcset and WebP for body images
         all_topics = sorted(site.topics.values(), key=lambda t: t.title)
@@ -290,7 +334,7 @@ class Renderer:
             site=site.config,
             all_topics=all_topics,
             # base.html's topic strip, on every page: plain tuples, unpacked without Jinja's getattr
-            topic_strip=[(t.meta.status, t.url_path, t.title) for t in all_topics],
+            topic_strip=[(t.meta.status, t.url_path, t.label) for t in all_topics],
             briefgen_version=__version__,
         )
 

@@ -85,6 +85,11 @@ class SiteConfig(Strict):
     timezone: str | None = Field(
         None, description="IANA zone (Europe/Kyiv) applied to dates written without a time zone"
     )
+    timezone_name: str = Field(
+        "",
+        max_length=40,
+        description="what readers call the site's zone, e.g. Kyiv time: shown instead of a UTC offset for times in it",
+    )
     publisher: str = Field("", description="who publishes the site, for feeds and metadata")
     home_latest: int = Field(8, ge=1, le=100, description="latest articles listed on the home page")
     per_page: int = Field(20, ge=1, description="articles (and timeline entries) per topic page before paginating")
@@ -114,7 +119,15 @@ class WatchItem(Strict):
 
 class TopicIn(Strict):
     title: Text = Field(description="the running story's headline")
-    summary: Text = Field(description="the bottom line: 1-3 sentences, shown first")
+    label: str = Field(
+        "",
+        max_length=32,
+        description="a short name (at most 32 characters) for the topic strip, kickers and navigation; default: the title",
+    )
+    summary: Text = Field(description="the bottom line: 1-3 sentences of fact, shown first")
+    analysis: str = Field(
+        "", description="the desk's own view of the story, shown apart from the bottom line and labelled as analysis"
+    )
     confidence: Confidence | None = Field(
         None,
         description="low, moderate or high: how sure the bottom line's judgement is (needed with likely, probably...)",
@@ -158,8 +171,15 @@ class QuoteIn(Strict):
     speaker: Id = Field(description="who said it: id from people.yaml or sources.yaml")
     text: Text = Field(description="the words, without quotation marks")
     said: When | None = Field(None, description="when it was said")
+    undated: bool = Field(
+        False, description="the source gives no date for it: say so (shown as 'date not given') rather than guess one"
+    )
     where: str = Field("", description="where it was said")
     via: Id | None = Field(None, description="the source that reported it: id from sources.yaml")
+    key: bool | Annotated[int, Field(ge=1, le=3)] = Field(
+        False,
+        description="a key quote, shown in the topic's core (at most three per topic): true, or 1-3 to set the order",
+    )
 
 
 class FigureIn(Strict):
@@ -172,20 +192,43 @@ class FigureIn(Strict):
     measure: Id | None = Field(None, description="what is measured; figures sharing it are shown side by side")
     note: str = Field("", description="context or caveats")
     via: Id | None = Field(None, description="the source that carried it: id from sources.yaml")
+    part_of: Id | None = Field(
+        None, description="id of the figure this one breaks down (e.g. intercepted of launched): shown as one item"
+    )
+    derived: str = Field(
+        "",
+        description="how the desk worked this number out from others (e.g. 267 - 138 - 119); marks it as the desk's "
+        "own calculation, and `by` should then name the desk",
+    )
+    one_sided: bool = Field(
+        False, description="a figure only one side gives and no one has checked: tagged as unverified"
+    )
 
 
 class EventIn(Strict):
     date: When = Field(description="when it happened")
+    inferred: bool = Field(
+        False, description="the source does not give this date; the desk inferred it (shown as inferred)"
+    )
     text: Text = Field(description="what happened, in one sentence")
 
 
 class ClaimIn(Strict):
     question: Text = Field(description="what is in dispute; claims with the same question are grouped")
+    kind: Literal["fact", "position"] = Field(
+        "fact",
+        description="fact: a checkable claim of fact, which gets a status; position: a demand, wish or opinion "
+        "(who wants what, who says what about whom), which never gets a verdict",
+    )
     by: Id = Field(description="who makes the claim: id from people.yaml or sources.yaml")
     text: Text = Field(description="the claim")
-    status: Verdict = Field("unverified", description="confirmed, disputed, unverified or false")
+    status: Verdict | None = Field(
+        None, description="confirmed, disputed, unverified or false (facts only; a fact without one is unverified)"
+    )
     date: When | None = Field(None, description="when the claim was made")
-    evidence: str = Field("", description="what supports or contradicts it")
+    evidence: str = Field("", description="what supports or contradicts it (facts); context (positions)")
+    assessment: str = Field("", description="the desk's assessment of a claim of fact, labelled as the desk's")
+    settle: str = Field("", description="what would settle a claim of fact")
 
 
 class CorrectionIn(Strict):
@@ -210,20 +253,25 @@ class ArticleIn(Strict):
     confidence: Confidence | None = Field(
         None, description="low, moderate or high: how sure the summary's judgement is (needed with likely, probably...)"
     )
-    dateline: str = Field("", description="where it was filed from")
+    dateline: str = Field(
+        "", description="where it was filed from: only a place the desk reported from, never the story's location"
+    )
     author: str = Field("", description="who wrote it")
     sources: list[CitationIn] = Field([], description="where this was reported")
     people: list[Id] = Field([], description="who appears: ids from people.yaml")
     quotes: list[QuoteIn] = Field([], description="who said what")
     figures: list[FigureIn] = Field([], description="numbers, each with who reported them")
     events: list[EventIn] = Field([], description="dated events for the topic's timeline")
-    claims: list[ClaimIn] = Field([], description="statements that are disputed or unverified")
+    claims: list[ClaimIn] = Field([], description="claims of fact and positions")
     draft: bool = Field(False, description="true: left out of a normal build (shown by serve and build --drafts)")
     publish_at: When | None = Field(None, description="embargo: the report is left out of every output until then")
     expires_at: When | None = Field(None, description="from then on the report is withdrawn (a note page stays)")
     corrections: list[CorrectionIn] = Field([], description="corrections, each with its date and what was corrected")
     authors: list[Id] = Field([], description="bylines: ids from people.yaml")
     image: ImageIn | None = Field(None, description="the lead photo or graphic, shown at the top and in link previews")
+    analysis: str = Field(
+        "", description="the desk's analysis of the report, rendered apart from the reporting and labelled Analysis"
+    )
 
 
 FILE_MODELS = {

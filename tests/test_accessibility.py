@@ -24,6 +24,9 @@ PAGES = {
     "claims": "claims/",
     "changes": "changes/",
     "pack": "topics/drone-strikes/pack/",
+    "topic with positions": "topics/nato-offer/",
+    "analysis article": "articles/2025-02-22-waltz-cpac-zelensky-will-sign/",
+    "search": "search/",
 }
 
 
@@ -76,14 +79,14 @@ def test_a_chart_has_a_text_equivalent_and_the_changes_block_is_on_the_topic_pag
     page = browser.new_page()
     try:
         page.goto(site_url + PAGES["topic"])
-        svg = page.locator(".fig--trend svg[role=img]")
+        svg = page.locator(".numbers__trend svg[role=img]")
         assert svg.count() == 1
         name = page.evaluate(
-            "() => { const s = document.querySelector('.fig--trend svg');"
+            "() => { const s = document.querySelector('.numbers__trend svg');"
             " return document.getElementById(s.getAttribute('aria-labelledby')).textContent; }"
         )
         assert "267" in name and "185" in name and "table" in name
-        assert page.locator(".fig--trend table caption").inner_text().endswith("every report")
+        assert page.locator(".numbers__trend table caption").text_content().endswith("every report")
         assert page.locator("#changes").inner_text().count("Changed since") == 1
     finally:
         page.close()

@@ -22,7 +22,7 @@ def soup(path: Path) -> BeautifulSoup:
 def block(page: BeautifulSoup, anchor: str):
     found = page.find(id=anchor)
     assert found is not None, f"block #{anchor} missing"
-    return found.find_parent("section") or found
+    return found if found.name == "section" else (found.find_parent("section") or found)
 
 
 def test_pretty_urls_for_every_kind_of_page(built_example: Path):
@@ -81,7 +81,9 @@ def test_timeline_is_in_date_order(built_example: Path):
 
 def test_topic_blocks_in_briefing_order(built_example: Path):
     page = soup(built_example / "topics/drone-strikes/index.html")
-    order = ["why-it-matters", "key-figures", "latest", "timeline", "quotes", "claims", "whos-who", "watch", "sources"]
+    # the core (what comes next before the latest reports), then Go deeper
+    order = ["why-it-matters", "key-figures", "watch", "key-quotes", "latest", "go-deeper", "timeline", "claims"]
+    order += ["whos-who", "sources"]
     html = str(page)
     positions = [html.find(f'id="{anchor}"') for anchor in order]
     assert all(p > 0 for p in positions), dict(zip(order, positions, strict=True))
@@ -131,7 +133,7 @@ def test_article_page_shows_provenance(built_example: Path):
     text = page.get_text(" ", strip=True)
     assert "267" in text
     assert page.find("time", datetime=re.compile(r"2025-02-23T\d\d:\d\d:00\+02:00"))
-    assert "UTC+02:00" in text, "the date shows its time zone"
+    assert "Kyiv time" in text and "UTC+02:00" not in text, "the date shows its time zone, by the desk's name for it"
     assert page.find("a", href=re.compile(r"topics/drone-strikes/$"))
 
 

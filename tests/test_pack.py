@@ -23,7 +23,7 @@ def test_the_pack_holds_the_whole_briefing_and_every_report_in_full(built_exampl
     soup = BeautifulSoup(html, "html.parser")
     assert soup.find("meta", attrs={"name": "robots", "content": "noindex"})
     assert soup.find("link", rel="stylesheet", media="print", href=lambda h: "pack-print." in h)
-    for block in ("key-figures", "timeline", "quotes", "claims", "sources", "reports"):
+    for block in ("key-figures", "watch", "key-quotes", "go-deeper", "timeline", "claims", "sources", "reports"):
         assert soup.find(id=block), block
     reports = soup.select("article.pack__report")
     assert len(reports) == 4, "every article of the topic"

@@ -21,6 +21,9 @@ NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 BASE = "https://example.org/"
 
 
+DRONE_RECORD = "2025-02-23-record-russian-drone-attack.md"
+
+
 def soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
@@ -110,7 +113,13 @@ def test_every_page_has_title_description_canonical_and_cards(built_example: Pat
         assert head.find("meta", attrs={"name": "twitter:title"})["content"] == p.title
 
 
-def test_article_json_ld_is_a_news_article_with_claim_reviews(built_example: Path, example: Path):
+def test_article_json_ld_is_a_news_article_with_claim_reviews(example: Path):
+    # the example's claims of fact are all unverified: give two of them a verdict, as a desk would
+    for name, verdict in (("2025-02-22-waltz-cpac-zelensky-will-sign.md", "disputed"), (DRONE_RECORD, "confirmed")):
+        path = example / "content/articles" / name
+        path.write_text(path.read_text().replace("status: unverified", f"status: {verdict}", 1))
+    run_cli("build", "--source", str(example), check=True)
+    built_example = example / "site"
     site, _pages = load_and_assemble(Project.at(example), Problems())
     reviews_seen = 0
     for article in site.articles:
@@ -137,7 +146,7 @@ def test_article_json_ld_is_a_news_article_with_claim_reviews(built_example: Pat
             assert review["itemReviewed"]["author"]["name"] == claim.by.name
             assert review["author"]["name"]
         reviews_seen += len(reviews)
-    assert reviews_seen >= 5, "the example's disputed claims carry ClaimReview"
+    assert reviews_seen == 2, "claims of fact with a verdict carry ClaimReview; unverified claims and positions do not"
 
 
 def test_topic_person_and_home_json_ld(built_example: Path):

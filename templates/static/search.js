@@ -15,6 +15,7 @@
       element: "#search",
       showSubResults: true,
       showImages: false,
+      showMetadata: true,
       resetStyles: false
     });
     // Pagefind labels its input with a title only; give it a real accessible name.
