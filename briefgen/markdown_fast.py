@@ -1,0 +1,227 @@
+"""The fast path for Markdown bodies: markdown-it.rs (markdown-it-pyrs), used only where it is proven identical.
+
+markdown-it-py (``briefgen.markdown``) is the reference: this path must give
+the same ``Rendered`` (HTML, heading ids, table of contents, links and their
+lines) byte for byte, and ``render`` returns None for every body where that is
+not certain, so the caller renders it with the reference instead.
+tests/test_markdown_fast.py holds the proof over the CommonMark spec examples,
+a generated corpus, the example content and edge cases.
+
+How: the Rust parser renders with ``data-sourcepos`` on every element it
+makes (raw HTML never has one: a body that writes ``data-sourcepos`` goes to
+the reference). One regex pass over those tags then does what the reference
+does on tokens: heading ids from the heading's text, table-of-contents text
+from its source line, link rewriting with the reference's own ``_link`` and
+the line of the block the link is in, and a depth count for the nesting limit.
+
+Where the two parsers differ, found by the proof, and what sends a body to the
+reference (each check is cheap, and a false alarm only costs speed):
+
+- smartquotes: markdown-it.rs pairs a quote left open in one paragraph with
+  one in a later paragraph; markdown-it-py never does. A body whose output has
+  a curly quote left open in a block, or whose source has curly quotes of its
+  own, goes to the reference.
+- a link or image URL that ``safe_url`` refuses: the reference leaves it as
+  text (markdown-it.rs has no such hook); autolinks with other schemes too.
+- HTML comments and raw-text openers (``<!--``, ``<script``... when raw HTML
+  is allowed): the parsers read ``<!-- a -- b -->`` differently, and the
+  reference may have to show an unclosed opener as text.
+- an empty blockquote (``<blockquote>\\n</blockquote>`` against
+  ``<blockquote></blockquote>``).
+- deep nesting: markdown-it.rs recurses and overflows the C stack (a crash,
+  not an error) at some thousands of levels; a line that starts with 64 or
+  more container characters (``>``, list markers, indentation) goes to the
+  reference, which stops at ``MAX_NESTING`` with an error; so does any output
+  more than 20 elements deep.
+- what this module does not reproduce: a heading inside a blockquote or list,
+  a heading over several lines, a footnote or raw HTML in a heading, a link in
+  a list item that starts with a blank line, a footnote label defined twice,
+  carriage returns and NUL characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import markdown_it_pyrs
+from markdown_it.common.utils import escapeHtml, mdTrim
+from markdown_it.token import Token
+
+MAX_DEPTH = 20  # elements inside each other; the reference's MAX_NESTING (32) counts levels, >= this
+_RUST_PLUGINS = "blockquote code fence heading hr lheading list paragraph reference".split() + (
+    "autolink backticks emphasis entity escape image link newline".split()
+)
+_EXTRA = ["table", "strikethrough", "replacements", "smartquotes", "footnote", "sourcepos"]
+# Source that needs the reference (see the module docstring).
+_SOURCE_RISK = re.compile(r"[“”‘’\r\x00]|data-sourcepos|^[ \t>*+\-0-9.)]{64}", re.M)
+_HTML_RISK = re.compile(
+    r"<!|<(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext|template)", re.I
+)
+_FOOTNOTE_LABEL = re.compile(r"\[\^([^\]\s]+)\]:")
+_TAG = re.compile(r'<([a-z][a-z0-9]*) data-sourcepos="(\d+):(\d+)-(\d+):(\d+)"([^>]*)>')
+_POS_ATTR = re.compile(r' data-sourcepos="[^"]*"')
+_HREF = re.compile(r' (href|src)="([^"]*)"')
+_INLINE_TAGS = re.compile(r'</(?:em|strong|s|code|a)>|<(?:em|strong|s|code|a|img) data-sourcepos="[^"]*"[^>]*>')
+_LIST_MARKER = re.compile(r"(?:[*+-]|\d{1,9}[.)])")
+_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "li"})
+_BLOCK_SPLIT = re.compile(r"</?(?:p|h[1-6]|li|t[dh]|tr|blockquote|pre|ul|ol|table|section|div)[\s>/]")
+
+
+def _unescape(value: str) -> str:
+    """The exact inverse of markdown-it's escapeHtml."""
+    return value.replace("&quot;", '"').replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
+
+
+class Fallback(Exception):
+    """This body is not certain to render identically: use the reference."""
+
+
+class FastPath:
+    def __init__(self, allow_html: bool, reference):
+        md = markdown_it_pyrs.MarkdownIt("zero")
+        md.enable_many(_RUST_PLUGINS + (["html_block", "html_inline"] if allow_html else []) + _EXTRA)
+        self.md = md
+        self.allow_html = allow_html
+        self.ref = reference  # briefgen.markdown, for its link rewriting and ids: one implementation of each
+
+    def render(self, text: str, resolve: Callable | None):
+        """A ``Rendered`` identical to the reference's (before sanitising), or None."""
+        if _SOURCE_RISK.search(text) or (self.allow_html and _HTML_RISK.search(text)):
+            return None
+        labels = _FOOTNOTE_LABEL.findall(text)
+        if len(labels) != len(set(labels)):
+            return None
+        try:
+            return self._render(text, resolve)
+        except Fallback:
+            return None
+
+    def _render(self, text: str, resolve: Callable | None):
+        html = self.md.render(text)
+        out = self.ref.Rendered("")
+        lines = text.split("\n")
+        tags = list(_TAG.finditer(html))
+        blocks, depth_ok = self._structure(tags)
+        if not depth_ok:
+            raise Fallback
+        new: dict[int, str] = {}
+        used: dict[str, int] = {}
+        for i, m in enumerate(tags):
+            if m[1][0] == "h" and len(m[1]) == 2 and m[1][1].isdigit():
+                new[i] = self._heading(m, html, lines, used, out)
+        for i, m in enumerate(tags):
+            if m[1] == "a":
+                new[i] = self._link(m, blocks[i], lines, resolve, out)
+            elif m[1] == "img" and not self.ref.safe_url(_unescape(_HREF.search(m[6])[2])):
+                raise Fallback
+        parts, at = [], 0
+        for i, m in enumerate(tags):
+            parts.append(html[at : m.start()])
+            parts.append(new.get(i) or f"<{m[1]}{m[6]}>")
+            at = m.end()
+        parts.append(html[at:])
+        html = "".join(parts)
+        if "<blockquote>\n</blockquote>" in html or not _quotes_closed(html):
+            raise Fallback
+        out.html = html
+        return out
+
+    @staticmethod
+    def _structure(tags: list[re.Match]) -> tuple[list, bool]:
+        """For each tag, the innermost block around it (itself included); and whether nesting stays shallow.
+
+        Elements nest by source range; one that starts after the top of the
+        stack ends is not inside it.
+        """
+        stack: list[tuple[tuple[int, int], str, int, int]] = []  # (end, tag, start line, start col)
+        blocks = []
+        for m in tags:
+            start, end = (int(m[2]), int(m[3])), (int(m[4]), int(m[5]))
+            while stack and stack[-1][0] < start:
+                stack.pop()
+            stack.append((end, m[1], start[0], start[1]))
+            if len(stack) >= MAX_DEPTH:
+                return blocks, False
+            blocks.append(next((s for s in reversed(stack) if s[1] in _BLOCKS), None))
+        return blocks, True
+
+    def _heading(self, m: re.Match, html: str, lines: list[str], used: dict, out) -> str:
+        tag, line, col, end_line = m[1], int(m[2]), int(m[3]), int(m[4])
+        close = html.find(f"</{tag}>", m.end())
+        inner = html[m.end() : close]
+        if close < 0 or "\n" in inner or m[6]:
+            raise Fallback
+        title = _INLINE_TAGS.sub("", inner)
+        if "<" in title:  # a footnote, a line break or raw HTML: not worked out here
+            raise Fallback
+        source = lines[line - 1]
+        if source[: col - 1].strip(" ") or "\t" in source:
+            raise Fallback  # inside a container, or tabs (columns would need expanding)
+        if end_line == line:
+            content = _atx_content(source, col - 1)
+        elif end_line == line + 1:
+            content = mdTrim(source)
+        else:
+            raise Fallback
+        slug = self.ref.unique_heading_id(_unescape(title), used, out.ids)
+        level = int(tag[1])
+        if level in self.ref.TOC_LEVELS:
+            out.headings.append((level, slug, content))
+        return f'<{tag} id="{escapeHtml(slug)}">'
+
+    def _link(self, m: re.Match, block, lines: list[str], resolve, out) -> str:
+        found = _HREF.match(m[6])
+        if found is None or block is None:
+            raise Fallback
+        href = _unescape(found[2])
+        if not self.ref.safe_url(href):
+            raise Fallback  # the reference leaves it as text
+        _, name, line, col = block
+        if name == "li":  # a tight item: its hidden paragraph starts on the item's line if text follows the marker
+            rest = lines[line - 1][col - 1 :]
+            marker = _LIST_MARKER.match(rest)
+            if marker is None or not rest[marker.end() :].strip() or "\t" in rest:
+                raise Fallback
+        token = Token("link_open", "a", 1, attrs={"href": href})
+        self.ref.MarkdownRenderer._link(token, line - 1, resolve, out)
+        rel = f' rel="{escapeHtml(token.attrs["rel"])}"' if "rel" in token.attrs else ""
+        return f'<a href="{escapeHtml(str(token.attrs["href"]))}"{m[6][found.end() :]}{rel}>'
+
+
+def _atx_content(line: str, pos: int) -> str:
+    """The inline content of an ATX heading whose ``#`` is at ``pos``: markdown-it-py's heading rule."""
+    while pos < len(line) and line[pos] == "#":
+        pos += 1
+    maximum = len(line)
+    while maximum > pos and line[maximum - 1] in " \t":
+        maximum -= 1
+    tmp = maximum
+    while tmp > pos and line[tmp - 1] == "#":
+        tmp -= 1
+    if tmp > pos and line[tmp - 1] in " \t":
+        maximum = tmp
+    return mdTrim(line[pos:maximum])
+
+
+def _quotes_closed(html: str) -> bool:
+    """True if no block leaves a curly quote open (markdown-it.rs may have paired it with another block's)."""
+    if "“" not in html and "‘" not in html and "”" not in html:
+        return True
+    for block in _BLOCK_SPLIT.split(html):
+        double = 0
+        single = 0
+        for ch in block:
+            if ch == "“":
+                double += 1
+            elif ch == "”":
+                double -= 1
+                if double < 0:
+                    return False
+            elif ch == "‘":
+                single += 1
+            elif ch == "’" and single:
+                single -= 1
+        if double or single:
+            return False
+    return True
