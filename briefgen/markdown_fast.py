@@ -18,14 +18,18 @@ Where the two parsers differ, found by the proof, and what sends a body to the
 reference (each check is cheap, and a false alarm only costs speed):
 
 - smartquotes: markdown-it.rs pairs a quote left open in one paragraph with
-  one in a later paragraph; markdown-it-py never does. A body whose output has
-  a curly quote left open in a block, or whose source has curly quotes of its
-  own, goes to the reference.
+  one in a later paragraph, and judges a quote at the start or end of a
+  paragraph by the neighbouring paragraph's text (``'tis`` after ``a``);
+  markdown-it-py does neither. A body whose output has a curly quote left
+  open in a block, or a quote with only markup between it and the edge of its
+  block, or whose source has curly quotes of its own, goes to the reference.
 - a link or image URL that ``safe_url`` refuses: the reference leaves it as
   text (markdown-it.rs has no such hook); autolinks with other schemes too.
 - HTML comments and raw-text openers (``<!--``, ``<script``... when raw HTML
   is allowed): the parsers read ``<!-- a -- b -->`` differently, and the
   reference may have to show an unclosed opener as text.
+- code spans: markdown-it.rs turns quotes, ``(c)``, ``--``... into typography
+  inside them; a code span whose text is not its source's goes to the reference.
 - an empty blockquote (``<blockquote>\\n</blockquote>`` against
   ``<blockquote></blockquote>``).
 - deep nesting: markdown-it.rs recurses and overflows the C stack (a crash,
@@ -65,6 +69,13 @@ _HREF = re.compile(r' (href|src)="([^"]*)"')
 _INLINE_TAGS = re.compile(r'</(?:em|strong|s|code|a)>|<(?:em|strong|s|code|a|img) data-sourcepos="[^"]*"[^>]*>')
 _LIST_MARKER = re.compile(r"(?:[*+-]|\d{1,9}[.)])")
 _BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "li"})
+# A quote with nothing but markup between it and the start or end of its paragraph, heading, cell or item:
+# markdown-it-py takes the far side for a space, markdown-it.rs looks into the neighbouring block.
+_QUOTE = r"(?:['‘’“”]|&quot;)"
+_SKIP = r"(?:<[^>]*>|\[[^\]<]*\])*"
+_QUOTE_AT_EDGE = re.compile(
+    rf"<(?:p|h[1-6]|li|td|th)\b[^>]*>{_SKIP}{_QUOTE}|{_QUOTE}{_SKIP}(?:</(?:p|h[1-6]|li|td|th)>|\n<)"
+)
 _BLOCK_SPLIT = re.compile(r"</?(?:p|h[1-6]|li|t[dh]|tr|blockquote|pre|ul|ol|table|section|div)[\s>/]")
 
 
@@ -115,6 +126,8 @@ class FastPath:
                 new[i] = self._link(m, blocks[i], lines, resolve, out)
             elif m[1] == "img" and not self.ref.safe_url(_unescape(_HREF.search(m[6])[2])):
                 raise Fallback
+            elif m[1] == "code" and not html.endswith("<pre>", 0, m.start()):
+                _check_code_span(m, html, lines)
         parts, at = [], 0
         for i, m in enumerate(tags):
             parts.append(html[at : m.start()])
@@ -122,7 +135,7 @@ class FastPath:
             at = m.end()
         parts.append(html[at:])
         html = "".join(parts)
-        if "<blockquote>\n</blockquote>" in html or not _quotes_closed(html):
+        if "<blockquote>\n</blockquote>" in html or not _quotes_closed(html) or _QUOTE_AT_EDGE.search(html):
             raise Fallback
         out.html = html
         return out
@@ -202,6 +215,21 @@ def _atx_content(line: str, pos: int) -> str:
     if tmp > pos and line[tmp - 1] in " \t":
         maximum = tmp
     return mdTrim(line[pos:maximum])
+
+
+def _check_code_span(m: re.Match, html: str, lines: list[str]) -> None:
+    """markdown-it.rs applies smartquotes and replacements inside code spans: the text must be the source's."""
+    line, col, end_line, end_col = int(m[2]), int(m[3]), int(m[4]), int(m[5])
+    source = lines[line - 1]
+    if end_line != line or "\t" in source:
+        raise Fallback
+    raw = source[col - 1 : end_col]
+    ticks = len(raw) - len(raw.lstrip("`"))
+    content = raw[ticks:-ticks]
+    if content.startswith(" ") and content.endswith(" ") and content.strip(" "):
+        content = content[1:-1]
+    if not html.startswith(escapeHtml(content) + "</code>", m.end()):
+        raise Fallback
 
 
 def _quotes_closed(html: str) -> bool:
