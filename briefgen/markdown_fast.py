@@ -39,7 +39,7 @@ reference (each check is cheap, and a false alarm only costs speed):
   more than 20 elements deep.
 - what this module does not reproduce: a heading inside a blockquote or list,
   a heading over several lines, a footnote or raw HTML in a heading, a link in
-  a list item that starts with a blank line, a footnote label defined twice,
+  a list item that starts with a blank line, a footnote label defined twice or cited twice,
   carriage returns and NUL characters.
 """
 
@@ -58,11 +58,15 @@ _RUST_PLUGINS = "blockquote code fence heading hr lheading list paragraph refere
 )
 _EXTRA = ["table", "strikethrough", "replacements", "smartquotes", "footnote", "sourcepos"]
 # Source that needs the reference (see the module docstring).
-_SOURCE_RISK = re.compile(r"[“”‘’\r\x00]|data-sourcepos|^[ \t>*+\-0-9.)]{64}", re.M)
+_SOURCE_CHARS = re.compile(r"[“”‘’\r\x00]")
+_DEEP_PREFIX = re.compile(r"^[ \t>*+\-0-9.)]{64}", re.M)
 _HTML_RISK = re.compile(
     r"<!|<(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext|template)", re.I
 )
 _FOOTNOTE_LABEL = re.compile(r"\[\^([^\]\s]+)\]:")
+# A footnote definition straight after a line of text: markdown-it-py ends the paragraph, markdown-it.rs does not.
+_FOOTNOTE_INTERRUPTS = re.compile(r"\S[ \t]*\n[ \t>]*\[\^[^\]\n]*\]:")
+_FOOTNOTE_REF = re.compile(r'<a href="#fn(\d+)" id="fnref')
 _TAG = re.compile(r'<([a-z][a-z0-9]*) data-sourcepos="(\d+):(\d+)-(\d+):(\d+)"([^>]*)>')
 _POS_ATTR = re.compile(r' data-sourcepos="[^"]*"')
 _HREF = re.compile(r' (href|src)="([^"]*)"')
@@ -98,11 +102,17 @@ class FastPath:
 
     def render(self, text: str, resolve: Callable | None):
         """A ``Rendered`` identical to the reference's (before sanitising), or None."""
-        if _SOURCE_RISK.search(text) or (self.allow_html and _HTML_RISK.search(text)):
+        if (
+            _SOURCE_CHARS.search(text)
+            or "data-sourcepos" in text
+            or _DEEP_PREFIX.search(text)
+            or (self.allow_html and _HTML_RISK.search(text))
+        ):
             return None
-        labels = _FOOTNOTE_LABEL.findall(text)
-        if len(labels) != len(set(labels)):
-            return None
+        if "^" in text:
+            labels = _FOOTNOTE_LABEL.findall(text)
+            if len(labels) != len(set(labels)) or _FOOTNOTE_INTERRUPTS.search(text) or "^[" in text:
+                return None
         try:
             return self._render(text, resolve)
         except Fallback:
@@ -133,9 +143,15 @@ class FastPath:
             parts.append(html[at : m.start()])
             parts.append(new.get(i) or f"<{m[1]}{m[6]}>")
             at = m.end()
+            if m[1] == "li" and m[6].endswith(' class="footnote-item"') and html.startswith("\n", at):
+                at += 1  # the reference writes a footnote's first block straight after <li ...>
         parts.append(html[at:])
         html = "".join(parts)
-        if "<blockquote>\n</blockquote>" in html or not _quotes_closed(html) or _QUOTE_AT_EDGE.search(html):
+        if "footnote-ref" in html:  # a note cited twice: markdown-it-py numbers it fnref1:1, markdown-it.rs fnref2
+            cited = _FOOTNOTE_REF.findall(html)
+            if len(cited) != len(set(cited)):
+                raise Fallback
+        if "<blockquote>\n</blockquote>" in html or not _quotes_fine(html):
             raise Fallback
         out.html = html
         return out
@@ -147,16 +163,17 @@ class FastPath:
         Elements nest by source range; one that starts after the top of the
         stack ends is not inside it.
         """
-        stack: list[tuple[tuple[int, int], str, int, int]] = []  # (end, tag, start line, start col)
+        stack: list[tuple[tuple[int, int], tuple | None]] = []  # (end, innermost block: (tag, line, col))
         blocks = []
         for m in tags:
-            start, end = (int(m[2]), int(m[3])), (int(m[4]), int(m[5]))
+            start = (int(m[2]), int(m[3]))
             while stack and stack[-1][0] < start:
                 stack.pop()
-            stack.append((end, m[1], start[0], start[1]))
+            block = (m[1], start[0], start[1]) if m[1] in _BLOCKS else (stack[-1][1] if stack else None)
+            stack.append(((int(m[4]), int(m[5])), block))
             if len(stack) >= MAX_DEPTH:
                 return blocks, False
-            blocks.append(next((s for s in reversed(stack) if s[1] in _BLOCKS), None))
+            blocks.append(block)
         return blocks, True
 
     def _heading(self, m: re.Match, html: str, lines: list[str], used: dict, out) -> str:
@@ -190,7 +207,7 @@ class FastPath:
         href = _unescape(found[2])
         if not self.ref.safe_url(href):
             raise Fallback  # the reference leaves it as text
-        _, name, line, col = block
+        name, line, col = block
         if name == "li":  # a tight item: its hidden paragraph starts on the item's line if text follows the marker
             rest = lines[line - 1][col - 1 :]
             marker = _LIST_MARKER.match(rest)
@@ -232,8 +249,12 @@ def _check_code_span(m: re.Match, html: str, lines: list[str]) -> None:
         raise Fallback
 
 
-def _quotes_closed(html: str) -> bool:
-    """True if no block leaves a curly quote open (markdown-it.rs may have paired it with another block's)."""
+def _quotes_fine(html: str) -> bool:
+    """True if markdown-it.rs cannot have judged a quote by another block (see the module docstring)."""
+    if "'" not in html and "&quot;" not in html and "’" not in html and "“" not in html and "”" not in html:
+        return "‘" not in html
+    if _QUOTE_AT_EDGE.search(html):
+        return False
     if "“" not in html and "‘" not in html and "”" not in html:
         return True
     for block in _BLOCK_SPLIT.split(html):

@@ -110,7 +110,7 @@ DECLINED = {
     "autolink with a scheme safe_url refuses": "<irc://foo.bar:2233/baz>\n",
     "image with a data: URL": "![x](data:image/png;base64,AAAA)\n",
     "empty blockquote": ">\n",
-    "quotes and (c) in a code span": "`it's (c) -- \"q\"`\n",
+    "quotes and (c) in a code span": '`it\'s (c) -- "q"`\n',
     "HTML comment with -- inside (html on)": "foo <!-- not a comment -- two hyphens -->\n",
     "deep nesting (the reference reports it)": "> " * 40 + "x\n",
     "deep emphasis": "*a " * 25 + "b" + "*" * 25 + "\n",
@@ -118,6 +118,9 @@ DECLINED = {
     "heading over two lines": "Title\nmore\n---\n",
     "footnote in a heading": "## Title[^1]\n\n[^1]: note\n",
     "footnote label defined twice": "a[^1]\n\n[^1]: one\n[^1]: two\n",
+    "footnote cited twice": "a[^1] b[^1]\n\n[^1]: one\n",
+    "footnote definition interrupting a paragraph": "a[^1]\nb\n[^1]: one\n",
+    "inline footnote": "a^[note]\n",
     "list item starting with a blank line": "-\n  [a](b.md)\n",
     "carriage returns": "a\r\n\r\n[b](c.md)\r\n",
     "a body that writes data-sourcepos": '<p data-sourcepos="1:1-1:1">x</p>\n',
@@ -130,6 +133,32 @@ def test_known_differences_go_to_the_reference(name: str):
     fast, reference = renderers(allow_html=True)
     assert fast.fast.render(text, resolve) is None
     assert dataclasses.asdict(fast.render(text, resolve)) == dataclasses.asdict(reference.render(text, resolve))
+
+
+# Footnotes (not in the spec nor the corpus): each must render identically, or be declined.
+FOOTNOTES = [
+    "x[^1] y[^2]\n\n[^1]: a\n\n[^2]: b\n",
+    "x[^1] y[^2]\n\n[^1]: a\n[^2]: b\n",
+    "x[^1] y[^1] z[^2]\n\n[^1]: a\n\n[^2]: b\n",
+    "x[^1]\n\n[^1]: para one\n\n    para two [l](o.md)\n\n    - item\n    - item\n",
+    "x[^1]\n\n[^1]: > quoted\n",
+    "x[^1]\n\n[^1]:\n    code?\n",
+    "x[^a b]\n\n[^a b]: no\n",
+    "x[^1]\n\n[^1]: a [^2]\n\n[^2]: b [^1]\n",
+    "x[^unused]\n\n[^other]: b\n",
+    "x^[inline note]\n",
+    "| a[^1] |\n|---|\n| b |\n\n[^1]: n\n",
+    "- a[^1]\n\n[^1]: n\n",
+    "a\n[^1]: a\n",
+    "x[^1]\n\n[^1]: ```\n    code\n    ```\n",
+    "x[^1]\n\n- a\n  [^1]: b\n",
+    "x[^1]\n\n> a\n> [^1]: b\n",
+]
+
+
+@MODES
+def test_footnotes_render_identically(allow_html: bool):
+    assert compare(FOOTNOTES, allow_html) >= 8
 
 
 # Where both refuse a URL in the same way (markdown-it.rs has its own list of bad schemes): no need to decline.
@@ -161,7 +190,26 @@ def test_deep_nesting_does_not_crash_the_process(text: str):
 
 
 _WORD = st.sampled_from(
-    ["a", "word", "it's", "'tis", "rock'n'roll", '"quoted"', "'single'", '"', "'", "(c)", "--", "a--b", "---", "...", "+-", "!!!!", "?....", "(tm)"]
+    [
+        "a",
+        "word",
+        "it's",
+        "'tis",
+        "rock'n'roll",
+        '"quoted"',
+        "'single'",
+        '"',
+        "'",
+        "(c)",
+        "--",
+        "a--b",
+        "---",
+        "...",
+        "+-",
+        "!!!!",
+        "?....",
+        "(tm)",
+    ]
 )
 _INLINE = st.one_of(
     _WORD,
