@@ -122,12 +122,15 @@ class MarkdownRenderer:
         md.use(footnote_plugin)
         md.validateLink = safe_url
         self.md = md
-        self.fast = None
+        self.fast = None  # markdown-it.rs where it renders as markdown-it-py does (briefgen.markdown_fast)
         if os.environ.get("BRIEFGEN_MARKDOWN", "fast") != "reference":
-            from briefgen import markdown as reference
-            from briefgen.markdown_fast import FastPath
-
-            self.fast = FastPath(allow_html, reference)
+            try:
+                from briefgen import markdown as reference
+                from briefgen.markdown_fast import FastPath
+            except ImportError:  # markdown-it-pyrs has no wheel for this Python: the reference renders everything
+                pass
+            else:
+                self.fast = FastPath(allow_html, reference)
 
     def render(self, text: str, resolve: LinkResolver | None = None) -> Rendered:
         out = self.fast.render(text, resolve) if self.fast is not None else None
