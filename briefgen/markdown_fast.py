@@ -28,8 +28,12 @@ reference (each check is cheap, and a false alarm only costs speed):
 - HTML comments and raw-text openers (``<!--``, ``<script``... when raw HTML
   is allowed): the parsers read ``<!-- a -- b -->`` differently, and the
   reference may have to show an unclosed opener as text.
-- code spans: markdown-it.rs turns quotes, ``(c)``, ``--``... into typography
-  inside them; a code span whose text is not its source's goes to the reference.
+- code spans and image alt text: markdown-it.rs turns quotes, ``(c)``,
+  ``--``... into typography inside them; a code span whose text is not its
+  source's, or an image whose source has anything to typeset, goes to the
+  reference.
+- a table right under a line of text: after a blockquote, markdown-it-py
+  reads it as the quote's lazy continuation, markdown-it.rs as a table.
 - an empty blockquote (``<blockquote>\\n</blockquote>`` against
   ``<blockquote></blockquote>``).
 - deep nesting: markdown-it.rs recurses and overflows the C stack (a crash,
@@ -39,7 +43,10 @@ reference (each check is cheap, and a false alarm only costs speed):
   more than 20 elements deep.
 - what this module does not reproduce: a heading inside a blockquote or list,
   a heading over several lines, a footnote or raw HTML in a heading, a link in
-  a list item that starts with a blank line, a footnote label defined twice or cited twice,
+  a tight list item other than on the item's first line, a footnote label defined twice or cited twice,
+  a footnote cited from another footnote, a back-link to a citation that is
+  not rendered, notes not numbered in the order they are cited (markdown-it.rs
+  numbers some by definition),
   carriage returns and NUL characters.
 """
 
@@ -67,6 +74,11 @@ _FOOTNOTE_LABEL = re.compile(r"\[\^([^\]\s]+)\]:")
 # A footnote definition straight after a line of text: markdown-it-py ends the paragraph, markdown-it.rs does not.
 _FOOTNOTE_INTERRUPTS = re.compile(r"\S[ \t]*\n[ \t>]*\[\^[^\]\n]*\]:")
 _FOOTNOTE_REF = re.compile(r'<a href="#fn(\d+)" id="fnref')
+# What smartquotes and replacements could change (the source of an image, whose alt text they must not touch).
+_TYPESET = re.compile(r"""['"‘’“”]|\((?:c|r|tm|p)\)|\+-|\.\.|\?\?\?|!!!|,,|--""", re.I)
+_NOTE_ITEM = re.compile(r'<li id="fn(\d+)" class="footnote-item"')
+_REF_ID = re.compile(r'<a href="#fn\d+" id="fnref(\d+)"')
+_BACKREF = re.compile(r'<a href="#fnref(\d+)" class="footnote-backref"')
 _TAG = re.compile(r'<([a-z][a-z0-9]*) data-sourcepos="(\d+):(\d+)-(\d+):(\d+)"([^>]*)>')
 _POS_ATTR = re.compile(r' data-sourcepos="[^"]*"')
 _HREF = re.compile(r' (href|src)="([^"]*)"')
@@ -76,7 +88,8 @@ _BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "li"})
 # A quote with nothing but markup between it and the start or end of its paragraph, heading, cell or item:
 # markdown-it-py takes the far side for a space, markdown-it.rs looks into the neighbouring block.
 _QUOTE = r"(?:['‘’“”]|&quot;)"
-_SKIP = r"(?:<[^>]*>|\[[^\]<]*\])*"
+# markup other than a block's end, footnote marks and a footnote's back-links
+_SKIP = r"(?:<(?!/(?:p|h[1-6]|li|td|th)>)[^>]*+>|\[[^\]<]*+\]|[ \t]|↩\ufe0e?)*+"
 _QUOTE_AT_EDGE = re.compile(
     rf"<(?:p|h[1-6]|li|td|th)\b[^>]*>{_SKIP}{_QUOTE}|{_QUOTE}{_SKIP}(?:</(?:p|h[1-6]|li|td|th)>|\n<)"
 )
@@ -134,8 +147,10 @@ class FastPath:
         for i, m in enumerate(tags):
             if m[1] == "a":
                 new[i] = self._link(m, blocks[i], lines, resolve, out)
-            elif m[1] == "img" and not self.ref.safe_url(_unescape(_HREF.search(m[6])[2])):
-                raise Fallback
+            elif m[1] == "table" and int(m[2]) > 1 and lines[int(m[2]) - 2].strip():
+                raise Fallback  # right under a line of text: markdown-it-py may read it as that paragraph's lazy lines
+            elif m[1] == "img":
+                _check_image(m, lines, self.ref.safe_url)
             elif m[1] == "code" and not html.endswith("<pre>", 0, m.start()):
                 _check_code_span(m, html, lines)
         parts, at = [], 0
@@ -151,6 +166,15 @@ class FastPath:
             cited = _FOOTNOTE_REF.findall(html)
             if len(cited) != len(set(cited)):
                 raise Fallback
+            notes = html.find('<section class="footnotes">')
+            if notes >= 0 and "footnote-ref" in html[notes:]:
+                raise Fallback  # a note cited from a note: the back-links differ
+        if "footnote-ref" in html:  # numbered in the order they are cited, as the reference does
+            order = _FOOTNOTE_REF.findall(html)
+            if order != [str(n) for n in range(1, len(order) + 1)] or _NOTE_ITEM.findall(html) != order:
+                raise Fallback
+        if "footnote-backref" in html and sorted(_BACKREF.findall(html)) != sorted(_REF_ID.findall(html)):
+            raise Fallback  # back-links to citations that are not rendered (the reference drops them)
         if "<blockquote>\n</blockquote>" in html or not _quotes_fine(html):
             raise Fallback
         out.html = html
@@ -208,10 +232,10 @@ class FastPath:
         if not self.ref.safe_url(href):
             raise Fallback  # the reference leaves it as text
         name, line, col = block
-        if name == "li":  # a tight item: its hidden paragraph starts on the item's line if text follows the marker
+        if name == "li":  # a tight item: certain only for a link on the item's first line, after the marker
             rest = lines[line - 1][col - 1 :]
             marker = _LIST_MARKER.match(rest)
-            if marker is None or not rest[marker.end() :].strip() or "\t" in rest:
+            if int(m[2]) != line or marker is None or not rest[marker.end() :].strip() or "\t" in rest:
                 raise Fallback
         token = Token("link_open", "a", 1, attrs={"href": href})
         self.ref.MarkdownRenderer._link(token, line - 1, resolve, out)
@@ -232,6 +256,15 @@ def _atx_content(line: str, pos: int) -> str:
     if tmp > pos and line[tmp - 1] in " \t":
         maximum = tmp
     return mdTrim(line[pos:maximum])
+
+
+def _check_image(m: re.Match, lines: list[str], safe_url: Callable) -> None:
+    """markdown-it-py leaves alt text as written; markdown-it.rs typesets it: only images with nothing to typeset."""
+    if not safe_url(_unescape(_HREF.search(m[6])[2])):
+        raise Fallback  # the reference leaves the image as text
+    line, col, end_line, end_col = int(m[2]), int(m[3]), int(m[4]), int(m[5])
+    if end_line != line or _TYPESET.search(lines[line - 1], col - 1, end_col):
+        raise Fallback
 
 
 def _check_code_span(m: re.Match, html: str, lines: list[str]) -> None:
