@@ -24,7 +24,8 @@ reference (each check is cheap, and a false alarm only costs speed):
   open in a block, or a quote with only markup between it and the edge of its
   block, or whose source has curly quotes of its own, goes to the reference.
 - a link or image URL that ``safe_url`` refuses: the reference leaves it as
-  text (markdown-it.rs has no such hook); autolinks with other schemes too.
+  text; markdown-it.rs has its own, shorter list of refused schemes (it
+  links ``<irc://...>`` and ``data:image/png``).
 - HTML comments and raw-text openers (``<!--``, ``<script``... when raw HTML
   is allowed): the parsers read ``<!-- a -- b -->`` differently, and the
   reference may have to show an unclosed opener as text.
@@ -41,13 +42,16 @@ reference (each check is cheap, and a false alarm only costs speed):
   more container characters (``>``, list markers, indentation) goes to the
   reference, which stops at ``MAX_NESTING`` with an error; so does any output
   more than 20 elements deep.
-- what this module does not reproduce: a heading inside a blockquote or list,
-  a heading over several lines, a footnote or raw HTML in a heading, a link in
-  a tight list item other than on the item's first line, a footnote label defined twice or cited twice,
-  a footnote cited from another footnote, a back-link to a citation that is
-  not rendered, notes not numbered in the order they are cited (markdown-it.rs
-  numbers some by definition),
-  carriage returns and NUL characters.
+- footnotes: markdown-it.rs numbers a note cited twice ``fnref2`` where
+  markdown-it-py writes ``fnref1:1``, numbers some notes by definition rather
+  than citation, keeps back-links to citations it does not render, does not
+  let a definition end a paragraph, and has no inline notes (``^[...]``).
+  Each of these goes to the reference, as does a label defined twice and a
+  note cited from another note.
+- what this module does not work out from the Rust output: a heading inside
+  a blockquote or list, over several lines, or holding a footnote or raw HTML;
+  the line of a link in a tight list item past the item's first line;
+  carriage returns and NUL characters. These go to the reference too.
 """
 
 from __future__ import annotations
