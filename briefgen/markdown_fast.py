@@ -28,7 +28,9 @@ reference (each check is cheap, and a false alarm only costs speed):
   links ``<irc://...>`` and ``data:image/png``).
 - HTML comments and raw-text openers (``<!--``, ``<script``... when raw HTML
   is allowed): the parsers read ``<!-- a -- b -->`` differently, and the
-  reference may have to show an unclosed opener as text.
+  reference may have to show an unclosed opener as text. Raw HTML that
+  writes footnote markup (``fnref``, ``footnote-``) too, so that it cannot
+  mislead the footnote checks.
 - code spans and image alt text: markdown-it.rs turns quotes, ``(c)``,
   ``--``... into typography inside them; a code span whose text is not its
   source's, or an image whose source has anything to typeset, goes to the
@@ -123,7 +125,7 @@ class FastPath:
             _SOURCE_CHARS.search(text)
             or "data-sourcepos" in text
             or _DEEP_PREFIX.search(text)
-            or (self.allow_html and _HTML_RISK.search(text))
+            or (self.allow_html and (_HTML_RISK.search(text) or "fnref" in text or "footnote-" in text))
         ):
             return None
         if "^" in text:
@@ -166,19 +168,8 @@ class FastPath:
                 at += 1  # the reference writes a footnote's first block straight after <li ...>
         parts.append(html[at:])
         html = "".join(parts)
-        if "footnote-ref" in html:  # a note cited twice: markdown-it-py numbers it fnref1:1, markdown-it.rs fnref2
-            cited = _FOOTNOTE_REF.findall(html)
-            if len(cited) != len(set(cited)):
-                raise Fallback
-            notes = html.find('<section class="footnotes">')
-            if notes >= 0 and "footnote-ref" in html[notes:]:
-                raise Fallback  # a note cited from a note: the back-links differ
-        if "footnote-ref" in html:  # numbered in the order they are cited, as the reference does
-            order = _FOOTNOTE_REF.findall(html)
-            if order != [str(n) for n in range(1, len(order) + 1)] or _NOTE_ITEM.findall(html) != order:
-                raise Fallback
-        if "footnote-backref" in html and sorted(_BACKREF.findall(html)) != sorted(_REF_ID.findall(html)):
-            raise Fallback  # back-links to citations that are not rendered (the reference drops them)
+        if "footnote-" in html:
+            _check_footnotes(html)
         if "<blockquote>\n</blockquote>" in html or not _quotes_fine(html):
             raise Fallback
         out.html = html
@@ -260,6 +251,18 @@ def _atx_content(line: str, pos: int) -> str:
     if tmp > pos and line[tmp - 1] in " \t":
         maximum = tmp
     return mdTrim(line[pos:maximum])
+
+
+def _check_footnotes(html: str) -> None:
+    """Notes numbered as markdown-it-py numbers them: in citation order, each cited once, no back-link astray."""
+    order = _FOOTNOTE_REF.findall(html)  # a note cited twice: markdown-it-py writes fnref1:1, markdown-it.rs fnref2
+    if order != [str(n) for n in range(1, len(order) + 1)] or _NOTE_ITEM.findall(html) != order:
+        raise Fallback
+    notes = html.find('<section class="footnotes">')
+    if notes >= 0 and "footnote-ref" in html[notes:]:
+        raise Fallback  # a note cited from a note: the back-links differ
+    if sorted(_BACKREF.findall(html)) != sorted(_REF_ID.findall(html)):
+        raise Fallback  # back-links to citations that are not rendered (the reference drops them)
 
 
 def _check_image(m: re.Match, lines: list[str], safe_url: Callable) -> None:
