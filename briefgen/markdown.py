@@ -24,6 +24,7 @@ number of headings with the same text).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -75,6 +76,17 @@ def heading_slug(text: str) -> str:
     return HEADING_PREFIX + (slugify(text) or "section")
 
 
+def unique_heading_id(title: str, used: dict[str, int], ids: set[str]) -> str:
+    """The id of a heading titled ``title``: its slug, numbered if taken; added to ``ids``."""
+    base = heading_slug(title)
+    slug = base
+    while slug in ids:
+        used[base] = used.get(base, 0) + 1
+        slug = f"{base}-{used[base]}"
+    ids.add(slug)
+    return slug
+
+
 @dataclass
 class Rendered:
     html: str
@@ -110,8 +122,26 @@ class MarkdownRenderer:
         md.use(footnote_plugin)
         md.validateLink = safe_url
         self.md = md
+        self.fast = None  # markdown-it.rs where it renders as markdown-it-py does (briefgen.markdown_fast)
+        if os.environ.get("BRIEFGEN_MARKDOWN", "fast") != "reference":
+            try:
+                from briefgen import markdown as reference
+                from briefgen.markdown_fast import FastPath
+            except ImportError:  # markdown-it-pyrs has no wheel for this Python: the reference renders everything
+                pass
+            else:
+                self.fast = FastPath(allow_html, reference)
 
     def render(self, text: str, resolve: LinkResolver | None = None) -> Rendered:
+        out = self.fast.render(text, resolve) if self.fast is not None else None
+        if out is None:
+            out = self.render_reference(text, resolve)
+        if self.allow_html and not out.errors:
+            out.html = self._clean(out.html)
+        return out
+
+    def render_reference(self, text: str, resolve: LinkResolver | None = None) -> Rendered:
+        """The body rendered by markdown-it-py (the reference), before sanitising."""
         env: dict = {}
         out = Rendered("")
         tokens = self.md.parse(text, env)
@@ -124,25 +154,27 @@ class MarkdownRenderer:
         tokens = self._without_orphan_backrefs(tokens)
         self._heading_ids(tokens, out)
         self._rewrite(tokens, resolve, out)
-        html = self.md.renderer.render(tokens, self.md.options, env)
-        if self.allow_html:
-            html = nh3.clean(
-                html,
-                tags=nh3.ALLOWED_TAGS | {"section"},
-                attributes={
-                    **nh3.ALLOWED_ATTRIBUTES,
-                    "*": nh3.ALLOWED_ATTRIBUTES.get("*", set()) | {"id"},
-                    "th": {"style"},
-                    "td": {"style"},
-                },
-                attribute_filter=_keep_attribute,
-                allowed_classes={t: _FOOTNOTE_CLASSES for t in ("a", "sup", "section", "ol", "li", "hr")},
-                filter_style_properties={"text-align"},
-                url_schemes=set(ALLOWED_SCHEMES),
-                link_rel="noopener noreferrer",
-            )
-        out.html = html
+        out.html = self.md.renderer.render(tokens, self.md.options, env)
         return out
+
+    @staticmethod
+    def _clean(html: str) -> str:
+        """Raw HTML allowed: nh3 keeps what is safe (the same on both paths)."""
+        return nh3.clean(
+            html,
+            tags=nh3.ALLOWED_TAGS | {"section"},
+            attributes={
+                **nh3.ALLOWED_ATTRIBUTES,
+                "*": nh3.ALLOWED_ATTRIBUTES.get("*", set()) | {"id"},
+                "th": {"style"},
+                "td": {"style"},
+            },
+            attribute_filter=_keep_attribute,
+            allowed_classes={t: _FOOTNOTE_CLASSES for t in ("a", "sup", "section", "ol", "li", "hr")},
+            filter_style_properties={"text-align"},
+            url_schemes=set(ALLOWED_SCHEMES),
+            link_rel="noopener noreferrer",
+        )
 
     def _close_raw_text(self, text: str, tokens: list[Token], env: dict, out: Rendered) -> tuple:
         """Show each unclosed opener (see ``RAW_TEXT``) as text, with a warning; returns (text, tokens, env)."""
@@ -223,12 +255,7 @@ class MarkdownRenderer:
                 if inline
                 else ""
             )
-            base = heading_slug(title)
-            slug = base
-            while slug in out.ids:
-                used[base] = used.get(base, 0) + 1
-                slug = f"{base}-{used[base]}"
-            out.ids.add(slug)
+            slug = unique_heading_id(title, used, out.ids)
             token.attrSet("id", slug)
             level = int(token.tag[1])
             if level in TOC_LEVELS:

@@ -27,6 +27,14 @@ from briefgen.markdown import MarkdownRenderer
 from briefgen.problems import BuildError, Problems
 from briefgen.project import Project, default_theme_dir
 
+
+@pytest.fixture(autouse=True, params=["fast", "reference"])
+def markdown_path(request, monkeypatch):
+    """Every check runs on both Markdown paths: markdown-it.rs where it is proven identical, and markdown-it-py."""
+    monkeypatch.setenv("BRIEFGEN_MARKDOWN", request.param)
+    return request.param
+
+
 CORPUS_BASE = Path(__file__).resolve().parent / "broken" / "_base"
 SPEC = json.loads((Path(__file__).resolve().parent / "data/commonmark-0.29-examples.json").read_text("utf-8"))
 
