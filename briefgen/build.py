@@ -50,13 +50,20 @@ def _fail_if_errors(problems: Problems, strict: bool) -> None:
 
 
 def load_and_assemble(
-    project: Project, problems: Problems, strict: bool = False, *, record_changes: bool = True, pdf: bool = False
+    project: Project,
+    problems: Problems,
+    strict: bool = False,
+    *,
+    record_changes: bool = True,
+    pdf: bool = False,
+    memo=None,
 ) -> tuple[Site, list[Page]]:
+    """Load, review and assemble; ``memo`` is the build cache (``briefgen.cache.BuildCache``) or None."""
     from briefgen.changes import attach
     from briefgen.editorial import review
     from briefgen.load import load_site
 
-    site = load_site(project, problems)
+    site = load_site(project, problems, memo)
     if site is None:
         _fail_if_errors(problems, strict)
         raise BuildError(problems.sorted())

@@ -130,6 +130,8 @@ class Article:
     claims: list[Claim] = field(default_factory=list)
     confidence: str | None = None  # the author's stated confidence in the summary's judgement
     lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line, for editorial warnings
+    # the content files (article or topic paths) its body links to, recorded by the link resolver
+    links_to: set[str] = field(default_factory=set)
 
     @property
     def url_path(self) -> str:

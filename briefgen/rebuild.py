@@ -112,6 +112,7 @@ def run(builder, changed: set[str] | None, write: bool):
         BuildState,
         Fingerprints,
         OutputFile,
+        build_environment,
         bytes_digest,
         file_digest,
         load_state,
@@ -124,7 +125,7 @@ def run(builder, changed: set[str] | None, write: bool):
     from briefgen.outputs import extra_outputs
     from briefgen.pack import keep_bodies
     from briefgen.problems import Problems
-    from briefgen.render import COMPILED, Renderer, static_files
+    from briefgen.render import Renderer, static_files
     from briefgen.write import SiteFiles, Staging, update_site
 
     started = time.perf_counter()
@@ -146,16 +147,16 @@ def run(builder, changed: set[str] | None, write: bool):
         progress.stage("Loading content")
         options = {k: getattr(builder, k) for k in ("record_changes", "pdf") if hasattr(builder, k)}
         input_digests = {rel: info.digest for rel, info in inputs.items()}
-        with (
-            builder.cache.installed(project),
-            known_digests(input_digests, not builder.once),
-        ):  # unchanged files: parsed once
-            site, pages = load_and_assemble(project, problems, builder.strict, **options)
+        builder.cache.start()
+        try:
+            with known_digests(input_digests, not builder.once):  # unchanged files: parsed once
+                site, pages = load_and_assemble(project, problems, builder.strict, memo=builder.cache, **options)
+        finally:
+            builder.cache.finish()
         if builder.once:
             builder.cache.release()
         keep_bodies(not builder.once)  # a pack's rewritten reports, for the next render of the pack
         statics = static_files(project)
-        COMPILED.folder = builder.cache.dir / "templates" if builder.use_cache else None
         renderer = Renderer(site, project, statics)
         prints = Fingerprints(site, project, inputs, renderer.env, code)
         previous = state.outputs if state else {}
@@ -293,6 +294,7 @@ def run(builder, changed: set[str] | None, write: bool):
                 "pdf": getattr(builder, "pdf", False),
                 # False after a serve rebuild: the next build must run to record what changed (briefgen.changes)
                 "recorded": getattr(builder, "record_changes", True),
+                "environment": build_environment(),  # briefgen.incremental.nothing_changed compares it
             }
             new_state = BuildState(code, str(project.output), inputs, outputs, summary)
             # serve reuses these bytes; a streamed site is read back from the output folder instead
