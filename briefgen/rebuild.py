@@ -24,6 +24,7 @@ from pathlib import Path
 
 import jinja2
 
+from briefgen.linkcheck import _SKIP_PREFIXES
 from briefgen.parallel import map_chunks
 
 _TEMPLATE_ERRORS = (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError)
@@ -253,7 +254,10 @@ def run(builder, changed: set[str] | None, write: bool):
             else:  # hashed as they were staged: nothing to read back
                 files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, {}, copies, staging.sha256)
         progress.stage("Checking links")
-        checked = [p for p in pages if p.output in rendered]
+        # Pages kept from the last build were checked then; once a file they could link to is gone (a
+        # deleted article, a new slug), every page is checked again, the kept ones read back from the output.
+        gone = any(rel not in files and rel not in copies and not rel.startswith(_SKIP_PREFIXES) for rel in previous)
+        checked = pages if gone else [p for p in pages if p.output in rendered]
         check_links_parallel(files, checked, problems, set(copies), jobs, remember=staging is None)
         _fail_if_errors(problems, builder.strict)
 
