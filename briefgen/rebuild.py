@@ -120,7 +120,7 @@ def run(builder, changed: set[str] | None, write: bool):
         output_intact,
         scan_inputs,
     )
-    from briefgen.kept import KEPT, keeping
+    from briefgen.kept import KEPT, Keeper
     from briefgen.load import known_digests
     from briefgen.manifest import MANIFEST_NAME, manifest_bytes
     from briefgen.outputs import extra_outputs
@@ -232,20 +232,20 @@ def run(builder, changed: set[str] | None, write: bool):
 
         if not failed:
             progress.stage("Feeds, sitemap and search")
-            with keeping(prints.feed_key, lambda p: fingerprint[p.output], still_there, made_by):
-                if staging is None:
-                    for rel, data in extra_outputs(site, pages, renderer, files, problems).items():
-                        if data is KEPT:
-                            same.add(rel)
-                            if not read_kept:
-                                files.keep(rel)
-                                continue
-                            data = memory.get(rel)  # serve holds every file's bytes
-                            if data is None:
-                                data = (project.output / rel).read_bytes()
-                        files[rel] = data
-                else:  # each straight into the staging folder, as it is made
-                    extra_outputs(site, pages, renderer, files, problems, sink=staging.put)
+            keeper = Keeper(prints.feed_key, lambda p: fingerprint[p.output], still_there, made_by)
+            if staging is None:
+                for rel, data in extra_outputs(site, pages, renderer, files, problems, keeper=keeper).items():
+                    if data is KEPT:
+                        same.add(rel)
+                        if not read_kept:
+                            files.keep(rel)
+                            continue
+                        data = memory.get(rel)  # serve holds every file's bytes
+                        if data is None:
+                            data = (project.output / rel).read_bytes()
+                    files[rel] = data
+            else:  # each straight into the staging folder, as it is made
+                extra_outputs(site, pages, renderer, files, problems, sink=staging.put, keeper=keeper)
             copies = {s.output: s.source for s in statics.values()}
             if staging is None:  # kept files as the last manifest lists them, if it is intact
                 listed = _last_manifest(project.output, previous)
