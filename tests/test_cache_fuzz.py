@@ -18,7 +18,7 @@ import random
 import shutil
 from pathlib import Path
 
-from conftest import copy_example, run_cli
+from conftest import REPO, copy_example, run_cli
 from engine_support import clean_reference, differing, tree
 
 from briefgen.build import build
@@ -79,6 +79,18 @@ def planted_paths(cache: Path) -> list[Path]:
     ]
 
 
+def plant_compiled_templates(folder: Path, marker: str) -> None:
+    """A ``.jbc`` file under the name Jinja's bytecode cache gives each theme template."""
+    from jinja2.bccache import BytecodeCache, bc_magic
+
+    folder.mkdir(parents=True, exist_ok=True)
+    theme = REPO / "templates"
+    for path in theme.glob("*.html"):
+        filename = os.path.normpath(os.path.join(str(theme), path.name))
+        key = BytecodeCache().get_cache_key(path.name, filename)
+        (folder / f"{key}.jbc").write_bytes(bc_magic + pickle.dumps(Planted(marker)))
+
+
 def test_random_corruptions_of_the_cache_never_run_code_or_change_a_page(tmp_path: Path):
     project = copy_example(tmp_path / "project")
     run_cli("build", "-q", "--jobs", "1", "-s", str(project), check=True)
@@ -101,8 +113,12 @@ def test_random_corruptions_of_the_cache_never_run_code_or_change_a_page(tmp_pat
         data = target.read_bytes() if target.exists() else b""
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(corrupt(rng, data, str(marker)))
+        if trial == 0:  # the state as the first format read it: "1 <sha256>" and a pickle
+            (cache / "state.bin").write_bytes(old_framed(pickle.dumps(Planted(str(marker)))))
+        if trial == 1:  # compiled templates as Jinja's bytecode cache reads them: its magic, then a pickle
+            plant_compiled_templates(cache / "templates", str(marker))
         if trial % 3 == 0 and target.name != "state.json":
-            (cache / "state.json").unlink()  # every page rendered again, from what the cache holds
+            (cache / "state.json").unlink(missing_ok=True)  # every page rendered again, from what the cache holds
         if trial < CLI_TRIALS:
             proc = run_cli("build", "--jobs", "1", "-s", str(project), check=True)
             assert "Traceback" not in proc.stderr

@@ -278,31 +278,62 @@ def _scripted_steps(project: Path, env: dict[str, str]) -> list[tuple[str, objec
             text = (REPO / "templates" / name).read_text()
             (project / "templates" / name).write_text(text.replace(old, old + "<!-- local -->", 1))
 
+    def both(*changes):
+        def run() -> None:
+            for change in changes:
+                change()
+
+        return run
+
     steps: list[tuple[str, object]] = [
-        ("edit 100 bodies", edit_many),
-        ("same-named files in two folders, linked", same_names),
-        ("slug rename", lambda: _replace(articles / "2024" / "update.md", "title:", "slug: first-update\ntitle:")),
-        ("delete an article", lambda: free[0].unlink()),
-        ("people edit", lambda: _replace(content / "people.yaml", 'name: "', 'name: "Dr ')),
-        ("sources edit", lambda: _replace(content / "sources.yaml", 'name: "', 'name: "The ')),
-        ("config edit", lambda: _replace(project / "briefgen.yaml", "title: Synthetic", "title: Edited")),
-        ("template override", template_override),
-        ("SOURCE_DATE_EPOCH", lambda: env.update(SOURCE_DATE_EPOCH="1767225600")),
-        ("library upgrade", lambda: env.update(BRIEFGEN_TEST_ENVIRONMENT="nh3 9.9")),
-        ("move a file", lambda: free[2].rename(articles / "2025" / free[2].name)),
+        ("edit 100 bodies; same-named files in two folders, linked", both(edit_many, same_names)),
         (
-            "add a same-named article",
-            lambda: write_article(
-                articles / "2024" / free[1].name, "Same name", topics[2], sources[0], "Text.", "2024-06-01",
-                extra=f"slug: {free[1].stem}-2024\n",
+            "slug rename; delete an article",
+            both(
+                lambda: _replace(articles / "2024" / "update.md", "title:", "slug: first-update\ntitle:"),
+                lambda: free[0].unlink(),
             ),
         ),
-        ("remove the override", lambda: shutil.rmtree(project / "templates")),
-        ("topic summary", lambda: _replace(content / "topics" / f"{topics[0]}.yaml", 'summary: "', 'summary: "Now ')),
+        (
+            "people and sources edits",
+            both(
+                lambda: _replace(content / "people.yaml", 'name: "', 'name: "Dr '),
+                lambda: _replace(content / "sources.yaml", 'name: "', 'name: "The '),
+            ),
+        ),
+        (
+            "config edit; template override",
+            both(lambda: _replace(project / "briefgen.yaml", "title: Synthetic", "title: Edited"), template_override),
+        ),
+        ("SOURCE_DATE_EPOCH", lambda: env.update(SOURCE_DATE_EPOCH="1767225600")),
+        (
+            "library upgrade; move a file",
+            both(
+                lambda: env.update(BRIEFGEN_TEST_ENVIRONMENT="nh3 9.9"),
+                lambda: free[2].rename(articles / "2025" / free[2].name),
+            ),
+        ),
+        (
+            "a same-named article; override removed; topic summary",
+            both(
+                lambda: write_article(
+                    articles / "2024" / free[1].name,
+                    "Same name",
+                    topics[2],
+                    sources[0],
+                    "Text.",
+                    "2024-06-01",
+                    extra=f"slug: {free[1].stem}-2024\n",
+                ),
+                lambda: shutil.rmtree(project / "templates"),
+                lambda: _replace(content / "topics" / f"{topics[0]}.yaml", 'summary: "', 'summary: "Now '),
+            ),
+        ),
     ]
     return steps
 
 
+@pytest.mark.timeout(1200)  # about a minute on an idle machine: 7 steps, each with two builds of 300 articles
 def test_incremental_builds_at_scale_on_a_terminal_and_beside_a_thread_equal_clean_builds(tmp_path, monkeypatch):
     """300 articles, --jobs 2. Odd steps: the command line under a pseudo-terminal (its progress bar drawn);
     even steps: one ``Builder`` kept in this process with another thread alive, as in ``serve``. After each
