@@ -64,8 +64,18 @@ def links_in(html: bytes) -> list[tuple[bytes, bytes, bytes]]:
 
 
 def _in_tag(html: bytes, at: int) -> bool:
-    """Whether position ``at`` is inside a tag: the last ``<`` before it comes after the last ``>``."""
-    return html.rfind(b"<", 0, at) > html.rfind(b">", 0, at)
+    """Whether position ``at`` is between a tag's attributes: after a ``<`` with no ``>`` since, and outside
+    any quoted value (``title=" src=x"`` holds no attribute)."""
+    start = html.rfind(b"<", 0, at)
+    if start <= html.rfind(b">", 0, at):
+        return False
+    quote = None
+    for char in html[start:at]:
+        if quote is None and char in b"\"'":
+            quote = char
+        elif char == quote:
+            quote = None
+    return quote is None
 
 
 def _split(url: str) -> tuple[str, str] | None:
