@@ -365,7 +365,7 @@ STATE_MAGIC = b"briefgen-state 2\n"
 
 def load_state(project, code: str) -> BuildState | None:
     """The last build's state, or None when absent, damaged, planted or from other code, libraries or output."""
-    from briefgen.cache import read_checked
+    from briefgen.cachedata import read_checked
 
     try:
         data = read_checked(state_path(project), STATE_MAGIC, code)
@@ -393,7 +393,7 @@ def _row(values, types: tuple) -> list:
 
 
 def save_state(project, state: BuildState) -> None:
-    from briefgen.cache import write_checked
+    from briefgen.cachedata import write_checked
 
     data = {
         "output": state.output,
