@@ -17,7 +17,8 @@ answers them the same way now.
 
 On disk (``<project>/.briefgen-cache/``) each store is a few JSON files: a
 header line naming the format, the environment hash and the SHA-256 of the
-payload, then the payload, JSON only (dates tagged). Nothing read from there
+payload, then the payload: one ``key JSON`` line per entry (dates tagged),
+kept as text and parsed only when used (``briefgen.cachedata``). Nothing read from there
 is unpickled, unmarshalled or executed: a file that is truncated, corrupt,
 planted, from another environment or unreadable is ignored with a note (never
 an error, never a wrong page) and rewritten at the end of the build; an entry
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import sys
 from pathlib import Path
@@ -40,14 +42,17 @@ from briefgen.cachedata import (
     decode_rendered,
     encode_doc,
     encode_rendered,
+    entry_lines,
+    lines_payload,
     read_checked,
+    to_text,
     write_checked,
 )
 from briefgen.parallel import can_fork, map_chunks
 
 CACHE_DIR = ".briefgen-cache"
-FORMAT = 2
-MAGIC = b"briefgen-cache 2\n"
+FORMAT = 3
+MAGIC = b"briefgen-cache 3\n"
 PREFETCH_MIN = 64  # fewer misses than this are cheaper to compute in-line
 # Libraries whose version can change a byte of the output (parsing, Markdown, sanitising, templates, feeds,
 # slugs, validation, search). A missing one counts as "-".
@@ -103,7 +108,8 @@ def digest(text: str) -> str:
 
 
 class Store:
-    """A key -> JSON answer map on disk, in ``SHARDS`` files so a small change rewrites little.
+    """A key -> answer (as JSON text, parsed when used) map on disk, in ``SHARDS`` files so a small change
+    rewrites little. Each file holds one ``key JSON`` line per entry behind ``cachedata``'s checked header.
 
     Only entries used by the last build are kept: a shard is rewritten when it
     gained an entry or holds one the build did not use (an old version of an
@@ -116,7 +122,7 @@ class Store:
         self.folder = folder
         self.name = name
         self.notes = notes
-        self.entries: dict[str, object] = {}
+        self.entries: dict[str, str] = {}
         self.used: set[str] = set()
         self.dirty: set[int] = set()
         self._ignored: dict[str, list[str]] = {}  # why -> file names
@@ -137,7 +143,7 @@ class Store:
     def _load(self, shard: int) -> None:
         path = self.path(shard)
         try:
-            entries = read_checked(path, MAGIC, code_fingerprint())
+            entries = read_checked(path, MAGIC, code_fingerprint(), entry_lines)
             if not isinstance(entries, dict) or any(
                 len(k) < 2 or not all(c in "0123456789abcdef" for c in k[-2:]) or self.shard(k) != shard
                 for k in entries
@@ -186,7 +192,7 @@ class Store:
     def save(self) -> None:
         if self.folder is None:
             return
-        shards: dict[int, dict[str, object]] = {i: {} for i in range(self.SHARDS)}
+        shards: dict[int, dict[str, str]] = {i: {} for i in range(self.SHARDS)}
         stale = set(self.dirty)
         for key, value in self.entries.items():
             if key in self.used:
@@ -195,7 +201,7 @@ class Store:
                 stale.add(self.shard(key))
         env = code_fingerprint()
         for shard in sorted(stale):
-            write_checked(self.path(shard), MAGIC, env, shards[shard])
+            write_checked(self.path(shard), MAGIC, env, None, lines_payload(shards[shard]))
         for old in self.folder.glob(f"{self.name}-*.bin"):  # format 1 (pickles): never read, removed
             with contextlib.suppress(OSError):
                 old.unlink()
@@ -231,7 +237,7 @@ class BuildCache:
         # serve: entries used by any build of the session are kept on disk, not only the last build's
         # (a rebuild skips the front matter of unchanged articles: briefgen.load remembers them)
         self.session = session
-        self._decoded: dict[str, tuple[object, object]] = {}  # Markdown key -> (stored data, decoded), in memory
+        self._decoded: dict[str, tuple[str, object]] = {}  # Markdown key -> (stored text, decoded), in memory
 
     def start(self) -> None:
         """A build begins: count which entries it uses (serve keeps those of every build of the session)."""
@@ -267,13 +273,13 @@ class BuildCache:
         stored = self.yaml.get(key)
         if stored is not None:
             try:
-                return decode_doc(stored)
+                return decode_doc(json.loads(stored))
             except (ValueError, TypeError, KeyError, AttributeError):
                 self.yaml.drop(key)
         doc = load_yaml(text, offset)  # a YamlProblem propagates and is not cached
         if not doc.problems:
-            with contextlib.suppress(TypeError):
-                self.yaml.put(key, encode_doc(doc))
+            with contextlib.suppress(TypeError, ValueError):
+                self.yaml.put(key, to_text(encode_doc(doc)))
         return doc
 
     def render(self, renderer, text: str, resolve=None):
@@ -285,7 +291,7 @@ class BuildCache:
             live = self._decoded.get(key)
             if live is None or live[0] is not stored:  # serve: most bodies were decoded last rebuild
                 try:
-                    live = self._decoded[key] = (stored, decode_rendered(stored))
+                    live = self._decoded[key] = (stored, decode_rendered(json.loads(stored)))
                 except (ValueError, TypeError):
                     self.markdown.drop(key)
                     live = None
@@ -301,7 +307,7 @@ class BuildCache:
             return answer
 
         rendered = renderer.render(text, recording if resolve else None)
-        self.markdown.put(key, encode_rendered(rendered, asked))
+        self.markdown.put(key, to_text(encode_rendered(rendered, asked)))
         self.md_texts.add(text_digest)
         return rendered
 
@@ -336,8 +342,8 @@ class BuildCache:
                 try:
                     doc = load_yaml(text, offset)
                     if not doc.problems:
-                        out.append((key, encode_doc(doc)))
-                except (YamlProblem, TypeError):
+                        out.append((key, to_text(encode_doc(doc))))
+                except (YamlProblem, TypeError, ValueError):
                     continue
             return out
 
@@ -367,7 +373,7 @@ class BuildCache:
                     return answer
 
                 rendered = renderer.render(article.body_md, recording)
-                out.append((prefix + digest(article.body_md), encode_rendered(rendered, asked)))
+                out.append((prefix + digest(article.body_md), to_text(encode_rendered(rendered, asked))))
             return out
 
         for key, value in map_chunks(work, len(missing), self.jobs):

@@ -133,8 +133,30 @@ def decode_rendered(data):
     return out, questions
 
 
-def read_checked(path: Path, magic: bytes, expected: str):
-    """The JSON payload of a file written by ``write_checked``; raises ValueError (or OSError) if it is not one."""
+def to_text(value) -> str:
+    """Compact JSON text; never a raw newline (JSON escapes them), so one entry fits on one line."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def entry_lines(payload: bytes) -> dict[str, str]:
+    """A store's payload: one ``key JSON`` line per entry -> {key: JSON text} (each parsed only when used)."""
+    out = {}
+    for line in payload.decode("utf-8", "surrogatepass").split("\n"):
+        if line:
+            key, sep, text = line.partition(" ")
+            if not sep:
+                raise ValueError("not an entry line")
+            out[key] = text
+    return out
+
+
+def lines_payload(entries: dict[str, str]) -> bytes:
+    return "\n".join(f"{key} {text}" for key, text in entries.items()).encode("utf-8", "surrogatepass")
+
+
+def read_checked(path: Path, magic: bytes, expected: str, parse=json.loads):
+    """The payload of a file written by ``write_checked``, parsed (JSON, or ``parse``); raises ValueError,
+    LookupError (another environment) or OSError if it is not one."""
     raw = path.read_bytes()
     if not raw.startswith(magic):
         raise ValueError("not a briefgen cache file")
@@ -145,11 +167,13 @@ def read_checked(path: Path, magic: bytes, expected: str):
         raise LookupError(f"was written by another briefgen or other libraries (version {header.get('version', '?')})")
     if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
         raise ValueError("checksum mismatch (truncated or corrupt)")
-    return json.loads(payload)
+    return parse(payload)
 
 
-def write_checked(path: Path, magic: bytes, env: str, data) -> None:
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+def write_checked(path: Path, magic: bytes, env: str, data, payload: bytes | None = None) -> None:
+    """Write ``data`` as JSON (or the ready ``payload``) behind the header ``read_checked`` checks."""
+    if payload is None:
+        payload = to_text(data).encode("utf-8", "surrogatepass")
     header = {"env": env, "version": __version__, "sha256": hashlib.sha256(payload).hexdigest()}
     write_atomic(path, magic + json.dumps(header).encode() + b"\n" + payload)
 

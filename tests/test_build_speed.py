@@ -77,7 +77,13 @@ def test_the_cache_holds_data_only(example: Path):
     assert files and all(p.suffix == ".json" for p in files), files
     for path in files:
         header, _, payload = path.read_bytes().partition(b"\n")[2].partition(b"\n")
-        assert json.loads(header)["sha256"] and json.loads(payload) is not None, path
+        assert json.loads(header)["sha256"], path
+        if path.name == "state.json":
+            assert isinstance(json.loads(payload), dict)
+            continue
+        for line in payload.decode().split("\n"):  # the stores: one "key JSON" line per entry
+            key, _, text = line.partition(" ")
+            assert key and json.loads(text) is not None, path
 
 
 def test_clean_removes_the_cache(example: Path):
