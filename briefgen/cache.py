@@ -80,22 +80,47 @@ def environment() -> tuple:
     """What a cached answer was made with: briefgen's version and source hash, Python's and each library's version."""
     global _environment
     if _environment is None:
-        from importlib import metadata
-
         h = hashlib.sha256()
         package = Path(__file__).resolve().parent
         for path in sorted(package.rglob("*.py")):
             h.update(path.relative_to(package).as_posix().encode() + b"\0")
             h.update(path.read_bytes())
+        installed = _installed_versions()
         libraries = []
         for name in OUTPUT_LIBRARIES:
-            try:
-                libraries.append((name, metadata.version(name)))
-            except metadata.PackageNotFoundError:
-                libraries.append((name, "-"))
+            version = installed.get(_normalise(name))
+            if version is None:  # not found by its folder's name (an egg, a zip): ask importlib.metadata
+                from importlib import metadata  # importing it alone costs a no-change build 15 ms
+
+                try:
+                    version = metadata.version(name)
+                except metadata.PackageNotFoundError:
+                    version = "-"
+            libraries.append((name, version))
         python = (sys.implementation.name, *sys.version_info[:3])
         _environment = (__version__, FORMAT, h.hexdigest(), python, tuple(libraries))
     return _environment + (os.environ.get(ENV_SALT, ""),)
+
+
+def _normalise(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def _installed_versions() -> dict[str, str]:
+    """Distribution name -> version, from the ``name-version.dist-info`` folders on ``sys.path``: one listing
+    per folder, where ``importlib.metadata.version`` took 25 ms for these libraries (the no-change build's
+    budget is 200 ms). The first folder to name a distribution wins, as it does for imports."""
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in names:
+            if entry.endswith(".dist-info"):
+                name, _, version = entry[: -len(".dist-info")].partition("-")
+                found.setdefault(_normalise(name), version)
+    return found
 
 
 def code_fingerprint() -> str:
