@@ -71,19 +71,13 @@ def encode_doc(doc) -> dict:
     }
 
 
-def _loc(items) -> tuple:
-    if not isinstance(items, list) or not all(isinstance(x, (str, int)) for x in items):
-        raise ValueError("not a location")
-    return tuple(items)
-
-
 def decode_doc(data):
+    """A ``YamlDoc`` from ``encode_doc``'s data. Locations and lines are taken as stored (they only place
+    messages; a location that is not a list of keys fails to hash and the entry is a miss)."""
     from briefgen.yamlsource import YamlDoc
 
-    lines = {_loc(loc): line for loc, line in data["l"]}
-    plain = {_loc(loc): raw for loc, raw in data["p"]}
-    if not all(isinstance(v, int) for v in lines.values()) or not all(isinstance(v, str) for v in plain.values()):
-        raise ValueError("bad lines")
+    lines = {tuple(loc): line for loc, line in data["l"]}
+    plain = {tuple(loc): raw for loc, raw in data["p"]}
     if not isinstance(data["f"], int):
         raise ValueError("bad first line")
     return YamlDoc(decode_value(data["d"]), lines, plain, [], data["f"])
