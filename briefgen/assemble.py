@@ -79,7 +79,7 @@ def topic_pages(site: Site, topic: Topic, pages: frozenset[str] | None = None) -
             if n > 1:  # archive pages: the articles and their timeline only
                 part.figures, part.quotes, part.claims, part.people = [], [], [], []
                 part.watch, part.sources, part.related = [], [], []
-                part.changed, part.exports = None, False
+                part.changed, part.exports, part.archive = None, False, True
         else:
             part = b
         title = topic.title if n == 1 else f"{topic.title} (page {n} of {len(chunks)})"

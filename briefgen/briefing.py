@@ -192,6 +192,7 @@ class Briefing:
     related: list[Topic]
     changed: tuple | None = None  # (changes.Record, this topic's items): the latest recorded change
     exports: bool = False  # the page links the briefing pack, JSON and timeline exports
+    archive: bool = False  # page 2 and later of a long topic: its own reports only, no "Earlier reports"
 
     @property
     def key_quotes(self) -> list[Quote]:
@@ -242,7 +243,7 @@ class Briefing:
             "claims": bool(self.facts),
             "positions": bool(self.positions),
             "quotes": bool(self.more_quotes),
-            "earlier": bool(self.earlier),
+            "earlier": bool(self.earlier) and not self.archive,
             "whos-who": bool(self.people),
             "sources": bool(self.sources),
             "related": bool(self.related),

@@ -59,12 +59,14 @@ def load_and_assemble(
     file_links: bool = False,
     drafts: bool = False,
     base_url: str | None = None,
+    memo=None,
 ) -> tuple[Site, list[Page]]:
+    """Load, review and assemble; ``memo`` is the build cache (``briefgen.cache.BuildCache``) or None."""
     from briefgen.changes import attach
     from briefgen.editorial import review
     from briefgen.load import load_site
 
-    site = load_site(project, problems, drafts=drafts, base_url=base_url)
+    site = load_site(project, problems, memo, drafts=drafts, base_url=base_url)
     if site is None:
         _fail_if_errors(problems, strict)
         raise BuildError(problems.sorted())

@@ -1,27 +1,30 @@
-"""The content-hash build cache: parsed front matter and rendered Markdown.
+"""The content-hash build cache: parsed front matter and rendered Markdown, stored as plain data.
 
 Two stage functions are pure and account for most of a build's time:
 ``yamlsource.load_yaml(text, offset)`` (front matter -> a located YAML
 document) and ``MarkdownRenderer.render(text, resolve)`` (a body -> HTML).
-This module memoises both, from outside: while a build runs,
-``BuildCache.installed()`` puts memoising wrappers in their place and takes
-them away again afterwards, so the domain modules never know a cache exists.
+A ``BuildCache`` memoises both. The stages ask it explicitly: the build
+passes it to ``load.load_site`` (``memo=``), which hands it to the loader and
+to ``link.render_bodies``; nothing here replaces another module's functions.
 
 Keys are content hashes of everything the answer depends on: the exact text,
 the YAML offset or the renderer's options, and (for the whole cache file) the
-briefgen version and a hash of briefgen's own source. Link resolution is not
-in the key: a cached body remembers every question it asked its link resolver
-and the answers, and is reused only when the resolver answers them the same
-way now. Entries are stored as pickles and unpickled afresh on every hit, so
-no build can see an object another build mutated.
+*environment*: briefgen's version and source, the Python version and the
+version of every library that shapes the output (``environment()``). Link
+resolution is not in the key: a cached body remembers every question it asked
+its link resolver and the answers, and is reused only when the resolver
+answers them the same way now.
 
-On disk (``<project>/.briefgen-cache/``) each store is one file: a header
-naming the format, the code hash and the SHA-256 of the payload, then the
-payload. A file that is truncated, corrupt, from another briefgen, or
-unreadable is ignored with a note (never an error, never a wrong page) and
-rewritten at the end of the build. While a build runs, the misses can be
-computed on several cores first (``prefetch_*``); the sequential stage then
-finds them in the memo.
+On disk (``<project>/.briefgen-cache/``) each store is a few JSON files: a
+header line naming the format, the environment hash and the SHA-256 of the
+payload, then the payload: one ``key JSON`` line per entry (dates tagged),
+kept as text and parsed only when used (``briefgen.cachedata``). Nothing read from there
+is unpickled, unmarshalled or executed: a file that is truncated, corrupt,
+planted, from another environment or unreadable is ignored with a note (never
+an error, never a wrong page) and rewritten at the end of the build; an entry
+that does not decode to the expected shape is a miss. While a build runs, the
+misses can be computed on several cores first (``prefetch_*``); the sequential
+stage then finds them in the memo.
 """
 
 from __future__ import annotations
@@ -30,41 +33,110 @@ import contextlib
 import hashlib
 import json
 import os
-import pickle
-import tempfile
-from collections.abc import Callable, Iterator
+import sys
 from pathlib import Path
 
 from briefgen import __version__
-from briefgen.parallel import map_chunks
+from briefgen.cachedata import (
+    decode_doc,
+    decode_rendered,
+    encode_doc,
+    encode_rendered,
+    entry_lines,
+    lines_payload,
+    read_checked,
+    to_text,
+    write_checked,
+)
+from briefgen.parallel import can_fork, map_chunks
 
 CACHE_DIR = ".briefgen-cache"
-FORMAT = 1
-MAGIC = b"briefgen-cache\n"
+FORMAT = 3
+MAGIC = b"briefgen-cache 3\n"
 PREFETCH_MIN = 64  # fewer misses than this are cheaper to compute in-line
+# Libraries whose version can change a byte of the output (parsing, Markdown, sanitising, templates, feeds,
+# slugs, validation, search). A missing one counts as "-".
+OUTPUT_LIBRARIES = (
+    "markdown-it-py",
+    "markdown-it-pyrs",
+    "mdit-py-plugins",
+    "nh3",
+    "Jinja2",
+    "MarkupSafe",
+    "PyYAML",
+    "pydantic",
+    "pydantic-core",
+    "python-slugify",
+    "text-unidecode",
+    "feedgenerator",
+    "pagefind",
+    "weasyprint",
+    "pillow",
+)
+ENV_SALT = "BRIEFGEN_TEST_ENVIRONMENT"  # tests only: stands for a library upgrade without installing one
 
-_code_hash: str | None = None
+_environment: tuple | None = None
 
 
-def code_fingerprint() -> str:
-    """Hash of briefgen's version and source: a cache never outlives the code that wrote it."""
-    global _code_hash
-    if _code_hash is None:
-        h = hashlib.sha256(f"{__version__}\n{FORMAT}\n".encode())
+def environment() -> tuple:
+    """What a cached answer was made with: briefgen's version and source hash, Python's and each library's version."""
+    global _environment
+    if _environment is None:
+        h = hashlib.sha256()
         package = Path(__file__).resolve().parent
         for path in sorted(package.rglob("*.py")):
             h.update(path.relative_to(package).as_posix().encode() + b"\0")
             h.update(path.read_bytes())
-        _code_hash = h.hexdigest()
-    return _code_hash
+        installed = _installed_versions()
+        libraries = []
+        for name in OUTPUT_LIBRARIES:
+            version = installed.get(_normalise(name))
+            if version is None:  # not found by its folder's name (an egg, a zip): ask importlib.metadata
+                from importlib import metadata  # importing it alone costs a no-change build 15 ms
+
+                try:
+                    version = metadata.version(name)
+                except metadata.PackageNotFoundError:
+                    version = "-"
+            libraries.append((name, version))
+        python = (sys.implementation.name, *sys.version_info[:3])
+        _environment = (__version__, FORMAT, h.hexdigest(), python, tuple(libraries))
+    return _environment + (os.environ.get(ENV_SALT, ""),)
 
 
-def digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+def _normalise(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def _installed_versions() -> dict[str, str]:
+    """Distribution name -> version, from the ``name-version.dist-info`` folders on ``sys.path``: one listing
+    per folder, where ``importlib.metadata.version`` took 25 ms for these libraries (the no-change build's
+    budget is 200 ms). The first folder to name a distribution wins, as it does for imports."""
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in names:
+            if entry.endswith(".dist-info"):
+                name, _, version = entry[: -len(".dist-info")].partition("-")
+                found.setdefault(_normalise(name), version)
+    return found
+
+
+def code_fingerprint() -> str:
+    """Hash of ``environment()``: a cache or build state never outlives the code and libraries that wrote it."""
+    return hashlib.sha256(repr(environment()).encode()).hexdigest()
+
+
+def digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
 class Store:
-    """A key -> pickled answer map on disk, in ``SHARDS`` files so a small change rewrites little.
+    """A key -> answer (as JSON text, parsed when used) map on disk, in ``SHARDS`` files so a small change
+    rewrites little. Each file holds one ``key JSON`` line per entry behind ``cachedata``'s checked header.
 
     Only entries used by the last build are kept: a shard is rewritten when it
     gained an entry or holds one the build did not use (an old version of an
@@ -77,51 +149,43 @@ class Store:
         self.folder = folder
         self.name = name
         self.notes = notes
-        self.entries: dict[bytes, bytes] = {}
-        self.used: set[bytes] = set()
+        self.entries: dict[str, str] = {}
+        self.used: set[str] = set()
         self.dirty: set[int] = set()
         self._ignored: dict[str, list[str]] = {}  # why -> file names
         if folder is not None:
             for shard in range(self.SHARDS):
                 self._load(shard)
         for why, names in self._ignored.items():  # one note per reason, not one per file
-            where = names[0] if len(names) == 1 else f"{self.name}-*.bin ({len(names)} files)"
+            where = names[0] if len(names) == 1 else f"{self.name}-*.json ({len(names)} files)"
             self.notes.append(f"{CACHE_DIR}/{where} {why}; ignoring it and rebuilding it")
 
     def path(self, shard: int) -> Path:
         assert self.folder is not None
-        return self.folder / f"{self.name}-{shard:02d}.bin"
+        return self.folder / f"{self.name}-{shard:02d}.json"
 
-    def shard(self, key: bytes) -> int:
-        return key[-1] % self.SHARDS
+    def shard(self, key: str) -> int:
+        return int(key[-2:], 16) % self.SHARDS
 
     def _load(self, shard: int) -> None:
         path = self.path(shard)
         try:
-            raw = path.read_bytes()
+            entries = read_checked(path, MAGIC, code_fingerprint(), entry_lines)
+            if not isinstance(entries, dict) or any(
+                len(k) < 2 or not all(c in "0123456789abcdef" for c in k[-2:]) or self.shard(k) != shard
+                for k in entries
+            ):
+                raise ValueError("unexpected contents")
         except FileNotFoundError:
             return
         except OSError as exc:
             self._ignore(shard, f"cannot be read ({exc.strerror})")
             return
-        try:
-            if not raw.startswith(MAGIC):
-                raise ValueError("not a briefgen cache file")
-            end = raw.index(b"\n", len(MAGIC))
-            header = json.loads(raw[len(MAGIC) : end])
-            payload = raw[end + 1 :]
-            if header.get("format") != FORMAT or header.get("code") != code_fingerprint():
-                self._ignore(
-                    shard, f"was written by another briefgen (version {header.get('version', '?')}, other code)"
-                )
-                return
-            if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
-                raise ValueError("checksum mismatch (truncated or corrupt)")
-            entries = pickle.loads(payload)
-            if not isinstance(entries, dict) or any(self.shard(k) != shard for k in entries):
-                raise ValueError("unexpected contents")
+        except LookupError as exc:
+            self._ignore(shard, str(exc))
+            return
         except Exception as exc:  # anything wrong with the file: start afresh, never trust it
-            self._ignore(shard, f"is unusable: {exc}")
+            self._ignore(shard, f"is unusable: {type(exc).__name__}")
             return
         self.entries.update(entries)
 
@@ -129,39 +193,45 @@ class Store:
         self._ignored.setdefault(why, []).append(self.path(shard).name)
         self.dirty.add(shard)
 
-    def __contains__(self, key: bytes) -> bool:
+    def __contains__(self, key: str) -> bool:
         return key in self.entries
 
-    def get(self, key: bytes) -> bytes | None:
-        blob = self.entries.get(key)
-        if blob is not None:
+    def get(self, key: str):
+        found = self.entries.get(key)
+        if found is not None:
             self.used.add(key)
-        return blob
+        return found
 
-    def put(self, key: bytes, blob: bytes) -> None:
-        self.add(key, blob)
+    def put(self, key: str, value) -> None:
+        self.add(key, value)
         self.used.add(key)
 
-    def add(self, key: bytes, blob: bytes) -> None:
+    def add(self, key: str, value) -> None:
         """An answer computed ahead (by a worker); it counts as used once a build asks for it."""
-        self.entries[key] = blob
+        self.entries[key] = value
         self.dirty.add(self.shard(key))
+
+    def drop(self, key: str) -> None:
+        """An entry that did not decode: forget it (its shard is written again without it)."""
+        if self.entries.pop(key, None) is not None:
+            self.dirty.add(self.shard(key))
 
     def save(self) -> None:
         if self.folder is None:
             return
-        shards: dict[int, dict[bytes, bytes]] = {i: {} for i in range(self.SHARDS)}
+        shards: dict[int, dict[str, str]] = {i: {} for i in range(self.SHARDS)}
         stale = set(self.dirty)
-        for key, blob in self.entries.items():
+        for key, value in self.entries.items():
             if key in self.used:
-                shards[self.shard(key)][key] = blob
+                shards[self.shard(key)][key] = value
             else:
                 stale.add(self.shard(key))
+        env = code_fingerprint()
         for shard in sorted(stale):
-            payload = pickle.dumps(shards[shard], protocol=pickle.HIGHEST_PROTOCOL)
-            header = {"format": FORMAT, "code": code_fingerprint(), "version": __version__}
-            header["sha256"] = hashlib.sha256(payload).hexdigest()
-            write_atomic(self.path(shard), MAGIC + json.dumps(header).encode() + b"\n" + payload)
+            write_checked(self.path(shard), MAGIC, env, None, lines_payload(shards[shard]))
+        for old in self.folder.glob(f"{self.name}-*.bin"):  # format 1 (pickles): never read, removed
+            with contextlib.suppress(OSError):
+                old.unlink()
         self.entries = {k: v for part in shards.values() for k, v in part.items()}
         self.dirty = set()
 
@@ -169,27 +239,17 @@ class Store:
         self.used = set()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _renderer_key(renderer) -> bytes:
+def _renderer_key(renderer) -> str:
     """A renderer's plain options (allow_html, ...), whatever they are named."""
     options = sorted((k, v) for k, v in vars(renderer).items() if isinstance(v, (bool, int, float, str, type(None))))
-    return repr((type(renderer).__qualname__, options)).encode()
+    return hashlib.blake2b(repr((type(renderer).__qualname__, options)).encode(), digest_size=8).hexdigest()
 
 
 class BuildCache:
-    """The memo for one project; ``enabled=False`` (``--no-cache``) keeps it in memory only."""
+    """The memo for one project; ``enabled=False`` (``--no-cache``) keeps it in memory only.
+
+    The stages call ``load_yaml`` and ``render`` on it where they would call the plain functions.
+    """
 
     def __init__(self, root: Path, *, enabled: bool = True, jobs: int = 1, session: bool = False):
         self.dir = root / CACHE_DIR
@@ -199,97 +259,105 @@ class BuildCache:
         folder = self.dir if enabled else None
         self.yaml = Store(folder, "front-matter", self.notes)
         self.markdown = Store(folder, "markdown", self.notes)
-        self.md_texts = {k[-20:] for k in self.markdown.entries}  # digests of bodies present
-        self._body_digests: dict[str, bytes] = {}  # while a build runs
+        self.md_texts = {k.rpartition("|")[2] for k in self.markdown.entries}  # digests of bodies present
+        self._body_digests: dict[str, str] = {}  # while a build runs
         # serve: entries used by any build of the session are kept on disk, not only the last build's
         # (a rebuild skips the front matter of unchanged articles: briefgen.load remembers them)
         self.session = session
-        self._unpickled: dict[bytes, tuple[bytes, object]] = {}  # Markdown key -> (blob, its objects), in memory
+        self._decoded: dict[str, tuple[str, object]] = {}  # Markdown key -> (stored text, decoded), in memory
+
+    def start(self) -> None:
+        """A build begins: count which entries it uses (serve keeps those of every build of the session)."""
+        if not self.session:
+            self.yaml.start_build()
+            self.markdown.start_build()
+
+    def finish(self) -> None:
+        self._body_digests = {}
 
     def release(self) -> None:
         """Save what this build used, then forget it: for a build no other follows (``Builder(once=True)``),
-        once its content is loaded. The entries (every body rendered, every front matter parsed) are
-        otherwise held until the build ends, beside the site made from them."""
+        once its content is loaded."""
         self.save()
         for store in (self.yaml, self.markdown):
             store.entries, store.used = {}, set()
-        self._unpickled, self.md_texts = {}, set()
+        self._decoded, self.md_texts = {}, set()
 
-    def body_digest(self, text: str) -> bytes:
+    def body_digest(self, text: str) -> str:
         """``digest(text)`` for a Markdown body, hashed once per build (the prefetch asks too)."""
         found = self._body_digests.get(text)
         if found is None:
             found = self._body_digests[text] = digest(text)
         return found
 
-    # --- the memoising wrappers ---------------------------------------------------------
+    # --- the memoised stage functions ---------------------------------------------------------
 
-    def load_yaml(self, original: Callable) -> Callable:
-        def load_yaml(text: str, offset: int = 0):
-            key = b"%d|" % offset + digest(text)
-            blob = self.yaml.get(key)
-            if blob is not None:
-                return pickle.loads(blob)
-            doc = original(text, offset)  # a YamlProblem propagates and is not cached
-            if not doc.problems:
-                self.yaml.put(key, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
-            return doc
+    def load_yaml(self, text: str, offset: int = 0):
+        """``yamlsource.load_yaml``, memoised."""
+        from briefgen.yamlsource import load_yaml
 
-        load_yaml.__wrapped__ = original  # type: ignore[attr-defined]
-        return load_yaml
+        key = f"{offset}|{digest(text)}"
+        stored = self.yaml.get(key)
+        if stored is not None:
+            try:
+                return decode_doc(json.loads(stored))
+            except (ValueError, TypeError, KeyError, AttributeError):
+                self.yaml.drop(key)
+        doc = load_yaml(text, offset)  # a YamlProblem propagates and is not cached
+        if not doc.problems:
+            with contextlib.suppress(TypeError, ValueError):
+                self.yaml.put(key, to_text(encode_doc(doc)))
+        return doc
 
-    def render_markdown(self, original: Callable) -> Callable:
-        def render(renderer, text: str, resolve=None):
-            text_digest = self.body_digest(text)
-            key = _renderer_key(renderer) + b"|" + text_digest
-            blob = self.markdown.get(key)
-            if blob is not None:
-                live = self._unpickled.get(key)
-                if live is None or live[0] is not blob:  # serve: most bodies were unpickled last rebuild
-                    live = self._unpickled[key] = (blob, pickle.loads(blob))
+    def render(self, renderer, text: str, resolve=None):
+        """``renderer.render(text, resolve)``, memoised; a hit is reused only if ``resolve`` answers as it did."""
+        text_digest = self.body_digest(text)
+        key = _renderer_key(renderer) + "|" + text_digest
+        stored = self.markdown.get(key)
+        if stored is not None:
+            live = self._decoded.get(key)
+            if live is None or live[0] is not stored:  # serve: most bodies were decoded last rebuild
+                try:
+                    live = self._decoded[key] = (stored, decode_rendered(json.loads(stored)))
+                except (ValueError, TypeError):
+                    self.markdown.drop(key)
+                    live = None
+            if live is not None:
                 rendered, asked = live[1]
                 if all((resolve(q) if resolve else None) == a for q, a in asked):
                     return rendered
-            asked: list = []
+        asked: list = []
 
-            def recording(target):
-                answer = resolve(target)
-                asked.append((target, answer))
-                return answer
+        def recording(target):
+            answer = resolve(target)
+            asked.append((target, answer))
+            return answer
 
-            rendered = original(renderer, text, recording if resolve else None)
-            try:
-                self.markdown.put(key, pickle.dumps((rendered, asked), protocol=pickle.HIGHEST_PROTOCOL))
-                self.md_texts.add(text_digest)
-            except (pickle.PicklingError, TypeError, AttributeError):
-                pass
-            return rendered
-
-        render.__wrapped__ = original  # type: ignore[attr-defined]
-        return render
+        rendered = renderer.render(text, recording if resolve else None)
+        self.markdown.put(key, to_text(encode_rendered(rendered, asked)))
+        self.md_texts.add(text_digest)
+        return rendered
 
     # --- filling the memo on several cores first ----------------------------------------
 
-    def prefetch_front_matter(self, project, original: Callable) -> None:
-        """Parse every article's front matter that is not cached yet, over ``jobs`` cores."""
-        from briefgen import load
-        from briefgen.yamlsource import YamlProblem, normalise_text, split_front_matter
+    def _parallel(self) -> bool:
+        return self.jobs >= 2 and can_fork()  # in-line, a prefetch would only do the same work twice
 
-        if self.jobs < 2 or (self.session and self.yaml.entries):
+    def prefetch_front_matter(self, paths: list[Path]) -> None:
+        """Parse every article's front matter that is not cached yet, over ``jobs`` cores."""
+        from briefgen.yamlsource import YamlProblem, load_yaml, normalise_text, split_front_matter
+
+        if not self._parallel() or (self.session and self.yaml.entries):
             return  # serve after its first build: a save changes a file or two, parsed in-line
-        find = getattr(load, "article_files", None)
-        if find is None:
-            return
-        paths = find(project)
         if len(self.yaml.entries) >= len(paths) - PREFETCH_MIN:
             return  # a rebuild: at most a few misses, cheaper to parse in-line than to read every file twice
-        wanted: list[tuple[bytes, str, int]] = []
+        wanted: list[tuple[str, str, int]] = []
         for path in paths:
             try:
-                yaml_text, offset, _body, _line = split_front_matter(normalise_text(path.read_bytes()))
+                yaml_text, offset, _body, _line = split_front_matter(normalise_text(Path(path).read_bytes()))
             except (OSError, UnicodeDecodeError, YamlProblem):
                 continue  # load reports it
-            key = b"%d|" % offset + digest(yaml_text)
+            key = f"{offset}|{digest(yaml_text)}"
             if key not in self.yaml:
                 wanted.append((key, yaml_text, offset))
         if len(wanted) < PREFETCH_MIN:
@@ -299,84 +367,45 @@ class BuildCache:
             out = []
             for key, text, offset in wanted[start:stop]:
                 try:
-                    doc = original(text, offset)
-                except YamlProblem:
+                    doc = load_yaml(text, offset)
+                    if not doc.problems:
+                        out.append((key, to_text(encode_doc(doc))))
+                except (YamlProblem, TypeError, ValueError):
                     continue
-                if not doc.problems:
-                    out.append((key, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)))
             return out
 
-        for key, blob in map_chunks(work, len(wanted), self.jobs):
-            self.yaml.add(key, blob)
+        for key, value in map_chunks(work, len(wanted), self.jobs):
+            self.yaml.add(key, value)
 
-    def prefetch_bodies(self, render_bodies: Callable, site, args: tuple) -> None:
-        """Render the bodies not cached yet over ``jobs`` cores, by running the stage's own loop.
-
-        Each worker runs ``render_bodies`` as it is, but renders only its share
-        of the missing bodies (the rest get a blank answer, and the worker's
-        problems are thrown away); the parent then runs the loop for real and
-        finds every body in the memo, its link answers checked as on any hit.
-        """
-        from briefgen import markdown
-
-        if self.jobs < 2:
+    def prefetch_bodies(self, renderer, articles: list, resolver) -> None:
+        """Render the bodies not cached yet over ``jobs`` cores; ``resolver(article)`` is the link resolver
+        ``render_bodies`` gives that article. The parent then finds each in the memo, its link answers
+        checked as on any hit."""
+        if not self._parallel():
             return
-        missing = [a.body_md for a in site.articles if self.body_digest(a.body_md) not in self.md_texts]
+        missing = [a for a in articles if self.body_digest(a.body_md) not in self.md_texts]
         if len(missing) < PREFETCH_MIN:
             return
-        memo_render = markdown.MarkdownRenderer.render  # the wrapper installed by installed()
-        store = self.markdown
+        prefix = _renderer_key(renderer) + "|"
 
         def work(start: int, stop: int) -> list:
-            mine = set(missing[start:stop])
-            before = set(store.entries)
+            out = []
+            for article in missing[start:stop]:
+                resolve = resolver(article)
+                asked: list = []
 
-            def render(renderer, text, resolve=None):
-                if text in mine:
-                    return memo_render(renderer, text, resolve)
-                return markdown.Rendered("")
+                def recording(target, resolve=resolve, asked=asked):
+                    answer = resolve(target)
+                    asked.append((target, answer))
+                    return answer
 
-            markdown.MarkdownRenderer.render = render
-            from briefgen.problems import Problems
+                rendered = renderer.render(article.body_md, recording)
+                out.append((prefix + digest(article.body_md), to_text(encode_rendered(rendered, asked))))
+            return out
 
-            render_bodies(site, args[0], Problems())
-            return [(k, v) for k, v in store.entries.items() if k not in before]
-
-        for key, blob in map_chunks(work, len(missing), self.jobs):
-            store.add(key, blob)
-            self.md_texts.add(key[-20:])
-
-    # --- installing -----------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def installed(self, project) -> Iterator[BuildCache]:
-        """Wrap the stage functions for the duration of one build."""
-        from briefgen import link, load, markdown
-
-        if not self.session:
-            self.yaml.start_build()
-            self.markdown.start_build()
-        saved = (load.load_yaml, markdown.MarkdownRenderer.render, link.render_bodies, load.load_site)
-        orig_yaml, orig_render, orig_bodies, orig_site = saved
-        cache = self
-
-        def load_site(project_, problems, *args, **kwargs):
-            cache.prefetch_front_matter(project_, orig_yaml)
-            return orig_site(project_, problems, *args, **kwargs)
-
-        def render_bodies(site, *args, **kwargs):
-            cache.prefetch_bodies(orig_bodies, site, args)
-            return orig_bodies(site, *args, **kwargs)
-
-        load.load_yaml = self.load_yaml(orig_yaml)
-        markdown.MarkdownRenderer.render = self.render_markdown(orig_render)
-        link.render_bodies = render_bodies
-        load.load_site = load_site
-        try:
-            yield self
-        finally:
-            load.load_yaml, markdown.MarkdownRenderer.render, link.render_bodies, load.load_site = saved
-            self._body_digests = {}
+        for key, value in map_chunks(work, len(missing), self.jobs):
+            self.markdown.add(key, value)
+            self.md_texts.add(key.rpartition("|")[2])
 
     def save(self) -> None:
         if not self.enabled:

@@ -169,23 +169,22 @@ def party_articles(site: Site, page: Page) -> list[Article]:
     return list(page.context["articles"])
 
 
-def feeds(site: Site, pages: list[Page], renderer) -> dict[str, bytes]:
-    """Every feed of the site, by output path."""
-    return dict(iter_feeds(site, pages, renderer))
+def iter_feeds(site: Site, pages: list[Page], renderer, write=None) -> Iterator[tuple[str, bytes]]:
+    """Every feed of the site as (output path, bytes), one at a time: a cold build writes each as it is made.
 
-
-def iter_feeds(site: Site, pages: list[Page], renderer) -> Iterator[tuple[str, bytes]]:
-    """Every feed of the site as (output path, bytes), one at a time: a cold build writes each as it is made."""
+    ``write`` makes one feed (default ``write_feed``; a rebuild passes ``briefgen.kept.Keeper.feed``).
+    """
+    write_feed_ = write or write_feed
     config = site.config
     order = _Order()
     # each feed is handed only the articles it shows: briefgen.kept fingerprints it by them
-    yield FEED_NAME, write_feed(site, renderer, "", config.title, config.description, newest(site.articles, order))
+    yield FEED_NAME, write_feed_(site, renderer, "", config.title, config.description, newest(site.articles, order))
     for page in pages:
         if page.kind == "topic" and page.url_path == page.context["topic"].url_path:
             topic = page.context["topic"]
             yield (
                 feed_path(topic.url_path),
-                write_feed(
+                write_feed_(
                     site,
                     renderer,
                     topic.url_path,
@@ -198,7 +197,7 @@ def iter_feeds(site: Site, pages: list[Page], renderer) -> Iterator[tuple[str, b
             party = page.context["party"]
             yield (
                 feed_path(party.url_path),
-                write_feed(
+                write_feed_(
                     site,
                     renderer,
                     party.url_path,

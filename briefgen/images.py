@@ -248,7 +248,10 @@ def encode(resized, fmt: str) -> bytes:
 
 
 def _cache_name(digest: str, width: int, fmt: str) -> str:
-    return f"{digest}-{width}.{FORMATS[fmt][0]}"
+    """The source's digest, the width and Pillow's version: another Pillow may encode other bytes."""
+    import PIL
+
+    return f"{digest}-{width}-pil{PIL.__version__}.{FORMATS[fmt][0]}"
 
 
 def _cached(digest: str, width: int, fmt: str) -> bytes | None:

@@ -4,35 +4,36 @@ A page's *fingerprint* hashes everything its bytes can depend on:
 
 * the hashes of the input files it declared (``Page.deps``, from assemble),
   widened here to what those inputs pull in: an article's topics and the
-  files its body links to; ``"*"`` means every input;
+  files its body links to (as the link resolver recorded them,
+  ``Article.links_to``); ``"*"`` means every input;
 * the templates it is rendered with, followed through ``extends``,
   ``include`` and ``import`` (any template that cannot be followed, or any
   change to a static file, counts for every page: asset names carry hashes);
 * data shown on every page or derived from the whole site (the site config,
   people and sources, each topic's title, status and editorial marks, the
   change history when the page declares it);
-* briefgen's own code.
+* the environment: briefgen's code, the version of every library that shapes
+  the output (``cache.environment``) and the build's "now" (``SOURCE_DATE_EPOCH``).
 
 A rebuild renders a page only when its fingerprint differs from the one
 recorded for the bytes already in the output (or those bytes are gone or were
 touched since), and the write stage compares new bytes with hashes recorded
 at the last build instead of reading the old files. The same state serves
 ``serve`` (kept in memory by its ``Builder``) and the command line (kept in
-``.briefgen-cache/state.bin``), where it also lets a rebuild with nothing
+``.briefgen-cache/state.json``, JSON with a SHA-256, keyed by the environment), where it also lets a rebuild with nothing
 changed finish without importing the pipeline at all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
 
-STATE_NAME = "state.bin"
-STATE_FORMAT = 1
+STATE_NAME = "state.json"
 
 LINKED = "linked:"  # a dep on where a file a body links to is (its page's URL), not on its content
 # Dependencies that are data rather than input files: name -> how to read it from the site.
@@ -215,11 +216,6 @@ class Fingerprints:
         self.deps_digests: dict[frozenset[str], str] = {}
         self.articles = {a.path: a for a in site.articles}
         self.topics = {t.path: t for t in site.topics.values()}
-        self.by_name = {}
-        for a in site.articles:
-            self.by_name.setdefault(Path(a.path).name, a.path)
-        for t in site.topics.values():
-            self.by_name.setdefault(Path(t.path).name, t.path)
         self.template_keys = self._template_keys()
         everything = hashlib.blake2b(digest_size=16)
         for key in sorted(inputs):
@@ -240,7 +236,10 @@ class Fingerprints:
 
     def _global(self, code: str) -> str:
         h = hashlib.blake2b(digest_size=16)
-        h.update(code.encode())
+        from briefgen.clock import content_now
+
+        h.update(code.encode())  # briefgen's code and every output-shaping library's version
+        h.update(repr(content_now(self.site)).encode())  # the build's "now" (SOURCE_DATE_EPOCH)
         h.update(repr(self.site.config).encode())  # as loaded, with what the command line changed (--pdf)
         config_key = self.project.rel(self.project.config_path)
         for key, info in sorted(self.inputs.items()):
@@ -278,10 +277,7 @@ class Fingerprints:
             if article is not None:
                 found.update(t.path for t in article.topics)
                 found.update(getattr(article, "image_inputs", ()))  # feeds and packs show its images
-                for name in _content_names(article.body_md):
-                    target = self.by_name.get(name)
-                    if target:
-                        found.add(LINKED + target)
+                found.update(LINKED + target for target in article.links_to)  # recorded by the link resolver
             found = self.pulled[path] = frozenset(found)
         return found
 
@@ -352,40 +348,6 @@ class Fingerprints:
         return info.digest if info else "-"
 
 
-_NAME_STOP = frozenset(" \t\n()[]<>\"'/=:")
-
-
-_NAMES: dict[str, frozenset[str]] = {}  # body -> its content names, for the process (serve: most bodies stay)
-_NAMES_MAX = 100_000
-
-
-def _content_names(text: str) -> frozenset[str]:
-    """File names ending .md/.markdown/.yaml/.yml anywhere in ``text`` (a superset of its links)."""
-    found = _NAMES.get(text)
-    if found is None:
-        if len(_NAMES) >= _NAMES_MAX:
-            _NAMES.clear()
-        found = _NAMES[text] = frozenset(_scan_names(text))
-    return found
-
-
-def _scan_names(text: str) -> set[str]:
-    names = set()
-    for ext in (".md", ".markdown", ".yaml", ".yml"):
-        at = text.find(ext)
-        while at != -1:
-            end = at + len(ext)
-            if end == len(text) or not (text[end].isalnum() or text[end] == "_"):
-                start = at
-                while start > 0 and text[start - 1] not in _NAME_STOP:
-                    start -= 1
-                if start < at:
-                    names.add(text[start:end])
-                    names.add(unquote(text[start:end]))
-            at = text.find(ext, at + 1)
-    return names
-
-
 def _data_digest(value) -> str:
     try:
         return bytes_digest(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
@@ -402,28 +364,42 @@ def state_path(project) -> Path:
     return project.root / CACHE_DIR / STATE_NAME
 
 
+STATE_MAGIC = b"briefgen-state 2\n"
+
+
 def load_state(project, code: str) -> BuildState | None:
-    """The last build's state, or None when absent, unreadable or from other code/output."""
-    path = state_path(project)
+    """The last build's state, or None when absent, damaged, planted or from other code, libraries or output."""
+    from briefgen.cachedata import read_checked
+
     try:
-        raw = path.read_bytes()
-        header, _, payload = raw.partition(b"\n")
-        fmt, digest = header.decode().split(" ")
-        if int(fmt) != STATE_FORMAT or hashlib.sha256(payload).hexdigest() != digest:
-            return None
-        state = pickle.loads(payload)
-    except Exception:
+        data = read_checked(state_path(project), STATE_MAGIC, code)
+        state = BuildState(
+            code,
+            data["output"],
+            # rows as written; a value of another type only compares unequal (the file is then rebuilt)
+            {k: InputFile(*v) for k, v in data["inputs"].items()},
+            {k: OutputFile(*v) for k, v in data["outputs"].items()},
+            data["summary"],
+        )
+    except Exception:  # anything wrong with it: a build that reads no state, never a wrong one
         return None
-    if not isinstance(state, BuildState) or state.code != code or state.output != str(project.output):
+    if not isinstance(state.summary, dict) or state.output != str(project.output):
         return None
     return state
 
 
 def save_state(project, state: BuildState) -> None:
-    from briefgen.cache import write_atomic
+    from briefgen.cachedata import write_checked
 
-    payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-    write_atomic(state_path(project), f"{STATE_FORMAT} {hashlib.sha256(payload).hexdigest()}\n".encode() + payload)
+    data = {
+        "output": state.output,
+        "inputs": {k: [v.mtime_ns, v.size, v.digest] for k, v in state.inputs.items()},
+        "outputs": {k: [v.digest, v.size, v.mtime_ns, v.fingerprint] for k, v in state.outputs.items()},
+        "summary": state.summary,
+    }
+    write_checked(state_path(project), STATE_MAGIC, state.code, data)
+    with contextlib.suppress(OSError):
+        (state_path(project).parent / "state.bin").unlink()  # format 1 (a pickle): never read
 
 
 def output_intact(output: Path, outputs: dict[str, OutputFile], only: set[str] | None = None) -> set[str]:
@@ -443,8 +419,13 @@ def output_intact(output: Path, outputs: dict[str, OutputFile], only: set[str] |
     return bad
 
 
+def build_environment() -> dict:
+    """What a build reads besides its inputs and code that can change a page: the reproducible "now"."""
+    return {"SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "")}
+
+
 def nothing_changed(project) -> BuildState | None:
-    """The last state when no input, no output file and no code changed since; else None.
+    """The last state when no input, no output file, no code or library and no environment changed; else None.
 
     Cheap on purpose (stats, and hashes only of files whose stat changed): the
     command line calls it before importing the pipeline.
@@ -455,6 +436,8 @@ def nothing_changed(project) -> BuildState | None:
     state = load_state(project, code)
     if state is None:
         return None
+    if state.summary.get("environment") != build_environment():
+        return None  # another SOURCE_DATE_EPOCH: another "now" (stale marks, change dates)
     inputs = scan_inputs(project, state.inputs)
     if {k: v.digest for k, v in inputs.items()} != {k: v.digest for k, v in state.inputs.items()}:
         return None

@@ -17,8 +17,7 @@ saved by every build to spare the few that a one-article edit changes.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 
 class _Kept:
@@ -29,43 +28,44 @@ class _Kept:
 KEPT = _Kept()  # what a kept feed or export is instead of its bytes
 
 
-@contextlib.contextmanager
-def keeping(
-    feed_key: Callable, pack_print: Callable, kept: Callable[[str, str], bool], record: dict[str, str]
-) -> Iterator[None]:
-    """While a build makes its extra outputs: record each feed's and export's fingerprint, answer ``KEPT``
-    for those ``kept(path, fingerprint)`` says are on disk as they would be made.
+class Keeper:
+    """Makes a rebuild's feeds and exports (``outputs.extra_outputs(keeper=...)``): records each one's
+    fingerprint in ``record`` and answers ``KEPT`` for those ``kept(path, fingerprint)`` says are on disk
+    as they would be made.
 
     ``feed_key(url_path, title, subtitle, articles)`` fingerprints a feed, ``pack_print(page)`` a pack page.
     """
-    from briefgen import exports, feeds
 
-    write_feed, make_exports = feeds.write_feed, exports.exports
+    def __init__(
+        self, feed_key: Callable, pack_print: Callable, kept: Callable[[str, str], bool], record: dict[str, str]
+    ):
+        self.feed_key = feed_key
+        self.pack_print = pack_print
+        self.kept = kept
+        self.record = record
 
-    def keep_feed(site, renderer, url_path, title, subtitle, articles):
+    def feed(self, site, renderer, url_path, title, subtitle, articles):
+        from briefgen import feeds
+
         articles = list(articles)
         rel = feeds.feed_path(url_path)
-        key = record[rel] = "feed|" + feed_key(url_path, title, subtitle, articles).hex()
-        if kept(rel, key):
+        key = self.record[rel] = "feed|" + self.feed_key(url_path, title, subtitle, articles).hex()
+        if self.kept(rel, key):
             return KEPT
-        return write_feed(site, renderer, url_path, title, subtitle, articles)
+        return feeds.write_feed(site, renderer, url_path, title, subtitle, articles)
 
-    def keep_exports(site, pages, renderer):
-        out = dict(make_exports(site, [], renderer))  # what does not depend on any topic (the schema)
+    def exports(self, site, pages, renderer):
+        from briefgen import exports
+
+        out = dict(exports.exports(site, [], renderer))  # what does not depend on any topic (the schema)
         for page in pages:
             if page.kind != "pack":
                 continue
-            key = "exports|" + pack_print(page)
+            key = "exports|" + self.pack_print(page)
             paths = exports.topic_paths(page.context["topic"])
-            record.update(dict.fromkeys(paths, key))
-            if all(kept(rel, key) for rel in paths):
+            self.record.update(dict.fromkeys(paths, key))
+            if all(self.kept(rel, key) for rel in paths):
                 out.update(dict.fromkeys(paths, KEPT))
             else:
-                out.update(make_exports(site, [page], renderer))
+                out.update(exports.exports(site, [page], renderer))
         return out
-
-    feeds.write_feed, exports.exports = keep_feed, keep_exports
-    try:
-        yield
-    finally:
-        feeds.write_feed, exports.exports = write_feed, make_exports

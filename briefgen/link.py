@@ -277,12 +277,19 @@ def link_site(site: Site, loaded, loader: Loader, problems: Problems) -> None:
 
 
 def render_bodies(site: Site, loader: Loader, problems: Problems) -> None:
-    """Render every body; resolve links to other content files, then check their #anchors."""
+    """Render every body; resolve links to other content files, then check their #anchors.
+
+    With ``loader.memo`` (the build cache) bodies come from it, those it lacks rendered on every core first.
+    """
     renderer = MarkdownRenderer(allow_html=site.config.markdown.allow_html)
     targets = ContentTargets(site, getattr(loader, "article_paths", []))
+    memo = getattr(loader, "memo", None)
+    if memo is not None:
+        memo.prefetch_bodies(renderer, site.articles, targets.resolver)
+    render = memo.render if memo is not None else (lambda r, text, resolve: r.render(text, resolve))
     rendered = {}
     for article in site.articles:
-        out = renderer.render(article.body_md, targets.resolver(article))
+        out = render(renderer, article.body_md, targets.resolver(article))
         rendered[article.path] = out
         article.body_html = out.html
         article.toc = out.headings
@@ -364,27 +371,35 @@ class ContentTargets:
         self.answers: dict[tuple[str, str], str | None] = {}  # (folder, target) -> answer; articles share folders
 
     def resolver(self, article: Article):
+        """The link resolver for ``article``'s body: content file as written -> URL, or None.
+
+        Every file it resolves a link to is recorded in ``article.links_to``: the pages that show the
+        article depend on where that file's page is (``briefgen.incremental``).
+        """
         base = posixpath.dirname(article.path)
         answers = self.answers
+        links_to = article.links_to
 
         def resolve(target: str) -> str | None:
             key = (base, target)
-            if key in answers:
-                return answers[key]
-            found = answers[key] = answer(target)
-            return found
+            found = answers.get(key)
+            if found is None:
+                found = answers[key] = answer(target)
+            if found[1] is not None:
+                links_to.add(found[1])
+            return found[0]
 
-        def answer(target: str) -> str | None:
+        def answer(target: str) -> tuple[str | None, str | None]:
             rel = _nfc(posixpath.normpath(posixpath.join(base, unquote(target))))
             found = self.articles.get(rel) or self.by_name.get(_nfc(posixpath.basename(unquote(target))))
             if found is not None and target.endswith((".md", ".markdown")):
-                return f"../{found.slug}/"
+                return f"../{found.slug}/", found.path
             topic = self.topics.get(rel)
             if topic is not None:
-                return f"../../{topic.url_path}"
+                return f"../../{topic.url_path}", topic.path
             if rel in self.existing:
-                return "../"  # reported where that file failed to load
-            return None
+                return "../", None  # reported where that file failed to load
+            return None, None
 
         return resolve
 

@@ -3,7 +3,8 @@
 The pages are our own output (templates and markdown-it-py quote every
 attribute; nh3 re-serialises raw HTML with double quotes), so a regular
 expression over ``href``/``src``/``id`` is enough and much faster than a full
-HTML parse of thousands of pages.
+HTML parse of thousands of pages. A user's template override may leave a value
+unquoted (``<a href=page/>``): the expressions read those too.
 
 A broken link in an article's body is reported at its line in the Markdown
 source when it can be found there, so an editor can jump to it.
@@ -19,13 +20,16 @@ from urllib.parse import unquote, urlsplit
 from briefgen.assemble import Page
 from briefgen.problems import Problems
 
-_LINK = re.compile(rb"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# A value: double-quoted, single-quoted, or unquoted (HTML allows ``href=page/``: anything but whitespace,
+# quotes, ``=``, ``<``, ``>`` and backticks). A user's template override may write any of them.
+_VALUE = rb"""\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
+_LINK = re.compile(rb"\s(?:href|src)" + _VALUE)
 # Patterns that find what ``\s(?:href|src)...`` and ``\sid...`` find, several times faster: starting with
 # a literal lets the regex engine jump from one occurrence of it to the next instead of trying every
 # whitespace character; the whitespace before is checked behind it (a match never ends in whitespace).
-_HREF = re.compile(rb"""href(?<=\shref)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_SRC = re.compile(rb"""src(?<=\ssrc)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_ID = re.compile(rb"""id(?<=\sid)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_HREF = re.compile(rb"href(?<=\shref)" + _VALUE)
+_SRC = re.compile(rb"src(?<=\ssrc)" + _VALUE)
+_ID = re.compile(rb"id(?<=\sid)" + _VALUE)
 _SKIP_PREFIXES = ("pagefind/",)  # written after the pages, by the search indexer
 # Text that is not markup: a URL inside JSON-LD or a comment is not a link a reader can follow.
 _NOT_MARKUP = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->", re.S | re.I)
@@ -36,13 +40,14 @@ def markup(html: bytes) -> bytes:
     return _NOT_MARKUP.sub(b" ", html)
 
 
-def links_in(html: bytes) -> list[tuple[bytes, bytes]]:
+def links_in(html: bytes) -> list[tuple[bytes, bytes, bytes]]:
     """``_LINK.findall(html)``: the values of href and src attributes, in order.
 
     Found as href matches and src matches separately. When no two of those
     overlap, they are exactly the matches of the combined pattern; when some
     do (an attribute value that itself looks like ``src='...'``), the combined
-    pattern decides.
+    pattern decides. An unquoted value counts only inside a tag (text such as
+    ``&lt;a href=x&gt;`` in a code sample is not a link).
     """
     found = [(m.start(), m.end(), m.groups(b"")) for m in _HREF.finditer(html)]
     if b"src" in html:
@@ -52,9 +57,25 @@ def links_in(html: bytes) -> list[tuple[bytes, bytes]]:
             end = -1
             for start, stop, _ in found:
                 if start < end:
-                    return _LINK.findall(html)
+                    found = [(m.start(), m.end(), m.groups(b"")) for m in _LINK.finditer(html)]
+                    break
                 end = stop
-    return [groups for _, _, groups in found]
+    return [groups for start, _, groups in found if not groups[2] or _in_tag(html, start)]
+
+
+def _in_tag(html: bytes, at: int) -> bool:
+    """Whether position ``at`` is between a tag's attributes: after a ``<`` with no ``>`` since, and outside
+    any quoted value (``title=" src=x"`` holds no attribute)."""
+    start = html.rfind(b"<", 0, at)
+    if start <= html.rfind(b">", 0, at):
+        return False
+    quote = None
+    for char in html[start:at]:
+        if quote is None and char in b"\"'":
+            quote = char
+        elif char == quote:
+            quote = None
+    return quote is None
 
 
 def _split(url: str) -> tuple[str, str] | None:
@@ -76,20 +97,12 @@ def _join(base_dir: str, path: str) -> str:
     return joined
 
 
-def _target(base_dir: str, url: str) -> tuple[str, str] | None:
-    split = _split(url)
-    if split is None:
-        return None
-    path, fragment = split
-    return (_join(base_dir, path) if path else ""), fragment
-
-
 # What the link check works out again and again, kept for the life of the process (a preview rebuilds
 # often): each distinct href as written -> (url, _split(url)); and (where from, path) -> output file.
 # Most links of a page climb to the site's root first (``../../topics/x/``): where those end does not
 # depend on the page's folder, only on its depth, so they are keyed by the depth and shared by every
 # page that deep. Cleared when they grow past MEMO_MAX entries.
-_hrefs: dict[tuple[bytes, bytes], tuple[str, tuple[str, str] | None]] = {}
+_hrefs: dict[tuple[bytes, ...], tuple[str, tuple[str, str] | None]] = {}
 _joins: dict[tuple[str | int, str], str] = {}
 MEMO_MAX = 400_000
 # The ids in each file looked up for #anchors last time, by the identity of its bytes object (kept alive
@@ -97,8 +110,8 @@ MEMO_MAX = 400_000
 _ids: dict[int, tuple[bytes, set[str]]] = {}
 
 
-def _attr(match: tuple[bytes, bytes]) -> str:
-    return (match[0] or match[1]).decode("utf-8", "replace").replace("&amp;", "&")
+def _attr(match: tuple[bytes, ...]) -> str:
+    return b"".join(match).decode("utf-8", "replace").replace("&amp;", "&")  # one group is not empty
 
 
 def body_line(page: Page, url: str) -> int | None:

@@ -74,9 +74,10 @@ def known_digests(digests: dict[str, str], remember: bool = True):
 
 
 class Loader:
-    def __init__(self, project: Project, problems: Problems):
+    def __init__(self, project: Project, problems: Problems, memo=None):
         self.project = project
         self.problems = problems
+        self.memo = memo  # briefgen.cache.BuildCache (or None): memoised YAML parsing and Markdown
         self.tz: dt.tzinfo | None = None
         self.config: schema.SiteConfig | None = None
         self.article_paths: list[str] = []  # every article file found, loaded or not
@@ -194,7 +195,7 @@ class Loader:
 
     def parse(self, text: str, offset: int, rel: str) -> YamlDoc | None:
         try:
-            doc = load_yaml(text, offset)
+            doc = self.memo.load_yaml(text, offset) if self.memo is not None else load_yaml(text, offset)
         except YamlProblem as exc:
             self.problems.error(rel, exc.line, exc.message, exc.hint)
             self.problems.causes.add(rel)
@@ -528,24 +529,16 @@ def _files(folder: Path, suffixes: tuple[str, ...], linked_dirs: list[Path] | No
     return [Path(p) for p in _file_names(str(folder), suffixes, linked_dirs)]
 
 
-def article_files(project: Project) -> list[Path]:
-    return _files(project.content_dir / "articles", ARTICLE_SUFFIXES)
-
-
 def load_site(
-    project: Project,
-    problems: Problems,
-    renderer_cache: dict | None = None,
-    *,
-    drafts: bool = False,
-    base_url: str | None = None,
+    project: Project, problems: Problems, memo=None, *, drafts: bool = False, base_url: str | None = None
 ) -> Site | None:
     """Read and link the whole project. Returns None when the config is unusable.
 
-    ``drafts``: a preview that shows drafts and scheduled reports; ``base_url``: the command line's
-    ``--base-url``, in place of the config's (a preview deploy under another address).
+    ``memo`` (a ``briefgen.cache.BuildCache``) memoises front matter and Markdown bodies; ``drafts``: a
+    preview that shows drafts and scheduled reports; ``base_url``: the command line's ``--base-url``, in place
+    of the config's (a preview deploy under another address).
     """
-    loader = Loader(project, problems)
+    loader = Loader(project, problems, memo)
     config = loader.load_config()
     if config is None:
         return None
@@ -567,6 +560,8 @@ def load_site(
     parties = loader.load_parties()
     topics = loader.load_topics()
     paths = loader.file_names(project.content_dir / "articles", ARTICLE_SUFFIXES)
+    if memo is not None:
+        memo.prefetch_front_matter(paths)
     loader.article_paths = [loader.rel(p) for p in paths]
     loaded = [x for x in (loader.load_article(p) for p in paths) if x is not None]
     from briefgen.link import link_site  # the second half of loading: references

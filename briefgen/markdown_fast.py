@@ -138,7 +138,12 @@ class FastPath:
             return None
 
     def _render(self, text: str, resolve: Callable | None):
-        html = self.md.render(text)
+        try:
+            html = self.md.render(text)
+        except BaseException as exc:  # markdown-it.rs panicked (pyo3's PanicException): the reference renders it
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise Fallback from None
         out = self.ref.Rendered("")
         lines = text.split("\n")
         tags = list(_TAG.finditer(html))

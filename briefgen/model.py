@@ -183,6 +183,8 @@ class Article:
     preview: str = ""  # "draft" or "scheduled" when a preview build shows what a normal build leaves out
     image: Any = None  # briefgen.images.Picture: the lead image
     pictures: list = field(default_factory=list)  # briefgen.images.Picture: images in the body
+    # the content files (article or topic paths) its body links to, recorded by the link resolver
+    links_to: set[str] = field(default_factory=set)
 
     @property
     def url_path(self) -> str:

@@ -27,12 +27,14 @@ def extra_outputs(
     files: Mapping[str, bytes] | None = None,
     problems: Problems | None = None,
     sink: Callable[[str, bytes], object] | None = None,
+    keeper=None,
 ) -> dict[str, bytes]:
     """Feeds, sitemap.xml, robots.txt, exports, change history and (from the rendered ``files``) search and PDFs.
 
     Returns them by output path; with ``sink``, each is handed to ``sink(path, bytes)`` as soon as it is
     made instead (a cold build streams them into its staging folder) and the answer is empty. Search and
-    PDFs see the same ``files`` either way: the pages, not the outputs made here.
+    PDFs see the same ``files`` either way: the pages, not the outputs made here. ``keeper``
+    (``briefgen.kept.Keeper``, a rebuild's) makes the feeds and exports, answering ``KEPT`` for unchanged ones.
     """
     from briefgen.changes import change_feeds
     from briefgen.exports import exports
@@ -50,7 +52,7 @@ def extra_outputs(
             made[rel] = None
             sink(rel, data)
 
-    for rel, data in iter_feeds(site, pages, renderer):
+    for rel, data in iter_feeds(site, pages, renderer, keeper.feed if keeper is not None else None):
         put(rel, data)
     from briefgen.images import outputs as image_outputs
 
@@ -60,7 +62,8 @@ def extra_outputs(
     put("robots.txt", robots_txt(renderer))
     for rel, data in change_feeds(site, renderer).items():  # changes/history.json and the "what changed" feeds
         put(rel, data)
-    for rel, data in exports(site, pages, renderer).items():  # briefing.json, timeline.json, the briefing schema
+    make_exports = keeper.exports if keeper is not None else exports
+    for rel, data in make_exports(site, pages, renderer).items():  # briefing.json, timeline.json, the briefing schema
         put(rel, data)
     if files is not None and made:
         files = _Without(files, made)

@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -38,15 +38,26 @@ def can_fork() -> bool:
     """Fork only a single-threaded process: a thread's held locks would stay locked in the child.
 
     (``serve`` runs a watcher and an HTTP server in threads; its rebuilds are
-    incremental and small, so they render in-line.)
+    incremental and small, so they render in-line.) A build's own progress bar
+    draws without a thread (``commands._progress``), so a build on a terminal
+    forks. What ``map_chunks`` runs is plain computation with no side effect
+    on this process: when this says no, the same function runs in-line and
+    gives the same answers, only on one core.
     """
     return (
         sys.platform != "win32" and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     )
 
 
+WORKER_LOG = "BRIEFGEN_WORKER_LOG"  # tests: a file each forked worker appends its process id to
+
+
 def _run_chunk(bounds: tuple[int, int]) -> Any:
     assert _WORK is not None
+    log = os.environ.get(WORKER_LOG)
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()}\n")
     return _WORK(*bounds)
 
 
@@ -95,8 +106,3 @@ def map_chunks(
     finally:
         _WORK = None
     return out
-
-
-def map_items(fn: Callable[[T], Any], items: Sequence[T], jobs: int) -> list[Any]:
-    """``[fn(x) for x in items]``, over ``jobs`` processes."""
-    return map_chunks(lambda start, stop: [fn(items[i]) for i in range(start, stop)], len(items), jobs)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import jinja2
 
+from briefgen.linkcheck import _SKIP_PREFIXES
 from briefgen.parallel import map_chunks
 
 _TEMPLATE_ERRORS = (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError)
@@ -115,19 +116,20 @@ def run(builder, changed: set[str] | None, write: bool):
         BuildState,
         Fingerprints,
         OutputFile,
+        build_environment,
         bytes_digest,
         file_digest,
         load_state,
         output_intact,
         scan_inputs,
     )
-    from briefgen.kept import KEPT, keeping
+    from briefgen.kept import KEPT, Keeper
     from briefgen.load import known_digests
     from briefgen.manifest import MANIFEST_NAME, manifest_bytes
     from briefgen.outputs import extra_outputs
     from briefgen.pack import keep_bodies
     from briefgen.problems import Problems
-    from briefgen.render import COMPILED, Renderer, static_files
+    from briefgen.render import Renderer, static_files
     from briefgen.rootfiles import site_copies
     from briefgen.search import available as search_available
     from briefgen.write import SiteFiles, Staging, write_site
@@ -156,17 +158,17 @@ def run(builder, changed: set[str] | None, write: bool):
         }
         input_digests = {rel: info.digest for rel, info in inputs.items()}
         IMAGES[0] = builder.cache.dir / "images" if builder.use_cache else None  # resized copies, by content hash
-        with (
-            builder.cache.installed(project),
-            known_digests(input_digests, not builder.once),
-        ):  # unchanged files: parsed once
-            site, pages = load_and_assemble(project, problems, builder.strict, **options)
-            site.config, search_note = search_available(site.config)  # before rendering: pages link to the index
+        builder.cache.start()
+        try:
+            with known_digests(input_digests, not builder.once):  # unchanged files: parsed once
+                site, pages = load_and_assemble(project, problems, builder.strict, memo=builder.cache, **options)
+        finally:
+            builder.cache.finish()
+        site.config, search_note = search_available(site.config)  # before rendering: pages link to the index
         if builder.once:
             builder.cache.release()
         keep_bodies(not builder.once)  # a pack's rewritten reports, for the next render of the pack
         statics = static_files(project)
-        COMPILED.folder = builder.cache.dir / "templates" if builder.use_cache else None
         renderer = Renderer(site, project, statics)
         prints = Fingerprints(site, project, inputs, renderer.env, code)
         previous = state.outputs if state else {}
@@ -241,20 +243,20 @@ def run(builder, changed: set[str] | None, write: bool):
 
         if not failed:
             progress.stage("Feeds, sitemap and search")
-            with keeping(prints.feed_key, lambda p: fingerprint[p.output], still_there, made_by):
-                if staging is None:
-                    for rel, data in extra_outputs(site, pages, renderer, files, problems).items():
-                        if data is KEPT:
-                            same.add(rel)
-                            if not read_kept:
-                                files.keep(rel)
-                                continue
-                            data = memory.get(rel)  # serve holds every file's bytes
-                            if data is None:
-                                data = (project.output / rel).read_bytes()
-                        files[rel] = data
-                else:  # each straight into the staging folder, as it is made
-                    extra_outputs(site, pages, renderer, files, problems, sink=staging.put)
+            keeper = Keeper(prints.feed_key, lambda p: fingerprint[p.output], still_there, made_by)
+            if staging is None:
+                for rel, data in extra_outputs(site, pages, renderer, files, problems, keeper=keeper).items():
+                    if data is KEPT:
+                        same.add(rel)
+                        if not read_kept:
+                            files.keep(rel)
+                            continue
+                        data = memory.get(rel)  # serve holds every file's bytes
+                        if data is None:
+                            data = (project.output / rel).read_bytes()
+                    files[rel] = data
+            else:  # each straight into the staging folder, as it is made
+                extra_outputs(site, pages, renderer, files, problems, sink=staging.put, keeper=keeper)
             copies = site_copies(project, statics, files, problems)  # static files and root/'s files
             if staging is None:  # kept files as the last manifest lists them, if it is intact
                 listed = _last_manifest(project.output, previous)
@@ -263,7 +265,10 @@ def run(builder, changed: set[str] | None, write: bool):
             else:  # hashed as they were staged: nothing to read back
                 files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, {}, copies, staging.sha256)
         progress.stage("Checking links")
-        checked = [p for p in pages if p.output in rendered]
+        # Pages kept from the last build were checked then; once a file they could link to is gone (a
+        # deleted article, a new slug), every page is checked again, the kept ones read back from the output.
+        gone = any(rel not in files and rel not in copies and not rel.startswith(_SKIP_PREFIXES) for rel in previous)
+        checked = pages if gone else [p for p in pages if p.output in rendered]
         check_links_parallel(files, checked, problems, set(copies), jobs, remember=staging is None)
         _fail_if_errors(problems, builder.strict)
 
@@ -311,6 +316,7 @@ def run(builder, changed: set[str] | None, write: bool):
                 "base_url": getattr(builder, "base_url", None),
                 "next_due": _next_due(site),
                 "schedule": site_lines(site),
+                "environment": build_environment(),  # briefgen.incremental.nothing_changed compares it
             }
             new_state = BuildState(code, str(project.output), inputs, outputs, summary)
             # serve reuses these bytes; a streamed site is read back from the output folder instead

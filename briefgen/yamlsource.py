@@ -239,13 +239,6 @@ def normalise_text(raw: bytes) -> str:
     return text
 
 
-@dataclass
-class FrontMatterFile:
-    meta: YamlDoc
-    body: str
-    body_line: int  # 1-based line where the Markdown body starts
-
-
 _CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.M)  # what line.rstrip() in ("---", "...") accepts
 
 

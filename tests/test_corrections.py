@@ -52,7 +52,7 @@ def test_the_example_correction_is_shown_and_in_the_structured_data(built_exampl
     html = (built_example / KRYVYI).read_text()
     aside = re.search(r'<section class="corrections" id="corrections".*?</section>', html, re.S).group(0)
     assert "Correction" in aside and "Kryvyi Rig" in aside
-    assert '<time datetime="2025-02-23T11:55:00+02:00">23 Feb 2025, 11:55 UTC+02:00</time>' in aside
+    assert '<time datetime="2025-02-23T11:55:00+02:00">23 Feb 2025, 11:55 Kyiv time</time>' in aside
     article = news_article(html)
     assert article["dateModified"] == "2025-02-23T11:55:00+02:00"
     assert article["datePublished"] == "2025-02-23T11:10:00+02:00"

@@ -13,17 +13,24 @@ with the same bytes.
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, copy_example
+from conftest import REPO, copy_example, run_cli
+from engine_support import write_article
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from briefgen.build import Builder
 from briefgen.problems import BuildError
 from briefgen.project import Project
+
+sys.path.insert(0, str(REPO / "bench"))
+
+from make_corpus import make_corpus  # noqa: E402
 
 WORDS = ["ceasefire", "drones", "talks", "grain", "envoy", "Kyiv", "minerals", "vote", "record", "night"]
 words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join)
@@ -215,3 +222,153 @@ def test_deleted_article_removes_its_page(small_example: Path, tmp_path: Path):
     result = Builder(Project.at(small_example, out), jobs=1, record_changes=False).rebuild()
     assert not (out / "articles/2025-02-23-standalone").exists()
     assert "articles/2025-02-23-standalone/index.html" in result.stats.removed_paths
+
+
+# --- at scale, the way people run it ---------------------------------------------------------------
+
+
+def _unlinked(project: Path) -> list[Path]:
+    """Articles no body links to (deleting one of those is not an error)."""
+    files = sorted((project / "content" / "articles").rglob("*.md"))
+    text = "\n".join(p.read_text() for p in files)
+    return [p for p in files if f"{p.name})" not in text and p.parent.name == "articles"]
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def _scripted_steps(project: Path, env: dict[str, str]) -> list[tuple[str, object]]:
+    """(name, change) in order; each change edits the project (or the build's environment)."""
+    content = project / "content"
+    articles = content / "articles"
+    topics = sorted(p.stem for p in (content / "topics").glob("*.yaml"))
+    sources = re.findall(r"^([a-z0-9-]+):", (content / "sources.yaml").read_text(), re.M)
+    free = _unlinked(project)
+
+    def edit_many() -> None:
+        for path in sorted(articles.glob("*.md"))[:100]:
+            path.write_text(path.read_text() + "\nA paragraph added later, about the talks.\n")
+
+    def same_names() -> None:
+        write_article(articles / "2024" / "update.md", "First update", topics[0], sources[0], "Old.", "2024-05-01")
+        write_article(
+            articles / "2025" / "update.md",
+            "Second update",
+            topics[0],
+            sources[0],
+            "New.",
+            "2025-01-10",
+            extra="slug: update-2025\n",
+        )
+        write_article(
+            articles / "2025" / "recap.md",
+            "Recap",
+            topics[1],
+            sources[1],
+            "As [reported](../2024/update.md) and [again](update.md), little moved.",
+            "2025-02-01",
+        )
+
+    def template_override() -> None:
+        (project / "templates").mkdir(exist_ok=True)
+        for name, old in (("article.html", "{% block content %}"), ("base.html", "</footer>")):
+            text = (REPO / "templates" / name).read_text()
+            (project / "templates" / name).write_text(text.replace(old, old + "<!-- local -->", 1))
+
+    def both(*changes):
+        def run() -> None:
+            for change in changes:
+                change()
+
+        return run
+
+    steps: list[tuple[str, object]] = [
+        ("edit 100 bodies; same-named files in two folders, linked", both(edit_many, same_names)),
+        (
+            "slug rename; delete an article",
+            both(
+                lambda: _replace(articles / "2024" / "update.md", "title:", "slug: first-update\ntitle:"),
+                lambda: free[0].unlink(),
+            ),
+        ),
+        (
+            "people and sources edits",
+            both(
+                lambda: _replace(content / "people.yaml", 'name: "', 'name: "Dr '),
+                lambda: _replace(content / "sources.yaml", 'name: "', 'name: "The '),
+            ),
+        ),
+        (
+            "config edit; template override",
+            both(lambda: _replace(project / "briefgen.yaml", "title: Synthetic", "title: Edited"), template_override),
+        ),
+        ("SOURCE_DATE_EPOCH", lambda: env.update(SOURCE_DATE_EPOCH="1767225600")),
+        (
+            "library upgrade; move a file",
+            both(
+                lambda: env.update(BRIEFGEN_TEST_ENVIRONMENT="nh3 9.9"),
+                lambda: free[2].rename(articles / "2025" / free[2].name),
+            ),
+        ),
+        (
+            "a same-named article; override removed; topic summary",
+            both(
+                lambda: write_article(
+                    articles / "2024" / free[1].name,
+                    "Same name",
+                    topics[2],
+                    sources[0],
+                    "Text.",
+                    "2024-06-01",
+                    extra=f"slug: {free[1].stem}-2024\n",
+                ),
+                lambda: shutil.rmtree(project / "templates"),
+                lambda: _replace(content / "topics" / f"{topics[0]}.yaml", 'summary: "', 'summary: "Now '),
+            ),
+        ),
+    ]
+    return steps
+
+
+@pytest.mark.timeout(1200)  # about a minute on an idle machine: 7 steps, each with two builds of 300 articles
+def test_incremental_builds_at_scale_on_a_terminal_and_beside_a_thread_equal_clean_builds(tmp_path, monkeypatch):
+    """300 articles, --jobs 2. Odd steps: the command line under a pseudo-terminal (its progress bar drawn);
+    even steps: one ``Builder`` kept in this process with another thread alive, as in ``serve``. After each
+    step the output equals a build with no cache started from the same previous output, byte for byte,
+    change history and manifest included."""
+    import threading
+
+    from engine_support import clean_reference, differing, on_terminal
+    from engine_support import tree as full_tree
+
+    project = make_corpus(300, tmp_path / "corpus", seed=11)
+    env: dict[str, str] = {}
+    run_cli("build", "-q", "--jobs", "2", "-s", str(project), check=True)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)  # serve's watcher and server, in spirit
+    other.start()
+    builder = None
+    try:
+        for i, (name, change) in enumerate(_scripted_steps(project, env)):
+            change()
+            before = tmp_path / "before"
+            if before.exists():
+                shutil.rmtree(before)
+            shutil.copytree(project / "site", before)
+            if i % 2 == 0:
+                proc = on_terminal("build", "--jobs", "2", "-s", str(project), env=env)
+                assert proc.returncode == 0, (name, proc.stdout)
+            else:
+                for key, value in env.items():
+                    monkeypatch.setenv(key, value)
+                if builder is None:
+                    builder = Builder(Project.at(project), jobs=2)
+                assert threading.active_count() > 1
+                builder.rebuild(None)
+            reference = clean_reference(project, before, tmp_path / "reference", env=env)
+            assert differing(full_tree(project / "site"), full_tree(reference)) == [], name
+    finally:
+        stop.set()

@@ -139,6 +139,18 @@ def test_known_differences_go_to_the_reference(name: str):
     assert dataclasses.asdict(fast.render(text, resolve)) == dataclasses.asdict(reference.render(text, resolve))
 
 
+# markdown-it.rs 0.6 panics (index out of bounds in its code-pair scanner) on this body, found by
+# test_markdown_safety's generator: a panic is a Rust PanicException in Python, and the reference renders it.
+PANICS = "[r]\n\n[r]: &#106;avascript:alert(1) ![\u0109\t\t`\n\u0116](https://example.org/'onmouseover='alert(1))"
+
+
+@MODES
+def test_a_panic_in_the_fast_parser_goes_to_the_reference(allow_html: bool):
+    fast, reference = renderers(allow_html)
+    assert fast.fast.render(PANICS, resolve) is None
+    assert dataclasses.asdict(fast.render(PANICS, resolve)) == dataclasses.asdict(reference.render(PANICS, resolve))
+
+
 # Footnotes (not in the spec nor the corpus): each must render identically, or be declined.
 FOOTNOTES = [
     "x[^1] y[^2]\n\n[^1]: a\n\n[^2]: b\n",

@@ -111,10 +111,15 @@ def plain_check_links(files, pages, problems, statics=frozenset()) -> int:
     import re
     from urllib.parse import unquote, urlsplit
 
-    from briefgen.linkcheck import _SKIP_PREFIXES, _attr, body_line, check_outputs, markup
+    from briefgen.linkcheck import _SKIP_PREFIXES, _attr, _in_tag, body_line, check_outputs, markup
 
-    _LINK = re.compile(rb"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-    _ID = re.compile(rb"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+    # quoted or unquoted values; an unquoted one only between a tag's attributes (linkcheck._in_tag)
+    value = rb"""\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
+    _LINK = re.compile(rb"\s(?:href|src)" + value)
+    _ID = re.compile(rb"\sid" + value)
+
+    def links(html: bytes) -> list:
+        return [m.groups(b"") for m in _LINK.finditer(html) if not m.group(3) or _in_tag(html, m.start())]
 
     def target(base_dir, url):
         parts = urlsplit(url)
@@ -137,7 +142,7 @@ def plain_check_links(files, pages, problems, statics=frozenset()) -> int:
         if page.kind == "notfound":
             continue
         base_dir = posixpath.dirname(page.output)
-        for match in _LINK.findall(markup(files.get(page.output, b""))):
+        for match in links(markup(files.get(page.output, b""))):
             url = _attr(match)
             found = target(base_dir, url)
             if found is None:

@@ -97,10 +97,15 @@ def test_draft_and_a_misspelt_summary_are_said_once(project: Path):
 
 def test_a_missing_speaker_says_which_quote_and_an_empty_one_is_not_to_be_removed(project: Path):
     path = project / "content" / "articles" / "2025-02-21-kellogg-kyiv-talks.md"
-    replace(path, '  - speaker: zelensky\n    text: "My meeting', '  - text: "My meeting')
+    quote = '  - speaker: zelensky\n    undated: true\n    text: "My meeting'
+    replace(path, quote, '  - undated: true\n    text: "My meeting')
     proc = run_cli("check", "--source", str(project))
     assert "missing required field 'speaker' in item 2 of quotes" in proc.stderr, proc.stderr
-    path.write_text(path.read_text().replace('  - text: "My meeting', '  - speaker:\n    text: "My meeting'))
+    path.write_text(
+        path.read_text().replace(
+            '  - undated: true\n    text: "My meeting', '  - speaker:\n    undated: true\n    text: "My meeting'
+        )
+    )
     proc = run_cli("check", "--source", str(project))
     assert "speaker is empty (write a value: it is required)" in proc.stderr, proc.stderr
     assert "remove the key" not in proc.stderr

@@ -3,18 +3,22 @@
 Shown only on an interactive terminal (stderr is a TTY, ``CI`` unset, not
 ``--quiet``) and only once a build has run for about a second, so quick
 rebuilds print nothing but their summary line. It uses rich, which briefgen
-already depends on for its terminal output.
+already depends on for its terminal output, with ``auto_refresh=False``: the
+bar is drawn from the build's own stage callbacks, at most ``REFRESH`` times
+a second, and never from a thread of its own. A build with a second thread
+alive would not fork its workers (``briefgen.parallel.can_fork``).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import threading
+import time
 
 from briefgen.rebuild import Progress
 
 DELAY = 1.0
+REFRESH = 0.1  # seconds between two redraws
 
 
 def wanted(quiet: bool) -> bool:
@@ -37,30 +41,37 @@ class TerminalProgress(Progress):
             TimeElapsedColumn(),
             console=Console(stderr=True),
             transient=True,
+            auto_refresh=False,  # no refresh thread: see the module's docstring
         )
         self.task = self.bar.add_task("Starting", total=None)
-        self.lock = threading.Lock()
+        self.began = time.monotonic()
+        self.drawn = 0.0
         self.started = False
         self.closed = False
-        self.timer = threading.Timer(DELAY, self._show)
-        self.timer.daemon = True
-        self.timer.start()
 
-    def _show(self) -> None:
-        with self.lock:
-            if not self.closed:
-                self.bar.start()
-                self.started = True
+    def _draw(self, force: bool = False) -> None:
+        if self.closed:
+            return
+        now = time.monotonic()
+        if not self.started:
+            if now - self.began < DELAY:
+                return
+            self.bar.start()
+            self.started = True
+            force = True
+        if force or now - self.drawn >= REFRESH:
+            self.drawn = now
+            self.bar.refresh()
 
     def stage(self, name: str, total: int | None = None) -> None:
         self.bar.reset(self.task, description=name, total=total, completed=0)
+        self._draw(force=True)
 
     def advance(self, n: int = 1) -> None:
         self.bar.advance(self.task, n)
+        self._draw()
 
     def close(self) -> None:
-        self.timer.cancel()
-        with self.lock:
-            self.closed = True
-            if self.started:
-                self.bar.stop()
+        if self.started and not self.closed:
+            self.bar.stop()
+        self.closed = True
