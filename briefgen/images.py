@@ -260,10 +260,11 @@ def _cached(digest: str, width: int, fmt: str) -> bytes | None:
         return _MADE.get((digest, width, fmt))
     try:
         data = (folder / _cache_name(digest, width, fmt)).read_bytes()
-        check = (folder / (_cache_name(digest, width, fmt) + ".sha256")).read_text()
+        check = (folder / (_cache_name(digest, width, fmt) + ".sha256")).read_bytes()
     except OSError:
         return None
-    return data if hashlib.sha256(data).hexdigest() == check.strip() else None
+    # a damaged or planted sidecar is a miss: the copy is made again
+    return data if hashlib.sha256(data).hexdigest().encode() == check.strip() else None
 
 
 def _store(digest: str, width: int, fmt: str, data: bytes) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from conftest import REPO, run_cli
 from engine_support import clean_reference, differing
+from PIL import Image
 
 sys.path.insert(0, str(REPO / "bench"))
 
@@ -73,8 +74,15 @@ def test_corrupt_truncated_or_foreign_cache_is_ignored_with_a_note(example: Path
 def test_the_cache_holds_data_only(example: Path):
     """JSON behind a checked header, nothing else: no pickles, no compiled templates (marshalled code)."""
     run_cli("build", "-q", "-s", str(example), check=True)
-    files = sorted(p for p in (example / ".briefgen-cache").rglob("*") if p.is_file())
+    cache = example / ".briefgen-cache"
+    files = sorted(p for p in cache.rglob("*") if p.is_file() and p.parent != cache / "images")
     assert files and all(p.suffix == ".json" for p in files), files
+    # resized photos (briefgen.images): image bytes copied into the site, each with its SHA-256; never run
+    images = sorted(p for p in (cache / "images").iterdir())
+    assert images and all(p.suffix in {".png", ".webp", ".jpg", ".sha256"} for p in images), images
+    for path in images:
+        if path.suffix != ".sha256":
+            assert Image.open(path).format in {"PNG", "WEBP", "JPEG"}, path
     for path in files:
         header, _, payload = path.read_bytes().partition(b"\n")[2].partition(b"\n")
         assert json.loads(header)["sha256"], path
