@@ -5,7 +5,9 @@ content/articles/images/kryvyi-rih-locator.png, which is committed; the
 example's Kryvyi Rih report shows it as its lead image, credited to the desk.
 Positions come from the cities' latitude and longitude on an equirectangular
 grid over Ukraine's extent (22-40.5 E, 44-52.5 N); no borders are drawn, so
-nothing is traced from a map.
+nothing is traced from a map. It states no distance or region: the roundup
+the example is drawn from gives neither, and the graphic only shows where the
+two cities lie.
 """
 
 from __future__ import annotations
@@ -20,13 +22,6 @@ WIDTH, HEIGHT, MARGIN = 1200, 760, 70
 WEST, EAST, SOUTH, NORTH = 22.0, 40.5, 44.0, 52.5
 CITIES = {"Kyiv": (50.4501, 30.5234), "Kryvyi Rih": (47.9105, 33.3918)}
 INK, MUTED, GRID, ACCENT, PAPER = (22, 24, 29), (84, 90, 99), (216, 213, 205), (155, 27, 48), (244, 243, 239)
-
-
-def km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance (haversine, mean Earth radius)."""
-    (lat1, lon1), (lat2, lon2) = (tuple(map(math.radians, p)) for p in (a, b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
 def main() -> None:
@@ -52,9 +47,6 @@ def main() -> None:
         draw.text((xy(lat, WEST)[0] - 62, xy(lat, WEST)[1] - 12), f"{lat}°N", font=small, fill=MUTED)
     kyiv, kryvyi = (xy(*CITIES[name]) for name in ("Kyiv", "Kryvyi Rih"))
     draw.line([kyiv, kryvyi], fill=MUTED, width=3)
-    distance = km(CITIES["Kyiv"], CITIES["Kryvyi Rih"])
-    mid = ((kyiv[0] + kryvyi[0]) / 2 + 16, (kyiv[1] + kryvyi[1]) / 2 - 14)
-    draw.text(mid, f"about {round(distance, -1):.0f} km", font=small, fill=MUTED)
     for name, (x, y) in (("Kyiv", kyiv), ("Kryvyi Rih", kryvyi)):
         colour = ACCENT if name == "Kryvyi Rih" else INK
         draw.ellipse([x - 11, y - 11, x + 11, y + 11], fill=colour)
@@ -63,7 +55,7 @@ def main() -> None:
     draw.text((MARGIN, HEIGHT - 48), note, font=small, fill=MUTED)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     image.save(OUT, optimize=True)
-    print(f"{OUT}: {WIDTH} x {HEIGHT}, Kyiv to Kryvyi Rih {distance:.0f} km")
+    print(f"{OUT}: {WIDTH} x {HEIGHT}")
 
 
 if __name__ == "__main__":
