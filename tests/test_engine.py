@@ -147,3 +147,28 @@ def test_unquoted_href_in_text_is_not_a_link():
 
     html = b'<p>write <code>&lt;a href=x&gt;</code></p><a href=ok/ class=y>ok</a><a title="t" href="q">q</a>'
     assert [b"".join(m) for m in links_in(html)] == [b"ok/", b"q"]
+
+
+def test_every_field_of_a_rendered_body_survives_the_cache():
+    """A cached body must give back everything a fresh render does: a field left out of the format (the
+    raw-HTML warnings once were) makes a cached build quieter than a clean one, and --strict pass."""
+    import dataclasses
+    import json
+
+    from briefgen.cachedata import decode_rendered, encode_rendered
+    from briefgen.markdown import Rendered
+
+    values = {
+        "html": "<p>x</p>",
+        "broken": [(1, "a.md")],
+        "headings": [(2, "sec-x", "X")],
+        "ids": {"sec-x"},
+        "content_links": [(3, "b.md", "../b/")],
+        "errors": [(4, "an error", "a hint")],
+        "warnings": [(5, "a warning", "a hint")],
+    }
+    assert {f.name for f in dataclasses.fields(Rendered)} == set(values), "a new field: add it here and to the cache"
+    original = Rendered(**values)
+    back, asked = decode_rendered(json.loads(json.dumps(encode_rendered(original, [("c.md", None)]))))
+    assert dataclasses.asdict(back) == dataclasses.asdict(original)
+    assert asked == [("c.md", None)]
