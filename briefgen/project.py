@@ -7,7 +7,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefgen.manifest import MANIFEST_NAME
+from briefgen.outputs.manifest import MANIFEST_NAME
 
 CONFIG_NAME = "briefgen.yaml"
 
@@ -29,7 +29,7 @@ class Project:
     templates_dir: Path
     output: Path
     # where the change history is read from, when not from ``output``: a dry run builds into a scratch folder
-    # but records against the real site's history (briefgen.changes), which it leaves as it was
+    # but records against the real site's history (briefgen.briefing.changes), which it leaves as it was
     history_from: Path | None = None
 
     @classmethod

@@ -16,7 +16,7 @@ from conftest import run_cli
 HOLDER = """
 import sys, time
 from pathlib import Path
-from briefgen.lock import project_lock
+from briefgen.engine.lock import project_lock
 with project_lock(Path(sys.argv[1]), command="briefgen publish --git origin"):
     print("holding", flush=True)
     time.sleep(120)
@@ -50,7 +50,7 @@ def test_a_second_run_waits_then_says_who_holds_the_lock_and_touches_nothing(exa
             assert proc.returncode == 1, proc.stdout + proc.stderr
             assert "Traceback" not in proc.stderr
             first = proc.stderr.splitlines()[0]
-            assert first.startswith(".briefgen.lock: another briefgen run")
+            assert first.startswith(".briefgen.engine.lock: another briefgen run")
             assert f"pid {holder.pid}" in first and "briefgen publish --git origin" in first and "since 20" in first
             assert tree(example / "site") == before, "nothing was written while another run held the lock"
     finally:
@@ -64,10 +64,10 @@ def test_a_lock_left_by_a_killed_build_is_taken_over_at_once(example: Path):
     holder = hold_lock(example)
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait()
-    assert str(holder.pid) in (example / ".briefgen.lock").read_text(), "the dead holder's note is still there"
+    assert str(holder.pid) in (example / ".briefgen.engine.lock").read_text(), "the dead holder's note is still there"
     proc = run_cli("build", cwd=example, env={"BRIEFGEN_LOCK_WAIT": "0"})
     assert proc.returncode == 0, proc.stderr
-    assert str(holder.pid) not in (example / ".briefgen.lock").read_text()
+    assert str(holder.pid) not in (example / ".briefgen.engine.lock").read_text()
 
 
 def test_a_waiting_build_goes_ahead_when_the_holder_finishes(example: Path):
@@ -130,8 +130,8 @@ def assert_consistent(site: Path) -> None:
 
 def test_publish_holds_the_lock_around_its_build(example: Path):
     """``project_lock`` is what publish holds around build and sync; the build inside takes it again."""
-    from briefgen.build import build
-    from briefgen.lock import project_lock
+    from briefgen.engine.build import build
+    from briefgen.engine.lock import project_lock
     from briefgen.project import Project
 
     with project_lock(example, command="briefgen publish --dir www", wait=0):

@@ -42,7 +42,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from briefgen.project import Project, default_theme_dir
-from briefgen.rootfiles import root_dir
+from briefgen.outputs.rootfiles import root_dir
 
 log = logging.getLogger("briefgen.serve")
 

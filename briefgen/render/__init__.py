@@ -1,0 +1,1 @@
+"""Stage 4, render: pages -> bytes, with Jinja2."""
