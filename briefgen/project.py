@@ -7,9 +7,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefgen.outputs.manifest import MANIFEST_NAME
-
 CONFIG_NAME = "briefgen.yaml"
+MANIFEST_NAME = ".briefgen-manifest.json"  # what every build writes: the sign that a folder is briefgen's
 
 
 def default_theme_dir() -> Path:

@@ -284,8 +284,8 @@ def test_wheel_ships_theme_and_starter(tmp_path: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "briefgen/theme/topic.html" in names
     assert any(n.startswith("briefgen/theme/static/") and n.endswith(".css") for n in names)
-    assert "briefgen/commands/starter/briefgen.yaml" in names
-    assert "briefgen/commands/starter/content/topics/drone-strikes.yaml" in names
+    assert "briefgen/starter/briefgen.yaml" in names
+    assert "briefgen/starter/content/topics/drone-strikes.yaml" in names
 
 
 def test_source_page_lists_the_articles_citing_it(built_example: Path):

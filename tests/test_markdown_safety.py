@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefgen.engine.build import load_and_assemble, render_site
 from briefgen.checks.linkcheck import check_links
 from briefgen.content.markdown import MarkdownRenderer
+from briefgen.engine.build import load_and_assemble, render_site
 from briefgen.problems import BuildError, Problems
 from briefgen.project import Project, default_theme_dir
 

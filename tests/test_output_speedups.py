@@ -82,8 +82,8 @@ def plain_feed(site, renderer, url_path, title, subtitle, articles) -> bytes:
 
 
 def test_feed_entries_written_once_are_what_feedgenerator_writes(example):
-    from briefgen.outputs.outputs import feeds
     from briefgen.engine.build import load_and_assemble
+    from briefgen.outputs import feeds
     from briefgen.problems import Problems
     from briefgen.project import Project
     from briefgen.render.render import Renderer, static_files
@@ -239,10 +239,10 @@ def test_feed_links_made_absolute_as_urljoin_does(hrefs, page_url):
 
 def test_sitemap_memo_follows_the_pages(example):
     from briefgen.engine.build import load_and_assemble
+    from briefgen.outputs.sitemap import sitemap
     from briefgen.problems import Problems
     from briefgen.project import Project
     from briefgen.render.render import Renderer, static_files
-    from briefgen.outputs.sitemap import sitemap
 
     project = Project.at(example)
     site, pages = load_and_assemble(project, Problems())

@@ -462,8 +462,8 @@ def test_slugs_from_file_names_are_folded_and_never_climb(stem: str, slug: str):
 
 
 def test_two_pages_writing_one_path_even_differing_in_case_are_named():
-    from briefgen.pages.assemble import Page
     from briefgen.checks.linkcheck import check_outputs
+    from briefgen.pages.assemble import Page
     from briefgen.problems import Problems
 
     problems = Problems()

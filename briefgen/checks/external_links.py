@@ -44,8 +44,8 @@ from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 from briefgen import __version__
-from briefgen.pages.assemble import Page
 from briefgen.checks.linkcheck import markup
+from briefgen.pages.assemble import Page
 from briefgen.problems import Problems
 from briefgen.project import Project
 

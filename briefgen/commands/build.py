@@ -72,8 +72,8 @@ def _build(
         and _nothing_to_do(project, quiet, strict, started, source, drafts, base_url)
     ):
         return
-    from briefgen.engine.build import build as run_build
     from briefgen.commands._progress import TerminalProgress, wanted
+    from briefgen.engine.build import build as run_build
 
     if pdf:
         from briefgen.pages.pack import PDF_HINT, weasyprint_problem

@@ -28,8 +28,8 @@ def run_check(
     private: bool = False,
 ) -> list[Problem]:
     """Load, assemble, render and link-check ``project``; return every problem found, sorted."""
-    from briefgen.engine.build import load_and_assemble, render_site
     from briefgen.checks.linkcheck import check_links
+    from briefgen.engine.build import load_and_assemble, render_site
 
     problems = Problems()
     try:

@@ -26,8 +26,8 @@ from briefgen.commands._common import source_option
 @source_option
 def new(what, name, blank, topic, date, title, source) -> None:
     """Create a project in DIR, or a report or topic in the project (drafts until you remove draft: true)."""
-    from briefgen.project import Project
     from briefgen.commands.scaffold import ScaffoldError, new_article, new_topic
+    from briefgen.project import Project
 
     if what in ("article", "topic") and name is not None:
         project = Project.at(source)

@@ -139,8 +139,8 @@ def _fail(message: str) -> None:
 
 
 def _refuse_unsafe(project: Project, folder: Path) -> None:
-    from briefgen.publish.plan import dir_problem
     from briefgen.outputs.rootfiles import root_dir
+    from briefgen.publish.plan import dir_problem
 
     problem = dir_problem(
         folder,
@@ -173,8 +173,8 @@ def _build(project: Project, strict: bool, use_cache: bool = True, base_url: str
 
 def _publish(project: Project, site: Path, result, options: dict) -> list:
     """Carry out (or, in a dry run, plan) every target; ``options`` are the command's."""
-    from briefgen.publish.plan import PublishError, publish_dir
     from briefgen.publish.git import publish_git
+    from briefgen.publish.plan import PublishError, publish_dir
 
     settings = result.site.config.publish
     remote = options["git_remote"] or settings.git

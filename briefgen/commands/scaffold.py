@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from slugify import slugify
 
-from briefgen.project import CONFIG_NAME, Project
 from briefgen.content.schedule import build_now
+from briefgen.project import CONFIG_NAME, Project
 
 
 class ScaffoldError(Exception):

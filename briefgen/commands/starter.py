@@ -10,9 +10,9 @@ from briefgen.project import CONFIG_NAME, default_theme_dir
 
 def starter_dir() -> Path:
     """The example project: inside the installed package, or the repo itself."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "starter"
-    return packaged if packaged.is_dir() else here.parent
+    package = Path(__file__).resolve().parents[1]  # briefgen/, where the wheel puts starter/
+    packaged = package / "starter"
+    return packaged if packaged.is_dir() else package.parent
 
 
 def create_project(target: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from zoneinfo import ZoneInfo
 
 from briefgen.content.model import Site
 
@@ -34,3 +35,8 @@ def content_now(site: Site) -> dt.datetime | None:
     if epoch is not None:
         return epoch
     return max((a.modified for a in site.articles), default=None)
+
+
+def site_tz(site: Site) -> dt.tzinfo | None:
+    """The site's time zone (``timezone:`` in the config), or None for the dates as written."""
+    return ZoneInfo(site.config.timezone) if site.config.timezone else None

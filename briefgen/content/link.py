@@ -18,8 +18,8 @@ from urllib.parse import unquote, urlsplit
 from briefgen.content import schema
 from briefgen.content.markdown import HEADING_PREFIX, MarkdownRenderer
 from briefgen.content.model import Article, Citation, Claim, Event, Figure, Quote, Site
-from briefgen.problems import Problems
 from briefgen.content.yamlsource import YamlDoc
+from briefgen.problems import Problems
 
 if TYPE_CHECKING:
     from briefgen.content.load import Loader

@@ -20,8 +20,6 @@ from slugify import slugify
 
 from briefgen.content import schema
 from briefgen.content.model import Article, Correction, Party, Site, Topic
-from briefgen.problems import Problems
-from briefgen.project import Project
 from briefgen.content.validate import validate
 from briefgen.content.yamlsource import (
     CONTROL_CHARACTER,
@@ -31,6 +29,8 @@ from briefgen.content.yamlsource import (
     normalise_text,
     split_front_matter,
 )
+from briefgen.problems import Problems
+from briefgen.project import Project
 
 ARTICLE_SUFFIXES = (".md", ".markdown")
 _TZ_HINT = "write it like 2025-02-23T11:30:00+02:00, or set timezone: in briefgen.yaml"

@@ -17,9 +17,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from slugify import slugify
 
-from briefgen.problems import Problems
 from briefgen.content.schema import NOT_AN_OPTION_PATTERN, URL_PATTERN
 from briefgen.content.yamlsource import YamlDoc
+from briefgen.problems import Problems
 
 _DATE_HINT = "write a date like 2025-02-23 or a date and time like 2025-02-23T11:30:00+02:00"
 _TYPE_NAMES = {"str", "int", "float", "bool", "date", "datetime", "list", "dict", "none", "constrained-str"}

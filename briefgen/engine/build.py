@@ -11,13 +11,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefgen.pages.assemble import Page, assemble
-from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes
 from briefgen.content.model import Site
+from briefgen.engine.write import WriteStats
+from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes
+from briefgen.pages.assemble import Page, assemble
 from briefgen.problems import BuildError, Problem, Problems
 from briefgen.project import Project
 from briefgen.render.render import Renderer, static_files
-from briefgen.engine.write import WriteStats
 
 
 @dataclass
@@ -85,8 +85,8 @@ def load_and_assemble(
 def render_site(
     site: Site, pages: list[Page], project: Project, problems: Problems
 ) -> tuple[dict[str, bytes], dict[str, Path]]:
-    from briefgen.outputs.outputs import extra_outputs
     from briefgen.engine.rebuild import Progress, render_into
+    from briefgen.outputs.outputs import extra_outputs
     from briefgen.outputs.rootfiles import site_copies
     from briefgen.outputs.search import available
 
@@ -161,7 +161,9 @@ class Builder:
         self.unsaved_state = None  # the state not yet saved to .briefgen-cache/ (see persist)
         self.persist_later = preview  # serve calls persist() itself, once the open pages reloaded
         self.base_url = base_url  # --base-url: replaces the config's for this build
-        self.drafts = drafts  # a preview: drafts and scheduled reports are shown, with a banner (briefgen.content.schedule)
+        self.drafts = (
+            drafts  # a preview: drafts and scheduled reports are shown, with a banner (briefgen.content.schedule)
+        )
         self.once = once  # the only build made with this Builder: nothing is kept in memory for a next one
         # serve: early(site, pages, renderer, stale) renders and writes the stale pages a browser shows
         # before the rest, and returns their bytes (briefgen.serve.early); None: every page in one go

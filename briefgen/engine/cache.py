@@ -83,7 +83,7 @@ def environment() -> tuple:
     global _environment
     if _environment is None:
         h = hashlib.sha256()
-        package = Path(__file__).resolve().parent
+        package = Path(__file__).resolve().parents[1]  # all of briefgen/, not just engine/
         for path in sorted(package.rglob("*.py")):
             h.update(path.relative_to(package).as_posix().encode() + b"\0")
             h.update(path.read_bytes())

@@ -88,10 +88,13 @@ class BuildState:
 
 def input_roots(project) -> list[tuple[str, Path]]:
     """(prefix, folder) of every folder whose files are inputs; the default theme is outside the project."""
-    from briefgen.project import default_theme_dir
     from briefgen.outputs.rootfiles import root_dir
+    from briefgen.project import default_theme_dir
 
-    roots = [("", project.content_dir), ("", root_dir(project))]  # root/: copied as they are (briefgen.outputs.rootfiles)
+    roots = [
+        ("", project.content_dir),
+        ("", root_dir(project)),
+    ]  # root/: copied as they are (briefgen.outputs.rootfiles)
     seen = set()
     for prefix, folder in (("", project.templates_dir), ("theme:", default_theme_dir())):
         key = folder.resolve()
@@ -250,7 +253,9 @@ class Fingerprints:
                 h.update(f"{key}\0{info.digest}\n".encode())
             elif "static/" in key and not key.startswith("content/"):
                 h.update(f"{key}\0{info.digest}\n".encode())
-        schedule = getattr(self.site, "schedule", None)  # drafts shown or not, embargoes lifted (briefgen.content.schedule)
+        schedule = getattr(
+            self.site, "schedule", None
+        )  # drafts shown or not, embargoes lifted (briefgen.content.schedule)
         h.update((schedule.key() if schedule is not None else "").encode())
         for topic in sorted(self.site.topics.values(), key=lambda t: t.slug):
             facts = (

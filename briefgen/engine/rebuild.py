@@ -109,9 +109,10 @@ def check_links_parallel(files, pages, problems, statics, jobs: int, remember: b
 
 def run(builder, changed: set[str] | None, write: bool):
     """One (re)build for ``builder``; returns a ``BuildResult`` (see ``build.Builder.rebuild``)."""
+    from briefgen.content.images import CACHE as IMAGES
+    from briefgen.content.load import known_digests
     from briefgen.engine.build import BuildResult, _fail_if_errors, load_and_assemble
     from briefgen.engine.cache import code_fingerprint
-    from briefgen.content.images import CACHE as IMAGES
     from briefgen.engine.incremental import (
         BuildState,
         Fingerprints,
@@ -123,16 +124,15 @@ def run(builder, changed: set[str] | None, write: bool):
         output_intact,
         scan_inputs,
     )
+    from briefgen.engine.write import SiteFiles, Staging, write_site
     from briefgen.outputs.kept import KEPT, Keeper
-    from briefgen.content.load import known_digests
     from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes
     from briefgen.outputs.outputs import extra_outputs
+    from briefgen.outputs.rootfiles import site_copies
+    from briefgen.outputs.search import available as search_available
     from briefgen.pages.pack import keep_bodies
     from briefgen.problems import Problems
     from briefgen.render.render import Renderer, static_files
-    from briefgen.outputs.rootfiles import site_copies
-    from briefgen.outputs.search import available as search_available
-    from briefgen.engine.write import SiteFiles, Staging, write_site
 
     started = time.perf_counter()
     project, jobs, progress = builder.project, builder.jobs, builder.progress

@@ -24,11 +24,10 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from briefgen.atomicfile import TMP_SUFFIX
 from briefgen.engine import faults
-from briefgen.outputs.manifest import MANIFEST_NAME
 from briefgen.engine.swap import swap_in
-
-TMP_SUFFIX = ".briefgen-tmp"  # replace_in_place's temporary names
+from briefgen.outputs.manifest import MANIFEST_NAME
 
 
 @dataclass
@@ -375,21 +374,3 @@ def write_site(
         staging.discard()
         raise
     return staging.commit()
-
-
-def replace_in_place(dest: Path, write, *, make_parent: bool = False) -> None:
-    """Give ``dest`` new contents so that no reader sees half a file: ``write(tmp)`` (or the bytes
-    ``write``) goes to a temporary name beside it, which is then renamed over it."""
-    if make_parent:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}{TMP_SUFFIX}")
-    try:
-        if isinstance(write, bytes):
-            tmp.write_bytes(write)
-        else:
-            write(tmp)
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -31,10 +31,10 @@ from typing import Literal
 from markupsafe import escape
 from pydantic import BaseModel, ConfigDict, Field
 
-from briefgen.pages.assemble import Page
 from briefgen.briefing.briefing import Briefing
-from briefgen.jsontext import file_bytes
 from briefgen.content.model import Article, Party, Site
+from briefgen.jsontext import file_bytes
+from briefgen.pages.assemble import Page
 
 SCHEMA_PATH = "schema/briefing.schema.json"
 BRIEFING_NAME = "briefing.json"

@@ -32,8 +32,8 @@ from urllib.parse import urljoin, urlsplit
 from feedgenerator import Atom1Feed, get_tag_uri
 from feedgenerator.django.utils.xmlutils import SimplerXMLGenerator
 
-from briefgen.pages.assemble import Page
 from briefgen.content.model import Article, Site
+from briefgen.pages.assemble import Page
 
 FEED_NAME = "feed.xml"
 MAX_ENTRIES = 50  # newest first; older articles stay on the pages

@@ -45,7 +45,7 @@ class Keeper:
         self.record = record
 
     def feed(self, site, renderer, url_path, title, subtitle, articles):
-        from briefgen.outputs.outputs import feeds
+        from briefgen.outputs import feeds
 
         articles = list(articles)
         rel = feeds.feed_path(url_path)
@@ -55,7 +55,7 @@ class Keeper:
         return feeds.write_feed(site, renderer, url_path, title, subtitle, articles)
 
     def exports(self, site, pages, renderer):
-        from briefgen.outputs.outputs import exports
+        from briefgen.outputs import exports
 
         out = dict(exports.exports(site, [], renderer))  # what does not depend on any topic (the schema)
         for page in pages:

@@ -34,8 +34,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from briefgen.jsontext import file_bytes
+from briefgen.project import MANIFEST_NAME
 
-MANIFEST_NAME = ".briefgen-manifest.json"
 FORMAT = 1
 
 

@@ -27,9 +27,9 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from briefgen.pages.assemble import Page
-from briefgen.outputs.feeds import FEED_NAME, feeds_for
 from briefgen.content.model import Article, Claim, Party, Site
+from briefgen.outputs.feeds import FEED_NAME, feeds_for
+from briefgen.pages.assemble import Page
 from briefgen.render.render import relative_root
 
 VERDICT_RATINGS = {"false": 1, "disputed": 3, "confirmed": 5}  # on a 1-5 scale, "alternateName" says it in words

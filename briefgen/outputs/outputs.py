@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
-from briefgen.pages.assemble import Page
 from briefgen.content.model import Site
+from briefgen.pages.assemble import Page
 from briefgen.problems import Problems
 
 
@@ -36,7 +36,7 @@ def extra_outputs(
     PDFs see the same ``files`` either way: the pages, not the outputs made here. ``keeper``
     (``briefgen.outputs.kept.Keeper``, a rebuild's) makes the feeds and exports, answering ``KEPT`` for unchanged ones.
     """
-    from briefgen.briefing.changes import change_feeds
+    from briefgen.outputs.changefeeds import change_feeds
     from briefgen.outputs.exports import exports
     from briefgen.outputs.feeds import iter_feeds
     from briefgen.outputs.search import search_bundle

@@ -49,9 +49,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from briefgen.atomicfile import replace_in_place
 from briefgen.pages.assemble import Page
 from briefgen.problems import Problems
-from briefgen.engine.write import replace_in_place
 
 BUNDLE_DIR = "pagefind"
 NOT_INDEXED = frozenset({"notfound", "search", "withdrawn"})

@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
-from briefgen.pages.assemble import Page
-from briefgen.outputs.feeds import party_articles
 from briefgen.content.model import Site
+from briefgen.outputs.feeds import party_articles
+from briefgen.pages.assemble import Page
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NOT_LISTED = frozenset({"notfound", "search", "pack", "withdrawn"})  # a pack repeats its topic page and articles

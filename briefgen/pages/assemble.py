@@ -11,11 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from briefgen.briefing.briefing import brief, figure_items, group_claims, group_figures
 from briefgen.briefing.charts import legend as chart_legend
 from briefgen.briefing.charts import trend_svg
+from briefgen.content.clock import site_tz
 from briefgen.content.model import Article, Party, Site, Topic
 from briefgen.pages.pack import PackBodies, site_pages
 
@@ -47,10 +47,6 @@ class Page:
         if self.url_path.endswith(".html") or self.url_path.endswith(".xml") or "." in self.url_path.rsplit("/", 1)[-1]:
             return self.url_path
         return self.url_path + "index.html"
-
-
-def site_tz(site: Site) -> dt.tzinfo | None:
-    return ZoneInfo(site.config.timezone) if site.config.timezone else None
 
 
 def topic_pages(site: Site, topic: Topic, pages: frozenset[str] | None = None) -> list[Page]:

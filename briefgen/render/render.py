@@ -25,9 +25,9 @@ except ImportError:  # MarkupSafe 2: escape() itself is C; keep it
     _escape_inner = None
 
 from briefgen import __version__
-from briefgen.pages.assemble import Page
 from briefgen.content.imagehtml import responsive
 from briefgen.content.model import Site
+from briefgen.pages.assemble import Page
 from briefgen.project import Project, default_theme_dir
 
 HASHED_SUFFIXES = (".css", ".js")

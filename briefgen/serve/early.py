@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import contextlib
 
-from briefgen.problems import Problems
+from briefgen.atomicfile import replace_in_place
 from briefgen.engine.rebuild import Progress, render_into
-from briefgen.engine.write import replace_in_place
+from briefgen.problems import Problems
 
 
 class OpenPagesFirst:
@@ -117,10 +117,10 @@ def article_alone(project, site, path):
     """The page of the article file at ``path`` as it reads now, linked against ``site`` (the last build's)
     without changing it; None unless everything about the file is plainly fine (the build then says what
     is not)."""
-    from briefgen.pages.assemble import article_page
     from briefgen.content.link import ContentTargets, Linker
     from briefgen.content.load import Loader
     from briefgen.content.markdown import MarkdownRenderer
+    from briefgen.pages.assemble import article_page
 
     problems = Problems()
     loader = Loader(project, problems)

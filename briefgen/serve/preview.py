@@ -19,9 +19,9 @@ from collections.abc import Callable
 from briefgen.engine.build import Builder, BuildResult
 from briefgen.engine.lock import project_lock
 from briefgen.engine.oserrors import os_problem
+from briefgen.outputs.search import DeferredIndex, deferred
 from briefgen.problems import BuildError, Problem
 from briefgen.project import Project
-from briefgen.outputs.search import DeferredIndex, deferred
 from briefgen.serve.early import OpenPagesFirst
 from briefgen.serve.reload import ReloadHub
 from briefgen.serve.server import PreviewServer
