@@ -50,7 +50,7 @@ def test_a_second_run_waits_then_says_who_holds_the_lock_and_touches_nothing(exa
             assert proc.returncode == 1, proc.stdout + proc.stderr
             assert "Traceback" not in proc.stderr
             first = proc.stderr.splitlines()[0]
-            assert first.startswith(".briefgen.engine.lock: another briefgen run")
+            assert first.startswith(".briefgen.lock: another briefgen run")
             assert f"pid {holder.pid}" in first and "briefgen publish --git origin" in first and "since 20" in first
             assert tree(example / "site") == before, "nothing was written while another run held the lock"
     finally:
@@ -64,10 +64,10 @@ def test_a_lock_left_by_a_killed_build_is_taken_over_at_once(example: Path):
     holder = hold_lock(example)
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait()
-    assert str(holder.pid) in (example / ".briefgen.engine.lock").read_text(), "the dead holder's note is still there"
+    assert str(holder.pid) in (example / ".briefgen.lock").read_text(), "the dead holder's note is still there"
     proc = run_cli("build", cwd=example, env={"BRIEFGEN_LOCK_WAIT": "0"})
     assert proc.returncode == 0, proc.stderr
-    assert str(holder.pid) not in (example / ".briefgen.engine.lock").read_text()
+    assert str(holder.pid) not in (example / ".briefgen.lock").read_text()
 
 
 def test_a_waiting_build_goes_ahead_when_the_holder_finishes(example: Path):

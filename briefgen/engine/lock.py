@@ -2,7 +2,7 @@
 
 ``briefgen build``, every rebuild of ``serve``, ``publish`` and ``clean`` hold
 the lock while they read or write the output folder and the cache. It is an
-``fcntl.flock`` on ``.briefgen.engine.lock`` in the project folder (Hugo keeps a
+``fcntl.flock`` on ``.briefgen.lock`` in the project folder (Hugo keeps a
 ``.hugo_build.lock`` there for the same reason). The kernel drops the lock
 when the process that holds it ends, however it ends, so a lock left by a
 killed build is no lock at all: the next run takes it at once. The file
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from briefgen.problems import BuildError, Problem
 
-LOCK_NAME = ".briefgen.engine.lock"
+LOCK_NAME = ".briefgen.lock"
 DEFAULT_WAIT = 10.0  # seconds a second run waits before it gives up and says who holds the lock
 WAIT_ENV = "BRIEFGEN_LOCK_WAIT"
 
