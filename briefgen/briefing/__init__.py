@@ -1,1 +1,1 @@
-"""Stage 2, review: what each topic's briefing holds, what changed, what an editor would send back."""
+"""Review: what each topic's briefing holds, what changed, what an editor would send back."""

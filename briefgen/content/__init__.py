@@ -1,1 +1,1 @@
-"""Stage 1, load: content files on disk -> a validated, linked Site."""
+"""Load: content files on disk -> a validated, linked Site."""

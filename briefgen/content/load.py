@@ -1,4 +1,4 @@
-"""Stage 1, load: files on disk -> a validated, linked ``Site``.
+"""Load: files on disk -> a validated, linked ``Site``.
 
 Every problem is collected (never raised one at a time) so that a run lists
 all of them; the caller decides whether errors stop the build.

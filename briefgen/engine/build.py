@@ -1,4 +1,4 @@
-"""Wires the stages: load -> assemble -> render -> write.
+"""Wires the stages: load -> review -> assemble -> render -> outputs -> check -> write.
 
 ``build`` is what ``briefgen build`` runs; ``serve`` and ``publish`` call it
 too, and ``check`` stops after assembling. Nothing touches the output folder

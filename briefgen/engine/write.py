@@ -1,4 +1,4 @@
-"""Stage 4, write: bytes -> the output folder, never half a site.
+"""Write: bytes -> the output folder, never half a site.
 
 Every build writes the complete new site into a staging folder beside the
 output (``Staging``): files whose bytes did not change are hard-linked from

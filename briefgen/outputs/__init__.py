@@ -1,1 +1,1 @@
-"""Stage 5, the files besides the pages: feeds, sitemap, exports, search index, manifest."""
+"""The files besides the pages: feeds, sitemap, exports, search index, manifest."""

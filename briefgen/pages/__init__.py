@@ -1,1 +1,1 @@
-"""Stage 3, assemble: the linked site -> the list of pages to produce."""
+"""Assemble: the linked site -> the list of pages to produce."""

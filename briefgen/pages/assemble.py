@@ -1,4 +1,4 @@
-"""Stage 2, assemble: the linked site -> the list of pages to produce.
+"""Assemble: the linked site -> the list of pages to produce.
 
 A ``Page`` is plain data: where it goes, which template lays it out, and the
 objects the template gets. Nothing here knows about Jinja or the disk.

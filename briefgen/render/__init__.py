@@ -1,1 +1,1 @@
-"""Stage 4, render: pages -> bytes, with Jinja2."""
+"""Render: pages -> bytes, with Jinja2."""

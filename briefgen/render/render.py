@@ -1,4 +1,4 @@
-"""Stage 3, render: pages -> bytes, with Jinja2.
+"""Render: pages -> bytes, with Jinja2.
 
 Templates come from the project's ``templates/`` first and the default theme
 second (like MkDocs' ``custom_dir``), so a user overrides any template or
