@@ -51,8 +51,8 @@ from briefgen.engine.cachedata import (
 from briefgen.engine.parallel import can_fork, map_chunks
 
 CACHE_DIR = ".briefgen-cache"
-FORMAT = 3
-MAGIC = b"briefgen-cache 3\n"
+FORMAT = 4  # 4: a rendered body's warnings are stored too
+MAGIC = b"briefgen-cache 4\n"
 PREFETCH_MIN = 64  # fewer misses than this are cheaper to compute in-line
 # Libraries whose version can change a byte of the output (parsing, Markdown, sanitising, templates, feeds,
 # slugs, validation, search). A missing one counts as "-".

@@ -91,6 +91,7 @@ def encode_rendered(rendered, asked: list) -> list:
         sorted(rendered.ids),
         rendered.content_links,
         rendered.errors,
+        rendered.warnings,
         asked,
     ]
 
@@ -108,7 +109,7 @@ def decode_rendered(data):
     """(Rendered, asked) from what ``encode_rendered`` stored; ValueError/TypeError if it is not that shape."""
     from briefgen.content.markdown import Rendered
 
-    html, broken, headings, ids, links, errors, asked = data
+    html, broken, headings, ids, links, errors, warnings, asked = data
     if not isinstance(html, str) or not all(isinstance(i, str) for i in ids):
         raise ValueError("bad body")
     out = Rendered(
@@ -118,6 +119,7 @@ def decode_rendered(data):
         set(ids),
         _rows(links, (int, str, str)),
         _rows(errors, (int, str, str)),
+        _rows(warnings, (int, str, str)),
     )
     questions = []
     for target, answer in asked:
