@@ -7,7 +7,7 @@ Runs moto's S3 server (``pip install 'moto[server]'``) on 127.0.0.1 in a
 subprocess and publishes the example project and a generated project of
 ``--articles`` articles (``bench/make_corpus.py``, with Pagefind's search index
 on, as a published site has it; building it takes a while)
-through ``briefgen.publish_s3``, as ``briefgen publish --s3`` does after its
+through ``briefgen.publish.s3``, as ``briefgen publish --s3`` does after its
 build. Builds are not timed; each publish is, with its phases (hashing the
 site runs while the bucket is listed) and the HTTP requests it sent by API
 operation. A local moto server answers far faster than S3 over the
@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from briefgen.publish_s3 import publish_s3  # noqa: E402
+from briefgen.publish.s3 import publish_s3  # noqa: E402
 
 
 def free_port() -> int:

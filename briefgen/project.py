@@ -7,9 +7,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefgen.manifest import MANIFEST_NAME
-
 CONFIG_NAME = "briefgen.yaml"
+MANIFEST_NAME = ".briefgen-manifest.json"  # what every build writes: the sign that a folder is briefgen's
 
 
 def default_theme_dir() -> Path:
@@ -29,7 +28,7 @@ class Project:
     templates_dir: Path
     output: Path
     # where the change history is read from, when not from ``output``: a dry run builds into a scratch folder
-    # but records against the real site's history (briefgen.changes), which it leaves as it was
+    # but records against the real site's history (briefgen.briefing.changes), which it leaves as it was
     history_from: Path | None = None
 
     @classmethod

@@ -16,7 +16,7 @@ from conftest import run_cli
 HOLDER = """
 import sys, time
 from pathlib import Path
-from briefgen.lock import project_lock
+from briefgen.engine.lock import project_lock
 with project_lock(Path(sys.argv[1]), command="briefgen publish --git origin"):
     print("holding", flush=True)
     time.sleep(120)
@@ -130,8 +130,8 @@ def assert_consistent(site: Path) -> None:
 
 def test_publish_holds_the_lock_around_its_build(example: Path):
     """``project_lock`` is what publish holds around build and sync; the build inside takes it again."""
-    from briefgen.build import build
-    from briefgen.lock import project_lock
+    from briefgen.engine.build import build
+    from briefgen.engine.lock import project_lock
     from briefgen.project import Project
 
     with project_lock(example, command="briefgen publish --dir www", wait=0):

@@ -77,7 +77,7 @@ def test_the_cache_holds_data_only(example: Path):
     cache = example / ".briefgen-cache"
     files = sorted(p for p in cache.rglob("*") if p.is_file() and p.parent != cache / "images")
     assert files and all(p.suffix == ".json" for p in files), files
-    # resized photos (briefgen.images): image bytes copied into the site, each with its SHA-256; never run
+    # resized photos (briefgen.content.images): image bytes copied into the site, each with its SHA-256; never run
     images = sorted(p for p in (cache / "images").iterdir())
     assert images and all(p.suffix in {".png", ".webp", ".jpg", ".sha256"} for p in images), images
     for path in images:

@@ -21,8 +21,8 @@ from pathlib import Path
 from conftest import REPO, copy_example, run_cli
 from engine_support import clean_reference, differing, tree
 
-from briefgen.build import build
-from briefgen.cache import MAGIC, code_fingerprint
+from briefgen.engine.build import build
+from briefgen.engine.cache import MAGIC, code_fingerprint
 from briefgen.project import Project
 
 TRIALS = 200

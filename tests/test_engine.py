@@ -13,8 +13,8 @@ from pathlib import Path
 from conftest import REPO, run_cli
 from engine_support import clean_reference, differing, on_terminal, tree, write_article
 
-ENV_SALT = "BRIEFGEN_TEST_ENVIRONMENT"  # briefgen.cache.ENV_SALT: stands for a library upgrade
-WORKER_LOG = "BRIEFGEN_WORKER_LOG"  # briefgen.parallel.WORKER_LOG: each forked worker writes its pid there
+ENV_SALT = "BRIEFGEN_TEST_ENVIRONMENT"  # briefgen.engine.cache.ENV_SALT: stands for a library upgrade
+WORKER_LOG = "BRIEFGEN_WORKER_LOG"  # briefgen.engine.parallel.WORKER_LOG: each forked worker writes its pid there
 
 sys.path.insert(0, str(REPO / "bench"))
 
@@ -143,7 +143,7 @@ def test_unquoted_attributes_in_a_template_override_are_link_checked(tmp_path: P
 
 
 def test_unquoted_href_in_text_is_not_a_link():
-    from briefgen.linkcheck import links_in
+    from briefgen.checks.linkcheck import links_in
 
     html = b'<p>write <code>&lt;a href=x&gt;</code></p><a href=ok/ class=y>ok</a><a title="t" href="q">q</a>'
     assert [b"".join(m) for m in links_in(html)] == [b"ok/", b"q"]

@@ -129,14 +129,14 @@ def test_external_private_asks_for_them(recorder, tmp_path: Path):
     ],
 )
 def test_which_addresses_are_not_public(url: str):
-    from briefgen.external_links import not_public
+    from briefgen.checks.external_links import not_public
 
     assert not_public(url), url
 
 
 @pytest.mark.parametrize("url", ["http://93.184.215.14/", "http://[2606:4700::1111]/", "http://no-such-host.invalid/"])
 def test_public_addresses_and_unknown_names_are_checked(url: str):
-    from briefgen.external_links import not_public
+    from briefgen.checks.external_links import not_public
 
     assert not_public(url) is None, url
 
@@ -146,7 +146,7 @@ def test_redirects_and_connections_to_private_addresses_send_nothing(recorder):
     that lands on one (a name whose DNS answer changed since the look-up) is closed before the request is sent."""
     import urllib.error
 
-    from briefgen.external_links import _PUBLIC_ONLY, NotPublic, _PublicRedirectHandler
+    from briefgen.checks.external_links import _PUBLIC_ONLY, NotPublic, _PublicRedirectHandler
 
     server, port = recorder
     with pytest.raises(NotPublic, match="redirects to http://127.0.0.1"):

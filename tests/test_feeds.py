@@ -12,7 +12,7 @@ import feedparser
 from bs4 import BeautifulSoup
 from conftest import copy_example, run_cli
 
-from briefgen.build import load_and_assemble
+from briefgen.engine.build import load_and_assemble
 from briefgen.problems import Problems
 from briefgen.project import Project
 
@@ -90,7 +90,7 @@ def test_pages_link_their_feeds_in_the_head(built_example: Path):
     assert alternates("topics/drone-strikes/index.html") == [
         "feed.xml",
         "topics/drone-strikes/feed.xml",
-        "topics/drone-strikes/changes.xml",  # what changed in the briefing (briefgen.changes)
+        "topics/drone-strikes/changes.xml",  # what changed in the briefing (briefgen.briefing.changes)
     ]
     assert "topics/nato-offer/feed.xml" in alternates(
         "articles/2025-02-23-zelensky-ready-to-resign-for-nato/index.html"

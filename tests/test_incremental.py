@@ -24,7 +24,7 @@ from engine_support import write_article
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefgen.build import Builder
+from briefgen.engine.build import Builder
 from briefgen.problems import BuildError
 from briefgen.project import Project
 

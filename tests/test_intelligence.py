@@ -266,7 +266,7 @@ def test_a_recorded_report_deleted_or_moved_later_is_named_without_a_link(exampl
 
 
 def test_serve_style_rebuilds_record_nothing_until_the_next_build(example: Path):
-    from briefgen.build import Builder
+    from briefgen.engine.build import Builder
     from briefgen.project import Project
 
     site = build(example)
@@ -422,7 +422,7 @@ def test_timeline_json_is_in_timelinejs_format_and_both_exports_are_linked(built
 
 
 def test_docs_describe_every_field_of_the_briefing_schema():
-    from briefgen.exports import briefing_schema
+    from briefgen.outputs.exports import briefing_schema
 
     docs = (Path(__file__).resolve().parent.parent / "docs" / "exports.md").read_text()
     schema = briefing_schema("https://example.org/")

@@ -28,7 +28,7 @@ from conftest import copy_example, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefgen.markdown import MarkdownRenderer
+from briefgen.content.markdown import MarkdownRenderer
 
 pytest.importorskip("markdown_it_pyrs")  # no wheel for Python 3.13+: there every body takes the reference path
 
@@ -202,7 +202,7 @@ def test_urls_both_refuse_render_identically(allow_html: bool):
 def test_deep_nesting_does_not_crash_the_process(text: str):
     """markdown-it.rs overflows the C stack on very deep nesting (a crash no try/except catches): never called."""
     code = (
-        "import sys; from briefgen.markdown import MarkdownRenderer; text = sys.stdin.read(); "
+        "import sys; from briefgen.content.markdown import MarkdownRenderer; text = sys.stdin.read(); "
         "r = MarkdownRenderer(); fast = r.render(text); r.fast = None; print(fast == r.render(text))"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

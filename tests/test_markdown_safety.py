@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefgen.build import load_and_assemble, render_site
-from briefgen.linkcheck import check_links
-from briefgen.markdown import MarkdownRenderer
+from briefgen.checks.linkcheck import check_links
+from briefgen.content.markdown import MarkdownRenderer
+from briefgen.engine.build import load_and_assemble, render_site
 from briefgen.problems import BuildError, Problems
 from briefgen.project import Project, default_theme_dir
 
@@ -268,7 +268,7 @@ def test_templates_put_data_into_scripts_only_through_tojson_and_quote_attribute
 
 
 def test_every_template_is_autoescaped(tmp_path: Path):
-    from briefgen.render import Renderer
+    from briefgen.render.render import Renderer
 
     project = tmp_path / "project"
     shutil.copytree(CORPUS_BASE, project)

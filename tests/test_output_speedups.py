@@ -61,7 +61,7 @@ def plain_feed(site, renderer, url_path, title, subtitle, articles) -> bytes:
 
     from feedgenerator import get_tag_uri
 
-    from briefgen.feeds import absolute_links, feed_path, new_feed
+    from briefgen.outputs.feeds import absolute_links, feed_path, new_feed
 
     config = site.config
     feed = new_feed(site, renderer, url_path, feed_path(url_path), title, subtitle, renderer.absolute(url_path))
@@ -82,11 +82,11 @@ def plain_feed(site, renderer, url_path, title, subtitle, articles) -> bytes:
 
 
 def test_feed_entries_written_once_are_what_feedgenerator_writes(example):
-    from briefgen import feeds
-    from briefgen.build import load_and_assemble
+    from briefgen.engine.build import load_and_assemble
+    from briefgen.outputs import feeds
     from briefgen.problems import Problems
     from briefgen.project import Project
-    from briefgen.render import Renderer, static_files
+    from briefgen.render.render import Renderer, static_files
 
     project = Project.at(example)
     site, _pages = load_and_assemble(project, Problems())
@@ -106,12 +106,12 @@ def test_feed_entries_written_once_are_what_feedgenerator_writes(example):
 
 
 def plain_check_links(files, pages, problems, statics=frozenset()) -> int:
-    """briefgen.linkcheck.check_links as it was before its memos (urlsplit + normpath for every link)."""
+    """briefgen.checks.linkcheck.check_links as it was before its memos (urlsplit + normpath for every link)."""
     import posixpath
     import re
     from urllib.parse import unquote, urlsplit
 
-    from briefgen.linkcheck import _SKIP_PREFIXES, _attr, _in_tag, body_line, check_outputs, markup
+    from briefgen.checks.linkcheck import _SKIP_PREFIXES, _attr, _in_tag, body_line, check_outputs, markup
 
     # quoted or unquoted values; an unquoted one only between a tag's attributes (linkcheck._in_tag)
     value = rb"""\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
@@ -196,8 +196,8 @@ hrefs = st.lists(href_parts, min_size=0, max_size=6).map("".join)
 
 @given(st.lists(st.tuples(st.sampled_from(FOLDERS), st.lists(hrefs, max_size=8)), min_size=1, max_size=5))
 def test_link_check_memos_give_the_plain_answers(site):
-    from briefgen import linkcheck
-    from briefgen.assemble import Page
+    from briefgen.checks import linkcheck
+    from briefgen.pages.assemble import Page
     from briefgen.problems import Problems
 
     pages, files = [], {}
@@ -229,7 +229,7 @@ def test_feed_links_made_absolute_as_urljoin_does(hrefs, page_url):
     import html
     from urllib.parse import urljoin
 
-    from briefgen.feeds import absolute_links
+    from briefgen.outputs.feeds import absolute_links
 
     body = "".join(f'<a href="{html.escape(h)}">x</a>' for h in hrefs)
     want = "".join(f'<a href="{html.escape(urljoin(page_url, h))}">x</a>' for h in hrefs)
@@ -238,11 +238,11 @@ def test_feed_links_made_absolute_as_urljoin_does(hrefs, page_url):
 
 
 def test_sitemap_memo_follows_the_pages(example):
-    from briefgen.build import load_and_assemble
+    from briefgen.engine.build import load_and_assemble
+    from briefgen.outputs.sitemap import sitemap
     from briefgen.problems import Problems
     from briefgen.project import Project
-    from briefgen.render import Renderer, static_files
-    from briefgen.sitemap import sitemap
+    from briefgen.render.render import Renderer, static_files
 
     project = Project.at(example)
     site, pages = load_and_assemble(project, Problems())
@@ -258,7 +258,7 @@ def test_sitemap_memo_follows_the_pages(example):
 def test_manifest_memo_hashes_what_changed():
     import hashlib
 
-    from briefgen.manifest import manifest_bytes, read_manifest
+    from briefgen.outputs.manifest import manifest_bytes, read_manifest
 
     files = {f"p{i}.html": f"page {i}".encode() for i in range(5)}
     for change in (None, "p2.html", "p4.html"):

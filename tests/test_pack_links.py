@@ -9,8 +9,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefgen import pack
-from briefgen.model import Article
+from briefgen.content.model import Article
+from briefgen.pages import pack
 
 PAGES = frozenset({"articles/other/", "articles/x-1/", "articles/here/", "topics/t/"})
 PIECES = [

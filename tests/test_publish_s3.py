@@ -23,10 +23,10 @@ from conftest import run_cli
 boto3 = pytest.importorskip("boto3")
 pytest.importorskip("moto.server")
 
-from briefgen.publish_s3 import cdn  # noqa: E402
-from briefgen.publish_s3.client import S3  # noqa: E402
-from briefgen.publish_s3.plan import S3Plan  # noqa: E402
-from briefgen.publish_s3.sync import upload_steps  # noqa: E402
+from briefgen.publish.s3 import cdn  # noqa: E402
+from briefgen.publish.s3.client import S3  # noqa: E402
+from briefgen.publish.s3.plan import S3Plan  # noqa: E402
+from briefgen.publish.s3.sync import upload_steps  # noqa: E402
 
 ARTICLE = "content/articles/2025-02-23-kryvyi-rih-missile-strike.md"
 ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}

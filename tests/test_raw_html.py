@@ -14,7 +14,7 @@ import html5lib
 import pytest
 from conftest import run_cli
 
-from briefgen.markdown import MarkdownRenderer
+from briefgen.content.markdown import MarkdownRenderer
 
 CORPUS = Path(__file__).resolve().parent / "broken"
 # every element whose content the HTML parser reads up to its end tag, a template, and a comment

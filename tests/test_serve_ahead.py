@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from serve_support import ARTICLE, ARTICLE_PAGE, make_project, title_of
 
-from briefgen.build import Builder
+from briefgen.engine.build import Builder
 from briefgen.problems import BuildError
 from briefgen.project import Project
 from briefgen.serve.early import OpenPagesFirst

@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 from conftest import copy_example, run_cli
 
-from briefgen.build import load_and_assemble
+from briefgen.engine.build import load_and_assemble
+from briefgen.outputs.sitemap import NOT_LISTED
 from briefgen.problems import Problems
 from briefgen.project import Project
-from briefgen.sitemap import NOT_LISTED
 
 NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 BASE = "https://example.org/"

@@ -257,12 +257,12 @@ def test_schema_export_rejects_what_the_loader_rejects():
 
 
 def test_content_reference_documents_exactly_the_schema():
-    """docs/content.md carries the generated field tables; regenerate with `python -m briefgen.schema`."""
-    from briefgen.schema import reference_tables
+    """docs/content.md carries the generated field tables; regenerate with `python -m briefgen.content.schema`."""
+    from briefgen.content.schema import reference_tables
 
     doc = (REPO / "docs/content.md").read_text(encoding="utf-8")
     for kind, table in reference_tables().items():
-        assert table in doc, f"docs/content.md is out of date for {kind}: run python -m briefgen.schema --docs"
+        assert table in doc, f"docs/content.md is out of date for {kind}: run python -m briefgen.content.schema --docs"
     assert "time zone" in doc and "timezone:" in doc, "the docs say which zone a date without one takes"
 
 
@@ -386,7 +386,7 @@ def test_check_external_reports_broken_links_where_they_are_written(link_server,
 
 
 def test_check_external_keeps_to_the_concurrency_bound(link_server, tmp_path: Path):
-    from briefgen.external_links import check_urls
+    from briefgen.checks.external_links import check_urls
 
     server, url = link_server
     urls = [f"{url}/busy/{i}" for i in range(12)]
@@ -454,7 +454,7 @@ def test_markdown_links_between_content_files_become_page_urls(tmp_path: Path):
     ],
 )
 def test_slugs_from_file_names_are_folded_and_never_climb(stem: str, slug: str):
-    from briefgen.load import _slug_from_filename
+    from briefgen.content.load import _slug_from_filename
 
     made = _slug_from_filename(stem)
     assert made == slug
@@ -462,8 +462,8 @@ def test_slugs_from_file_names_are_folded_and_never_climb(stem: str, slug: str):
 
 
 def test_two_pages_writing_one_path_even_differing_in_case_are_named():
-    from briefgen.assemble import Page
-    from briefgen.linkcheck import check_outputs
+    from briefgen.checks.linkcheck import check_outputs
+    from briefgen.pages.assemble import Page
     from briefgen.problems import Problems
 
     problems = Problems()

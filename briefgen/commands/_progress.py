@@ -6,7 +6,7 @@ rebuilds print nothing but their summary line. It uses rich, which briefgen
 already depends on for its terminal output, with ``auto_refresh=False``: the
 bar is drawn from the build's own stage callbacks, at most ``REFRESH`` times
 a second, and never from a thread of its own. A build with a second thread
-alive would not fork its workers (``briefgen.parallel.can_fork``).
+alive would not fork its workers (``briefgen.engine.parallel.can_fork``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import os
 import sys
 import time
 
-from briefgen.rebuild import Progress
+from briefgen.engine.rebuild import Progress
 
 DELAY = 1.0
 REFRESH = 0.1  # seconds between two redraws
@@ -26,7 +26,7 @@ def wanted(quiet: bool) -> bool:
 
 
 class TerminalProgress(Progress):
-    """Stage callbacks from ``briefgen.rebuild`` drawn as a rich progress bar after ``DELAY`` seconds."""
+    """Stage callbacks from ``briefgen.engine.rebuild`` drawn as a rich progress bar after ``DELAY`` seconds."""
 
     def __init__(self) -> None:
         from rich.console import Console

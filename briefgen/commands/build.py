@@ -44,8 +44,8 @@ def build(source, output, config, quiet, strict, pdf, file_links, jobs, no_cache
     """Build the site into SOURCE/site (or --output)."""
     import time
 
-    from briefgen.lock import project_lock
-    from briefgen.oserrors import os_problem
+    from briefgen.engine.lock import project_lock
+    from briefgen.engine.oserrors import os_problem
 
     started = time.perf_counter()
     project = Project.at(source, output, config)
@@ -61,7 +61,7 @@ def build(source, output, config, quiet, strict, pdf, file_links, jobs, no_cache
 def _build(
     project: Project, source, quiet, strict, pdf, file_links, jobs, no_cache, drafts, base_url, force, started: float
 ) -> None:
-    from briefgen.swap import recover
+    from briefgen.engine.swap import recover
 
     for note in recover(project.output):  # a build killed mid-swap: finish or undo it before anything reads
         click.echo(f"note: {project.rel(project.output)}: {note}", err=True)
@@ -72,11 +72,11 @@ def _build(
         and _nothing_to_do(project, quiet, strict, started, source, drafts, base_url)
     ):
         return
-    from briefgen.build import build as run_build
     from briefgen.commands._progress import TerminalProgress, wanted
+    from briefgen.engine.build import build as run_build
 
     if pdf:
-        from briefgen.pack import PDF_HINT, weasyprint_problem
+        from briefgen.pages.pack import PDF_HINT, weasyprint_problem
 
         missing = weasyprint_problem()
         if missing:
@@ -114,7 +114,7 @@ def _build(
             f"{stats.changed} written, {stats.unchanged} unchanged, {stats.removed} removed",
             len(result.warnings),
         )
-        from briefgen.schedule import site_lines
+        from briefgen.content.schedule import site_lines
 
         for line in site_lines(result.site):
             click.echo(line)
@@ -125,7 +125,7 @@ def _nothing_to_do(
 ) -> bool:
     """Nothing changed since the last build: say so without loading the pipeline."""
 
-    from briefgen.incremental import nothing_changed
+    from briefgen.engine.incremental import nothing_changed
 
     try:
         state = nothing_changed(project)
@@ -139,7 +139,7 @@ def _nothing_to_do(
         return False
     if not state.summary.get("recorded", True):  # written by serve, which records no changes: build to record them
         return False
-    from briefgen.schedule import due_since
+    from briefgen.content.schedule import due_since
 
     if state.summary.get("base_url") != base_url:
         return False  # built for another address (--base-url)

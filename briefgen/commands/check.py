@@ -28,8 +28,8 @@ def run_check(
     private: bool = False,
 ) -> list[Problem]:
     """Load, assemble, render and link-check ``project``; return every problem found, sorted."""
-    from briefgen.build import load_and_assemble, render_site
-    from briefgen.linkcheck import check_links
+    from briefgen.checks.linkcheck import check_links
+    from briefgen.engine.build import load_and_assemble, render_site
 
     problems = Problems()
     try:
@@ -41,7 +41,7 @@ def run_check(
         return problems.sorted()
     check_links(files, pages, problems, set(copies))
     if external:
-        from briefgen.external_links import check_external
+        from briefgen.checks.external_links import check_external
 
         check_external(
             project,

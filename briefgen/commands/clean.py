@@ -22,8 +22,8 @@ from briefgen.project import Project
 @force_option
 def clean(source, output, config, site_too, force) -> None:
     """Remove SOURCE/.briefgen-cache/, so the next build starts cold."""
-    from briefgen.lock import project_lock
-    from briefgen.oserrors import os_problem
+    from briefgen.engine.lock import project_lock
+    from briefgen.engine.oserrors import os_problem
 
     project = Project.at(source, output, config)
     try:
@@ -39,8 +39,8 @@ def clean(source, output, config, site_too, force) -> None:
 
 
 def _clean(project: Project, site_too: bool, force: bool) -> list[str]:
-    from briefgen.cache import CACHE_DIR
-    from briefgen.swap import recover
+    from briefgen.engine.cache import CACHE_DIR
+    from briefgen.engine.swap import recover
 
     removed = []
     cache = project.root / CACHE_DIR
@@ -64,7 +64,7 @@ def _clean(project: Project, site_too: bool, force: bool) -> list[str]:
 def remove_site(output: Path) -> list[str]:
     """Remove what briefgen wrote in ``output``: everything but the dot-entries it did not write
     (a ``.git`` checkout...), and the folder itself when nothing is kept. Returns what was kept."""
-    from briefgen.write import _existing_files, kept_entries
+    from briefgen.engine.write import _existing_files, kept_entries
 
     if output.is_symlink() or not output.is_dir():
         os.unlink(output)  # a link to a site elsewhere: the link goes, the site stays

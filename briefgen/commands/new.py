@@ -26,8 +26,8 @@ from briefgen.commands._common import source_option
 @source_option
 def new(what, name, blank, topic, date, title, source) -> None:
     """Create a project in DIR, or a report or topic in the project (drafts until you remove draft: true)."""
+    from briefgen.commands.scaffold import ScaffoldError, new_article, new_topic
     from briefgen.project import Project
-    from briefgen.scaffold import ScaffoldError, new_article, new_topic
 
     if what in ("article", "topic") and name is not None:
         project = Project.at(source)
@@ -47,8 +47,8 @@ def new(what, name, blank, topic, date, title, source) -> None:
 
 
 def _project(directory: Path, blank: bool) -> None:
-    from briefgen.scaffold import blank_project
-    from briefgen.starter import create_project
+    from briefgen.commands.scaffold import blank_project
+    from briefgen.commands.starter import create_project
 
     try:
         (blank_project if blank else create_project)(directory)

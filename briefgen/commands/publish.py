@@ -7,7 +7,7 @@ the config are relative to the project folder.
 Nothing is published when the build or its link check fails. ``--dry-run``
 builds into a temporary folder without the cache (the change history is read
 from the site, not written), so it changes nothing anywhere. See
-``briefgen.publish``, ``briefgen.publish_git`` and ``briefgen.publish_s3`` for
+``briefgen.publish.plan``, ``briefgen.publish.git`` and ``briefgen.publish.s3`` for
 how each target is updated safely.
 """
 
@@ -27,8 +27,8 @@ from briefgen.project import Project
 
 
 def _build_lock(project: Project):
-    """Publish holds the project's build lock from the build to the last push or upload (briefgen.lock)."""
-    from briefgen.lock import project_lock
+    """Publish holds the project's build lock from the build to the last push or upload (briefgen.engine.lock)."""
+    from briefgen.engine.lock import project_lock
 
     return project_lock(project.root, command="briefgen publish")
 
@@ -139,8 +139,8 @@ def _fail(message: str) -> None:
 
 
 def _refuse_unsafe(project: Project, folder: Path) -> None:
-    from briefgen.publish import dir_problem
-    from briefgen.rootfiles import root_dir
+    from briefgen.outputs.rootfiles import root_dir
+    from briefgen.publish.plan import dir_problem
 
     problem = dir_problem(
         folder,
@@ -157,7 +157,7 @@ def _refuse_unsafe(project: Project, folder: Path) -> None:
 
 
 def _build(project: Project, strict: bool, use_cache: bool = True, base_url: str | None = None):
-    from briefgen.build import build
+    from briefgen.engine.build import build
 
     try:
         result = build(project, strict=strict, use_cache=use_cache, base_url=base_url)
@@ -173,8 +173,8 @@ def _build(project: Project, strict: bool, use_cache: bool = True, base_url: str
 
 def _publish(project: Project, site: Path, result, options: dict) -> list:
     """Carry out (or, in a dry run, plan) every target; ``options`` are the command's."""
-    from briefgen.publish import PublishError, publish_dir
-    from briefgen.publish_git import publish_git
+    from briefgen.publish.git import publish_git
+    from briefgen.publish.plan import PublishError, publish_dir
 
     settings = result.site.config.publish
     remote = options["git_remote"] or settings.git
@@ -217,7 +217,7 @@ def _publish(project: Project, site: Path, result, options: dict) -> list:
 
 
 def _report(plans: list, dry_run: bool, seconds: float) -> None:
-    from briefgen.rootfiles import lost_host_files
+    from briefgen.outputs.rootfiles import lost_host_files
 
     for plan in plans:
         if dry_run:
@@ -250,8 +250,8 @@ def _report(plans: list, dry_run: bool, seconds: float) -> None:
 
 
 def _publish_s3(site: Path, config, bucket: str, options: dict, limits: dict):
-    """The --s3 target (``briefgen.publish_s3``), with settings from the command line or briefgen.yaml."""
-    from briefgen.publish_s3 import Rule, publish_s3
+    """The --s3 target (``briefgen.publish.s3``), with settings from the command line or briefgen.yaml."""
+    from briefgen.publish.s3 import Rule, publish_s3
 
     settings = config.publish
     return publish_s3(

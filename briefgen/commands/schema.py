@@ -10,7 +10,7 @@ def schema() -> None:
     """Print the JSON Schema of every content file (for editor completion)."""
     import json
 
-    from briefgen.schema import json_schemas
+    from briefgen.content.schema import json_schemas
 
     click.echo(json.dumps(json_schemas(), indent=2, sort_keys=True))
 

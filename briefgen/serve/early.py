@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import contextlib
 
+from briefgen.atomicfile import replace_in_place
+from briefgen.engine.rebuild import Progress, render_into
 from briefgen.problems import Problems
-from briefgen.rebuild import Progress, render_into
-from briefgen.write import replace_in_place
 
 
 class OpenPagesFirst:
@@ -117,10 +117,10 @@ def article_alone(project, site, path):
     """The page of the article file at ``path`` as it reads now, linked against ``site`` (the last build's)
     without changing it; None unless everything about the file is plainly fine (the build then says what
     is not)."""
-    from briefgen.assemble import article_page
-    from briefgen.link import ContentTargets, Linker
-    from briefgen.load import Loader
-    from briefgen.markdown import MarkdownRenderer
+    from briefgen.content.link import ContentTargets, Linker
+    from briefgen.content.load import Loader
+    from briefgen.content.markdown import MarkdownRenderer
+    from briefgen.pages.assemble import article_page
 
     problems = Problems()
     loader = Loader(project, problems)
@@ -132,7 +132,7 @@ def article_alone(project, site, path):
     article, meta, doc = found
     schedule = site.schedule
     if schedule is not None:  # a draft, embargoed or withdrawn report is as the rebuild will show it, or not at all
-        from briefgen.schedule import reason_for
+        from briefgen.content.schedule import reason_for
 
         reason = reason_for(article, meta, schedule)
         if reason == "withdrawn" or (reason and not schedule.drafts):

@@ -1,6 +1,6 @@
 """One running preview: build, serve, watch, rebuild, tell the open pages.
 
-Every rebuild goes through ``briefgen.build.Builder.rebuild(changed)``, the
+Every rebuild goes through ``briefgen.engine.build.Builder.rebuild(changed)``, the
 same path as ``briefgen build``; this module only decides what to tell the
 browser from the result. A failed build raises before anything is written, so
 the output folder (and what the server sends) stays the last good build while
@@ -16,12 +16,12 @@ import threading
 import time
 from collections.abc import Callable
 
-from briefgen.build import Builder, BuildResult
-from briefgen.lock import project_lock
-from briefgen.oserrors import os_problem
+from briefgen.engine.build import Builder, BuildResult
+from briefgen.engine.lock import project_lock
+from briefgen.engine.oserrors import os_problem
+from briefgen.outputs.search import DeferredIndex, deferred
 from briefgen.problems import BuildError, Problem
 from briefgen.project import Project
-from briefgen.search import DeferredIndex, deferred
 from briefgen.serve.early import OpenPagesFirst
 from briefgen.serve.reload import ReloadHub
 from briefgen.serve.server import PreviewServer
@@ -84,8 +84,8 @@ class Preview:
         self.quiet = quiet
         self.request_timeout = request_timeout
         self.observer_factory = observer_factory
-        # A preview rebuilds on every save: it shows the recorded changes but records none (briefgen.changes).
-        # It also shows drafts and scheduled reports, each with a banner (briefgen.schedule).
+        # A preview rebuilds on every save: it shows the recorded changes but records none (briefgen.briefing.changes).
+        # It also shows drafts and scheduled reports, each with a banner (briefgen.content.schedule).
         # It waits longer than a command for the lock: a save made while `briefgen build` runs is built after it.
         self.builder = Builder(
             project,

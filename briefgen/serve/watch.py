@@ -41,8 +41,8 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from briefgen.outputs.rootfiles import root_dir
 from briefgen.project import Project, default_theme_dir
-from briefgen.rootfiles import root_dir
 
 log = logging.getLogger("briefgen.serve")
 

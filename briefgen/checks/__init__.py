@@ -1,0 +1,1 @@
+"""After rendering: internal links and anchors, and (on request) external links."""

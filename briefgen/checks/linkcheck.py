@@ -1,0 +1,246 @@
+"""After rendering: every output path is written once, and every internal link and #anchor resolves.
+
+The pages are our own output (templates and markdown-it-py quote every
+attribute; nh3 re-serialises raw HTML with double quotes), so a regular
+expression over ``href``/``src``/``id`` is enough and much faster than a full
+HTML parse of thousands of pages. A user's template override may leave a value
+unquoted (``<a href=page/>``): the expressions read those too.
+
+A broken link in an article's body is reported at its line in the Markdown
+source when it can be found there, so an editor can jump to it.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from urllib.parse import unquote, urlsplit
+
+from briefgen.pages.assemble import Page
+from briefgen.problems import Problems
+
+# A value: double-quoted, single-quoted, or unquoted (HTML allows ``href=page/``: anything but whitespace,
+# quotes, ``=``, ``<``, ``>`` and backticks). A user's template override may write any of them.
+_VALUE = rb"""\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
+_LINK = re.compile(rb"\s(?:href|src)" + _VALUE)
+# Patterns that find what ``\s(?:href|src)...`` and ``\sid...`` find, several times faster: starting with
+# a literal lets the regex engine jump from one occurrence of it to the next instead of trying every
+# whitespace character; the whitespace before is checked behind it (a match never ends in whitespace).
+_HREF = re.compile(rb"href(?<=\shref)" + _VALUE)
+_SRC = re.compile(rb"src(?<=\ssrc)" + _VALUE)
+_ID = re.compile(rb"id(?<=\sid)" + _VALUE)
+_SKIP_PREFIXES = ("pagefind/",)  # written after the pages, by the search indexer
+# Text that is not markup: a URL inside JSON-LD or a comment is not a link a reader can follow.
+_NOT_MARKUP = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->", re.S | re.I)
+
+
+def markup(html: bytes) -> bytes:
+    """``html`` without the contents of scripts, styles and comments."""
+    return _NOT_MARKUP.sub(b" ", html)
+
+
+def links_in(html: bytes) -> list[tuple[bytes, bytes, bytes]]:
+    """``_LINK.findall(html)``: the values of href and src attributes, in order.
+
+    Found as href matches and src matches separately. When no two of those
+    overlap, they are exactly the matches of the combined pattern; when some
+    do (an attribute value that itself looks like ``src='...'``), the combined
+    pattern decides. An unquoted value counts only inside a tag (text such as
+    ``&lt;a href=x&gt;`` in a code sample is not a link).
+    """
+    found = [(m.start(), m.end(), m.groups(b"")) for m in _HREF.finditer(html)]
+    if b"src" in html:
+        srcs = [(m.start(), m.end(), m.groups(b"")) for m in _SRC.finditer(html)]
+        if srcs:
+            found = sorted(found + srcs)
+            end = -1
+            for start, stop, _ in found:
+                if start < end:
+                    found = [(m.start(), m.end(), m.groups(b"")) for m in _LINK.finditer(html)]
+                    break
+                end = stop
+    return [groups for start, _, groups in found if not groups[2] or _in_tag(html, start)]
+
+
+def _in_tag(html: bytes, at: int) -> bool:
+    """Whether position ``at`` is between a tag's attributes: after a ``<`` with no ``>`` since, and outside
+    any quoted value (``title=" src=x"`` holds no attribute)."""
+    start = html.rfind(b"<", 0, at)
+    if start <= html.rfind(b">", 0, at):
+        return False
+    quote = None
+    for char in html[start:at]:
+        if quote is None and char in b"\"'":
+            quote = char
+        elif char == quote:
+            quote = None
+    return quote is None
+
+
+def _split(url: str) -> tuple[str, str] | None:
+    """(path, fragment) of a link to our own output; None for other sites, mailto: and absolute paths."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or url.startswith(("mailto:", "//")):
+        return None
+    path = unquote(parts.path)
+    if path.startswith("/"):
+        return None  # absolute paths appear only on the 404 page; checked by tests
+    return path, parts.fragment
+
+
+def _join(base_dir: str, path: str) -> str:
+    """The output file a relative ``path`` (not empty) names from a page in folder ``base_dir``."""
+    joined = posixpath.normpath(posixpath.join(base_dir, path))
+    if path.endswith("/") or joined == ".":
+        joined = (joined + "/index.html") if joined != "." else "index.html"
+    return joined
+
+
+# What the link check works out again and again, kept for the life of the process (a preview rebuilds
+# often): each distinct href as written -> (url, _split(url)); and (where from, path) -> output file.
+# Most links of a page climb to the site's root first (``../../topics/x/``): where those end does not
+# depend on the page's folder, only on its depth, so they are keyed by the depth and shared by every
+# page that deep. Cleared when they grow past MEMO_MAX entries.
+_hrefs: dict[tuple[bytes, ...], tuple[str, tuple[str, str] | None]] = {}
+_joins: dict[tuple[str | int, str], str] = {}
+MEMO_MAX = 400_000
+# The ids in each file looked up for #anchors last time, by the identity of its bytes object (kept alive
+# here): a rebuild in the same process hands the pages it kept over as the same objects.
+_ids: dict[int, tuple[bytes, set[str]]] = {}
+
+
+def _attr(match: tuple[bytes, ...]) -> str:
+    return b"".join(match).decode("utf-8", "replace").replace("&amp;", "&")  # one group is not empty
+
+
+def body_line(page: Page, url: str) -> int | None:
+    """The line of ``url`` in the Markdown body of the article a page shows, if it is written there."""
+    article = page.context.get("article") if page.kind == "article" else None
+    if article is None:
+        return None
+    needles = {url, unquote(url), url.replace("&", "&amp;")}
+    path, mark, rest = url.partition("#") if "#" in url else url.partition("?")
+    if path.endswith("index.html") and path[-11:-10] in ("/", ""):  # links: files added it (render.file_links)
+        for written in (path[:-10], path[:-11]):  # "topics/x/" or, for "../index.html", ".."
+            if written:
+                needles |= {written + mark + rest, unquote(written + mark + rest)}
+    lines = [f"{text} {html.unescape(text)}" for text in article.body_md.split("\n")]  # entities as written
+    for i, text in enumerate(lines):  # as Markdown writes links: (url) <url> [ref]: url
+        if any(f"({n}" in text or f"<{n}>" in text or f": {n}" in text for n in needles):
+            return article.body_line + i
+    pattern = re.compile("|".join(rf"(?<![\w/.%-]){re.escape(n)}(?![\w/.%-])" for n in needles))
+    for i, text in enumerate(lines):  # anywhere else, e.g. in raw HTML: src=x
+        if pattern.search(text):
+            return article.body_line + i
+    return None
+
+
+def check_outputs(pages: list[Page], problems: Problems, statics: set[str] = frozenset()) -> None:
+    """Two inputs must never write the same file, not even in names differing only in case.
+
+    A case-insensitive file system (macOS, Windows, many CDNs' origins) would
+    keep only one of them, silently.
+    """
+    seen: dict[str, tuple[str, str]] = {name.casefold(): (name, f"static file {name}") for name in statics}
+    for page in pages:
+        key = page.output.casefold()
+        what = page.source or f"the {page.kind} page"
+        if key in seen:
+            output, other = seen[key]
+            if output == page.output:
+                message = f"writes {page.output}, which {other} writes too"
+            else:
+                message = f"writes {page.output}, which differs only in case from {output}, written by {other}"
+            problems.error(page.source or page.output, None, message, "rename one of them")
+        else:
+            seen[key] = (page.output, what)
+
+
+def check_links(
+    files: dict[str, bytes],
+    pages: list[Page],
+    problems: Problems,
+    statics: set[str] = frozenset(),
+    remember: bool = True,
+) -> int:
+    """Report broken internal links as problems; returns how many links were checked.
+
+    ``remember=False``: ``files`` reads each file from the disk when asked (a build that streamed its
+    site to disk), so the memo of ids by bytes object would only keep the whole site in memory; the
+    hrefs and joins it works out are kept for this call only (no rebuild in this process will ask again).
+    """
+    global _ids
+    check_outputs(pages, problems, statics)
+    ids_cache: dict[str, set[str]] = {}
+    ids_before, ids_now = _ids, {}
+    if len(_hrefs) > MEMO_MAX:
+        _hrefs.clear()
+    if len(_joins) > MEMO_MAX:
+        _joins.clear()
+    # a build that will not come again (a streamed one) works its hrefs and joins out for this call only
+    hrefs, joins = (_hrefs, _joins) if remember else ({}, {})
+
+    def ids(path: str) -> set[str]:
+        if path not in ids_cache:
+            data = files.get(path, b"")
+            entry = ids_before.get(id(data))  # a page kept from the last build?
+            found = (
+                entry[1] if entry is not None and entry[0] is data else {_attr(m) for m in _ID.findall(markup(data))}
+            )
+            if remember:
+                ids_now[id(data)] = (data, found)
+            ids_cache[path] = found
+        return ids_cache[path]
+
+    checked = 0
+    reported: set[tuple[str, str]] = set()
+    for page in pages:
+        if page.kind == "notfound":
+            continue
+        html = markup(files.get(page.output, b""))
+        base_dir = posixpath.dirname(page.output)
+        folders = base_dir.split("/") if base_dir else []
+        depth = len(folders) if all(f not in ("", ".", "..") for f in folders) else -1
+        to_root = "../" * depth
+        for match in links_in(html):
+            known = hrefs.get(match)
+            if known is None:
+                url = _attr(match)
+                known = hrefs[match] = (url, _split(url))
+            url, split = known
+            if split is None:
+                continue
+            checked += 1
+            path, fragment = split
+            if path == "":
+                path = page.output
+            else:
+                key = (depth if depth >= 0 and path.startswith(to_root) else base_dir, path)
+                joined = joins.get(key)
+                if joined is None:
+                    joined = joins[key] = _join(base_dir, path)
+                path = joined
+            if path.startswith(_SKIP_PREFIXES):
+                continue
+            where = page.source or page.output
+            if (where, url) in reported:
+                continue
+            if path not in files and path not in statics:
+                reported.add((where, url))
+                problems.error(
+                    where,
+                    body_line(page, url),
+                    f"page /{page.url_path} links to {url!r}, which does not exist",
+                    "check the link's target",
+                )
+            elif fragment and path in files and unquote(fragment) not in ids(path):
+                reported.add((where, url))
+                problems.error(
+                    where,
+                    body_line(page, url),
+                    f"page /{page.url_path} links to {url!r}, but that page has no #{unquote(fragment)}",
+                    "check the anchor name; headings in articles get ids like #sec-my-heading",
+                )
+    _ids = ids_now
+    return checked

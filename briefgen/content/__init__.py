@@ -1,0 +1,1 @@
+"""Load: content files on disk -> a validated, linked Site."""

@@ -1,0 +1,423 @@
+"""The second half of loading: resolve every reference between files.
+
+Articles name topics, people and sources by id; figures, quotes and claims
+name who reported or said them. Here those ids become objects, each unknown id
+becomes a problem at the line that wrote it, and Markdown bodies are rendered
+(they can link to other articles, so all slugs must be known first).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import posixpath
+import unicodedata
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from briefgen.content import schema
+from briefgen.content.markdown import HEADING_PREFIX, MarkdownRenderer
+from briefgen.content.model import Article, Citation, Claim, Event, Figure, Quote, Site
+from briefgen.content.yamlsource import YamlDoc
+from briefgen.problems import Problems
+
+if TYPE_CHECKING:
+    from briefgen.content.load import Loader
+
+
+def _suggest(key: str, known) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+class Linker:
+    def __init__(self, site: Site, loader: Loader, problems: Problems):
+        self.site = site
+        self.loader = loader
+        self.problems = problems
+
+    def party(self, key: str | None, rel: str, doc: YamlDoc, loc: tuple, what: str, sources_only: bool = False):
+        if key is None:
+            return None
+        party = self.site.parties.get(key)
+        if party is None and getattr(self.loader, "parties_failed", False):
+            return None  # people.yaml or sources.yaml did not load: its own error is the one to fix
+        if party is None or (sources_only and not party.is_source):
+            known = [k for k, p in self.site.parties.items() if p.is_source or not sources_only]
+            where = "content/sources.yaml" if sources_only else "content/people.yaml or content/sources.yaml"
+            if party is not None:
+                message = f"{what} {key!r} is in people.yaml, but a source (outlet or originator) is needed here"
+            else:
+                message = f"unknown {what} {key!r}"
+            self.problems.error(rel, doc.line(loc), message, _suggest(key, known) or f"add it to {where}")
+            return None
+        return party
+
+    def when(self, value, rel: str, doc: YamlDoc, loc: tuple):
+        """Keep dates as dates; make datetimes aware (site zone) so they compare safely."""
+        if isinstance(value, dt.datetime):
+            return self.loader.aware(value, rel, doc.line(loc))
+        return value
+
+    def article(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:
+        rel = article.path
+        article.lines = {key: doc.line((key,)) for key in ("title", "summary", "confidence", "sources")}
+        left_out = self.site.schedule.draft_topics if self.site.schedule is not None else set()
+        for i, slug in enumerate(meta.topics):
+            topic = self.site.topics.get(slug)
+            if topic is None and (slug in left_out or slug in getattr(self.loader, "topics_failed", ())):
+                continue  # a draft topic (left out), or one whose file did not load (its own error says why)
+            if topic is None:
+                self.problems.error(
+                    rel,
+                    doc.line(("topics", i)),
+                    f"unknown topic {slug!r}",
+                    _suggest(slug, self.site.topics) or f"create content/topics/{slug}.yaml",
+                )
+            elif topic not in article.topics:
+                article.topics.append(topic)
+        for i, key in enumerate(meta.people):
+            party = self.party(key, rel, doc, ("people", i), "person")
+            if party and party not in article.people:
+                article.people.append(party)
+        if meta.image is not None:
+            self.lead_image(article, meta, doc)
+        for i, key in enumerate(meta.authors):
+            party = self.party(key, rel, doc, ("authors", i), "author")
+            if party and party not in article.authors:
+                article.authors.append(party)
+        for i, c in enumerate(meta.sources):
+            source = self.party(c.source, rel, doc, ("sources", i, "source"), "source", sources_only=True)
+            if source:
+                article.citations.append(Citation(source=source, url=c.url, note=c.note))
+        for i, q in enumerate(meta.quotes):
+            speaker = self.party(q.speaker, rel, doc, ("quotes", i, "speaker"), "speaker")
+            via = self.party(q.via, rel, doc, ("quotes", i, "via"), "source", sources_only=True)
+            said = self.when(q.said, rel, doc, ("quotes", i, "said"))
+            if speaker:
+                article.quotes.append(
+                    Quote(
+                        speaker,
+                        q.text,
+                        said,
+                        q.where,
+                        via,
+                        article,
+                        doc.line(("quotes", i)),
+                        key=q.key,
+                        undated=q.undated,
+                    )
+                )
+        for i, f in enumerate(meta.figures):
+            by = self.party(f.by, rel, doc, ("figures", i, "by"), "reporter")
+            via = self.party(f.via, rel, doc, ("figures", i, "via"), "source", sources_only=True)
+            as_of = self.when(f.as_of, rel, doc, ("figures", i, "as_of"))
+            if by:
+                article.figures.append(
+                    Figure(
+                        f.id,
+                        f.label,
+                        f.value,
+                        f.unit,
+                        as_of,
+                        by,
+                        f.measure or f.id,
+                        f.note,
+                        via,
+                        article,
+                        doc.line(("figures", i)),
+                        part_of=f.part_of,
+                        derived=f.derived,
+                        one_sided=f.one_sided,
+                    )
+                )
+        for i, e in enumerate(meta.events):
+            when = self.when(e.date, rel, doc, ("events", i, "date"))
+            if when is not None:
+                article.events.append(Event(when, e.text, article, inferred=e.inferred))
+        for i, c in enumerate(meta.claims):
+            by = self.party(c.by, rel, doc, ("claims", i, "by"), "claimant")
+            date = self.when(c.date, rel, doc, ("claims", i, "date"))
+            self.claim_kind(c, rel, doc, ("claims", i))
+            if by:
+                status = None if c.kind == "position" else (c.status or "unverified")
+                article.claims.append(
+                    Claim(
+                        c.question,
+                        by,
+                        c.text,
+                        status,
+                        date,
+                        c.evidence,
+                        article,
+                        doc.line(("claims", i)),
+                        kind=c.kind,
+                        assessment=c.assessment,
+                        settle=c.settle,
+                    )
+                )
+
+    def claim_kind(self, c: schema.ClaimIn, rel: str, doc: YamlDoc, loc: tuple) -> None:
+        """A position (a demand or an opinion) never gets a verdict or a desk assessment."""
+        if c.kind != "position":
+            return
+        for key in ("status", "assessment", "settle"):
+            if getattr(c, key):
+                self.problems.error(
+                    rel,
+                    doc.line(loc + (key,)),
+                    f"a position gets no {key!r}: it is what someone wants or thinks, not a claim of fact",
+                    f"remove {key!r}, or make it 'kind: fact' if it can be checked",
+                )
+
+    def lead_image(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:
+        from briefgen.content.imagehtml import lead_image
+        from briefgen.content.images import ImageProblem
+
+        project = self.loader.project
+        try:
+            article.image = lead_image(
+                meta.image, article.path, str(project.content_dir), str(project.root), self.site.config.max_image_size
+            )
+        except ImageProblem as exc:
+            self.problems.error(article.path, doc.line(("image", "file")), exc.message, exc.hint)
+
+    def unique_ids(self, loaded) -> None:
+        slugs: dict[str, str] = {}
+        outputs: dict[str, str] = {}
+        figures: dict[str, tuple[str, int]] = {}
+        for article, meta, doc in loaded:
+            line = doc.line(("slug",)) if meta.slug else None
+            if article.slug in slugs:
+                other = slugs[article.slug]
+                same_name = unicodedata.normalize("NFC", other) == unicodedata.normalize("NFC", article.path)
+                self.problems.error(
+                    article.path,
+                    line,
+                    f"two articles have the slug {article.slug!r}: this one and {other}",
+                    "the two file names differ only in Unicode normalisation, NFC vs NFD; delete one"
+                    if same_name
+                    else "give one of them a different file name or a 'slug:' in its front matter",
+                )
+                article.slug = ""  # not rendered
+                continue
+            slugs[article.slug] = article.path
+            key = article.slug.casefold()
+            if key in outputs:
+                self.problems.error(
+                    article.path,
+                    line,
+                    f"writes the same page as {outputs[key]} (names differ only in case)",
+                    "rename one of them",
+                )
+            outputs[key] = article.path
+            for i, f in enumerate(meta.figures):
+                if f.id in figures:
+                    other = figures[f.id]
+                    self.problems.error(
+                        article.path,
+                        doc.line(("figures", i, "id")),
+                        f"figure id {f.id!r} is already used at {other[0]}:{other[1]}",
+                        "figure ids are unique across the site; add the date, e.g. drones-launched-2025-02-23",
+                    )
+                else:
+                    figures[f.id] = (article.path, doc.line(("figures", i, "id")))
+
+    def topics(self) -> None:
+        for topic in self.site.topics.values():
+            doc = topic._doc  # type: ignore[attr-defined]
+            topic.lines = {key: doc.line((key,)) for key in ("title", "summary", "confidence", "status")}
+            for i, slug in enumerate(topic.meta.related):
+                other = self.site.topics.get(slug)
+                if other is None and self.site.schedule is not None and slug in self.site.schedule.draft_topics:
+                    continue
+                if other is None:
+                    self.problems.error(
+                        topic.path,
+                        doc.line(("related", i)),
+                        f"unknown related topic {slug!r}",
+                        _suggest(slug, self.site.topics) or f"create content/topics/{slug}.yaml",
+                    )
+                elif other is not topic and other not in topic.related:
+                    topic.related.append(other)
+            del topic._doc  # type: ignore[attr-defined]
+
+
+def link_site(site: Site, loaded, loader: Loader, problems: Problems) -> None:
+    linker = Linker(site, loader, problems)
+    linker.topics()
+    linker.unique_ids(loaded)
+    articles = []
+    for article, meta, doc in loaded:
+        if not article.slug:
+            continue
+        linker.article(article, meta, doc)
+        articles.append(article)
+    articles.sort(key=lambda a: (a.date, a.slug), reverse=True)
+    site.articles = articles
+    for article in articles:  # newest first everywhere below
+        for topic in article.topics:
+            topic.articles.append(article)
+        cited = [c.source for c in article.citations] + [x.via for x in article.quotes + article.figures if x.via]
+        for party in dict.fromkeys(
+            article.authors + article.people + cited
+        ):  # a source's page lists the articles citing it
+            party.articles.append(article)
+        for q in article.quotes:
+            q.speaker.quotes.append(q)
+        for f in article.figures:
+            f.by.figures.append(f)
+        for c in article.claims:
+            c.by.claims.append(c)
+    uncited = {id(article) for article, meta, _doc in loaded if not meta.sources}
+    for article in articles:
+        if id(article) in uncited:
+            problems.warn(article.path, 2, "article cites no sources", "add 'sources:' with who reported it")
+    render_bodies(site, loader, problems)
+
+
+def render_bodies(site: Site, loader: Loader, problems: Problems) -> None:
+    """Render every body; resolve links to other content files, then check their #anchors.
+
+    With ``loader.memo`` (the build cache) bodies come from it, those it lacks rendered on every core first.
+    """
+    renderer = MarkdownRenderer(allow_html=site.config.markdown.allow_html)
+    targets = ContentTargets(site, getattr(loader, "article_paths", []))
+    memo = getattr(loader, "memo", None)
+    if memo is not None:
+        memo.prefetch_bodies(renderer, site.articles, targets.resolver)
+    render = memo.render if memo is not None else (lambda r, text, resolve: r.render(text, resolve))
+    rendered = {}
+    for article in site.articles:
+        out = render(renderer, article.body_md, targets.resolver(article))
+        rendered[article.path] = out
+        article.body_html = out.html
+        article.toc = out.headings
+        errors = out.errors
+        if "<img " in out.html:  # images from content files: sized copies (briefgen.content.imagehtml)
+            errors = errors + _body_images(article, loader, site)
+        for line, message, hint in errors:
+            problems.error(article.path, article.body_line + line, message, hint)
+        for line, message, hint in out.warnings:
+            problems.warn(article.path, article.body_line + line, message, hint)
+        for line, href in out.broken:
+            held = targets.held(article, href)
+            problems.error(
+                article.path,
+                article.body_line + line,
+                f"link to {href!r}: " + (f"{held}, left out of this build" if held else "no such article or topic"),
+                "link to it once it is published" if held else targets.suggest(article, href),
+            )
+    for article in site.articles:
+        for line, href, url in rendered[article.path].content_links:
+            path, _, fragment = url.partition("#")
+            target = targets.by_url.get(path)
+            if not fragment or target is None or target.path not in rendered:
+                continue  # topic pages' anchors are checked after rendering, by linkcheck
+            ids = rendered[target.path].ids
+            if fragment not in ids:
+                close = difflib.get_close_matches(fragment, sorted(ids), n=1, cutoff=0.6)
+                hint = (
+                    f"did you mean '#{close[0][len(HEADING_PREFIX) :]}'?"
+                    if close
+                    else (f"{target.path} has no heading with that name" if ids else f"{target.path} has no headings")
+                )
+                problems.error(
+                    article.path,
+                    article.body_line + line,
+                    f"link to {href!r}: no heading #{fragment.removeprefix(HEADING_PREFIX)} in {target.path}",
+                    hint,
+                )
+
+
+def _body_images(article: Article, loader: Loader, site: Site) -> list[tuple[int, str, str]]:
+    from briefgen.content.imagehtml import body_images
+
+    project = loader.project
+    html, pictures, errors = body_images(
+        article.body_html,
+        article.body_md,
+        article.path,
+        str(project.content_dir),
+        str(project.root),
+        site.config.max_image_size,
+    )
+    article.body_html, article.pictures = html, pictures
+    return errors
+
+
+class ContentTargets:
+    """Where a Markdown link to a content file (``other.md``, ``../topics/x.yaml``) goes.
+
+    Links are resolved relative to the linking file, like a Markdown editor or
+    GitHub would; a bare file name that is unique among the articles also works.
+    File names are compared NFC-normalised (macOS writes them decomposed).
+    """
+
+    def __init__(self, site: Site, article_paths):
+        self.site = site
+        self.articles = {_nfc(a.path): a for a in site.articles}
+        self.topics = {_nfc(t.path): t for t in site.topics.values()}
+        names: dict[str, list[Article]] = {}
+        for a in site.articles:
+            names.setdefault(_nfc(posixpath.basename(a.path)), []).append(a)
+        self.by_name = {n: found[0] for n, found in names.items() if len(found) == 1}
+        self.by_url: dict[str, Article] = {f"../{a.slug}/": a for a in site.articles}
+        schedule = site.schedule
+        left_out = (schedule.held + schedule.withdrawn) if schedule is not None else []
+        self.left_out = {_nfc(h.path): h.reason for h in left_out if not any(a.path == h.path for a in site.articles)}
+        # articles that exist but failed to load (a draft or scheduled report is not one of them)
+        self.existing = {_nfc(p) for p in article_paths} - set(self.left_out)
+        self.answers: dict[tuple[str, str], str | None] = {}  # (folder, target) -> answer; articles share folders
+
+    def resolver(self, article: Article):
+        """The link resolver for ``article``'s body: content file as written -> URL, or None.
+
+        Every file it resolves a link to is recorded in ``article.links_to``: the pages that show the
+        article depend on where that file's page is (``briefgen.engine.incremental``).
+        """
+        base = posixpath.dirname(article.path)
+        answers = self.answers
+        links_to = article.links_to
+
+        def resolve(target: str) -> str | None:
+            key = (base, target)
+            found = answers.get(key)
+            if found is None:
+                found = answers[key] = answer(target)
+            if found[1] is not None:
+                links_to.add(found[1])
+            return found[0]
+
+        def answer(target: str) -> tuple[str | None, str | None]:
+            rel = _nfc(posixpath.normpath(posixpath.join(base, unquote(target))))
+            found = self.articles.get(rel) or self.by_name.get(_nfc(posixpath.basename(unquote(target))))
+            if found is not None and target.endswith((".md", ".markdown")):
+                return f"../{found.slug}/", found.path
+            topic = self.topics.get(rel)
+            if topic is not None:
+                return f"../../{topic.url_path}", topic.path
+            if rel in self.existing:
+                return "../", None  # reported where that file failed to load
+            return None, None
+
+        return resolve
+
+    def held(self, article: Article, href: str) -> str:
+        """'a draft', 'a scheduled report'... when ``href`` names a report this build leaves out; else ''."""
+        rel = _nfc(posixpath.normpath(posixpath.join(posixpath.dirname(article.path), unquote(urlsplit(href).path))))
+        reason = self.left_out.get(rel)
+        return {"draft": "a draft", "scheduled": "a scheduled report", "withdrawn": "a withdrawn report"}.get(
+            reason or "", ""
+        )
+
+    def suggest(self, article: Article, href: str) -> str:
+        names = [posixpath.relpath(p, posixpath.dirname(article.path)) for p in [*self.articles, *self.topics]]
+        close = difflib.get_close_matches(unquote(urlsplit(href).path), names, n=1, cutoff=0.6)
+        if close:
+            return f"did you mean '{close[0]}'?"
+        return "link to another content file by its path relative to this one, e.g. other-article.md"
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)

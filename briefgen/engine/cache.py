@@ -1,0 +1,417 @@
+"""The content-hash build cache: parsed front matter and rendered Markdown, stored as plain data.
+
+Two stage functions are pure and account for most of a build's time:
+``yamlsource.load_yaml(text, offset)`` (front matter -> a located YAML
+document) and ``MarkdownRenderer.render(text, resolve)`` (a body -> HTML).
+A ``BuildCache`` memoises both. The stages ask it explicitly: the build
+passes it to ``load.load_site`` (``memo=``), which hands it to the loader and
+to ``link.render_bodies``; nothing here replaces another module's functions.
+
+Keys are content hashes of everything the answer depends on: the exact text,
+the YAML offset or the renderer's options, and (for the whole cache file) the
+*environment*: briefgen's version and source, the Python version and the
+version of every library that shapes the output (``environment()``). Link
+resolution is not in the key: a cached body remembers every question it asked
+its link resolver and the answers, and is reused only when the resolver
+answers them the same way now.
+
+On disk (``<project>/.briefgen-cache/``) each store is a few JSON files: a
+header line naming the format, the environment hash and the SHA-256 of the
+payload, then the payload: one ``key JSON`` line per entry (dates tagged),
+kept as text and parsed only when used (``briefgen.engine.cachedata``). Nothing read from there
+is unpickled, unmarshalled or executed: a file that is truncated, corrupt,
+planted, from another environment or unreadable is ignored with a note (never
+an error, never a wrong page) and rewritten at the end of the build; an entry
+that does not decode to the expected shape is a miss. While a build runs, the
+misses can be computed on several cores first (``prefetch_*``); the sequential
+stage then finds them in the memo.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from briefgen import __version__
+from briefgen.engine.cachedata import (
+    decode_doc,
+    decode_rendered,
+    encode_doc,
+    encode_rendered,
+    entry_lines,
+    lines_payload,
+    read_checked,
+    to_text,
+    write_checked,
+)
+from briefgen.engine.parallel import can_fork, map_chunks
+
+CACHE_DIR = ".briefgen-cache"
+FORMAT = 4  # 4: a rendered body's warnings are stored too
+MAGIC = b"briefgen-cache 4\n"
+PREFETCH_MIN = 64  # fewer misses than this are cheaper to compute in-line
+# Libraries whose version can change a byte of the output (parsing, Markdown, sanitising, templates, feeds,
+# slugs, validation, search). A missing one counts as "-".
+OUTPUT_LIBRARIES = (
+    "markdown-it-py",
+    "markdown-it-pyrs",
+    "mdit-py-plugins",
+    "nh3",
+    "Jinja2",
+    "MarkupSafe",
+    "PyYAML",
+    "pydantic",
+    "pydantic-core",
+    "python-slugify",
+    "text-unidecode",
+    "feedgenerator",
+    "pagefind",
+    "weasyprint",
+    "pillow",
+)
+ENV_SALT = "BRIEFGEN_TEST_ENVIRONMENT"  # tests only: stands for a library upgrade without installing one
+
+_environment: tuple | None = None
+
+
+def environment() -> tuple:
+    """What a cached answer was made with: briefgen's version and source hash, Python's and each library's version."""
+    global _environment
+    if _environment is None:
+        h = hashlib.sha256()
+        package = Path(__file__).resolve().parents[1]  # all of briefgen/, not just engine/
+        for path in sorted(package.rglob("*.py")):
+            h.update(path.relative_to(package).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
+        installed = _installed_versions()
+        libraries = []
+        for name in OUTPUT_LIBRARIES:
+            version = installed.get(_normalise(name))
+            if version is None:  # not found by its folder's name (an egg, a zip): ask importlib.metadata
+                from importlib import metadata  # importing it alone costs a no-change build 15 ms
+
+                try:
+                    version = metadata.version(name)
+                except metadata.PackageNotFoundError:
+                    version = "-"
+            libraries.append((name, version))
+        python = (sys.implementation.name, *sys.version_info[:3])
+        _environment = (__version__, FORMAT, h.hexdigest(), python, tuple(libraries))
+    return _environment + (os.environ.get(ENV_SALT, ""),)
+
+
+def _normalise(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def _installed_versions() -> dict[str, str]:
+    """Distribution name -> version, from the ``name-version.dist-info`` folders on ``sys.path``: one listing
+    per folder, where ``importlib.metadata.version`` took 25 ms for these libraries (the no-change build's
+    budget is 200 ms). The first folder to name a distribution wins, as it does for imports."""
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in names:
+            if entry.endswith(".dist-info"):
+                name, _, version = entry[: -len(".dist-info")].partition("-")
+                found.setdefault(_normalise(name), version)
+    return found
+
+
+def code_fingerprint() -> str:
+    """Hash of ``environment()``: a cache or build state never outlives the code and libraries that wrote it."""
+    return hashlib.sha256(repr(environment()).encode()).hexdigest()
+
+
+def digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+class Store:
+    """A key -> answer (as JSON text, parsed when used) map on disk, in ``SHARDS`` files so a small change
+    rewrites little. Each file holds one ``key JSON`` line per entry behind ``cachedata``'s checked header.
+
+    Only entries used by the last build are kept: a shard is rewritten when it
+    gained an entry or holds one the build did not use (an old version of an
+    edited article).
+    """
+
+    SHARDS = 16
+
+    def __init__(self, folder: Path | None, name: str, notes: list[str]):
+        self.folder = folder
+        self.name = name
+        self.notes = notes
+        self.entries: dict[str, str] = {}
+        self.used: set[str] = set()
+        self.dirty: set[int] = set()
+        self._ignored: dict[str, list[str]] = {}  # why -> file names
+        if folder is not None:
+            for shard in range(self.SHARDS):
+                self._load(shard)
+        for why, names in self._ignored.items():  # one note per reason, not one per file
+            where = names[0] if len(names) == 1 else f"{self.name}-*.json ({len(names)} files)"
+            self.notes.append(f"{CACHE_DIR}/{where} {why}; ignoring it and rebuilding it")
+
+    def path(self, shard: int) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{self.name}-{shard:02d}.json"
+
+    def shard(self, key: str) -> int:
+        return int(key[-2:], 16) % self.SHARDS
+
+    def _load(self, shard: int) -> None:
+        path = self.path(shard)
+        try:
+            entries = read_checked(path, MAGIC, code_fingerprint(), entry_lines)
+            if not isinstance(entries, dict) or any(
+                len(k) < 2 or not all(c in "0123456789abcdef" for c in k[-2:]) or self.shard(k) != shard
+                for k in entries
+            ):
+                raise ValueError("unexpected contents")
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            self._ignore(shard, f"cannot be read ({exc.strerror})")
+            return
+        except LookupError as exc:
+            self._ignore(shard, str(exc))
+            return
+        except Exception as exc:  # anything wrong with the file: start afresh, never trust it
+            self._ignore(shard, f"is unusable: {type(exc).__name__}")
+            return
+        self.entries.update(entries)
+
+    def _ignore(self, shard: int, why: str) -> None:
+        self._ignored.setdefault(why, []).append(self.path(shard).name)
+        self.dirty.add(shard)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.entries
+
+    def get(self, key: str):
+        found = self.entries.get(key)
+        if found is not None:
+            self.used.add(key)
+        return found
+
+    def put(self, key: str, value) -> None:
+        self.add(key, value)
+        self.used.add(key)
+
+    def add(self, key: str, value) -> None:
+        """An answer computed ahead (by a worker); it counts as used once a build asks for it."""
+        self.entries[key] = value
+        self.dirty.add(self.shard(key))
+
+    def drop(self, key: str) -> None:
+        """An entry that did not decode: forget it (its shard is written again without it)."""
+        if self.entries.pop(key, None) is not None:
+            self.dirty.add(self.shard(key))
+
+    def save(self) -> None:
+        if self.folder is None:
+            return
+        shards: dict[int, dict[str, str]] = {i: {} for i in range(self.SHARDS)}
+        stale = set(self.dirty)
+        for key, value in self.entries.items():
+            if key in self.used:
+                shards[self.shard(key)][key] = value
+            else:
+                stale.add(self.shard(key))
+        env = code_fingerprint()
+        for shard in sorted(stale):
+            write_checked(self.path(shard), MAGIC, env, None, lines_payload(shards[shard]))
+        for old in self.folder.glob(f"{self.name}-*.bin"):  # format 1 (pickles): never read, removed
+            with contextlib.suppress(OSError):
+                old.unlink()
+        self.entries = {k: v for part in shards.values() for k, v in part.items()}
+        self.dirty = set()
+
+    def start_build(self) -> None:
+        self.used = set()
+
+
+def _renderer_key(renderer) -> str:
+    """A renderer's plain options (allow_html, ...), whatever they are named."""
+    options = sorted((k, v) for k, v in vars(renderer).items() if isinstance(v, (bool, int, float, str, type(None))))
+    return hashlib.blake2b(repr((type(renderer).__qualname__, options)).encode(), digest_size=8).hexdigest()
+
+
+class BuildCache:
+    """The memo for one project; ``enabled=False`` (``--no-cache``) keeps it in memory only.
+
+    The stages call ``load_yaml`` and ``render`` on it where they would call the plain functions.
+    """
+
+    def __init__(self, root: Path, *, enabled: bool = True, jobs: int = 1, session: bool = False):
+        self.dir = root / CACHE_DIR
+        self.enabled = enabled
+        self.jobs = jobs
+        self.notes: list[str] = []
+        folder = self.dir if enabled else None
+        self.yaml = Store(folder, "front-matter", self.notes)
+        self.markdown = Store(folder, "markdown", self.notes)
+        self.md_texts = {k.rpartition("|")[2] for k in self.markdown.entries}  # digests of bodies present
+        self._body_digests: dict[str, str] = {}  # while a build runs
+        # serve: entries used by any build of the session are kept on disk, not only the last build's
+        # (a rebuild skips the front matter of unchanged articles: briefgen.content.load remembers them)
+        self.session = session
+        self._decoded: dict[str, tuple[str, object]] = {}  # Markdown key -> (stored text, decoded), in memory
+
+    def start(self) -> None:
+        """A build begins: count which entries it uses (serve keeps those of every build of the session)."""
+        if not self.session:
+            self.yaml.start_build()
+            self.markdown.start_build()
+
+    def finish(self) -> None:
+        self._body_digests = {}
+
+    def release(self) -> None:
+        """Save what this build used, then forget it: for a build no other follows (``Builder(once=True)``),
+        once its content is loaded."""
+        self.save()
+        for store in (self.yaml, self.markdown):
+            store.entries, store.used = {}, set()
+        self._decoded, self.md_texts = {}, set()
+
+    def body_digest(self, text: str) -> str:
+        """``digest(text)`` for a Markdown body, hashed once per build (the prefetch asks too)."""
+        found = self._body_digests.get(text)
+        if found is None:
+            found = self._body_digests[text] = digest(text)
+        return found
+
+    # --- the memoised stage functions ---------------------------------------------------------
+
+    def load_yaml(self, text: str, offset: int = 0):
+        """``yamlsource.load_yaml``, memoised."""
+        from briefgen.content.yamlsource import load_yaml
+
+        key = f"{offset}|{digest(text)}"
+        stored = self.yaml.get(key)
+        if stored is not None:
+            try:
+                return decode_doc(json.loads(stored))
+            except (ValueError, TypeError, KeyError, AttributeError):
+                self.yaml.drop(key)
+        doc = load_yaml(text, offset)  # a YamlProblem propagates and is not cached
+        if not doc.problems:
+            with contextlib.suppress(TypeError, ValueError):
+                self.yaml.put(key, to_text(encode_doc(doc)))
+        return doc
+
+    def render(self, renderer, text: str, resolve=None):
+        """``renderer.render(text, resolve)``, memoised; a hit is reused only if ``resolve`` answers as it did."""
+        text_digest = self.body_digest(text)
+        key = _renderer_key(renderer) + "|" + text_digest
+        stored = self.markdown.get(key)
+        if stored is not None:
+            live = self._decoded.get(key)
+            if live is None or live[0] is not stored:  # serve: most bodies were decoded last rebuild
+                try:
+                    live = self._decoded[key] = (stored, decode_rendered(json.loads(stored)))
+                except (ValueError, TypeError):
+                    self.markdown.drop(key)
+                    live = None
+            if live is not None:
+                rendered, asked = live[1]
+                if all((resolve(q) if resolve else None) == a for q, a in asked):
+                    return rendered
+        asked: list = []
+
+        def recording(target):
+            answer = resolve(target)
+            asked.append((target, answer))
+            return answer
+
+        rendered = renderer.render(text, recording if resolve else None)
+        self.markdown.put(key, to_text(encode_rendered(rendered, asked)))
+        self.md_texts.add(text_digest)
+        return rendered
+
+    # --- filling the memo on several cores first ----------------------------------------
+
+    def _parallel(self) -> bool:
+        return self.jobs >= 2 and can_fork()  # in-line, a prefetch would only do the same work twice
+
+    def prefetch_front_matter(self, paths: list[Path]) -> None:
+        """Parse every article's front matter that is not cached yet, over ``jobs`` cores."""
+        from briefgen.content.yamlsource import YamlProblem, load_yaml, normalise_text, split_front_matter
+
+        if not self._parallel() or (self.session and self.yaml.entries):
+            return  # serve after its first build: a save changes a file or two, parsed in-line
+        if len(self.yaml.entries) >= len(paths) - PREFETCH_MIN:
+            return  # a rebuild: at most a few misses, cheaper to parse in-line than to read every file twice
+        wanted: list[tuple[str, str, int]] = []
+        for path in paths:
+            try:
+                yaml_text, offset, _body, _line = split_front_matter(normalise_text(Path(path).read_bytes()))
+            except (OSError, UnicodeDecodeError, YamlProblem):
+                continue  # load reports it
+            key = f"{offset}|{digest(yaml_text)}"
+            if key not in self.yaml:
+                wanted.append((key, yaml_text, offset))
+        if len(wanted) < PREFETCH_MIN:
+            return
+
+        def work(start: int, stop: int) -> list:
+            out = []
+            for key, text, offset in wanted[start:stop]:
+                try:
+                    doc = load_yaml(text, offset)
+                    if not doc.problems:
+                        out.append((key, to_text(encode_doc(doc))))
+                except (YamlProblem, TypeError, ValueError):
+                    continue
+            return out
+
+        for key, value in map_chunks(work, len(wanted), self.jobs):
+            self.yaml.add(key, value)
+
+    def prefetch_bodies(self, renderer, articles: list, resolver) -> None:
+        """Render the bodies not cached yet over ``jobs`` cores; ``resolver(article)`` is the link resolver
+        ``render_bodies`` gives that article. The parent then finds each in the memo, its link answers
+        checked as on any hit."""
+        if not self._parallel():
+            return
+        missing = [a for a in articles if self.body_digest(a.body_md) not in self.md_texts]
+        if len(missing) < PREFETCH_MIN:
+            return
+        prefix = _renderer_key(renderer) + "|"
+
+        def work(start: int, stop: int) -> list:
+            out = []
+            for article in missing[start:stop]:
+                resolve = resolver(article)
+                asked: list = []
+
+                def recording(target, resolve=resolve, asked=asked):
+                    answer = resolve(target)
+                    asked.append((target, answer))
+                    return answer
+
+                rendered = renderer.render(article.body_md, recording)
+                out.append((prefix + digest(article.body_md), to_text(encode_rendered(rendered, asked))))
+            return out
+
+        for key, value in map_chunks(work, len(missing), self.jobs):
+            self.markdown.add(key, value)
+            self.md_texts.add(key.rpartition("|")[2])
+
+    def save(self) -> None:
+        if not self.enabled:
+            return
+        try:
+            self.yaml.save()
+            self.markdown.save()
+        except OSError as exc:
+            self.notes.append(f"could not write {CACHE_DIR}/ ({exc.strerror}); the next build will be slower")

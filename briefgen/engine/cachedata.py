@@ -1,0 +1,187 @@
+"""The build cache's files: JSON behind a checked header, and the codecs between it and the stages' objects.
+
+A file is a magic line, a JSON header (the environment hash it was written
+under, briefgen's version, the SHA-256 of the payload), then the payload: JSON
+only. ``read_checked`` refuses anything else before parsing the payload, and
+the decoders refuse data of the wrong shape, so nothing read from
+``.briefgen-cache/`` can run code or become an object of a type the stages
+did not expect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from briefgen import __version__
+
+
+def encode_value(value):
+    """A YAML value (str, int, float, bool, None, date, datetime, list, dict) as JSON data.
+
+    Dates are objects ``{"$": "d"|"t", "v": iso}``; a real key starting with ``$`` gets one more ``$``.
+    Anything else raises TypeError (the answer is then not cached).
+    """
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, dt.datetime):
+        return {"$": "t", "v": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$": "d", "v": value.isoformat()}
+    if isinstance(value, list):
+        return [encode_value(v) for v in value]
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError("keys must be text")
+            out["$" + key if key.startswith("$") else key] = encode_value(item)
+        return out
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def decode_value(data):
+    if isinstance(data, list):
+        return [decode_value(v) for v in data]
+    if isinstance(data, dict):
+        tag = data.get("$")
+        if tag is not None:
+            if tag == "t":
+                return dt.datetime.fromisoformat(data["v"])
+            if tag == "d":
+                return dt.date.fromisoformat(data["v"])
+            raise ValueError("unknown tag")
+        return {(k[1:] if k.startswith("$") else k): decode_value(v) for k, v in data.items()}
+    if data is None or isinstance(data, (str, bool, int, float)):
+        return data
+    raise ValueError("not a value")
+
+
+def encode_doc(doc) -> dict:
+    return {
+        "d": encode_value(doc.data),
+        "l": [[list(loc), line] for loc, line in doc.lines.items()],
+        "p": [[list(loc), raw] for loc, raw in doc.plain.items()],
+        "f": doc.first_line,
+    }
+
+
+def decode_doc(data):
+    """A ``YamlDoc`` from ``encode_doc``'s data. Locations and lines are taken as stored (they only place
+    messages; a location that is not a list of keys fails to hash and the entry is a miss)."""
+    from briefgen.content.yamlsource import YamlDoc
+
+    lines = {tuple(loc): line for loc, line in data["l"]}
+    plain = {tuple(loc): raw for loc, raw in data["p"]}
+    if not isinstance(data["f"], int):
+        raise ValueError("bad first line")
+    return YamlDoc(decode_value(data["d"]), lines, plain, [], data["f"])
+
+
+def encode_rendered(rendered, asked: list) -> list:
+    return [
+        rendered.html,
+        rendered.broken,
+        rendered.headings,
+        sorted(rendered.ids),
+        rendered.content_links,
+        rendered.errors,
+        rendered.warnings,
+        asked,
+    ]
+
+
+def _rows(items, types: tuple) -> list[tuple]:
+    out = []
+    for row in items:
+        if len(row) != len(types) or not all(isinstance(v, t) for v, t in zip(row, types, strict=True)):
+            raise ValueError("bad row")
+        out.append(tuple(row))
+    return out
+
+
+def decode_rendered(data):
+    """(Rendered, asked) from what ``encode_rendered`` stored; ValueError/TypeError if it is not that shape."""
+    from briefgen.content.markdown import Rendered
+
+    html, broken, headings, ids, links, errors, warnings, asked = data
+    if not isinstance(html, str) or not all(isinstance(i, str) for i in ids):
+        raise ValueError("bad body")
+    out = Rendered(
+        html,
+        _rows(broken, (int, str)),
+        _rows(headings, (int, str, str)),
+        set(ids),
+        _rows(links, (int, str, str)),
+        _rows(errors, (int, str, str)),
+        _rows(warnings, (int, str, str)),
+    )
+    questions = []
+    for target, answer in asked:
+        if not isinstance(target, str) or not (answer is None or isinstance(answer, str)):
+            raise ValueError("bad link answer")
+        questions.append((target, answer))
+    return out, questions
+
+
+def to_text(value) -> str:
+    """Compact JSON text; never a raw newline (JSON escapes them), so one entry fits on one line."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def entry_lines(payload: bytes) -> dict[str, str]:
+    """A store's payload: one ``key JSON`` line per entry -> {key: JSON text} (each parsed only when used)."""
+    out = {}
+    for line in payload.decode("utf-8", "surrogatepass").split("\n"):
+        if line:
+            key, sep, text = line.partition(" ")
+            if not sep:
+                raise ValueError("not an entry line")
+            out[key] = text
+    return out
+
+
+def lines_payload(entries: dict[str, str]) -> bytes:
+    return "\n".join(f"{key} {text}" for key, text in entries.items()).encode("utf-8", "surrogatepass")
+
+
+def read_checked(path: Path, magic: bytes, expected: str, parse=json.loads):
+    """The payload of a file written by ``write_checked``, parsed (JSON, or ``parse``); raises ValueError,
+    LookupError (another environment) or OSError if it is not one."""
+    raw = path.read_bytes()
+    if not raw.startswith(magic):
+        raise ValueError("not a briefgen cache file")
+    end = raw.index(b"\n", len(magic))
+    header = json.loads(raw[len(magic) : end])
+    payload = raw[end + 1 :]
+    if not isinstance(header, dict) or header.get("env") != expected:
+        raise LookupError(f"was written by another briefgen or other libraries (version {header.get('version', '?')})")
+    if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
+        raise ValueError("checksum mismatch (truncated or corrupt)")
+    return parse(payload)
+
+
+def write_checked(path: Path, magic: bytes, env: str, data, payload: bytes | None = None) -> None:
+    """Write ``data`` as JSON (or the ready ``payload``) behind the header ``read_checked`` checks."""
+    if payload is None:
+        payload = to_text(data).encode("utf-8", "surrogatepass")
+    header = {"env": env, "version": __version__, "sha256": hashlib.sha256(payload).hexdigest()}
+    write_atomic(path, magic + json.dumps(header).encode() + b"\n" + payload)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,1 @@
+"""The files besides the pages: feeds, sitemap, exports, search index, manifest."""

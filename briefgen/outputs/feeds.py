@@ -1,0 +1,224 @@
+"""Atom feeds: the whole site, every topic, every person and source.
+
+Feed readers are how many readers follow a running story, so every page that
+lists articles has a feed of the same articles: ``feed.xml`` for the site,
+``topics/<slug>/feed.xml``, ``people/<id>/feed.xml`` and ``sources/<id>/feed.xml``.
+
+Written with ``feedgenerator`` (Pelican's maintained, pure-Python extract of
+Django's feed writer: XML escaping by a SAX generator, RFC 3339 dates with
+their offsets). Its one wall-clock reading, "now" as the ``updated`` time of
+a feed without entries, is overridden so that a build is reproducible.
+
+- Entry ids are tag: URIs made from the article's canonical URL and its
+  publication date, so an article keeps its id in every feed and across
+  rebuilds (feedgenerator's ``get_tag_uri``).
+- ``updated`` is the article's last modification (``updated:`` or ``date:``),
+  always with its time zone; a feed's ``updated`` is its newest entry's.
+- Summaries are the article's one-sentence summary (plain text, escaped as
+  HTML); content is the article body with links made absolute, because a
+  feed reader resolves relative links against the feed, not the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import html
+import io
+import re
+from collections.abc import Iterable, Iterator
+from urllib.parse import urljoin, urlsplit
+
+from feedgenerator import Atom1Feed, get_tag_uri
+from feedgenerator.django.utils.xmlutils import SimplerXMLGenerator
+
+from briefgen.content.model import Article, Site
+from briefgen.pages.assemble import Page
+
+FEED_NAME = "feed.xml"
+MAX_ENTRIES = 50  # newest first; older articles stay on the pages
+EMPTY_FEED_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # a fixed time, never "now"
+
+_URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+
+
+class _ReproducibleAtomFeed(Atom1Feed):
+    def latest_post_date(self):
+        dates = [d for item in self.items for d in (item.get("updateddate"), item.get("pubdate")) if d]
+        return max(dates, default=EMPTY_FEED_UPDATED)
+
+    def add_entry(self, xml: str, pubdate: dt.datetime, updateddate: dt.datetime) -> None:
+        """An item whose <entry> element is already written (``_entry_xml``); its dates still count for the feed's."""
+        self.items.append({"entry": xml, "pubdate": pubdate, "updateddate": updateddate})
+
+    def write_items(self, handler):
+        for item in self.items:
+            if "entry" in item:
+                handler.ignorableWhitespace(item["entry"])  # SAX's way to write text as it is, unescaped
+            else:
+                handler.startElement("entry", self.item_attributes(item))
+                self.add_item_elements(handler, item)
+                handler.endElement("entry")
+
+
+def _entry_xml(**fields) -> str:
+    """The <entry> element feedgenerator writes for ``add_item(**fields)``, as XML text."""
+    one = _ReproducibleAtomFeed(title="", link="", description="")
+    one.add_item(**fields)
+    out = io.StringIO()
+    one.write_items(SimplerXMLGenerator(out, "utf-8", short_empty_elements=True))
+    return out.getvalue()
+
+
+# An article's <entry> is the same in every feed that lists it (the site's, its topics', its people's and
+# sources'), so it is written once: keyed by everything it shows, kept for the next build in this process
+# (``serve``) and bounded to about two entries per article of the site.
+_entries: dict[tuple, str] = {}
+
+
+# Attribute values that are URLs with a host, in the scheme of the page (``https://example.com/410``): urljoin
+# writes them the same against every page (it re-assembles their parts), so they are joined once a process.
+_with_host: dict[str, str] = {}
+
+
+def absolute_links(body_html: str, page_url: str) -> str:
+    """Relative href/src in our own rendered HTML made absolute against the page's URL."""
+    scheme = page_url.partition(":")[0] + "://"
+
+    def fix(m: re.Match) -> str:
+        url = html.unescape(m.group(2))
+        if url.startswith(scheme):
+            joined = _with_host.get(url)
+            if joined is None:
+                joined = urljoin(page_url, url)
+                if urlsplit(url).netloc and len(_with_host) < 100_000:
+                    _with_host[url] = joined
+        else:
+            joined = urljoin(page_url, url)
+        return m.group(1) + html.escape(joined, quote=True) + m.group(3)
+
+    return _URL_ATTR.sub(fix, body_html)
+
+
+def feed_path(url_path: str) -> str:
+    """Where the feed of the page at ``url_path`` lives ("" for the site's feed)."""
+    return url_path + FEED_NAME
+
+
+def new_feed(site: Site, renderer, url_path: str, feed_url_path: str, title: str, subtitle: str, guid: str):
+    """An empty Atom feed for the page at ``url_path``, served at ``feed_url_path``."""
+    config = site.config
+    return _ReproducibleAtomFeed(
+        title=title,
+        link=renderer.absolute(url_path),
+        description=subtitle,
+        language=config.language,
+        author_name=config.publisher or config.title,
+        feed_url=renderer.absolute(feed_url_path),
+        feed_guid=guid,
+    )
+
+
+class _Order(dict):
+    """article -> its sort key for feeds, worked out once per article (a build sorts each of them many times)."""
+
+    def __missing__(self, article: Article) -> tuple:
+        key = self[article] = (article.modified, article.date, article.slug)
+        return key
+
+
+def newest(articles: Iterable[Article], order: _Order | None = None) -> list[Article]:
+    """The articles a feed shows: the newest ``MAX_ENTRIES``, newest first."""
+    key = (order if order is not None else _Order()).__getitem__
+    return heapq.nlargest(MAX_ENTRIES, articles, key=key)  # == sorted(articles, key=key, reverse=True)[:MAX_ENTRIES]
+
+
+def write_feed(site: Site, renderer, url_path: str, title: str, subtitle: str, articles: Iterable[Article]) -> bytes:
+    config = site.config
+    feed = new_feed(site, renderer, url_path, feed_path(url_path), title, subtitle, renderer.absolute(url_path))
+    limit = 2 * len(site.articles) + 2 * MAX_ENTRIES
+    for article in newest(articles):
+        link = renderer.absolute(article.url_path)
+        author = ", ".join(p.name for p in article.authors) or article.author or config.publisher or config.title
+        categories = [t.title for t in article.topics]
+        date, modified = article.date, article.modified
+        key = (link, article.title, article.summary, article.body_html, author, tuple(categories))
+        key += (type(date), date.isoformat(), type(modified), modified.isoformat())
+        xml = _entries.pop(key, None)
+        if xml is None:
+            xml = _entry_xml(
+                title=article.title,
+                link=link,
+                description=html.escape(article.summary, quote=False),
+                content=absolute_links(article.body_html, link),
+                author_name=author,
+                pubdate=date,
+                updateddate=modified,
+                unique_id=get_tag_uri(link, date),
+                categories=categories,
+            )
+            while len(_entries) >= limit:
+                del _entries[next(iter(_entries))]  # the entry used longest ago
+        _entries[key] = xml  # (re)inserted last: most recently used
+        feed.add_entry(xml, date, modified)
+    return feed.writeString("utf-8").encode("utf-8")
+
+
+def party_articles(site: Site, page: Page) -> list[Article]:
+    """What a person's or source's feed carries: the articles on their page (which include those citing them)."""
+    return list(page.context["articles"])
+
+
+def iter_feeds(site: Site, pages: list[Page], renderer, write=None) -> Iterator[tuple[str, bytes]]:
+    """Every feed of the site as (output path, bytes), one at a time: a cold build writes each as it is made.
+
+    ``write`` makes one feed (default ``write_feed``; a rebuild passes ``briefgen.outputs.kept.Keeper.feed``).
+    """
+    write_feed_ = write or write_feed
+    config = site.config
+    order = _Order()
+    # each feed is handed only the articles it shows: briefgen.outputs.kept fingerprints it by them
+    yield FEED_NAME, write_feed_(site, renderer, "", config.title, config.description, newest(site.articles, order))
+    for page in pages:
+        if page.kind == "topic" and page.url_path == page.context["topic"].url_path:
+            topic = page.context["topic"]
+            yield (
+                feed_path(topic.url_path),
+                write_feed_(
+                    site,
+                    renderer,
+                    topic.url_path,
+                    f"{topic.title} · {config.title}",
+                    topic.meta.summary,
+                    newest(topic.articles, order),
+                ),
+            )
+        elif page.kind == "party":
+            party = page.context["party"]
+            yield (
+                feed_path(party.url_path),
+                write_feed_(
+                    site,
+                    renderer,
+                    party.url_path,
+                    f"{party.name} · {config.title}",
+                    page.description,
+                    newest(party_articles(site, page), order),
+                ),
+            )
+
+
+def feeds_for(page: Page) -> list[tuple[str, str]]:
+    """The feeds a page advertises besides the site's: (url_path of the feed, title)."""
+    if page.kind == "topic":
+        topic = page.context["topic"]
+        changes = (topic.url_path + "changes.xml", f"{topic.title}: what changed (Atom)")  # briefgen.briefing.changes
+        return [(feed_path(topic.url_path), f"{topic.title} (Atom)"), changes]
+    if page.kind == "changes":
+        return [("changes/feed.xml", "What changed (Atom)")]
+    if page.kind == "article":
+        return [(feed_path(t.url_path), f"{t.title} (Atom)") for t in page.context["article"].topics]
+    if page.kind == "party":
+        party = page.context["party"]
+        return [(feed_path(party.url_path), f"{party.name} (Atom)")]
+    return []

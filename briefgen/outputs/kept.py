@@ -1,0 +1,71 @@
+"""Feeds and JSON exports a rebuild keeps: the file the last build wrote, when nothing it shows changed.
+
+Pages are kept by their fingerprint (``briefgen.engine.incremental``). Feeds and a
+topic's exports are made outside the templates, so they get fingerprints of
+their own here, from the same inputs: ``Fingerprints.feed_key`` (the feed's
+title and each article it lists) and the fingerprint of the topic's pack
+page (its exports are computed from what the pack shows). Each is recorded
+in the build state beside the file it named. When a rebuild finds the same
+fingerprint and the file still as written, the file is not made at all: the
+stage answers ``KEPT`` and the rebuild leaves the file where it is
+(``write.SiteFiles``), unread, as it does an unchanged page.
+
+This used to be a memo of whole feeds in ``.briefgen-cache/``: at 4,000
+articles that held 100 MB of feeds and 28 MB of exports, loaded, hashed and
+saved by every build to spare the few that a one-article edit changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+class _Kept:
+    def __repr__(self) -> str:
+        return "KEPT"
+
+
+KEPT = _Kept()  # what a kept feed or export is instead of its bytes
+
+
+class Keeper:
+    """Makes a rebuild's feeds and exports (``outputs.extra_outputs(keeper=...)``): records each one's
+    fingerprint in ``record`` and answers ``KEPT`` for those ``kept(path, fingerprint)`` says are on disk
+    as they would be made.
+
+    ``feed_key(url_path, title, subtitle, articles)`` fingerprints a feed, ``pack_print(page)`` a pack page.
+    """
+
+    def __init__(
+        self, feed_key: Callable, pack_print: Callable, kept: Callable[[str, str], bool], record: dict[str, str]
+    ):
+        self.feed_key = feed_key
+        self.pack_print = pack_print
+        self.kept = kept
+        self.record = record
+
+    def feed(self, site, renderer, url_path, title, subtitle, articles):
+        from briefgen.outputs import feeds
+
+        articles = list(articles)
+        rel = feeds.feed_path(url_path)
+        key = self.record[rel] = "feed|" + self.feed_key(url_path, title, subtitle, articles).hex()
+        if self.kept(rel, key):
+            return KEPT
+        return feeds.write_feed(site, renderer, url_path, title, subtitle, articles)
+
+    def exports(self, site, pages, renderer):
+        from briefgen.outputs import exports
+
+        out = dict(exports.exports(site, [], renderer))  # what does not depend on any topic (the schema)
+        for page in pages:
+            if page.kind != "pack":
+                continue
+            key = "exports|" + self.pack_print(page)
+            paths = exports.topic_paths(page.context["topic"])
+            self.record.update(dict.fromkeys(paths, key))
+            if all(self.kept(rel, key) for rel in paths):
+                out.update(dict.fromkeys(paths, KEPT))
+            else:
+                out.update(exports.exports(site, [page], renderer))
+        return out

@@ -1,0 +1,1 @@
+"""Assemble: the linked site -> the list of pages to produce."""

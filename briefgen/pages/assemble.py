@@ -1,0 +1,302 @@
+"""Assemble: the linked site -> the list of pages to produce.
+
+A ``Page`` is plain data: where it goes, which template lays it out, and the
+objects the template gets. Nothing here knows about Jinja or the disk.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from briefgen.briefing.briefing import brief, figure_items, group_claims, group_figures
+from briefgen.briefing.charts import legend as chart_legend
+from briefgen.briefing.charts import trend_svg
+from briefgen.content.clock import site_tz
+from briefgen.content.model import Article, Party, Site, Topic
+from briefgen.pages.pack import PackBodies, site_pages
+
+HISTORY_DEP = "changes/history.json"  # topic pages show the latest recorded change: an input besides content
+CHART_HELPERS = {"chart": trend_svg, "chart_legend": chart_legend}
+
+
+@dataclass
+class Pagination:
+    number: int
+    total: int
+    prev_url: str | None  # site-relative url_path
+    next_url: str | None
+
+
+@dataclass
+class Page:
+    kind: str
+    url_path: str  # "" for home, "topics/x/" ... ; "404.html" for the not-found page
+    template: str
+    title: str
+    description: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+    deps: frozenset[str] = frozenset()  # input files whose change affects this page ("*" = every input)
+    source: str = ""  # the input file this page mainly shows, for messages
+
+    @cached_property  # asked tens of thousands of times per build (fingerprints, reuse, writing)
+    def output(self) -> str:
+        if self.url_path.endswith(".html") or self.url_path.endswith(".xml") or "." in self.url_path.rsplit("/", 1)[-1]:
+            return self.url_path
+        return self.url_path + "index.html"
+
+
+def topic_pages(site: Site, topic: Topic, pages: frozenset[str] | None = None) -> list[Page]:
+    """A topic's page (paginated) and its pack; ``pages`` are the article and topic url paths of the site."""
+    tz = site_tz(site)
+    if pages is None:
+        pages = _site_pages(site)
+    b = brief(topic, tz)
+    b.changed = site.changes.latest_for(topic.slug) if site.changes is not None else None
+    b.exports = True
+    per = site.config.per_page
+    chunks = [topic.articles[i : i + per] for i in range(0, len(topic.articles), per)] or [[]]
+    deps = frozenset({topic.path, *(a.path for a in topic.articles), *(r.path for r in topic.related), HISTORY_DEP})
+    out = []
+    for n, chunk in enumerate(chunks, start=1):
+        url = topic.url_path if n == 1 else f"{topic.url_path}page/{n}/"
+        prev_url = None if n == 1 else (topic.url_path if n == 2 else f"{topic.url_path}page/{n - 1}/")
+        next_url = f"{topic.url_path}page/{n + 1}/" if n < len(chunks) else None
+        pagination = Pagination(n, len(chunks), prev_url, next_url) if len(chunks) > 1 else None
+        if len(chunks) > 1:
+            in_chunk = set(map(id, chunk))
+            part = copy.copy(b)  # the same briefing, not recomputed per page (that was quadratic)
+            part.latest = chunk
+            part.timeline = [e for e in b.timeline if id(e.article) in in_chunk]
+            part.changed, part.exports = b.changed, b.exports
+            if n > 1:  # archive pages: the articles and their timeline only
+                part.figures, part.quotes, part.claims, part.people = [], [], [], []
+                part.watch, part.sources, part.related = [], [], []
+                part.changed, part.exports, part.archive = None, False, True
+        else:
+            part = b
+        title = topic.title if n == 1 else f"{topic.title} (page {n} of {len(chunks)})"
+        # an archive page shows its own articles only: editing one article re-renders page 1 and its page,
+        # not every page of the topic (adding or removing an article shifts the chunks, and so their deps)
+        page_deps = deps if n == 1 else frozenset({topic.path, *(a.path for a in chunk)})
+        out.append(
+            Page(
+                "topic",
+                url,
+                "topic.html",
+                title,
+                topic.meta.summary,
+                {"topic": topic, "b": part, "pagination": pagination, **CHART_HELPERS},
+                page_deps,
+                topic.path,
+            )
+        )
+    out.append(
+        Page(
+            "pack",
+            f"{topic.url_path}pack/",
+            "pack.html",
+            f"Briefing pack: {topic.title}",
+            topic.meta.summary,
+            {
+                "topic": topic,
+                "b": b,
+                "articles": list(reversed(topic.articles)),  # oldest first: the story as it unfolded
+                # each report's body rewritten for the pack, when (and only if) the pack is rendered
+                "bodies": PackBodies(topic.articles, f"{topic.url_path}pack/", pages, site.config.base_url),
+                **CHART_HELPERS,
+            },
+            deps,
+            topic.path,
+        )
+    )
+    return out
+
+
+def _site_pages(site: Site) -> frozenset[str]:
+    return site_pages([*(a.url_path for a in site.articles), *(t.url_path for t in site.topics.values())])
+
+
+def party_page(site: Site, party: Party) -> Page:
+    quotes_by_topic: dict[str, tuple[Topic, list]] = {}
+    for q in party.quotes:  # each quote once, under its report's first topic
+        if q.article.topics:
+            t = q.article.topics[0]
+            quotes_by_topic.setdefault(t.slug, (t, []))[1].append(q)
+    articles = list(party.articles)
+    for item in party.quotes + party.figures + party.claims:
+        if item.article not in articles:
+            articles.append(item.article)
+    articles.sort(key=lambda a: a.date, reverse=True)
+    description = f"{party.name}, {party.role}" if party.role else party.name
+    deps = frozenset({party.path, *(a.path for a in articles)})
+    return Page(
+        "party",
+        party.url_path,
+        "party.html",
+        party.name,
+        description,
+        {
+            "party": party,
+            "quotes_by_topic": list(quotes_by_topic.values()),
+            "figures": party.figures,
+            "claims": party.claims,
+            "articles": articles,
+        },
+        deps,
+        party.path,
+    )
+
+
+def article_page(article: Article) -> Page:
+    deps = frozenset({article.path, *(t.path for t in article.topics), *article.image_inputs})
+    return Page(
+        "article",
+        article.url_path,
+        "article.html",
+        article.title,
+        article.summary,
+        {"article": article, "article_figures": figure_items(group_figures(article.figures))},
+        deps,
+        article.path,
+    )
+
+
+def withdrawn_pages(site: Site) -> list[Page]:
+    """A note at the address of each withdrawn report (``expires_at``), not a silent 404."""
+    if site.schedule is None:
+        return []
+    taken = {a.slug for a in site.articles}
+    out = []
+    for held in site.schedule.withdrawn:
+        if held.slug in taken:
+            continue  # another report has the address now
+        taken.add(held.slug)
+        out.append(
+            Page(
+                "withdrawn",
+                f"articles/{held.slug}/",
+                "withdrawn.html",
+                "Report withdrawn",
+                "This report has been withdrawn.",
+                {"withdrawn": held},
+                frozenset({held.path}),
+                held.path,
+            )
+        )
+    return out
+
+
+def corrections_page(site: Site) -> Page:
+    """Every correction on the site, newest first."""
+    items = sorted(
+        ((c, a) for a in site.articles for c in a.corrections), key=lambda ca: (ca[0].date, ca[1].slug), reverse=True
+    )
+    return Page(
+        "corrections",
+        "corrections/",
+        "corrections.html",
+        "Corrections",
+        f"Every correction published on {site.config.title}, newest first",
+        {"corrections": items},
+        frozenset({"*"}),
+    )
+
+
+VERDICTS = (("confirmed", "Confirmed"), ("disputed", "Disputed"), ("unverified", "Unverified"), ("false", "False"))
+
+
+def ledger(site: Site) -> dict[str, Any]:
+    """The claims ledger: each claim once (tagged with its topics), by status with counts; positions apart."""
+    claims = [c for a in reversed(site.articles) for c in a.claims]  # oldest report first
+    facts = [c for c in claims if not c.is_position]
+    statuses = [(key, label, [c for c in facts if c.status == key]) for key, label in VERDICTS]
+    return {"statuses": statuses, "positions": group_claims([c for c in claims if c.is_position])}
+
+
+def assemble(site: Site) -> list[Page]:
+    topics_by_update = sorted(
+        site.topics.values(),
+        key=lambda t: (t.updated or dt.datetime.min.replace(tzinfo=dt.UTC), t.slug),
+        reverse=True,
+    )
+    every = frozenset({"*"})
+    pages = [
+        Page(
+            "home",
+            "",
+            "home.html",
+            site.config.title,
+            site.config.description,
+            {
+                "topics": topics_by_update,
+                "latest": site.articles[: site.config.home_latest],
+                "as_of": site.articles[0].modified if site.articles else None,
+            },
+            every,
+        ),
+        Page(
+            "topics",
+            "topics/",
+            "topics.html",
+            "All topics",
+            f"Every running story on {site.config.title}",
+            {"topics": topics_by_update},
+            every,
+        ),
+        Page(
+            "people",
+            "people/",
+            "people.html",
+            "People and sources",
+            "The people, organisations, outlets and originators in these briefings",
+            {
+                "people": sorted(site.people, key=lambda p: p.name),
+                "sources": sorted(site.sources, key=lambda p: p.name),
+            },
+            every,
+        ),
+        Page(
+            "claims",
+            "claims/",
+            "claims.html",
+            "Claims ledger",
+            "Every claim of fact across the briefings, once each, by status; and the positions, which get no verdict",
+            ledger(site),
+            every,
+        ),
+        Page(
+            "changes",
+            "changes/",
+            "changes.html",
+            "What changed",
+            "What changed in the briefings from one update to the next: new reports, revised figures, claims",
+            {
+                "records": list(reversed(site.changes.records)) if site.changes is not None else [],
+                "topics": site.topics,
+            },
+            every,
+        ),
+        corrections_page(site),
+        Page(
+            "search",
+            "search/",
+            "search.html",
+            "Search",
+            f"Search {site.config.title}",
+            {"articles": site.articles},  # every report listed, so the page serves without JavaScript too
+            every,
+        ),
+        Page("notfound", "404.html", "404.html", "Page not found", "", {}, every),
+    ]
+    linkable = _site_pages(site)
+    for topic in site.topics.values():
+        pages.extend(topic_pages(site, topic, linkable))
+    pages.extend(article_page(article) for article in site.articles)
+    pages.extend(withdrawn_pages(site))
+    for party in site.parties.values():
+        pages.append(party_page(site, party))
+    return pages

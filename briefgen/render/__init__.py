@@ -1,0 +1,1 @@
+"""Render: pages -> bytes, with Jinja2."""
