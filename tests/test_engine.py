@@ -155,8 +155,8 @@ def test_every_field_of_a_rendered_body_survives_the_cache():
     import dataclasses
     import json
 
-    from briefgen.engine.cachedata import decode_rendered, encode_rendered
     from briefgen.content.markdown import Rendered
+    from briefgen.engine.cachedata import decode_rendered, encode_rendered
 
     values = {
         "html": "<p>x</p>",
