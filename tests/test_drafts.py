@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import feedparser
 import pytest
 from conftest import copy_example, run_cli
+from site_support import feed_links, outputs_mentioning, sitemap_urls
 
 WORD = "Quillmarsh"  # in nothing but the draft, so any output that mentions it leaks the draft
 SLUG = "2025-02-24-quillmarsh-draft"
@@ -53,36 +51,11 @@ def add_draft(project: Path, text: str = DRAFT, name: str = f"{SLUG}.md") -> Pat
     return path
 
 
-def outputs_mentioning(site: Path, word: str) -> list[str]:
-    """Every output file whose bytes (or, for Pagefind's fragments, decompressed bytes) contain ``word``."""
-    found = []
-    for path in site.rglob("*"):
-        if not path.is_file():
-            continue
-        data = path.read_bytes()
-        if path.suffix == ".pf_fragment":
-            data = gzip.decompress(data)
-        if word.encode() in data or word.lower().encode() in data:
-            found.append(path.relative_to(site).as_posix())
-    return found
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     project = copy_example(tmp_path / "project")
     add_draft(project)
     return project
-
-
-def feed_links(path: Path) -> list[str]:
-    feed = feedparser.parse(path.read_bytes())
-    assert not feed.bozo, feed.bozo_exception
-    return [e.link for e in feed.entries]
-
-
-def sitemap_urls(site: Path) -> list[str]:
-    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    return [loc.text for loc in ET.parse(site / "sitemap.xml").getroot().findall("s:url/s:loc", ns)]
 
 
 def test_a_draft_is_in_no_output_of_a_normal_build(project: Path):

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import gzip
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import feedparser
 import pytest
 from conftest import copy_example, run_cli
+from site_support import feed_links, outputs_mentioning, sitemap_urls
 
 SLUG = "2025-02-24-embargoed-briefing"
 WORD = "Brackenfold"
@@ -33,29 +31,6 @@ def epoch(moment: dt.datetime) -> dict[str, str]:
     return {"SOURCE_DATE_EPOCH": str(int(moment.timestamp()))}
 
 
-def mentioning(site: Path, word: str) -> list[str]:
-    found = []
-    for path in site.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            if path.suffix == ".pf_fragment":
-                data = gzip.decompress(data)
-            if word.encode() in data:
-                found.append(path.relative_to(site).as_posix())
-    return found
-
-
-def feed_links(path: Path) -> list[str]:
-    feed = feedparser.parse(path.read_bytes())
-    assert not feed.bozo, feed.bozo_exception
-    return [e.link for e in feed.entries]
-
-
-def sitemap_urls(site: Path) -> list[str]:
-    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    return [loc.text for loc in ET.parse(site / "sitemap.xml").getroot().findall("s:url/s:loc", ns)]
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     project = copy_example(tmp_path / "project")
@@ -72,7 +47,7 @@ def test_held_until_publish_at_then_published_as_if_newly_filed(project: Path):
     before = GOES_LIVE - dt.timedelta(minutes=1)
     proc = build(project, before)
     assert not (site / "articles" / SLUG).exists()
-    assert mentioning(site, WORD) == []
+    assert outputs_mentioning(site, WORD) == []
     assert (
         f"1 report scheduled: '{WORD} embargoed report' (content/articles/{SLUG}.md) "
         "goes live at 24 Feb 2025 06:00 Kyiv time" in proc.stdout
@@ -91,7 +66,7 @@ def test_held_until_publish_at_then_published_as_if_newly_filed(project: Path):
     links = feed_links(site / "feed.xml")
     assert links[0].endswith(f"/articles/{SLUG}/"), "newest first: it appears as just filed"
     assert any(url.endswith(f"/articles/{SLUG}/") for url in sitemap_urls(site))
-    assert any(p.startswith("pagefind/") for p in mentioning(site, WORD)), "in the search index"
+    assert any(p.startswith("pagefind/") for p in outputs_mentioning(site, WORD)), "in the search index"
     assert f"articles/{SLUG}/" in (site / "changes" / "history.json").read_text()
 
 
@@ -116,7 +91,7 @@ def test_expires_at_withdraws_it_with_a_note_page(project: Path):
     assert not any(SLUG in link for link in feed_links(site / "feed.xml"))
     assert not any(SLUG in url for url in sitemap_urls(site))
     assert SLUG not in (site / "topics" / "drone-strikes" / "index.html").read_text()
-    assert not [p for p in mentioning(site, f"/articles/{SLUG}/") if p.startswith("pagefind/")], "not indexed"
+    assert not [p for p in outputs_mentioning(site, f"/articles/{SLUG}/") if p.startswith("pagefind/")], "not indexed"
     # the change history keeps what it recorded when the report was filed, now without a link to it
     assert f'href="../articles/{SLUG}/' not in (site / "changes" / "index.html").read_text()
 
