@@ -2,21 +2,20 @@
 
 Articles name topics, people and sources by id; figures, quotes and claims
 name who reported or said them. Here those ids become objects, each unknown id
-becomes a problem at the line that wrote it, and Markdown bodies are rendered
-(they can link to other articles, so all slugs must be known first).
+becomes a problem at the line that wrote it; then Markdown bodies are rendered
+(``briefgen.content.bodies``: they can link to other articles, so all slugs must
+be known first).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-import posixpath
 import unicodedata
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
 
 from briefgen.content import schema
-from briefgen.content.markdown import HEADING_PREFIX, MarkdownRenderer
+from briefgen.content.bodies import ContentTargets, render_bodies  # noqa: F401 (ContentTargets: serve.early)
 from briefgen.content.model import Article, Citation, Claim, Event, Figure, Quote, Site
 from briefgen.content.yamlsource import YamlDoc
 from briefgen.problems import Problems
@@ -60,22 +59,10 @@ class Linker:
         return value
 
     def article(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:
-        rel = article.path
+        """Link one article's front matter: topics, people, image, bylines, sources, quotes, figures, events, claims."""
         article.lines = {key: doc.line((key,)) for key in ("title", "summary", "confidence", "sources")}
-        left_out = self.site.schedule.draft_topics if self.site.schedule is not None else set()
-        for i, slug in enumerate(meta.topics):
-            topic = self.site.topics.get(slug)
-            if topic is None and (slug in left_out or slug in getattr(self.loader, "topics_failed", ())):
-                continue  # a draft topic (left out), or one whose file did not load (its own error says why)
-            if topic is None:
-                self.problems.error(
-                    rel,
-                    doc.line(("topics", i)),
-                    f"unknown topic {slug!r}",
-                    _suggest(slug, self.site.topics) or f"create content/topics/{slug}.yaml",
-                )
-            elif topic not in article.topics:
-                article.topics.append(topic)
+        self.article_topics(article, meta, doc)
+        rel = article.path
         for i, key in enumerate(meta.people):
             party = self.party(key, rel, doc, ("people", i), "person")
             if party and party not in article.people:
@@ -90,24 +77,44 @@ class Linker:
             source = self.party(c.source, rel, doc, ("sources", i, "source"), "source", sources_only=True)
             if source:
                 article.citations.append(Citation(source=source, url=c.url, note=c.note))
+        self.quotes(article, meta, doc)
+        self.figures(article, meta, doc)
+        for i, e in enumerate(meta.events):
+            when = self.when(e.date, rel, doc, ("events", i, "date"))
+            if when is not None:
+                article.events.append(Event(when, e.text, article, inferred=e.inferred))
+        self.claims(article, meta, doc)
+
+    def article_topics(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:
+        left_out = self.site.schedule.draft_topics if self.site.schedule is not None else set()
+        for i, slug in enumerate(meta.topics):
+            topic = self.site.topics.get(slug)
+            if topic is None and (slug in left_out or slug in getattr(self.loader, "topics_failed", ())):
+                continue  # a draft topic (left out), or one whose file did not load (its own error says why)
+            if topic is None:
+                self.problems.error(
+                    article.path,
+                    doc.line(("topics", i)),
+                    f"unknown topic {slug!r}",
+                    _suggest(slug, self.site.topics) or f"create content/topics/{slug}.yaml",
+                )
+            elif topic not in article.topics:
+                article.topics.append(topic)
+
+    def quotes(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:
+        rel = article.path
         for i, q in enumerate(meta.quotes):
             speaker = self.party(q.speaker, rel, doc, ("quotes", i, "speaker"), "speaker")
             via = self.party(q.via, rel, doc, ("quotes", i, "via"), "source", sources_only=True)
             said = self.when(q.said, rel, doc, ("quotes", i, "said"))
             if speaker:
+                line = doc.line(("quotes", i))
                 article.quotes.append(
-                    Quote(
-                        speaker,
-                        q.text,
-                        said,
-                        q.where,
-                        via,
-                        article,
-                        doc.line(("quotes", i)),
-                        key=q.key,
-                        undated=q.undated,
-                    )
+                    Quote(speaker, q.text, said, q.where, via, article, line, key=q.key, undated=q.undated)
                 )
+
+    def figures(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:
+        rel = article.path
         for i, f in enumerate(meta.figures):
             by = self.party(f.by, rel, doc, ("figures", i, "by"), "reporter")
             via = self.party(f.via, rel, doc, ("figures", i, "via"), "source", sources_only=True)
@@ -131,10 +138,9 @@ class Linker:
                         one_sided=f.one_sided,
                     )
                 )
-        for i, e in enumerate(meta.events):
-            when = self.when(e.date, rel, doc, ("events", i, "date"))
-            if when is not None:
-                article.events.append(Event(when, e.text, article, inferred=e.inferred))
+
+    def claims(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:
+        rel = article.path
         for i, c in enumerate(meta.claims):
             by = self.party(c.by, rel, doc, ("claims", i, "by"), "claimant")
             date = self.when(c.date, rel, doc, ("claims", i, "date"))
@@ -274,150 +280,3 @@ def link_site(site: Site, loaded, loader: Loader, problems: Problems) -> None:
         if id(article) in uncited:
             problems.warn(article.path, 2, "article cites no sources", "add 'sources:' with who reported it")
     render_bodies(site, loader, problems)
-
-
-def render_bodies(site: Site, loader: Loader, problems: Problems) -> None:
-    """Render every body; resolve links to other content files, then check their #anchors.
-
-    With ``loader.memo`` (the build cache) bodies come from it, those it lacks rendered on every core first.
-    """
-    renderer = MarkdownRenderer(allow_html=site.config.markdown.allow_html)
-    targets = ContentTargets(site, getattr(loader, "article_paths", []))
-    memo = getattr(loader, "memo", None)
-    if memo is not None:
-        memo.prefetch_bodies(renderer, site.articles, targets.resolver)
-    render = memo.render if memo is not None else (lambda r, text, resolve: r.render(text, resolve))
-    rendered = {}
-    for article in site.articles:
-        out = render(renderer, article.body_md, targets.resolver(article))
-        rendered[article.path] = out
-        article.body_html = out.html
-        article.toc = out.headings
-        errors = out.errors
-        if "<img " in out.html:  # images from content files: sized copies (briefgen.content.imagehtml)
-            errors = errors + _body_images(article, loader, site)
-        for line, message, hint in errors:
-            problems.error(article.path, article.body_line + line, message, hint)
-        for line, message, hint in out.warnings:
-            problems.warn(article.path, article.body_line + line, message, hint)
-        for line, href in out.broken:
-            held = targets.held(article, href)
-            problems.error(
-                article.path,
-                article.body_line + line,
-                f"link to {href!r}: " + (f"{held}, left out of this build" if held else "no such article or topic"),
-                "link to it once it is published" if held else targets.suggest(article, href),
-            )
-    for article in site.articles:
-        for line, href, url in rendered[article.path].content_links:
-            path, _, fragment = url.partition("#")
-            target = targets.by_url.get(path)
-            if not fragment or target is None or target.path not in rendered:
-                continue  # topic pages' anchors are checked after rendering, by linkcheck
-            ids = rendered[target.path].ids
-            if fragment not in ids:
-                close = difflib.get_close_matches(fragment, sorted(ids), n=1, cutoff=0.6)
-                hint = (
-                    f"did you mean '#{close[0][len(HEADING_PREFIX) :]}'?"
-                    if close
-                    else (f"{target.path} has no heading with that name" if ids else f"{target.path} has no headings")
-                )
-                problems.error(
-                    article.path,
-                    article.body_line + line,
-                    f"link to {href!r}: no heading #{fragment.removeprefix(HEADING_PREFIX)} in {target.path}",
-                    hint,
-                )
-
-
-def _body_images(article: Article, loader: Loader, site: Site) -> list[tuple[int, str, str]]:
-    from briefgen.content.imagehtml import body_images
-
-    project = loader.project
-    html, pictures, errors = body_images(
-        article.body_html,
-        article.body_md,
-        article.path,
-        str(project.content_dir),
-        str(project.root),
-        site.config.max_image_size,
-    )
-    article.body_html, article.pictures = html, pictures
-    return errors
-
-
-class ContentTargets:
-    """Where a Markdown link to a content file (``other.md``, ``../topics/x.yaml``) goes.
-
-    Links are resolved relative to the linking file, like a Markdown editor or
-    GitHub would; a bare file name that is unique among the articles also works.
-    File names are compared NFC-normalised (macOS writes them decomposed).
-    """
-
-    def __init__(self, site: Site, article_paths):
-        self.site = site
-        self.articles = {_nfc(a.path): a for a in site.articles}
-        self.topics = {_nfc(t.path): t for t in site.topics.values()}
-        names: dict[str, list[Article]] = {}
-        for a in site.articles:
-            names.setdefault(_nfc(posixpath.basename(a.path)), []).append(a)
-        self.by_name = {n: found[0] for n, found in names.items() if len(found) == 1}
-        self.by_url: dict[str, Article] = {f"../{a.slug}/": a for a in site.articles}
-        schedule = site.schedule
-        left_out = (schedule.held + schedule.withdrawn) if schedule is not None else []
-        self.left_out = {_nfc(h.path): h.reason for h in left_out if not any(a.path == h.path for a in site.articles)}
-        # articles that exist but failed to load (a draft or scheduled report is not one of them)
-        self.existing = {_nfc(p) for p in article_paths} - set(self.left_out)
-        self.answers: dict[tuple[str, str], str | None] = {}  # (folder, target) -> answer; articles share folders
-
-    def resolver(self, article: Article):
-        """The link resolver for ``article``'s body: content file as written -> URL, or None.
-
-        Every file it resolves a link to is recorded in ``article.links_to``: the pages that show the
-        article depend on where that file's page is (``briefgen.engine.incremental``).
-        """
-        base = posixpath.dirname(article.path)
-        answers = self.answers
-        links_to = article.links_to
-
-        def resolve(target: str) -> str | None:
-            key = (base, target)
-            found = answers.get(key)
-            if found is None:
-                found = answers[key] = answer(target)
-            if found[1] is not None:
-                links_to.add(found[1])
-            return found[0]
-
-        def answer(target: str) -> tuple[str | None, str | None]:
-            rel = _nfc(posixpath.normpath(posixpath.join(base, unquote(target))))
-            found = self.articles.get(rel) or self.by_name.get(_nfc(posixpath.basename(unquote(target))))
-            if found is not None and target.endswith((".md", ".markdown")):
-                return f"../{found.slug}/", found.path
-            topic = self.topics.get(rel)
-            if topic is not None:
-                return f"../../{topic.url_path}", topic.path
-            if rel in self.existing:
-                return "../", None  # reported where that file failed to load
-            return None, None
-
-        return resolve
-
-    def held(self, article: Article, href: str) -> str:
-        """'a draft', 'a scheduled report'... when ``href`` names a report this build leaves out; else ''."""
-        rel = _nfc(posixpath.normpath(posixpath.join(posixpath.dirname(article.path), unquote(urlsplit(href).path))))
-        reason = self.left_out.get(rel)
-        return {"draft": "a draft", "scheduled": "a scheduled report", "withdrawn": "a withdrawn report"}.get(
-            reason or "", ""
-        )
-
-    def suggest(self, article: Article, href: str) -> str:
-        names = [posixpath.relpath(p, posixpath.dirname(article.path)) for p in [*self.articles, *self.topics]]
-        close = difflib.get_close_matches(unquote(urlsplit(href).path), names, n=1, cutoff=0.6)
-        if close:
-            return f"did you mean '{close[0]}'?"
-        return "link to another content file by its path relative to this one, e.g. other-article.md"
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
