@@ -257,12 +257,14 @@ def test_schema_export_rejects_what_the_loader_rejects():
 
 
 def test_content_reference_documents_exactly_the_schema():
-    """docs/content.md carries the generated field tables; regenerate with `python -m briefgen.content.schema`."""
-    from briefgen.content.schema import reference_tables
+    """docs/content.md carries the generated field tables; regenerate with `python -m briefgen.content.reference`."""
+    from briefgen.content.reference import reference_tables
 
     doc = (REPO / "docs/content.md").read_text(encoding="utf-8")
     for kind, table in reference_tables().items():
-        assert table in doc, f"docs/content.md is out of date for {kind}: run python -m briefgen.content.schema --docs"
+        assert table in doc, (
+            f"docs/content.md is out of date for {kind}: run python -m briefgen.content.reference docs/content.md"
+        )
     assert "time zone" in doc and "timezone:" in doc, "the docs say which zone a date without one takes"
 
 
