@@ -31,8 +31,8 @@ from typing import Literal
 from markupsafe import escape
 from pydantic import BaseModel, ConfigDict, Field
 
-from briefgen.briefing.briefing import Briefing
-from briefgen.content.model import Article, Party, Site
+from briefgen.briefing.briefing import Briefing, FigureGroup
+from briefgen.content.model import Article, Claim, Party, Site, Topic
 from briefgen.jsontext import file_bytes
 from briefgen.pages.assemble import Page
 
@@ -205,50 +205,12 @@ class Exporter:
         return ArticleRef(slug=a.slug, title=a.title, url=self.abs(a.url_path), date=a.date)
 
     def briefing(self, b: Briefing) -> BriefingExport:
-        t = b.topic
-        groups = []
-        for g in b.figures:
-            current = set(map(id, g.current))
-            reports = [
-                FigureOut(
-                    id=f.id,
-                    label=f.label,
-                    value=f.value,
-                    unit=f.unit,
-                    as_of=f.as_of,
-                    reported_by=self.party(f.by),
-                    via=self.party(f.via),
-                    note=f.note,
-                    article=self.article(f.article),
-                    current=id(f) in current,
-                    part_of=f.part_of,
-                    derived=f.derived,
-                    one_sided=f.one_sided,
-                )
-                for f in g.figures
-            ]
-            groups.append(
-                FigureGroupOut(
-                    measure=g.measure, label=g.label, disagree=g.disagree, low=g.low, high=g.high, reports=reports
-                )
-            )
         return BriefingExport(
             format=FORMAT,
             generator="briefgen",
             site=self.site.config.title,
-            topic=TopicOut(
-                slug=t.slug,
-                title=t.title,
-                url=self.abs(t.url_path),
-                status=t.meta.status,
-                summary=t.meta.summary,
-                confidence=t.meta.confidence,
-                why_it_matters=t.meta.why_it_matters,
-                updated=t.updated,
-                stale=t.stale,
-                single_origin=self.party(t.one_sided),
-            ),
-            figures=groups,
+            topic=self.topic(b.topic),
+            figures=[self.figure_group(g) for g in b.figures],
             timeline=[EventOut(date=e.when, text=e.text, article=self.article(e.article)) for e in b.timeline],
             quotes=[
                 QuoteOut(
@@ -261,26 +223,7 @@ class Exporter:
                 )
                 for q in b.quotes
             ],
-            claims=[
-                ClaimGroupOut(
-                    question=g.question,
-                    claims=[
-                        ClaimOut(
-                            by=self.party(c.by),
-                            kind=c.kind,
-                            text=c.text,
-                            status=c.status,
-                            date=c.date,
-                            evidence=c.evidence,
-                            assessment=c.assessment,
-                            settle=c.settle,
-                            article=self.article(c.article),
-                        )
-                        for c in g.claims
-                    ],
-                )
-                for g in b.claims
-            ],
+            claims=[ClaimGroupOut(question=g.question, claims=[self.claim(c) for c in g.claims]) for g in b.claims],
             sources=[
                 SourceOut(source=self.party(u.source), cited_in=[self.article(a) for a in u.articles])
                 for u in b.sources
@@ -298,6 +241,57 @@ class Exporter:
                 for a in b.latest
             ],
             watch=[WatchOut(date=w.date, text=w.text) for w in b.watch],
+        )
+
+    def topic(self, t: Topic) -> TopicOut:
+        return TopicOut(
+            slug=t.slug,
+            title=t.title,
+            url=self.abs(t.url_path),
+            status=t.meta.status,
+            summary=t.meta.summary,
+            confidence=t.meta.confidence,
+            why_it_matters=t.meta.why_it_matters,
+            updated=t.updated,
+            stale=t.stale,
+            single_origin=self.party(t.one_sided),
+        )
+
+    def figure_group(self, g: FigureGroup) -> FigureGroupOut:
+        current = set(map(id, g.current))
+        reports = [
+            FigureOut(
+                id=f.id,
+                label=f.label,
+                value=f.value,
+                unit=f.unit,
+                as_of=f.as_of,
+                reported_by=self.party(f.by),
+                via=self.party(f.via),
+                note=f.note,
+                article=self.article(f.article),
+                current=id(f) in current,
+                part_of=f.part_of,
+                derived=f.derived,
+                one_sided=f.one_sided,
+            )
+            for f in g.figures
+        ]
+        return FigureGroupOut(
+            measure=g.measure, label=g.label, disagree=g.disagree, low=g.low, high=g.high, reports=reports
+        )
+
+    def claim(self, c: Claim) -> ClaimOut:
+        return ClaimOut(
+            by=self.party(c.by),
+            kind=c.kind,
+            text=c.text,
+            status=c.status,
+            date=c.date,
+            evidence=c.evidence,
+            assessment=c.assessment,
+            settle=c.settle,
+            article=self.article(c.article),
         )
 
     def timeline(self, b: Briefing) -> dict:
