@@ -172,37 +172,53 @@ def check_links(
     """
     global _ids
     check_outputs(pages, problems, statics)
-    ids_cache: dict[str, set[str]] = {}
-    ids_before, ids_now = _ids, {}
     if len(_hrefs) > MEMO_MAX:
         _hrefs.clear()
     if len(_joins) > MEMO_MAX:
         _joins.clear()
     # a build that will not come again (a streamed one) works its hrefs and joins out for this call only
     hrefs, joins = (_hrefs, _joins) if remember else ({}, {})
+    check = _LinkCheck(files, problems, statics, remember, hrefs, joins)
+    checked = 0
+    for page in pages:
+        if page.kind != "notfound":
+            checked += check.page(page)
+    _ids = check.ids_now
+    return checked
 
-    def ids(path: str) -> set[str]:
-        if path not in ids_cache:
-            data = files.get(path, b"")
-            entry = ids_before.get(id(data))  # a page kept from the last build?
+
+class _LinkCheck:
+    """One run of the link check: the files, what it worked out so far, and what it has reported."""
+
+    def __init__(self, files, problems: Problems, statics, remember: bool, hrefs: dict, joins: dict):
+        self.files, self.problems, self.statics, self.remember = files, problems, statics, remember
+        self.hrefs, self.joins = hrefs, joins
+        self.ids_cache: dict[str, set[str]] = {}
+        self.ids_before, self.ids_now = _ids, {}
+        self.reported: set[tuple[str, str]] = set()
+
+    def ids(self, path: str) -> set[str]:
+        """The ids in the output file ``path``, from the last build's memo when it hands over the same bytes."""
+        if path not in self.ids_cache:
+            data = self.files.get(path, b"")
+            entry = self.ids_before.get(id(data))  # a page kept from the last build?
             found = (
                 entry[1] if entry is not None and entry[0] is data else {_attr(m) for m in _ID.findall(markup(data))}
             )
-            if remember:
-                ids_now[id(data)] = (data, found)
-            ids_cache[path] = found
-        return ids_cache[path]
+            if self.remember:
+                self.ids_now[id(data)] = (data, found)
+            self.ids_cache[path] = found
+        return self.ids_cache[path]
 
-    checked = 0
-    reported: set[tuple[str, str]] = set()
-    for page in pages:
-        if page.kind == "notfound":
-            continue
+    def page(self, page: Page) -> int:
+        """Check every link of one page; returns how many links to this site it has."""
+        files, statics, hrefs, joins = self.files, self.statics, self.hrefs, self.joins
         html = markup(files.get(page.output, b""))
         base_dir = posixpath.dirname(page.output)
         folders = base_dir.split("/") if base_dir else []
         depth = len(folders) if all(f not in ("", ".", "..") for f in folders) else -1
         to_root = "../" * depth
+        checked = 0
         for match in links_in(html):
             known = hrefs.get(match)
             if known is None:
@@ -223,24 +239,20 @@ def check_links(
                 path = joined
             if path.startswith(_SKIP_PREFIXES):
                 continue
-            where = page.source or page.output
-            if (where, url) in reported:
+            if (page.source or page.output, url) in self.reported:
                 continue
             if path not in files and path not in statics:
-                reported.add((where, url))
-                problems.error(
-                    where,
-                    body_line(page, url),
-                    f"page /{page.url_path} links to {url!r}, which does not exist",
-                    "check the link's target",
-                )
-            elif fragment and path in files and unquote(fragment) not in ids(path):
-                reported.add((where, url))
-                problems.error(
-                    where,
-                    body_line(page, url),
-                    f"page /{page.url_path} links to {url!r}, but that page has no #{unquote(fragment)}",
+                self.report(page, url, "which does not exist", "check the link's target")
+            elif fragment and path in files and unquote(fragment) not in self.ids(path):
+                self.report(
+                    page,
+                    url,
+                    f"but that page has no #{unquote(fragment)}",
                     "check the anchor name; headings in articles get ids like #sec-my-heading",
                 )
-    _ids = ids_now
-    return checked
+        return checked
+
+    def report(self, page: Page, url: str, what: str, hint: str) -> None:
+        where = page.source or page.output
+        self.reported.add((where, url))
+        self.problems.error(where, body_line(page, url), f"page /{page.url_path} links to {url!r}, {what}", hint)
