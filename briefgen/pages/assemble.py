@@ -1,52 +1,26 @@
 """Assemble: the linked site -> the list of pages to produce.
 
-A ``Page`` is plain data: where it goes, which template lays it out, and the
-objects the template gets. Nothing here knows about Jinja or the disk.
+A ``Page`` (``briefgen.pages.page``) is plain data: where it goes, which
+template lays it out, and the objects the template gets. Nothing here knows
+about Jinja or the disk.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
-from briefgen.briefing.briefing import brief, figure_items, group_claims, group_figures
+from briefgen.briefing.briefing import Briefing, brief, figure_items, group_claims, group_figures
 from briefgen.briefing.charts import legend as chart_legend
 from briefgen.briefing.charts import trend_svg
 from briefgen.content.clock import site_tz
 from briefgen.content.model import Article, Party, Site, Topic
 from briefgen.pages.pack import PackBodies, site_pages
+from briefgen.pages.page import Page, Pagination
 
 HISTORY_DEP = "changes/history.json"  # topic pages show the latest recorded change: an input besides content
 CHART_HELPERS = {"chart": trend_svg, "chart_legend": chart_legend}
-
-
-@dataclass
-class Pagination:
-    number: int
-    total: int
-    prev_url: str | None  # site-relative url_path
-    next_url: str | None
-
-
-@dataclass
-class Page:
-    kind: str
-    url_path: str  # "" for home, "topics/x/" ... ; "404.html" for the not-found page
-    template: str
-    title: str
-    description: str = ""
-    context: dict[str, Any] = field(default_factory=dict)
-    deps: frozenset[str] = frozenset()  # input files whose change affects this page ("*" = every input)
-    source: str = ""  # the input file this page mainly shows, for messages
-
-    @cached_property  # asked tens of thousands of times per build (fingerprints, reuse, writing)
-    def output(self) -> str:
-        if self.url_path.endswith(".html") or self.url_path.endswith(".xml") or "." in self.url_path.rsplit("/", 1)[-1]:
-            return self.url_path
-        return self.url_path + "index.html"
 
 
 def topic_pages(site: Site, topic: Topic, pages: frozenset[str] | None = None) -> list[Page]:
@@ -66,54 +40,50 @@ def topic_pages(site: Site, topic: Topic, pages: frozenset[str] | None = None) -
         prev_url = None if n == 1 else (topic.url_path if n == 2 else f"{topic.url_path}page/{n - 1}/")
         next_url = f"{topic.url_path}page/{n + 1}/" if n < len(chunks) else None
         pagination = Pagination(n, len(chunks), prev_url, next_url) if len(chunks) > 1 else None
-        if len(chunks) > 1:
-            in_chunk = set(map(id, chunk))
-            part = copy.copy(b)  # the same briefing, not recomputed per page (that was quadratic)
-            part.latest = chunk
-            part.timeline = [e for e in b.timeline if id(e.article) in in_chunk]
-            part.changed, part.exports = b.changed, b.exports
-            if n > 1:  # archive pages: the articles and their timeline only
-                part.figures, part.quotes, part.claims, part.people = [], [], [], []
-                part.watch, part.sources, part.related = [], [], []
-                part.changed, part.exports, part.archive = None, False, True
-        else:
-            part = b
+        part = _briefing_part(b, chunk, n) if len(chunks) > 1 else b
         title = topic.title if n == 1 else f"{topic.title} (page {n} of {len(chunks)})"
         # an archive page shows its own articles only: editing one article re-renders page 1 and its page,
         # not every page of the topic (adding or removing an article shifts the chunks, and so their deps)
         page_deps = deps if n == 1 else frozenset({topic.path, *(a.path for a in chunk)})
-        out.append(
-            Page(
-                "topic",
-                url,
-                "topic.html",
-                title,
-                topic.meta.summary,
-                {"topic": topic, "b": part, "pagination": pagination, **CHART_HELPERS},
-                page_deps,
-                topic.path,
-            )
-        )
-    out.append(
-        Page(
-            "pack",
-            f"{topic.url_path}pack/",
-            "pack.html",
-            f"Briefing pack: {topic.title}",
-            topic.meta.summary,
-            {
-                "topic": topic,
-                "b": b,
-                "articles": list(reversed(topic.articles)),  # oldest first: the story as it unfolded
-                # each report's body rewritten for the pack, when (and only if) the pack is rendered
-                "bodies": PackBodies(topic.articles, f"{topic.url_path}pack/", pages, site.config.base_url),
-                **CHART_HELPERS,
-            },
-            deps,
-            topic.path,
-        )
-    )
+        context = {"topic": topic, "b": part, "pagination": pagination, **CHART_HELPERS}
+        out.append(Page("topic", url, "topic.html", title, topic.meta.summary, context, page_deps, topic.path))
+    out.append(pack_page(site, topic, b, deps, pages))
     return out
+
+
+def _briefing_part(b: Briefing, chunk: list[Article], n: int) -> Briefing:
+    """What page ``n`` of a paginated topic shows of its briefing ``b``: its own articles and their timeline."""
+    in_chunk = set(map(id, chunk))
+    part = copy.copy(b)  # the same briefing, not recomputed per page (that was quadratic)
+    part.latest = chunk
+    part.timeline = [e for e in b.timeline if id(e.article) in in_chunk]
+    part.changed, part.exports = b.changed, b.exports
+    if n > 1:  # archive pages: the articles and their timeline only
+        part.figures, part.quotes, part.claims, part.people = [], [], [], []
+        part.watch, part.sources, part.related = [], [], []
+        part.changed, part.exports, part.archive = None, False, True
+    return part
+
+
+def pack_page(site: Site, topic: Topic, b: Briefing, deps: frozenset[str], pages: frozenset[str]) -> Page:
+    """The topic's briefing pack: the whole briefing and every report in full, oldest first."""
+    return Page(
+        "pack",
+        f"{topic.url_path}pack/",
+        "pack.html",
+        f"Briefing pack: {topic.title}",
+        topic.meta.summary,
+        {
+            "topic": topic,
+            "b": b,
+            "articles": list(reversed(topic.articles)),  # oldest first: the story as it unfolded
+            # each report's body rewritten for the pack, when (and only if) the pack is rendered
+            "bodies": PackBodies(topic.articles, f"{topic.url_path}pack/", pages, site.config.base_url),
+            **CHART_HELPERS,
+        },
+        deps,
+        topic.path,
+    )
 
 
 def _site_pages(site: Site) -> frozenset[str]:
@@ -218,80 +188,8 @@ def ledger(site: Site) -> dict[str, Any]:
 
 
 def assemble(site: Site) -> list[Page]:
-    topics_by_update = sorted(
-        site.topics.values(),
-        key=lambda t: (t.updated or dt.datetime.min.replace(tzinfo=dt.UTC), t.slug),
-        reverse=True,
-    )
-    every = frozenset({"*"})
-    pages = [
-        Page(
-            "home",
-            "",
-            "home.html",
-            site.config.title,
-            site.config.description,
-            {
-                "topics": topics_by_update,
-                "latest": site.articles[: site.config.home_latest],
-                "as_of": site.articles[0].modified if site.articles else None,
-            },
-            every,
-        ),
-        Page(
-            "topics",
-            "topics/",
-            "topics.html",
-            "All topics",
-            f"Every running story on {site.config.title}",
-            {"topics": topics_by_update},
-            every,
-        ),
-        Page(
-            "people",
-            "people/",
-            "people.html",
-            "People and sources",
-            "The people, organisations, outlets and originators in these briefings",
-            {
-                "people": sorted(site.people, key=lambda p: p.name),
-                "sources": sorted(site.sources, key=lambda p: p.name),
-            },
-            every,
-        ),
-        Page(
-            "claims",
-            "claims/",
-            "claims.html",
-            "Claims ledger",
-            "Every claim of fact across the briefings, once each, by status; and the positions, which get no verdict",
-            ledger(site),
-            every,
-        ),
-        Page(
-            "changes",
-            "changes/",
-            "changes.html",
-            "What changed",
-            "What changed in the briefings from one update to the next: new reports, revised figures, claims",
-            {
-                "records": list(reversed(site.changes.records)) if site.changes is not None else [],
-                "topics": site.topics,
-            },
-            every,
-        ),
-        corrections_page(site),
-        Page(
-            "search",
-            "search/",
-            "search.html",
-            "Search",
-            f"Search {site.config.title}",
-            {"articles": site.articles},  # every report listed, so the page serves without JavaScript too
-            every,
-        ),
-        Page("notfound", "404.html", "404.html", "Page not found", "", {}, every),
-    ]
+    """Every page of the site: the site-wide pages, then each topic's, each article's and each party's."""
+    pages = site_wide_pages(site)
     linkable = _site_pages(site)
     for topic in site.topics.values():
         pages.extend(topic_pages(site, topic, linkable))
@@ -300,3 +198,63 @@ def assemble(site: Site) -> list[Page]:
     for party in site.parties.values():
         pages.append(party_page(site, party))
     return pages
+
+
+def site_wide_pages(site: Site) -> list[Page]:
+    """Home, the topic and people indexes, the claims ledger, changes, corrections, search and the 404 page.
+
+    Each depends on every input ("*").
+    """
+    topics_by_update = sorted(
+        site.topics.values(),
+        key=lambda t: (t.updated or dt.datetime.min.replace(tzinfo=dt.UTC), t.slug),
+        reverse=True,
+    )
+    latest = site.articles[: site.config.home_latest]
+    as_of = site.articles[0].modified if site.articles else None
+    people = {
+        "people": sorted(site.people, key=lambda p: p.name),
+        "sources": sorted(site.sources, key=lambda p: p.name),
+    }
+    changes = {
+        "records": list(reversed(site.changes.records)) if site.changes is not None else [],
+        "topics": site.topics,
+    }
+    title = site.config.title
+    return [
+        _every(
+            "home",
+            "",
+            "home.html",
+            title,
+            site.config.description,
+            {"topics": topics_by_update, "latest": latest, "as_of": as_of},
+        ),
+        _every(
+            "topics",
+            "topics/",
+            "topics.html",
+            "All topics",
+            f"Every running story on {title}",
+            {"topics": topics_by_update},
+        ),
+        _every("people", "people/", "people.html", "People and sources", PEOPLE_DESCRIPTION, people),
+        _every("claims", "claims/", "claims.html", "Claims ledger", CLAIMS_DESCRIPTION, ledger(site)),
+        _every("changes", "changes/", "changes.html", "What changed", CHANGES_DESCRIPTION, changes),
+        corrections_page(site),
+        # every report listed, so the page serves without JavaScript too
+        _every("search", "search/", "search.html", "Search", f"Search {title}", {"articles": site.articles}),
+        _every("notfound", "404.html", "404.html", "Page not found", "", {}),
+    ]
+
+
+PEOPLE_DESCRIPTION = "The people, organisations, outlets and originators in these briefings"
+CLAIMS_DESCRIPTION = (
+    "Every claim of fact across the briefings, once each, by status; and the positions, which get no verdict"
+)
+CHANGES_DESCRIPTION = "What changed in the briefings from one update to the next: new reports, revised figures, claims"
+
+
+def _every(kind: str, url_path: str, template: str, title: str, description: str, context: dict[str, Any]) -> Page:
+    """A page that depends on every input."""
+    return Page(kind, url_path, template, title, description, context, frozenset({"*"}))
