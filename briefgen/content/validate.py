@@ -175,9 +175,8 @@ def _looks_like_date(value: Any) -> bool:
 
 
 def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: YamlDoc) -> tuple[str, str | None]:
+    """The message and hint for one pydantic error at ``loc``: what is wrong, in the author's words."""
     kind = err["type"]
-    field = _dotted(loc)
-    value = err.get("input")
     if kind == "extra_forbidden":
         key = str(loc[-1])
         sub = _submodel(model, loc[len(prefix) : -1])
@@ -187,6 +186,8 @@ def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: 
         return f"unknown key '{key}'", hint
     if kind == "missing":
         return f"missing required field '{loc[-1]}'{_item(loc[len(prefix) :])}", f"add '{loc[-1]}:' here"
+    field = _dotted(loc)
+    value = err.get("input")
     empty_hint = "write a value: it is required" if _required(model, loc, prefix) else "write a value or remove the key"
     raw = doc.raw(loc)
     if raw is not None and kind in ("string_type", "literal_error", "string_pattern_mismatch"):
@@ -199,30 +200,44 @@ def _explain(model: type[BaseModel], err: dict, loc: tuple, prefix: tuple, doc: 
                 f'quote it: "{raw}"',
             )
     if kind in ("datetime_type", "date_type", "datetime_from_date_parsing", "date_from_datetime_parsing"):
-        if isinstance(value, dt.datetime) and kind.startswith("date_"):
-            return f"{field}: a day is expected, not a date and time", f"write just the day, e.g. {value.date()}"
-        if _looks_like_date(value):
-            return f"{field}: {_value_text(value)} is quoted, so YAML reads it as text", "remove the quotes"
-        return f"{field}: {_value_text(value)} is not a date", _DATE_HINT
+        return _explain_date(kind, field, value)
+    if kind == "string_pattern_mismatch":
+        return _explain_pattern(err, field, value)
+    return _explain_value(kind, err, field, value, empty_hint)
+
+
+def _explain_date(kind: str, field: str, value) -> tuple[str, str | None]:
+    if isinstance(value, dt.datetime) and kind.startswith("date_"):
+        return f"{field}: a day is expected, not a date and time", f"write just the day, e.g. {value.date()}"
+    if _looks_like_date(value):
+        return f"{field}: {_value_text(value)} is quoted, so YAML reads it as text", "remove the quotes"
+    return f"{field}: {_value_text(value)} is not a date", _DATE_HINT
+
+
+def _explain_pattern(err: dict, field: str, value) -> tuple[str, str | None]:
+    """A text that does not have the form asked for: a web address, a git remote, or an id."""
+    if err.get("ctx", {}).get("pattern") == URL_PATTERN:
+        return (
+            f"{field}: {_value_text(value)} is not an absolute web address",
+            "write it like https://example.org/page",
+        )
+    if err.get("ctx", {}).get("pattern") == NOT_AN_OPTION_PATTERN:
+        return (
+            f"{field}: {_value_text(value)} starts with '-', which git would read as an option",
+            "give a URL, a path (./name for a folder named so) or a remote's name",
+        )
+    suggestion = slugify(str(value))
+    hint = "ids use lower-case letters, digits and hyphens"
+    return f"{field}: {_value_text(value)} is not a valid id", (
+        f"{hint}, e.g. {suggestion}" if suggestion else f"{hint}, e.g. kyiv-source"
+    )
+
+
+def _explain_value(kind: str, err: dict, field: str, value, empty_hint: str) -> tuple[str, str | None]:
+    """A value of the wrong type or size: a choice, a text, a list, a mapping, a number, true or false."""
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"{field}: {_value_text(value)} is not allowed", f"use one of {expected}"
-    if kind == "string_pattern_mismatch":
-        if err.get("ctx", {}).get("pattern") == URL_PATTERN:
-            return (
-                f"{field}: {_value_text(value)} is not an absolute web address",
-                "write it like https://example.org/page",
-            )
-        if err.get("ctx", {}).get("pattern") == NOT_AN_OPTION_PATTERN:
-            return (
-                f"{field}: {_value_text(value)} starts with '-', which git would read as an option",
-                "give a URL, a path (./name for a folder named so) or a remote's name",
-            )
-        suggestion = slugify(str(value))
-        hint = "ids use lower-case letters, digits and hyphens"
-        return f"{field}: {_value_text(value)} is not a valid id", (
-            f"{hint}, e.g. {suggestion}" if suggestion else f"{hint}, e.g. kyiv-source"
-        )
     if kind == "string_too_short":
         return f"{field} is empty", empty_hint.replace("a value", "some text")
     if kind == "string_too_long":
