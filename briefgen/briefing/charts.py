@@ -96,36 +96,53 @@ def summary(group: FigureGroup) -> str:
     return f"Trend chart of {group.label}: " + "; ".join(parts) + ". Every value is in the table below the chart."
 
 
+class _Scale:
+    """Where a figure's date and a value fall in the plot area: time runs across, values up from ``lo``."""
+
+    def __init__(self, series: list):
+        stamps = [when_key(f.as_of).timestamp() for _p, pts in series for f in pts]
+        values = [f.value for _p, pts in series for f in pts]
+        self.t0, self.t1 = min(stamps), max(stamps)
+        self.lo = 0.0 if min(values) >= 0 else min(values)
+        self.hi = _nice_ceiling(max(values)) if max(values) > 0 else 0.0
+        if self.hi == self.lo:
+            self.hi = self.lo + 1
+        self.plot_w, self.plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
+
+    def x_of(self, f) -> float:
+        t = when_key(f.as_of).timestamp()
+        t0, t1, plot_w = self.t0, self.t1, self.plot_w
+        return PAD_LEFT + (plot_w * (t - t0) / (t1 - t0) if t1 > t0 else plot_w / 2)
+
+    def y_of(self, v: float) -> float:
+        lo, hi = self.lo, self.hi
+        return PAD_TOP + self.plot_h * (1 - (v - lo) / (hi - lo))
+
+
 def trend_svg(group: FigureGroup) -> Markup:
     """The inline SVG line chart of a group's series (empty when there is no trend)."""
     series = [(party, points) for party, points in group.series if points][: len(MARKERS)]
     if not group.trend or not series:
         return Markup("")
     cid = chart_id(group)
-    stamps = [when_key(f.as_of).timestamp() for _p, pts in series for f in pts]
-    values = [f.value for _p, pts in series for f in pts]
-    t0, t1 = min(stamps), max(stamps)
-    lo = 0.0 if min(values) >= 0 else min(values)
-    hi = _nice_ceiling(max(values)) if max(values) > 0 else 0.0
-    if hi == lo:
-        hi = lo + 1
-    plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
-
-    def x_of(f) -> float:
-        t = when_key(f.as_of).timestamp()
-        return PAD_LEFT + (plot_w * (t - t0) / (t1 - t0) if t1 > t0 else plot_w / 2)
-
-    def y_of(v: float) -> float:
-        return PAD_TOP + plot_h * (1 - (v - lo) / (hi - lo))
-
+    scale = _Scale(series)
     out = [
         f'<svg class="chart__svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
         f'aria-labelledby="{cid}-title" focusable="false" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{cid}-title">{escape(summary(group))}</title>',
-        '<g class="chart__axes" fill="currentColor" stroke="currentColor" font-size="11" font-family="sans-serif">',
+        *_axes(scale, series),
+        *_lines(scale, series),
+        "</svg>",
     ]
+    return Markup("".join(out))
+
+
+def _axes(scale: _Scale, series: list) -> list[str]:
+    """Three value gridlines with their ticks, and the first and last day under the plot."""
+    lo, hi, plot_w = scale.lo, scale.hi, scale.plot_w
+    out = ['<g class="chart__axes" fill="currentColor" stroke="currentColor" font-size="11" font-family="sans-serif">']
     for v in (lo, (lo + hi) / 2, hi):
-        y = y_of(v)
+        y = scale.y_of(v)
         out.append(
             f'<line class="chart__grid" x1="{PAD_LEFT}" x2="{PAD_LEFT + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke-width="0.5" stroke-opacity="0.45"/>'
@@ -144,10 +161,16 @@ def trend_svg(group: FigureGroup) -> Markup:
             f"{last_day}</text>"
         )
     out.append("</g>")
-    label_y = _spread([y_of(points[-1].value) + 4 for _party, points in series], gap=12)
+    return out
+
+
+def _lines(scale: _Scale, series: list) -> list[str]:
+    """One group per reporter: its line, a marker per point, and its latest value as a label."""
+    out = []
+    label_y = _spread([scale.y_of(points[-1].value) + 4 for _party, points in series], gap=12)
     for n, (_party, points) in enumerate(series):
         cls = f"chart__s chart__s--{n + 1}"
-        coords = [(x_of(f), y_of(f.value)) for f in points]
+        coords = [(scale.x_of(f), scale.y_of(f.value)) for f in points]
         dash = f' stroke-dasharray="{DASHES[n]}"' if DASHES[n] else ""
         out.append(f'<g class="{cls}" fill="currentColor" stroke="currentColor">')
         if len(coords) > 1:
@@ -162,5 +185,4 @@ def trend_svg(group: FigureGroup) -> Markup:
             f'font-size="11" font-family="sans-serif" stroke="none">{escape(label)}</text>'
         )
         out.append("</g>")
-    out.append("</svg>")
-    return Markup("".join(out))
+    return out
