@@ -170,8 +170,16 @@ def topic_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[
             if key not in old["corrections"]:
                 url = c["article"] + "#corrections"
                 items.append(_item("correction", "new", "Correction", f"{c['title']}: {c['text']}", url))
-    for key, f in new["figures"].items():
-        before = old["figures"].get(key)
+    items.extend(_figure_changes(old["figures"], new["figures"]))
+    items.extend(_claim_changes(old["claims"], new["claims"]))
+    return items
+
+
+def _figure_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """New figures, and figures whose value changed, by figure key."""
+    items: list[dict[str, Any]] = []
+    for key, f in new.items():
+        before = old.get(key)
         if before is None:
             text = f"{f['label']}, per {f['by']}: {_num(f['value'], f['unit'])}"
             if f.get("as_of"):
@@ -190,8 +198,14 @@ def topic_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[
                     unit=f["unit"],
                 )
             )
-    for key, c in new["claims"].items():
-        before = old["claims"].get(key)
+    return items
+
+
+def _claim_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """New claims, claims with a new status, and claims reworded, by claim key."""
+    items: list[dict[str, Any]] = []
+    for key, c in new.items():
+        before = old.get(key)
         where = f"{c['by']} on \u201c{c['question']}\u201d"
         if before is None:
             items.append(_item("claim", "new", "New claim", f"{where}: {c['status']}", c["article"], new=c["status"]))
