@@ -212,7 +212,8 @@ class _LinkCheck:
 
     def page(self, page: Page) -> int:
         """Check every link of one page; returns how many links to this site it has."""
-        files, statics, hrefs, joins = self.files, self.statics, self.hrefs, self.joins
+        files, statics, hrefs, joins, reported = self.files, self.statics, self.hrefs, self.joins, self.reported
+        where = page.source or page.output
         html = markup(files.get(page.output, b""))
         base_dir = posixpath.dirname(page.output)
         folders = base_dir.split("/") if base_dir else []
@@ -239,7 +240,7 @@ class _LinkCheck:
                 path = joined
             if path.startswith(_SKIP_PREFIXES):
                 continue
-            if (page.source or page.output, url) in self.reported:
+            if (where, url) in reported:
                 continue
             if path not in files and path not in statics:
                 self.report(page, url, "which does not exist", "check the link's target")
