@@ -177,7 +177,12 @@ class Linker:
         project = self.loader.project
         try:
             article.image = lead_image(
-                meta.image, article.path, str(project.content_dir), str(project.root), self.site.config.max_image_size
+                meta.image,
+                article.path,
+                str(project.content_dir),
+                str(project.root),
+                self.site.config.max_image_size,
+                self.loader.images,
             )
         except ImageProblem as exc:
             self.problems.error(article.path, doc.line(("image", "file")), exc.message, exc.hint)
@@ -341,6 +346,7 @@ def _body_images(article: Article, loader: Loader, site: Site) -> list[tuple[int
         str(project.content_dir),
         str(project.root),
         site.config.max_image_size,
+        loader.images,
     )
     article.body_html, article.pictures = html, pictures
     return errors
@@ -374,7 +380,7 @@ class ContentTargets:
         """The link resolver for ``article``'s body: content file as written -> URL, or None.
 
         Every file it resolves a link to is recorded in ``article.links_to``: the pages that show the
-        article depend on where that file's page is (``briefgen.engine.incremental``).
+        article depend on where that file's page is (``briefgen.engine.fingerprints``).
         """
         base = posixpath.dirname(article.path)
         answers = self.answers

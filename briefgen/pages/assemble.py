@@ -17,7 +17,7 @@ from briefgen.briefing.charts import legend as chart_legend
 from briefgen.briefing.charts import trend_svg
 from briefgen.content.clock import site_tz
 from briefgen.content.model import Article, Party, Site, Topic
-from briefgen.pages.pack import PackBodies, site_pages
+from briefgen.pages.pack import PackBodies, PackBodyMemo, site_pages
 
 HISTORY_DEP = "changes/history.json"  # topic pages show the latest recorded change: an input besides content
 CHART_HELPERS = {"chart": trend_svg, "chart_legend": chart_legend}
@@ -49,8 +49,11 @@ class Page:
         return self.url_path + "index.html"
 
 
-def topic_pages(site: Site, topic: Topic, pages: frozenset[str] | None = None) -> list[Page]:
-    """A topic's page (paginated) and its pack; ``pages`` are the article and topic url paths of the site."""
+def topic_pages(
+    site: Site, topic: Topic, pages: frozenset[str] | None = None, pack_bodies: PackBodyMemo | None = None
+) -> list[Page]:
+    """A topic's page (paginated) and its pack; ``pages`` are the article and topic url paths of the site;
+    ``pack_bodies``: the build database's memo of rewritten pack bodies (None: nothing kept)."""
     tz = site_tz(site)
     if pages is None:
         pages = _site_pages(site)
@@ -106,7 +109,9 @@ def topic_pages(site: Site, topic: Topic, pages: frozenset[str] | None = None) -
                 "b": b,
                 "articles": list(reversed(topic.articles)),  # oldest first: the story as it unfolded
                 # each report's body rewritten for the pack, when (and only if) the pack is rendered
-                "bodies": PackBodies(topic.articles, f"{topic.url_path}pack/", pages, site.config.base_url),
+                "bodies": PackBodies(
+                    topic.articles, f"{topic.url_path}pack/", pages, site.config.base_url, pack_bodies
+                ),
                 **CHART_HELPERS,
             },
             deps,
@@ -217,7 +222,8 @@ def ledger(site: Site) -> dict[str, Any]:
     return {"statuses": statuses, "positions": group_claims([c for c in claims if c.is_position])}
 
 
-def assemble(site: Site) -> list[Page]:
+def assemble(site: Site, pack_bodies: PackBodyMemo | None = None) -> list[Page]:
+    """Every page of ``site``; ``pack_bodies`` (see ``topic_pages``) is passed to each pack."""
     topics_by_update = sorted(
         site.topics.values(),
         key=lambda t: (t.updated or dt.datetime.min.replace(tzinfo=dt.UTC), t.slug),
@@ -294,7 +300,7 @@ def assemble(site: Site) -> list[Page]:
     ]
     linkable = _site_pages(site)
     for topic in site.topics.values():
-        pages.extend(topic_pages(site, topic, linkable))
+        pages.extend(topic_pages(site, topic, linkable, pack_bodies))
     pages.extend(article_page(article) for article in site.articles)
     pages.extend(withdrawn_pages(site))
     for party in site.parties.values():
