@@ -2,7 +2,8 @@
 
 Every module of ``briefgen`` is parsed with ``ast`` (nothing is imported or run), and every import in it is
 read, at module level or inside a function, absolute or relative. Each import must go to the same stage or
-an earlier one in ``LAYERS``; stages in the same layer do not import each other. A backward import that
+an earlier one in ``LAYERS``; stages in the same layer do not import each other; and no modules, even in
+one stage, import each other round a loop. A backward import that
 cannot be removed by a small change is listed in ``KNOWN_EXCEPTIONS`` with its reason: each entry is a debt,
 and any backward import not listed fails this test.
 """
@@ -132,6 +133,40 @@ def stage_cycles(imports: dict[str, set[str]]) -> list[list[str]]:
     return cycles
 
 
+def module_cycles(imports: dict[str, set[str]]) -> list[list[str]]:
+    """Groups of modules that import each other, directly or round a loop (function-level imports included):
+    the strongly connected components of the module graph with more than one module (Tarjan's algorithm)."""
+    graph = {m: {t.removesuffix(".__init__") for t in ts} & set(imports) - {m} for m, ts in imports.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                top = stack.pop()
+                group.append(top)
+                if top == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
 def test_every_stage_is_in_the_order():
     stages = {stage_of(m) for m in all_imports()}
     assert stages <= set(RANK), f"stages missing from LAYERS: {sorted(stages - set(RANK))}"
@@ -146,6 +181,11 @@ def test_imports_run_one_way():
 
 def test_no_cycle_between_stages():
     assert stage_cycles(all_imports()) == []
+
+
+def test_no_cycle_between_modules():
+    """Not even inside a stage: two modules that need each other are one module, or share a third."""
+    assert module_cycles(all_imports()) == []
 
 
 def test_known_exceptions_are_still_needed():
@@ -198,3 +238,19 @@ def test_a_backward_import_is_found(tmp_path, text):
     )
     assert ("briefgen.content.load", "briefgen.engine.build") in backward_imports(imports)
     assert stage_cycles(imports)
+
+
+def test_a_cycle_inside_a_stage_is_found(tmp_path):
+    """The checker itself can fail: a function-level import that closes a loop inside one stage."""
+    imports = _write(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "engine/__init__.py": "",
+            "engine/build.py": "from briefgen.engine.rebuild import run\n",
+            "engine/rebuild.py": "def run():\n    from briefgen.engine import build\n",
+            "engine/write.py": "from briefgen.engine.build import x\n",
+        },
+    )
+    assert module_cycles(imports) == [["briefgen.engine.build", "briefgen.engine.rebuild"]]
+    assert stage_cycles(imports) == []

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from briefgen.briefing.briefing import brief, figure_items, group_claims, group_figures
@@ -18,35 +16,10 @@ from briefgen.briefing.charts import trend_svg
 from briefgen.content.clock import site_tz
 from briefgen.content.model import Article, Party, Site, Topic
 from briefgen.pages.pack import PackBodies, PackBodyMemo, site_pages
+from briefgen.pages.page import Page, Pagination
 
 HISTORY_DEP = "changes/history.json"  # topic pages show the latest recorded change: an input besides content
 CHART_HELPERS = {"chart": trend_svg, "chart_legend": chart_legend}
-
-
-@dataclass
-class Pagination:
-    number: int
-    total: int
-    prev_url: str | None  # site-relative url_path
-    next_url: str | None
-
-
-@dataclass
-class Page:
-    kind: str
-    url_path: str  # "" for home, "topics/x/" ... ; "404.html" for the not-found page
-    template: str
-    title: str
-    description: str = ""
-    context: dict[str, Any] = field(default_factory=dict)
-    deps: frozenset[str] = frozenset()  # input files whose change affects this page ("*" = every input)
-    source: str = ""  # the input file this page mainly shows, for messages
-
-    @cached_property  # asked tens of thousands of times per build (fingerprints, reuse, writing)
-    def output(self) -> str:
-        if self.url_path.endswith(".html") or self.url_path.endswith(".xml") or "." in self.url_path.rsplit("/", 1)[-1]:
-            return self.url_path
-        return self.url_path + "index.html"
 
 
 def topic_pages(

@@ -29,7 +29,7 @@ from briefgen.content.model import Article, Site
 from briefgen.problems import Problems
 
 if TYPE_CHECKING:
-    from briefgen.pages.assemble import Page
+    from briefgen.pages.page import Page
 
 PDF_NAME = "briefing.pdf"
 
