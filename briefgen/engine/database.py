@@ -12,8 +12,9 @@ One per ``build.Builder`` (so one per ``serve`` session, one per ``briefgen buil
   ``extends``/``include``/``import``);
 * the *memo stores*: parsed front matter and rendered Markdown (``cache.BuildCache``, on disk as checked
   JSON), what each article file parsed to (``content.load.ParsedArticles``), resized images
-  (``content.images.ImageStore``), packs' rewritten reports (``pages.pack.PackBodyMemo``) and the
-  templates each template names.
+  (``content.images.ImageStore``), packs' rewritten reports (``pages.pack.PackBodyMemo``), the
+  templates each template names, the last sitemap (``outputs.sitemap.SitemapMemo``) and the SHA-256 of
+  the last build's files (``outputs.manifest.ManifestHashes``).
 
 The store is in memory for a session (serve) and on disk for the command line (``.briefgen-cache/``,
 data only, each file behind a SHA-256: ``cachedata``). No module keeps a build's state of its own: the
@@ -26,6 +27,8 @@ from briefgen.engine.cache import BuildCache
 from briefgen.engine.environment import Environment
 from briefgen.engine.inputs import InputFile, scan_inputs
 from briefgen.engine.state import BuildState, load_state, save_state
+from briefgen.outputs.manifest import ManifestHashes
+from briefgen.outputs.sitemap import SitemapMemo
 from briefgen.pages.pack import PackBodyMemo
 from briefgen.project import Project
 
@@ -42,6 +45,8 @@ class BuildDatabase:
         self.memo = BuildCache(project.root, enabled=enabled, jobs=jobs, session=session)
         self.pack_bodies: PackBodyMemo | None = None if once else {}
         self.template_refs: dict[str, tuple[str | None, ...]] = {}  # template source -> the templates it names
+        self.sitemap = SitemapMemo()  # the last sitemap's entries and bytes
+        self.manifest = ManifestHashes()  # the last build's files' SHA-256, by bytes object
         self.state: BuildState | None = None  # of the last written build
         self.state_files: dict[str, bytes] = {}  # serve: the bytes of that build's files, held in memory
         self.unsaved_state: BuildState | None = None  # not yet saved to .briefgen-cache/ (see persist)

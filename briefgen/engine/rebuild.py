@@ -208,7 +208,9 @@ class Rebuild:
         site, files, staging = self.site, self.files, self.staging
         keeper = Keeper(self.prints.feed_key, lambda p: self.fingerprint[p.output], self.still_there, self.made_by)
         if staging is None:
-            made = extra_outputs(site, self.pages, self.renderer, files, self.problems, keeper=keeper)
+            made = extra_outputs(
+                site, self.pages, self.renderer, files, self.problems, keeper=keeper, sitemap_memo=self.db.sitemap
+            )
             for rel, data in made.items():
                 if data is KEPT:
                     self.same.add(rel)
@@ -220,14 +222,25 @@ class Rebuild:
                         data = (self.project.output / rel).read_bytes()
                 files[rel] = data
         else:  # each straight into the staging folder, as it is made
-            extra_outputs(site, self.pages, self.renderer, files, self.problems, sink=staging.put, keeper=keeper)
+            extra_outputs(
+                site,
+                self.pages,
+                self.renderer,
+                files,
+                self.problems,
+                sink=staging.put,
+                keeper=keeper,
+                sitemap_memo=self.db.sitemap,
+            )
         self.copies = site_copies(self.project, self.statics, files, self.problems)  # static and root/ files
         if staging is None:  # kept files as the last manifest lists them, if it is intact
             listed = _last_manifest(self.project.output, self.previous)
             kept = {rel: listed[rel] for rel in self.same if rel in listed and files.kept(rel)}
-            files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, self.copies, kept)
+            files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, self.copies, kept, self.db.manifest)
         else:  # hashed as they were staged: nothing to read back
-            files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, {}, self.copies, staging.sha256)
+            files[MANIFEST_NAME] = manifest_bytes(
+                site.config.base_url, {}, self.copies, staging.sha256, self.db.manifest
+            )
 
     def still_there(self, rel: str, key: str) -> bool:
         """Whether the last build wrote ``rel`` from the same inputs, and it is as written."""
