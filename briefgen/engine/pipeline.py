@@ -48,6 +48,7 @@ class BuildResult:
     reused: int = 0  # pages whose bytes were kept from the previous build (nothing they use changed)
     notes: list[str] = field(default_factory=list)  # about the build cache, not the content
     renderer: object = None  # the render.Renderer the pages were rendered with (serve renders ahead with it)
+    memo: object = None  # the build database's memo stores (cache.BuildCache) it loaded with (serve's ahead too)
 
     @property
     def counts(self) -> Counter:

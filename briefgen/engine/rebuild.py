@@ -268,6 +268,7 @@ class Rebuild:
         result = BuildResult(self.site, self.pages, self.files, self.copies, self.problems.sorted())
         result.rendered, result.reused = len(self.rendered), len(self.reused)
         result.renderer = self.renderer
+        result.memo = self.db.memo
         result.notes = list(self.db.notes) + ([self.search_note] if self.search_note else [])
         self.db.notes.clear()
         return result
