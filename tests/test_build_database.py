@@ -25,11 +25,15 @@ def test_a_session_keeps_its_memos_in_its_own_database(tmp_path):
     one = Project.at(str(copy_example(tmp_path / "one")), None, None)
     two = Project.at(str(copy_example(tmp_path / "two")), None, None)
     a = Builder(one, jobs=1, preview=True)
-    a.rebuild()
+    a.rebuild()  # cold: every file streamed to the staging folder, hashed there
     db = a.db
     assert db.memo.articles.entries, "a session remembers what each article file parsed to"
     assert db.pack_bodies, "and the packs' rewritten reports"
-    assert db.template_refs and db.sitemap.last is not None and db.manifest.by_id
+    assert db.template_refs and db.sitemap.last is not None and not db.manifest.by_id
+    saved = _articles(one.root)[-1]
+    saved.write_text(saved.read_text(encoding="utf-8") + "\nA line more.\n", encoding="utf-8")
+    a.rebuild({one.rel(saved)})  # a rebuild in place: the manifest hashes what it holds, by bytes object
+    assert db.manifest.by_id
     assert db.state is not None and db.state.inputs and db.state.outputs
     b = Builder(two, jobs=1, preview=True)
     assert not b.db.memo.articles.entries and not b.db.pack_bodies and not b.db.template_refs
