@@ -4,7 +4,7 @@ Two stage functions are pure and account for most of a build's time:
 ``yamlsource.load_yaml(text, offset)`` (front matter -> a located YAML
 document) and ``MarkdownRenderer.render(text, resolve)`` (a body -> HTML).
 A ``BuildCache`` memoises both. The stages ask it explicitly: the build
-passes it to ``load.load_site`` (``memo=``), which hands it to the loader and
+passes it to ``site.load_site`` (``memo=``), which hands it to the loader and
 to ``link.render_bodies``; nothing here replaces another module's functions.
 
 Keys are content hashes of everything the answer depends on: the exact text,
