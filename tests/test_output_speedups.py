@@ -239,7 +239,7 @@ def test_feed_links_made_absolute_as_urljoin_does(hrefs, page_url):
 
 def test_sitemap_memo_follows_the_pages(example):
     from briefgen.engine.build import load_and_assemble
-    from briefgen.outputs.sitemap import sitemap
+    from briefgen.outputs.sitemap import SitemapMemo, sitemap
     from briefgen.problems import Problems
     from briefgen.project import Project
     from briefgen.render.render import Renderer, static_files
@@ -248,21 +248,23 @@ def test_sitemap_memo_follows_the_pages(example):
     site, pages = load_and_assemble(project, Problems())
     renderer = Renderer(site, project, static_files(project))
     article = next(p for p in pages if p.kind == "article")
-    full = sitemap(site, pages, renderer)
-    fewer = sitemap(site, [p for p in pages if p is not article], renderer)
+    memo = SitemapMemo()
+    full = sitemap(site, pages, renderer, memo)
+    fewer = sitemap(site, [p for p in pages if p is not article], renderer, memo)
     assert renderer.absolute(article.url_path).encode() in full
     assert renderer.absolute(article.url_path).encode() not in fewer
-    assert sitemap(site, pages, renderer) == full
+    assert sitemap(site, pages, renderer, memo) == full == sitemap(site, pages, renderer)
 
 
 def test_manifest_memo_hashes_what_changed():
     import hashlib
 
-    from briefgen.outputs.manifest import manifest_bytes, read_manifest
+    from briefgen.outputs.manifest import ManifestHashes, manifest_bytes, read_manifest
 
     files = {f"p{i}.html": f"page {i}".encode() for i in range(5)}
+    memo = ManifestHashes()
     for change in (None, "p2.html", "p4.html"):
         if change:
             files[change] = files[change] + b" edited"
-        got = read_manifest(manifest_bytes("https://example.org/", files))
+        got = read_manifest(manifest_bytes("https://example.org/", files, memo=memo))
         assert got == {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items()}

@@ -66,13 +66,15 @@ def test_pack_bodies_are_rewritten_when_asked_and_reused_while_unchanged(monkeyp
     calls = []
     original = pack.article_body
     monkeypatch.setattr(pack, "article_body", lambda *args: calls.append(args[0].slug) or original(*args))
-    monkeypatch.setattr(pack, "_BODIES", {})
+    memo: pack.PackBodyMemo = {}  # the build database's (a session's)
     article = _article('<p><a href="../other/">o</a></p>')
-    bodies = pack.PackBodies([article], "topics/t/pack/", PAGES, "https://example.org/brief/")
+    bodies = pack.PackBodies([article], "topics/t/pack/", PAGES, "https://example.org/brief/", memo)
     assert calls == [] and list(bodies) == ["here"] and len(bodies) == 1
     first = bodies["here"]
-    again = pack.PackBodies([article], "topics/t/pack/", PAGES, "https://example.org/brief/")["here"]
+    again = pack.PackBodies([article], "topics/t/pack/", PAGES, "https://example.org/brief/", memo)["here"]
     assert again is first and calls == ["here"], "the next build reuses an unchanged body"
     article.body_html = '<p><a href="../x-1/">x</a></p>'
-    changed = pack.PackBodies([article], "topics/t/pack/", PAGES, "https://example.org/brief/")["here"]
+    changed = pack.PackBodies([article], "topics/t/pack/", PAGES, "https://example.org/brief/", memo)["here"]
     assert "articles/x-1/" in changed and calls == ["here", "here"], "an edited body is rewritten"
+    alone = pack.PackBodies([article], "topics/t/pack/", PAGES, "https://example.org/brief/")
+    assert alone["here"] == changed and alone["here"] == changed and calls == ["here"] * 4, "no memo: none kept"

@@ -15,7 +15,7 @@ import os
 import sys
 import time
 
-from briefgen.engine.rebuild import Progress
+from briefgen.engine.pipeline import Progress
 
 DELAY = 1.0
 REFRESH = 0.1  # seconds between two redraws

@@ -125,26 +125,23 @@ def _nothing_to_do(
 ) -> bool:
     """Nothing changed since the last build: say so without loading the pipeline."""
 
-    from briefgen.engine.incremental import nothing_changed
+    from briefgen.engine.environment import Environment
+    from briefgen.engine.state import nothing_changed
 
+    # the run this would be: no --pdf and no --file-links (those always build); --drafts records no changes
+    environment = Environment.current(drafts=drafts, base_url=base_url, record_changes=not drafts)
     try:
-        state = nothing_changed(project)
+        state = nothing_changed(project, environment)  # inputs, outputs, code, clock and flags as recorded
     except Exception:  # any doubt: build
         return False
-    if state is None or state.summary.get("pdf") or (strict and state.summary.get("warnings")):
-        return False
-    if state.summary.get("file_links"):  # built with --file-links: this build, without it, links to folders
+    if state is None or (strict and state.summary.get("warnings")):
         return False
     if state.summary.get("search_missing"):  # built without Pagefind: build again, with search if it is there now
         return False
-    if not state.summary.get("recorded", True):  # written by serve, which records no changes: build to record them
-        return False
     from briefgen.content.schedule import due_since
 
-    if state.summary.get("base_url") != base_url:
-        return False  # built for another address (--base-url)
-    if state.summary.get("drafts", False) != drafts or due_since(state.summary):
-        return False  # a preview's site, or a scheduled report went live (or one was withdrawn) since
+    if due_since(state.summary):
+        return False  # a scheduled report went live (or one was withdrawn) since
     if not quiet:
         for warning in state.summary.get("warnings", []):
             click.echo(warning, err=True)

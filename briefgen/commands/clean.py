@@ -39,7 +39,7 @@ def clean(source, output, config, site_too, force) -> None:
 
 
 def _clean(project: Project, site_too: bool, force: bool) -> list[str]:
-    from briefgen.engine.cache import CACHE_DIR
+    from briefgen.engine.cachedata import CACHE_DIR
     from briefgen.engine.swap import recover
 
     removed = []

@@ -90,6 +90,7 @@ def _body_images(article: Article, loader, site: Site) -> list[tuple[int, str, s
         str(project.content_dir),
         str(project.root),
         site.config.max_image_size,
+        loader.images,
     )
     article.body_html, article.pictures = html, pictures
     return errors
@@ -123,7 +124,7 @@ class ContentTargets:
         """The link resolver for ``article``'s body: content file as written -> URL, or None.
 
         Every file it resolves a link to is recorded in ``article.links_to``: the pages that show the
-        article depend on where that file's page is (``briefgen.engine.incremental``).
+        article depend on where that file's page is (``briefgen.engine.fingerprints``).
         """
         base = posixpath.dirname(article.path)
         answers = self.answers

@@ -18,20 +18,28 @@ from urllib.parse import unquote, urlsplit
 
 from markupsafe import Markup, escape
 
-from briefgen.content.images import SIZES, ImageProblem, Picture, picture, resolve
+from briefgen.content.images import SIZES, ImageProblem, ImageStore, Picture, picture, resolve
 
 _IMG = re.compile(r'<img src="([^"]*)" alt="([^"]*)"(?: title="([^"]*)")?\s*/?>')
 _ALONE = re.compile(r"<p>(<img data-pic=\"\d+\"[^>]*>)</p>")
 _MARKED = re.compile(r'<img data-pic="(\d+)" ([^>]*)>')
 
 
-def lead_image(meta_image, article_path: str, content_dir: str, root: str, max_bytes: int) -> Picture:
+def lead_image(
+    meta_image, article_path: str, content_dir: str, root: str, max_bytes: int, store: ImageStore | None = None
+) -> Picture:
     rel, full = resolve(article_path, meta_image.file, content_dir, root)
-    return picture(rel, full, meta_image.alt, meta_image.caption, meta_image.credit, max_bytes)
+    return picture(rel, full, meta_image.alt, meta_image.caption, meta_image.credit, max_bytes, store)
 
 
 def body_images(
-    body_html: str, body_md: str, article_path: str, content_dir: str, root: str, max_bytes: int
+    body_html: str,
+    body_md: str,
+    article_path: str,
+    content_dir: str,
+    root: str,
+    max_bytes: int,
+    store: ImageStore | None = None,
 ) -> tuple[str, list[Picture], list[tuple[int, str, str]]]:
     """(body with local images as sized copies, their pictures, (line in body, message, hint) problems)."""
     pictures: list[Picture] = []
@@ -50,7 +58,7 @@ def body_images(
             return ""
         try:
             rel, full = resolve(article_path, unquote(parts.path), content_dir, root)
-            pic = picture(rel, full, alt.strip(), title.strip(), "", max_bytes)
+            pic = picture(rel, full, alt.strip(), title.strip(), "", max_bytes, store)
         except ImageProblem as exc:
             problems.append((line, exc.message, exc.hint))
             return ""

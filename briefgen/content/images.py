@@ -64,6 +64,8 @@ class Picture:
     height: int = 0
     fallback: str = "JPEG"
     variants: list[Variant] = field(default_factory=list)
+    # where its resized copies are kept (the build database's ImageStore); compared by nothing
+    store: ImageStore | None = field(default=None, compare=False, repr=False)
 
     @property
     def largest(self) -> str:
@@ -131,7 +133,10 @@ def inspect(rel: str, full: str, max_bytes: int) -> tuple[str, str, int, int]:
     return hashlib.sha256(data).hexdigest(), fmt, width, height
 
 
-def picture(rel: str, full: str, alt: str, caption: str, credit: str, max_bytes: int) -> Picture:
+def picture(
+    rel: str, full: str, alt: str, caption: str, credit: str, max_bytes: int, store: ImageStore | None = None
+) -> Picture:
+    """``store``: where the copies are kept (without one, the picture keeps its own copies in memory)."""
     digest, fmt, width, height = inspect(rel, full, max_bytes)
     fallback = "PNG" if fmt == "PNG" else "JPEG"  # a WebP original gets a JPEG fallback for old readers
     stem = _stem(rel)
@@ -142,7 +147,8 @@ def picture(rel: str, full: str, alt: str, caption: str, credit: str, max_bytes:
         outputs = tuple((f, f"{folder}{stem}-{w}.{FORMATS[f][0]}") for f in ("WEBP", fallback))
         variants.append(Variant(w, h, outputs))
     top = variants[-1]
-    pic = Picture(rel, full, digest, alt, caption, credit, top.width, top.height, fallback, variants)
+    store = store if store is not None else ImageStore()
+    pic = Picture(rel, full, digest, alt, caption, credit, top.width, top.height, fallback, variants, store)
     make_copies(pic)
     return pic
 
@@ -155,10 +161,6 @@ def _stem(rel: str) -> str:
 
 # --- making the copies -------------------------------------------------------------
 
-CACHE = [None]  # the folder resized copies are kept in (set per build: None without a cache)
-
-
-_MADE: dict[tuple[str, int, str], bytes] = {}  # copies made by this process when there is no cache folder
 _MADE_MAX = 400
 
 
@@ -167,7 +169,9 @@ def make_copies(pic: Picture) -> None:
     (truncated, damaged) is an error at the line naming it, not a failure while writing the site."""
     from PIL import Image
 
-    missing = [(v, fmt) for v in pic.variants for fmt, _path in v.outputs if _cached(pic.digest, v.width, fmt) is None]
+    missing = [
+        (v, fmt) for v in pic.variants for fmt, _path in v.outputs if pic.store.cached(pic.digest, v.width, fmt) is None
+    ]
     if not missing:
         return
     try:
@@ -181,7 +185,7 @@ def make_copies(pic: Picture) -> None:
         image = sized.get(variant.width)
         if image is None:
             image = sized[variant.width] = _resized(largest, variant.width, variant.height)
-        _store(pic.digest, variant.width, fmt, encode(image, fmt))
+        pic.store.put(pic.digest, variant.width, fmt, encode(image, fmt))
 
 
 def outputs(pictures: list[Picture]) -> dict[str, bytes]:
@@ -192,10 +196,10 @@ def outputs(pictures: list[Picture]) -> dict[str, bytes]:
             for fmt, path in variant.outputs:
                 if path in out:
                     continue
-                data = _cached(pic.digest, variant.width, fmt)
+                data = pic.store.cached(pic.digest, variant.width, fmt)
                 if data is None:  # made while loading; gone since (a cache cleaned meanwhile): make it again
                     make_copies(pic)
-                    data = _cached(pic.digest, variant.width, fmt)
+                    data = pic.store.cached(pic.digest, variant.width, fmt)
                 out[path] = data
     return out
 
@@ -254,32 +258,39 @@ def _cache_name(digest: str, width: int, fmt: str) -> str:
     return f"{digest}-{width}-pil{PIL.__version__}.{FORMATS[fmt][0]}"
 
 
-def _cached(digest: str, width: int, fmt: str) -> bytes | None:
-    folder = CACHE[0]
-    if folder is None:
-        return _MADE.get((digest, width, fmt))
-    try:
-        data = (folder / _cache_name(digest, width, fmt)).read_bytes()
-        check = (folder / (_cache_name(digest, width, fmt) + ".sha256")).read_bytes()
-    except OSError:
-        return None
-    # a damaged or planted sidecar is a miss: the copy is made again
-    return data if hashlib.sha256(data).hexdigest().encode() == check.strip() else None
+class ImageStore:
+    """Where resized copies are kept, by the original's content hash: a folder of the build database
+    (``.briefgen-cache/images``, each copy beside its SHA-256), or, without one, memory."""
 
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder
+        self.made: dict[tuple[str, int, str], bytes] = {}  # copies made when there is no folder
 
-def _store(digest: str, width: int, fmt: str, data: bytes) -> None:
-    folder = CACHE[0]
-    if folder is None:
-        if len(_MADE) >= _MADE_MAX:
-            _MADE.clear()
-        _MADE[(digest, width, fmt)] = data
-        return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        name = _cache_name(digest, width, fmt)
-        for target, payload in ((name, data), (name + ".sha256", hashlib.sha256(data).hexdigest().encode())):
-            tmp = folder / f".{target}.{os.getpid()}.tmp"
-            tmp.write_bytes(payload)
-            os.replace(tmp, folder / target)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+    def cached(self, digest: str, width: int, fmt: str) -> bytes | None:
+        folder = self.folder
+        if folder is None:
+            return self.made.get((digest, width, fmt))
+        try:
+            data = (folder / _cache_name(digest, width, fmt)).read_bytes()
+            check = (folder / (_cache_name(digest, width, fmt) + ".sha256")).read_bytes()
+        except OSError:
+            return None
+        # a damaged or planted sidecar is a miss: the copy is made again
+        return data if hashlib.sha256(data).hexdigest().encode() == check.strip() else None
+
+    def put(self, digest: str, width: int, fmt: str, data: bytes) -> None:
+        folder = self.folder
+        if folder is None:
+            if len(self.made) >= _MADE_MAX:
+                self.made.clear()
+            self.made[(digest, width, fmt)] = data
+            return
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            name = _cache_name(digest, width, fmt)
+            for target, payload in ((name, data), (name + ".sha256", hashlib.sha256(data).hexdigest().encode())):
+                tmp = folder / f".{target}.{os.getpid()}.tmp"
+                tmp.write_bytes(payload)
+                os.replace(tmp, folder / target)
+        except OSError:
+            pass  # a cache that cannot be written only costs time

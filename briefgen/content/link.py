@@ -183,7 +183,12 @@ class Linker:
         project = self.loader.project
         try:
             article.image = lead_image(
-                meta.image, article.path, str(project.content_dir), str(project.root), self.site.config.max_image_size
+                meta.image,
+                article.path,
+                str(project.content_dir),
+                str(project.root),
+                self.site.config.max_image_size,
+                self.loader.images,
             )
         except ImageProblem as exc:
             self.problems.error(article.path, doc.line(("image", "file")), exc.message, exc.hint)

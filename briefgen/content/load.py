@@ -1,17 +1,15 @@
-"""Load: files on disk -> a validated, linked ``Site``.
+"""Load: the project's files -> validated values (the config, people and sources, topics, articles).
 
 Every problem is collected (never raised one at a time) so that a run lists
-all of them; the caller decides whether errors stop the build.
+all of them; the caller decides whether errors stop the build. ``site.load_site``
+runs the whole of loading, linking included.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import errno
 import os
 import re
-import stat
 import unicodedata
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,169 +17,66 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slugify import slugify
 
 from briefgen.content import schema
-from briefgen.content.model import Article, Correction, Party, Site, Topic
+from briefgen.content.files import ContentFiles
+from briefgen.content.model import Article, Correction, Party, Topic
 from briefgen.content.validate import validate
-from briefgen.content.yamlsource import (
-    CONTROL_CHARACTER,
-    YamlDoc,
-    YamlProblem,
-    load_yaml,
-    normalise_text,
-    split_front_matter,
-)
+from briefgen.content.yamlsource import YamlDoc, YamlProblem, load_yaml, split_front_matter
 from briefgen.problems import Problems
 from briefgen.project import Project
 
 ARTICLE_SUFFIXES = (".md", ".markdown")
 _TZ_HINT = "write it like 2025-02-23T11:30:00+02:00, or set timezone: in briefgen.yaml"
-# Every byte but the C0 controls CONTROL_CHARACTER refuses (tab, newline and carriage return are fine) and DEL.
-_NOT_CONTROL = bytes(b for b in range(256) if not (b < 0x20 and b not in (0x09, 0x0A, 0x0D) or b == 0x7F))
-# What Path.is_file() treats as "no such file" rather than an error (pathlib's _IGNORED_ERRNOS, _WINERRORS).
-_NOT_FOUND = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
-_NOT_FOUND_WINDOWS = (21, 123, 1921)
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-# (path, time zone) -> (stamp, what the article file parsed to), for the process: a serve rebuild parses
-# and validates only the files that changed. The stamp is the file's content hash when the build knows it
-# (``known_digests``: the same hashes the incremental build trusts, re-hashed for every file serve saw
-# change or whose size or mtime moved), and the text otherwise. Each build gets a fresh Article from the
-# fields: linking fills in its lists.
-_ARTICLES: dict[tuple[str, str], tuple[str, tuple[dict, schema.ArticleIn, YamlDoc]]] = {}
 _ARTICLES_MAX = 50_000
-_DIGESTS: dict[str, str] = {}  # input path -> content hash, while a build that knows them runs
 
 
-_REMEMBER = [True]  # False while a build no other follows loads: nothing would ask for them again
+class ParsedArticles:
+    """A memo of the build database: what each article file parsed to, so that a serve rebuild parses and
+    validates only the files that changed.
 
-
-@contextlib.contextmanager
-def known_digests(digests: dict[str, str], remember: bool = True):
-    """Within: an unchanged article file (same hash as when it was parsed) is not even read again.
-
-    ``remember=False`` (a build no other follows in this process): what the files parsed to is not kept
-    for the next build; at 4,000 articles their YAML trees and validated front matter are 50 MB.
+    (path, time zone) -> (stamp, (Article fields, validated front matter, YAML)). The stamp is the file's
+    content hash when the build knows it (``digests``, the input table's hashes: the same the incremental
+    build trusts), and the text otherwise. Each build gets a fresh Article from the fields: linking fills in
+    its lists. ``remember=False`` (a build no other follows): nothing is kept; at 4,000 articles the YAML
+    trees and validated front matter are 50 MB.
     """
-    _DIGESTS.update(digests)
-    _REMEMBER[0] = remember
-    if not remember:
-        _ARTICLES.clear()
-    try:
-        yield
-    finally:
-        _DIGESTS.clear()
-        _REMEMBER[0] = True
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], tuple[str, tuple[dict, schema.ArticleIn, YamlDoc]]] = {}
+        self.digests: dict[str, str] = {}  # input path -> content hash, for the build that runs
+        self.remember = True
+
+    def start(self, digests: dict[str, str], remember: bool) -> None:
+        self.digests, self.remember = digests, remember
+        if not remember:
+            self.entries.clear()
+
+    def finish(self) -> None:
+        self.digests, self.remember = {}, True
+
+    def keep(self, key: tuple[str, str], stamp: str, found: tuple) -> None:
+        if not self.remember:
+            return
+        if len(self.entries) >= _ARTICLES_MAX:
+            self.entries.clear()
+        self.entries[key] = (stamp, found)
 
 
-class Loader:
+class Loader(ContentFiles):
+    """Reads the project's files into validated values; ``memo`` is the build database's memo stores
+    (``briefgen.engine.cache.BuildCache``) or None."""
+
     def __init__(self, project: Project, problems: Problems, memo=None):
-        self.project = project
-        self.problems = problems
+        super().__init__(project, problems)
         self.memo = memo  # briefgen.engine.cache.BuildCache (or None): memoised YAML parsing and Markdown
+        self.articles: ParsedArticles | None = getattr(memo, "articles", None)
+        self.images = getattr(memo, "images", None)  # briefgen.content.images.ImageStore: resized copies
         self.tz: dt.tzinfo | None = None
         self.config: schema.SiteConfig | None = None
         self.article_paths: list[str] = []  # every article file found, loaded or not
-        self._rel_dirs: dict[str, str] = {}
-        self._content = str(project.content_dir)
-        self._content_real = project.content_dir.resolve()
-        self._dirs_inside: dict[str, bool] = {}  # folder in content/ -> whether it resolves inside content/
         # ids whose file did not load: a reference to them is not "unknown", the file's own error says why
         self.parties_failed = False
         self.topics_failed: set[str] = set()
-
-    # --- reading files ---------------------------------------------------
-
-    def rel(self, path: str | os.PathLike) -> str:
-        """``path`` as shown to the user, without following a symbolic link at its end."""
-        folder, name = os.path.split(os.fspath(path))
-        parent = self._rel_dirs.get(folder)
-        if parent is None:  # resolving is slow, and thousands of articles share one folder
-            parent = self._rel_dirs[folder] = self.project.rel(folder)
-        return name if parent in (".", "") else f"{parent}/{name}"
-
-    def read(self, path: str | os.PathLike) -> str | None:
-        path = os.fspath(path)  # plain strings and os calls: thousands of files, pathlib's overhead showed
-        rel = self.rel(path)
-        if not self.inside_content(path, rel):
-            return None
-        limit = self.config.max_file_size if self.config else 2_000_000
-        try:
-            st = _stat_or_none(path)  # follows a link, as Path.is_file() does
-            if st is None or not stat.S_ISREG(st.st_mode):
-                self.problems.error(rel, None, "not a regular file", "content files must be plain text files")
-                return None
-            size = st.st_size
-            if size > limit:
-                self.problems.error(
-                    rel,
-                    None,
-                    f"file is {size:,} bytes, more than the limit of {limit:,}",
-                    "split it, or raise max_file_size in briefgen.yaml",
-                )
-                return None
-            with open(path, "rb") as f:
-                raw = f.read()
-            text = normalise_text(raw)
-            # bytes below 0x80 never occur inside a UTF-8 sequence, so a control character is in the text
-            # exactly when its byte is in the file (U+FFFE/U+FFFF: when their encodings are): a cheap test first
-            bad = None
-            if raw.translate(None, _NOT_CONTROL) or b"\xef\xbf\xbe" in raw or b"\xef\xbf\xbf" in raw:
-                bad = CONTROL_CHARACTER.search(text)
-            if bad:
-                line = text.count("\n", 0, bad.start()) + 1
-                column = bad.start() - text.rfind("\n", 0, bad.start())
-                self.problems.error(
-                    rel,
-                    line,
-                    f"control character U+{ord(bad.group()):04X} at column {column}",
-                    "remove it: web pages and feeds cannot carry it",
-                )
-                return None
-            return text
-        except UnicodeDecodeError as exc:
-            line = raw.count(b"\n", 0, exc.start) + 1
-            self.problems.error(
-                rel, line, f"not UTF-8 text: {exc.reason} at byte {exc.start}", "save the file as UTF-8"
-            )
-        except OSError as exc:
-            self.problems.error(rel, None, f"cannot read file: {exc.strerror or exc}")
-        return None
-
-    def inside_content(self, path: str | os.PathLike, rel: str) -> bool:
-        """Refuse a file or folder in content/ that is a symbolic link to somewhere outside it.
-
-        Content may come from many hands; a link to ``~/.ssh/id_rsa`` named
-        ``notes.md`` must not end up on a public web site.
-        """
-        if self._inside(os.fspath(path)):
-            return True
-        self.problems.error(
-            rel, None, "symbolic link points outside content/", "copy what it points to into content/ instead"
-        )
-        return False
-
-    def _inside(self, path: str) -> bool:
-        """Whether ``path`` is outside content/ as written, or inside it once every link is followed.
-
-        Resolving every file (a realpath, an lstat per component) was most of
-        the cost of reading an article. A file whose name is not itself a
-        link resolves to its folder's resolved path plus its name, so each
-        folder is resolved once and each file costs one lstat; a link, or a
-        path not written as ``<content>/.../name``, takes the full check.
-        """
-        content = self._content
-        folder, sep, name = path.rpartition(os.sep)
-        if path.startswith(content) and path[len(content) : len(content) + 1] == os.sep and name not in ("", ".", ".."):
-            inside = self._dirs_inside.get(folder)
-            if inside is None:
-                inside = self._dirs_inside[folder] = Path(folder).resolve().is_relative_to(self._content_real)
-            if inside and not os.path.islink(path):
-                return True
-        full = Path(path)
-        content_dir = self.project.content_dir
-        if not full.absolute().is_relative_to(content_dir.absolute()):
-            return True  # briefgen.yaml lives outside content/
-        return full.resolve().is_relative_to(self._content_real)
 
     def yaml_file(self, path: Path) -> YamlDoc | None:
         text = self.read(path)
@@ -203,16 +98,6 @@ class Loader:
         for p in doc.problems:
             self.problems.error(rel, p.line, p.message, p.hint)
         return doc
-
-    def files(self, folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
-        return [Path(p) for p in self.file_names(folder, suffixes)]
-
-    def file_names(self, folder: Path, suffixes: tuple[str, ...]) -> list[str]:
-        linked: list[Path] = []
-        found = _file_names(str(folder), suffixes, linked)
-        for path in linked:
-            self.inside_content(path, self.rel(path))  # reports links out of content/; others are skipped
-        return found
 
     # --- config ------------------------------------------------------------
 
@@ -380,8 +265,9 @@ class Loader:
         name = os.path.basename(path)
         rel = self.rel(path)
         key = (rel, f"{self.tz!r}|{self.config.max_file_size if self.config else ''}")
-        digest = _DIGESTS.get(rel)
-        known = _ARTICLES.get(key)
+        memo = self.articles
+        digest = memo.digests.get(rel) if memo is not None else None
+        known = memo.entries.get(key) if memo is not None else None
         if known is not None and digest is not None and known[0] == digest and self._inside(path):
             fields, meta, doc = known[1]  # unchanged since it was parsed, read and checked
             return Article(**fields), meta, doc
@@ -393,10 +279,8 @@ class Loader:
             return Article(**fields), meta, doc
         reported = len(self.problems.items)
         found = self._parse_article(rel, name, text)
-        if found is not None and _REMEMBER[0] and len(self.problems.items) == reported:  # nothing to say again
-            if len(_ARTICLES) >= _ARTICLES_MAX:
-                _ARTICLES.clear()
-            _ARTICLES[key] = (digest if digest is not None else text, found)
+        if found is not None and memo is not None and len(self.problems.items) == reported:  # nothing to say again
+            memo.keep(key, digest if digest is not None else text, found)
         return None if found is None else (Article(**found[0]), found[1], found[2])
 
     def _parse_article(self, rel: str, name: str, text: str) -> tuple[dict, schema.ArticleIn, YamlDoc] | None:
@@ -494,81 +378,3 @@ def _stem(name: str) -> str:
     """``PurePath(name).stem``, for a plain file name."""
     i = name.rfind(".")
     return name[:i] if 0 < i < len(name) - 1 else name
-
-
-def _stat_or_none(path: str) -> os.stat_result | None:
-    """``os.stat(path)``, or None where ``Path.is_file()`` would say False rather than raise."""
-    try:
-        return os.stat(path)
-    except OSError as exc:
-        if exc.errno in _NOT_FOUND or getattr(exc, "winerror", None) in _NOT_FOUND_WINDOWS:
-            return None
-        raise
-
-
-def _file_names(folder: str, suffixes: tuple[str, ...], linked_dirs: list[Path] | None = None) -> list[str]:
-    """``_files`` as plain strings, in the same order (component by component, as paths sort)."""
-    if not os.path.isdir(folder):
-        return []
-    out = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        for d in dirnames:
-            if linked_dirs is not None and os.path.islink(os.path.join(dirpath, d)):
-                linked_dirs.append(Path(dirpath) / d)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.endswith(suffixes) and not name.startswith((".", "_", "#")) and not name.endswith("~"):
-                out.append(os.path.join(dirpath, name))
-    if os.name == "nt":  # Windows paths compare case-insensitively
-        return [str(p) for p in sorted(map(Path, out))]
-    return sorted(out, key=lambda path: path.split(os.sep))
-
-
-def _files(folder: Path, suffixes: tuple[str, ...], linked_dirs: list[Path] | None = None) -> list[Path]:
-    """Content files under ``folder``; symbolic links to folders are not followed but listed in ``linked_dirs``."""
-    return [Path(p) for p in _file_names(str(folder), suffixes, linked_dirs)]
-
-
-def load_site(
-    project: Project, problems: Problems, memo=None, *, drafts: bool = False, base_url: str | None = None
-) -> Site | None:
-    """Read and link the whole project. Returns None when the config is unusable.
-
-    ``memo`` (a ``briefgen.engine.cache.BuildCache``) memoises front matter and Markdown bodies; ``drafts``: a
-    preview that shows drafts and scheduled reports; ``base_url``: the command line's ``--base-url``, in place
-    of the config's (a preview deploy under another address).
-    """
-    loader = Loader(project, problems, memo)
-    config = loader.load_config()
-    if config is None:
-        return None
-    if base_url is not None:
-        if not base_url.startswith(("http://", "https://")) or " " in base_url:
-            problems.error(
-                "--base-url", None, f"{base_url!r} is not an absolute http(s) URL", "e.g. https://example.org/"
-            )
-            return None
-        config = loader.config = config.model_copy(update={"base_url": base_url.rstrip("/") + "/"})
-    if not project.content_dir.is_dir():
-        problems.error(
-            project.rel(project.content_dir),
-            None,
-            "content folder not found",
-            "create content/ with topics/ and articles/, or run 'briefgen new DIR'",
-        )
-        return None
-    parties = loader.load_parties()
-    topics = loader.load_topics()
-    paths = loader.file_names(project.content_dir / "articles", ARTICLE_SUFFIXES)
-    if memo is not None:
-        memo.prefetch_front_matter(paths)
-    loader.article_paths = [loader.rel(p) for p in paths]
-    loaded = [x for x in (loader.load_article(p) for p in paths) if x is not None]
-    from briefgen.content.link import link_site  # the second half of loading: references
-    from briefgen.content.schedule import sort_out
-
-    loaded, schedule = sort_out(loaded, topics, drafts=drafts)  # drafts, embargoes, withdrawals
-    site = Site(config=config, root=str(project.root), topics=topics, articles=[], parties=parties)
-    site.schedule = schedule
-    link_site(site, loaded, loader, problems)
-    return site

@@ -1,105 +1,24 @@
-"""Wires the stages: load -> review -> assemble -> render -> outputs -> check -> write.
+"""The build a command runs: ``Builder`` (one project, one build database, rebuilt as often as asked) and
+``build`` (one complete build, ``briefgen build``).
 
-``build`` is what ``briefgen build`` runs; ``serve`` and ``publish`` call it
-too, and ``check`` stops after assembling. Nothing touches the output folder
-until every page has rendered, so a failing build leaves the old site as it was.
+``serve`` keeps a ``Builder`` between rebuilds; ``publish`` calls ``build`` too, and ``check`` stops after
+assembling. The stages themselves are ``pipeline``'s plain functions; ``rebuild.Rebuild`` runs them with the
+build database. Nothing touches the output folder until every page has rendered, so a failing build leaves
+the old site as it was.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
-from pathlib import Path
-
-from briefgen.content.model import Site
-from briefgen.engine.write import WriteStats
-from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes
-from briefgen.pages.assemble import Page, assemble
-from briefgen.problems import BuildError, Problem, Problems
+from briefgen.engine import rebuild as _rebuild
+from briefgen.engine.database import BuildDatabase
+from briefgen.engine.lock import project_lock
+from briefgen.engine.parallel import default_jobs
+from briefgen.engine.pipeline import BuildResult, Progress, load_and_assemble, render_site
+from briefgen.engine.swap import recover
+from briefgen.problems import BuildError, Problem
 from briefgen.project import Project
-from briefgen.render.render import Renderer, static_files
 
-
-@dataclass
-class BuildResult:
-    site: Site
-    pages: list[Page]
-    files: dict[str, bytes]
-    copies: dict[str, Path]
-    problems: list[Problem] = field(default_factory=list)
-    stats: WriteStats | None = None
-    seconds: float = 0.0
-    rendered: int = 0  # pages rendered by this run
-    reused: int = 0  # pages whose bytes were kept from the previous build (nothing they use changed)
-    notes: list[str] = field(default_factory=list)  # about the build cache, not the content
-    renderer: object = None  # the render.Renderer the pages were rendered with (serve renders ahead with it)
-
-    @property
-    def counts(self) -> Counter:
-        return Counter(p.kind for p in self.pages)
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-
-def _fail_if_errors(problems: Problems, strict: bool) -> None:
-    errors = problems.errors if not strict else problems.items
-    if errors:
-        raise BuildError(problems.sorted())
-
-
-def load_and_assemble(
-    project: Project,
-    problems: Problems,
-    strict: bool = False,
-    *,
-    record_changes: bool = True,
-    pdf: bool = False,
-    file_links: bool = False,
-    drafts: bool = False,
-    base_url: str | None = None,
-    memo=None,
-) -> tuple[Site, list[Page]]:
-    """Load, review and assemble; ``memo`` is the build cache (``briefgen.engine.cache.BuildCache``) or None."""
-    from briefgen.briefing.changes import attach
-    from briefgen.briefing.editorial import review
-    from briefgen.content.load import load_site
-
-    site = load_site(project, problems, memo, drafts=drafts, base_url=base_url)
-    if site is None:
-        _fail_if_errors(problems, strict)
-        raise BuildError(problems.sorted())
-    review(site, problems)  # editorial warnings; marks stale and one-sided topics
-    history = project.history_from or project.output
-    attach(site, history, problems, project.rel(history), record=record_changes)
-    if pdf and not site.config.pdf:
-        site.config = site.config.model_copy(update={"pdf": True})
-    if file_links and site.config.links != "files":  # build --file-links
-        site.config = site.config.model_copy(update={"links": "files"})
-    _fail_if_errors(problems, strict)
-    pages = assemble(site)
-    return site, pages
-
-
-def render_site(
-    site: Site, pages: list[Page], project: Project, problems: Problems
-) -> tuple[dict[str, bytes], dict[str, Path]]:
-    from briefgen.engine.rebuild import Progress, render_into
-    from briefgen.outputs.outputs import extra_outputs
-    from briefgen.outputs.rootfiles import site_copies
-    from briefgen.outputs.search import available
-
-    site.config, _note = available(site.config)  # pages link to the search index only when it will be written
-    statics = static_files(project)
-    renderer = Renderer(site, project, statics)
-    files, failed = render_into(site, pages, renderer, project, 1, Progress(), problems)
-    if failed:
-        return files, {}
-    files.update(extra_outputs(site, pages, renderer, files, problems))
-    copies = site_copies(project, statics, files, problems)
-    files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, copies)  # last: it lists every file
-    return files, copies
+__all__ = ["BuildResult", "Builder", "build", "load_and_assemble", "render_site"]
 
 
 class Builder:
@@ -116,7 +35,7 @@ class Builder:
     in this process; the bytes are the same either way); ``use_cache=False``
     neither reads nor writes ``.briefgen-cache/`` (the memo still lives in
     memory between rebuilds); ``progress`` receives stage callbacks
-    (``briefgen.engine.rebuild.Progress``). ``preview=True`` (``serve``) leaves saving the
+    (``briefgen.engine.pipeline.Progress``). ``preview=True`` (``serve``) leaves saving the
     state and cache to ``persist`` and keeps every cache entry any of its builds
     used. ``once=True`` (``briefgen build``) says no build will follow in this
     process: the content cache is saved as soon as the content is loaded and
@@ -143,10 +62,6 @@ class Builder:
         force: bool = False,
         lock_wait: float | None = None,
     ):
-        from briefgen.engine.cache import BuildCache
-        from briefgen.engine.parallel import default_jobs
-        from briefgen.engine.rebuild import Progress
-
         self.project = project
         self.strict = strict
         # a preview with drafts records no changes: the change history is what readers were shown
@@ -156,9 +71,8 @@ class Builder:
         self.jobs = jobs or default_jobs()
         self.use_cache = use_cache
         self.progress = progress or Progress()
-        self.cache = BuildCache(project.root, enabled=use_cache, jobs=self.jobs, session=preview)
-        self.state = None  # briefgen.engine.incremental.BuildState of the last written build
-        self.unsaved_state = None  # the state not yet saved to .briefgen-cache/ (see persist)
+        # the input table, the recorded outputs and the memos (briefgen.engine.database)
+        self.db = BuildDatabase(project, enabled=use_cache, jobs=self.jobs, session=preview, once=once)
         self.persist_later = preview  # serve calls persist() itself, once the open pages reloaded
         self.base_url = base_url  # --base-url: replaces the config's for this build
         self.drafts = (
@@ -180,36 +94,20 @@ class Builder:
     def persist(self) -> None:
         """Save the build state and the content cache to ``.briefgen-cache/`` (each rebuild does, unless
         ``persist_later``: then whoever set it calls this when the disk work no longer delays anyone)."""
-        from briefgen.engine.incremental import save_state
-
-        if self.unsaved_state is not None and self.use_cache:
-            try:
-                save_state(self.project, self.unsaved_state)
-            except OSError as exc:
-                self.cache.notes.append(f"could not save the build state ({exc.strerror})")
-        self.unsaved_state = None
-        try:
-            self.cache.save()
-        except OSError as exc:  # a full disk: the site is written; the next build is only slower
-            self.cache.notes.append(f"could not save the build cache ({exc.strerror})")
+        self.db.persist()
 
     def rebuild(self, changed: set[str] | None = None, *, write: bool = True) -> BuildResult:
         """One build, holding the project's lock (``briefgen.engine.lock``), after finishing or undoing a swap of
         the output folder that a killed build cut short (``briefgen.engine.swap.recover``)."""
-        from briefgen.engine.lock import project_lock
-        from briefgen.engine.rebuild import run
-
         with project_lock(self.project.root, wait=self.lock_wait):
             self.recover()
-            result = run(self, changed, write)
+            result = _rebuild.run(self, changed, write)
         self.last = result
         return result
 
     def recover(self) -> None:
-        from briefgen.engine.swap import recover
-
         for note in recover(self.project.output):
-            self.cache.notes.append(f"{self.project.rel(self.project.output)}: {note}")
+            self.db.notes.append(f"{self.project.rel(self.project.output)}: {note}")
 
 
 def build(

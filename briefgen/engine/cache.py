@@ -4,13 +4,13 @@ Two stage functions are pure and account for most of a build's time:
 ``yamlsource.load_yaml(text, offset)`` (front matter -> a located YAML
 document) and ``MarkdownRenderer.render(text, resolve)`` (a body -> HTML).
 A ``BuildCache`` memoises both. The stages ask it explicitly: the build
-passes it to ``load.load_site`` (``memo=``), which hands it to the loader and
-to ``link.render_bodies``; nothing here replaces another module's functions.
+passes it to ``site.load_site`` (``memo=``), which hands it to the loader and
+to ``bodies.render_bodies``; nothing here replaces another module's functions.
 
 Keys are content hashes of everything the answer depends on: the exact text,
 the YAML offset or the renderer's options, and (for the whole cache file) the
 *environment*: briefgen's version and source, the Python version and the
-version of every library that shapes the output (``environment()``). Link
+version of every library that shapes the output (``environment.code_fingerprint``). Link
 resolution is not in the key: a cached body remembers every question it asked
 its link resolver and the answers, and is reused only when the resolver
 answers them the same way now.
@@ -32,12 +32,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import sys
 from pathlib import Path
 
-from briefgen import __version__
+from briefgen.content.images import ImageStore
+from briefgen.content.load import ParsedArticles
 from briefgen.engine.cachedata import (
+    CACHE_DIR,
     decode_doc,
     decode_rendered,
     encode_doc,
@@ -48,86 +48,13 @@ from briefgen.engine.cachedata import (
     to_text,
     write_checked,
 )
+from briefgen.engine.environment import code_fingerprint
 from briefgen.engine.parallel import can_fork, map_chunks
 
-CACHE_DIR = ".briefgen-cache"
-FORMAT = 4  # 4: a rendered body's warnings are stored too
-MAGIC = b"briefgen-cache 4\n"
+__all__ = ["CACHE_DIR", "MAGIC", "BuildCache", "Store", "code_fingerprint", "digest"]
+
+MAGIC = b"briefgen-cache 4\n"  # the format (environment.FORMAT) of the memo stores' files
 PREFETCH_MIN = 64  # fewer misses than this are cheaper to compute in-line
-# Libraries whose version can change a byte of the output (parsing, Markdown, sanitising, templates, feeds,
-# slugs, validation, search). A missing one counts as "-".
-OUTPUT_LIBRARIES = (
-    "markdown-it-py",
-    "markdown-it-pyrs",
-    "mdit-py-plugins",
-    "nh3",
-    "Jinja2",
-    "MarkupSafe",
-    "PyYAML",
-    "pydantic",
-    "pydantic-core",
-    "python-slugify",
-    "text-unidecode",
-    "feedgenerator",
-    "pagefind",
-    "weasyprint",
-    "pillow",
-)
-ENV_SALT = "BRIEFGEN_TEST_ENVIRONMENT"  # tests only: stands for a library upgrade without installing one
-
-_environment: tuple | None = None
-
-
-def environment() -> tuple:
-    """What a cached answer was made with: briefgen's version and source hash, Python's and each library's version."""
-    global _environment
-    if _environment is None:
-        h = hashlib.sha256()
-        package = Path(__file__).resolve().parents[1]  # all of briefgen/, not just engine/
-        for path in sorted(package.rglob("*.py")):
-            h.update(path.relative_to(package).as_posix().encode() + b"\0")
-            h.update(path.read_bytes())
-        installed = _installed_versions()
-        libraries = []
-        for name in OUTPUT_LIBRARIES:
-            version = installed.get(_normalise(name))
-            if version is None:  # not found by its folder's name (an egg, a zip): ask importlib.metadata
-                from importlib import metadata  # importing it alone costs a no-change build 15 ms
-
-                try:
-                    version = metadata.version(name)
-                except metadata.PackageNotFoundError:
-                    version = "-"
-            libraries.append((name, version))
-        python = (sys.implementation.name, *sys.version_info[:3])
-        _environment = (__version__, FORMAT, h.hexdigest(), python, tuple(libraries))
-    return _environment + (os.environ.get(ENV_SALT, ""),)
-
-
-def _normalise(name: str) -> str:
-    return name.lower().replace("-", "_").replace(".", "_")
-
-
-def _installed_versions() -> dict[str, str]:
-    """Distribution name -> version, from the ``name-version.dist-info`` folders on ``sys.path``: one listing
-    per folder, where ``importlib.metadata.version`` took 25 ms for these libraries (the no-change build's
-    budget is 200 ms). The first folder to name a distribution wins, as it does for imports."""
-    found: dict[str, str] = {}
-    for folder in sys.path:
-        try:
-            names = os.listdir(folder or ".")
-        except OSError:
-            continue
-        for entry in names:
-            if entry.endswith(".dist-info"):
-                name, _, version = entry[: -len(".dist-info")].partition("-")
-                found.setdefault(_normalise(name), version)
-    return found
-
-
-def code_fingerprint() -> str:
-    """Hash of ``environment()``: a cache or build state never outlives the code and libraries that wrote it."""
-    return hashlib.sha256(repr(environment()).encode()).hexdigest()
 
 
 def digest(text: str) -> str:
@@ -265,6 +192,8 @@ class BuildCache:
         # (a rebuild skips the front matter of unchanged articles: briefgen.content.load remembers them)
         self.session = session
         self._decoded: dict[str, tuple[str, object]] = {}  # Markdown key -> (stored text, decoded), in memory
+        self.articles = ParsedArticles()  # what each article file parsed to (briefgen.content.load)
+        self.images = ImageStore(self.dir / "images" if enabled else None)  # resized copies, by content hash
 
     def start(self) -> None:
         """A build begins: count which entries it uses (serve keeps those of every build of the session)."""

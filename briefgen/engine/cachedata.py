@@ -20,6 +20,8 @@ from pathlib import Path
 
 from briefgen import __version__
 
+CACHE_DIR = ".briefgen-cache"  # in the project: the build database on disk
+
 
 def encode_value(value):
     """A YAML value (str, int, float, bool, None, date, datetime, list, dict) as JSON data.

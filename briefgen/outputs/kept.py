@@ -1,6 +1,6 @@
 """Feeds and JSON exports a rebuild keeps: the file the last build wrote, when nothing it shows changed.
 
-Pages are kept by their fingerprint (``briefgen.engine.incremental``). Feeds and a
+Pages are kept by their fingerprint (``briefgen.engine.fingerprints``). Feeds and a
 topic's exports are made outside the templates, so they get fingerprints of
 their own here, from the same inputs: ``Fingerprints.feed_key`` (the feed's
 title and each article it lists) and the fingerprint of the topic's pack

@@ -47,11 +47,14 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-# The SHA-256 of the last build's files, by the identity of their bytes objects (each kept alive here, so
-# its id cannot be reused). A rebuild in the same process (``serve``, a kept ``Builder``) hands most pages
-# over as the very objects of the build before, so only the files that changed are hashed again; keying
-# by id, not by the bytes, costs a first build nothing.
-_sha256: dict[int, tuple[bytes, str]] = {}
+class ManifestHashes:
+    """A memo of the build database: the SHA-256 of the last build's files, by the identity of their bytes
+    objects (each kept alive here, so its id cannot be reused). A rebuild in the same process (``serve``, a
+    kept ``Builder``) hands most pages over as the very objects of the build before, so only the files that
+    changed are hashed again; keying by id, not by the bytes, costs a first build nothing."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, tuple[bytes, str]] = {}
 
 
 def manifest_bytes(
@@ -59,15 +62,15 @@ def manifest_bytes(
     files: Mapping[str, bytes],
     copies: dict[str, Path] | None = None,
     sha256: dict[str, str] | None = None,
+    memo: ManifestHashes | None = None,
 ) -> bytes:
     """The manifest of a build: generated ``files`` plus ``copies`` (static files copied from disk).
 
     ``sha256`` (path -> hex SHA-256) lists generated files hashed already: by a build that streamed them
     to disk instead of keeping them, or (a rebuild) files kept unchanged, as the last manifest lists
-    them. Their bytes are neither read again nor remembered.
+    them. Their bytes are neither read again nor remembered. ``memo``: the hashes of the build before.
     """
-    global _sha256
-    known, now = _sha256, {}
+    known, now = (memo.by_id if memo is not None else {}), {}
     hashes = {rel: digest for rel, digest in (sha256 or {}).items() if rel != MANIFEST_NAME}
     for rel in files:  # a file ``sha256`` lists is not read (``files`` may read it from the disk)
         if rel != MANIFEST_NAME and rel not in hashes:
@@ -76,7 +79,8 @@ def manifest_bytes(
             digest = entry[1] if entry is not None and entry[0] is data else hashlib.sha256(data).hexdigest()
             hashes[rel] = digest
             now[id(data)] = (data, digest)
-    _sha256 = now  # only this build's files: the memo never holds more than one site
+    if memo is not None:
+        memo.by_id = now  # only this build's files: the memo never holds more than one site
     for rel, source in (copies or {}).items():
         hashes[rel] = sha256_file(source)
     return encode({"format": FORMAT, "generator": "briefgen", "base_url": base_url, "files": hashes})

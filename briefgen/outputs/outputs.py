@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 
 from briefgen.content.model import Site
+from briefgen.outputs.sitemap import SitemapMemo
 from briefgen.pages.assemble import Page
 from briefgen.problems import Problems
 
@@ -28,13 +29,15 @@ def extra_outputs(
     problems: Problems | None = None,
     sink: Callable[[str, bytes], object] | None = None,
     keeper=None,
+    sitemap_memo: SitemapMemo | None = None,
 ) -> dict[str, bytes]:
     """Feeds, sitemap.xml, robots.txt, exports, change history and (from the rendered ``files``) search and PDFs.
 
     Returns them by output path; with ``sink``, each is handed to ``sink(path, bytes)`` as soon as it is
     made instead (a cold build streams them into its staging folder) and the answer is empty. Search and
     PDFs see the same ``files`` either way: the pages, not the outputs made here. ``keeper``
-    (``briefgen.outputs.kept.Keeper``, a rebuild's) makes the feeds and exports, answering ``KEPT`` for unchanged ones.
+    (``briefgen.outputs.kept.Keeper``, a rebuild's) makes the feeds and exports, answering ``KEPT`` for unchanged ones;
+    ``sitemap_memo`` is the build database's (``sitemap.SitemapMemo``).
     """
     from briefgen.outputs.changefeeds import change_feeds
     from briefgen.outputs.exports import exports
@@ -58,7 +61,7 @@ def extra_outputs(
 
     for rel, data in image_outputs([p for a in site.articles for p in a.all_pictures()]).items():
         put(rel, data)  # resized, metadata-free copies of the images articles show (briefgen.content.images)
-    put("sitemap.xml", sitemap(site, pages, renderer))
+    put("sitemap.xml", sitemap(site, pages, renderer, sitemap_memo))
     put("robots.txt", robots_txt(renderer))
     for rel, data in change_feeds(site, renderer).items():  # changes/history.json and the "what changed" feeds
         put(rel, data)

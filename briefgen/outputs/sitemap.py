@@ -38,9 +38,12 @@ def lastmod(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_last: tuple[list, bytes] | None = (
-    None  # the last sitemap's (loc, lastmod) pairs and bytes: rebuilds rarely change them
-)
+class SitemapMemo:
+    """A memo of the build database: the last sitemap's (loc, lastmod) pairs and bytes (rebuilds rarely
+    change them)."""
+
+    def __init__(self) -> None:
+        self.last: tuple[list, bytes] | None = None
 
 
 def _preview(page: Page) -> bool:
@@ -49,16 +52,17 @@ def _preview(page: Page) -> bool:
     return bool(getattr(shown, "preview", "")) if page.kind in ("article", "topic") else False
 
 
-def sitemap(site: Site, pages: list[Page], renderer) -> bytes:
-    global _last
+def sitemap(site: Site, pages: list[Page], renderer, memo: SitemapMemo | None = None) -> bytes:
+    """``sitemap.xml``: every listed page with its last change; ``memo`` spares a rebuild the XML when the
+    entries are the last build's."""
     entries = []
     for page in pages:
         if page.kind in NOT_LISTED or _preview(page):
             continue
         when = page_date(site, page)
         entries.append((renderer.absolute(page.url_path), lastmod(when) if when is not None else None))
-    if _last is not None and _last[0] == entries:
-        return _last[1]
+    if memo is not None and memo.last is not None and memo.last[0] == entries:
+        return memo.last[1]
     ET.register_namespace("", SITEMAP_NS)
     root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
     for loc, modified in entries:
@@ -68,7 +72,8 @@ def sitemap(site: Site, pages: list[Page], renderer) -> bytes:
             ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = modified
     ET.indent(root)
     data = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
-    _last = (entries, data)
+    if memo is not None:
+        memo.last = (entries, data)
     return data
 
 

@@ -16,15 +16,18 @@ from briefgen.briefing.charts import legend as chart_legend
 from briefgen.briefing.charts import trend_svg
 from briefgen.content.clock import site_tz
 from briefgen.content.model import Article, Party, Site, Topic
-from briefgen.pages.pack import PackBodies, site_pages
+from briefgen.pages.pack import PackBodies, PackBodyMemo, site_pages
 from briefgen.pages.page import Page, Pagination
 
 HISTORY_DEP = "changes/history.json"  # topic pages show the latest recorded change: an input besides content
 CHART_HELPERS = {"chart": trend_svg, "chart_legend": chart_legend}
 
 
-def topic_pages(site: Site, topic: Topic, pages: frozenset[str] | None = None) -> list[Page]:
-    """A topic's page (paginated) and its pack; ``pages`` are the article and topic url paths of the site."""
+def topic_pages(
+    site: Site, topic: Topic, pages: frozenset[str] | None = None, pack_bodies: PackBodyMemo | None = None
+) -> list[Page]:
+    """A topic's page (paginated) and its pack; ``pages`` are the article and topic url paths of the site;
+    ``pack_bodies``: the build database's memo of rewritten pack bodies (None: nothing kept)."""
     tz = site_tz(site)
     if pages is None:
         pages = _site_pages(site)
@@ -47,7 +50,7 @@ def topic_pages(site: Site, topic: Topic, pages: frozenset[str] | None = None) -
         page_deps = deps if n == 1 else frozenset({topic.path, *(a.path for a in chunk)})
         context = {"topic": topic, "b": part, "pagination": pagination, **CHART_HELPERS}
         out.append(Page("topic", url, "topic.html", title, topic.meta.summary, context, page_deps, topic.path))
-    out.append(pack_page(site, topic, b, deps, pages))
+    out.append(pack_page(site, topic, b, deps, pages, pack_bodies))
     return out
 
 
@@ -65,7 +68,14 @@ def _briefing_part(b: Briefing, chunk: list[Article], n: int) -> Briefing:
     return part
 
 
-def pack_page(site: Site, topic: Topic, b: Briefing, deps: frozenset[str], pages: frozenset[str]) -> Page:
+def pack_page(
+    site: Site,
+    topic: Topic,
+    b: Briefing,
+    deps: frozenset[str],
+    pages: frozenset[str],
+    pack_bodies: PackBodyMemo | None = None,
+) -> Page:
     """The topic's briefing pack: the whole briefing and every report in full, oldest first."""
     return Page(
         "pack",
@@ -78,7 +88,7 @@ def pack_page(site: Site, topic: Topic, b: Briefing, deps: frozenset[str], pages
             "b": b,
             "articles": list(reversed(topic.articles)),  # oldest first: the story as it unfolded
             # each report's body rewritten for the pack, when (and only if) the pack is rendered
-            "bodies": PackBodies(topic.articles, f"{topic.url_path}pack/", pages, site.config.base_url),
+            "bodies": PackBodies(topic.articles, f"{topic.url_path}pack/", pages, site.config.base_url, pack_bodies),
             **CHART_HELPERS,
         },
         deps,
@@ -187,12 +197,13 @@ def ledger(site: Site) -> dict[str, Any]:
     return {"statuses": statuses, "positions": group_claims([c for c in claims if c.is_position])}
 
 
-def assemble(site: Site) -> list[Page]:
-    """Every page of the site: the site-wide pages, then each topic's, each article's and each party's."""
+def assemble(site: Site, pack_bodies: PackBodyMemo | None = None) -> list[Page]:
+    """Every page of the site: the site-wide pages, then each topic's, each article's and each party's;
+    ``pack_bodies`` (see ``topic_pages``) is passed to each pack."""
     pages = site_wide_pages(site)
     linkable = _site_pages(site)
     for topic in site.topics.values():
-        pages.extend(topic_pages(site, topic, linkable))
+        pages.extend(topic_pages(site, topic, linkable, pack_bodies))
     pages.extend(article_page(article) for article in site.articles)
     pages.extend(withdrawn_pages(site))
     for party in site.parties.values():

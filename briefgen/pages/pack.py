@@ -131,21 +131,28 @@ class PackBodies(Mapping):
     its reports changes) rewrites only the bodies that changed.
     """
 
-    def __init__(self, articles: Iterable[Article], pack_url: str, pages: frozenset[str], base_url: str):
+    def __init__(
+        self,
+        articles: Iterable[Article],
+        pack_url: str,
+        pages: frozenset[str],
+        base_url: str,
+        memo: PackBodyMemo | None = None,
+    ):
         self._articles = {a.slug: a for a in articles}
         self._pack_url = pack_url
         self._pages = pages
         self._base_url = base_url
-        self._memo = _BODIES.setdefault(pack_url, {})
+        self._memo = memo.setdefault(pack_url, {}) if memo is not None else None
 
     def __getitem__(self, slug: str) -> Markup:
         article = self._articles[slug]
         key = (article.body_html, article.url_path, self._pages, self._base_url)
-        found = self._memo.get(slug)
+        found = self._memo.get(slug) if self._memo is not None else None
         if found is not None and found[0] == key:
             return found[1]
         body = article_body(article, self._pack_url, self._pages, self._base_url)
-        if _KEEP[0]:
+        if self._memo is not None:
             self._memo[slug] = (key, body)
         return body
 
@@ -156,25 +163,12 @@ class PackBodies(Mapping):
         return len(self._articles)
 
 
-# pack URL -> slug -> (what the body was computed from, the body); the inputs are compared on every use
-_BODIES: dict[str, dict[str, tuple[tuple, Markup]]] = {}
+# The build database's memo of rewritten bodies: pack URL -> slug -> (what the body was computed from, the
+# body); the inputs are compared on every use. Only a session (serve) keeps one: a one-off build renders each
+# pack once, and keeping every body of every pack would hold the reports of the whole site a second time
+# (about 60 MB at 4,000 articles) until the build ends.
+PackBodyMemo = dict[str, dict[str, tuple[tuple, Markup]]]
 _PAGES: list[frozenset[str]] = [frozenset()]
-
-
-_KEEP = [True]
-
-
-def keep_bodies(keep: bool) -> None:
-    """Whether rewritten bodies are kept for the next render: only a session (serve) has one.
-
-    A one-off build renders each pack once, and keeping every body of every pack would hold the
-    reports of the whole site a second time (about 60 MB at 4,000 articles) until the build ends.
-    """
-    _KEEP[0] = keep
-    if not keep:
-        for memo in _BODIES.values():
-            memo.clear()  # a pack page's PackBodies holds its memo too
-        _BODIES.clear()
 
 
 def site_pages(paths: Iterable[str]) -> frozenset[str]:

@@ -68,7 +68,7 @@ class OpenPagesFirst:
         before = next((p for p in last.pages if p.kind == "article" and p.source == rel and p.output in shown), None)
         if before is None:
             return
-        page = article_alone(self.project, last.site, path)
+        page = article_alone(self.project, last.site, path, last.memo)
         if page is None or page.output != before.output:
             return
         rendered, failed = render_into(last.site, [page], last.renderer, self.project, 1, Progress(), Problems())
@@ -113,17 +113,17 @@ class OpenPagesFirst:
         return restored
 
 
-def article_alone(project, site, path):
+def article_alone(project, site, path, memo=None):
     """The page of the article file at ``path`` as it reads now, linked against ``site`` (the last build's)
     without changing it; None unless everything about the file is plainly fine (the build then says what
-    is not)."""
+    is not). ``memo``: the build database's memo stores (parsed files, resized images)."""
     from briefgen.content.link import ContentTargets, Linker
     from briefgen.content.load import Loader
     from briefgen.content.markdown import MarkdownRenderer
     from briefgen.pages.assemble import article_page
 
     problems = Problems()
-    loader = Loader(project, problems)
+    loader = Loader(project, problems, memo)
     if loader.load_config() is None:
         return None
     found = loader.load_article(path)

@@ -1,0 +1,186 @@
+"""The stages as plain functions: load -> review -> assemble -> render -> outputs -> check links.
+
+``load_and_assemble`` and ``render_site`` are the whole pipeline with no database (``check``, tests);
+``rebuild.Rebuild`` runs the same functions with the build database's memos and fingerprints, and
+``render_pages``, ``render_into`` and ``check_links_parallel`` on several cores. Nothing here touches the
+output folder.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from briefgen.briefing.changes import attach
+from briefgen.briefing.editorial import review
+from briefgen.checks.linkcheck import check_links
+from briefgen.content.model import Site
+from briefgen.content.site import load_site
+from briefgen.engine.parallel import map_chunks
+from briefgen.engine.write import WriteStats
+from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes
+from briefgen.outputs.outputs import extra_outputs, head_for
+from briefgen.outputs.rootfiles import site_copies
+from briefgen.outputs.search import available as search_available
+from briefgen.pages.assemble import Page, assemble
+from briefgen.pages.pack import PackBodyMemo
+from briefgen.problems import BuildError, Problem, Problems
+from briefgen.project import Project
+from briefgen.render.render import Renderer, static_files, template_problem
+
+_TEMPLATE_ERRORS = (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError)
+LINKCHECK_PARALLEL_MIN = 400  # pages; fewer are checked in-line
+
+
+@dataclass
+class BuildResult:
+    site: Site
+    pages: list[Page]
+    files: dict[str, bytes]
+    copies: dict[str, Path]
+    problems: list[Problem] = field(default_factory=list)
+    stats: WriteStats | None = None
+    seconds: float = 0.0
+    rendered: int = 0  # pages rendered by this run
+    reused: int = 0  # pages whose bytes were kept from the previous build (nothing they use changed)
+    notes: list[str] = field(default_factory=list)  # about the build cache, not the content
+    renderer: object = None  # the render.Renderer the pages were rendered with (serve renders ahead with it)
+    memo: object = None  # the build database's memo stores (cache.BuildCache) it loaded with (serve's ahead too)
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(p.kind for p in self.pages)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def _fail_if_errors(problems: Problems, strict: bool) -> None:
+    errors = problems.errors if not strict else problems.items
+    if errors:
+        raise BuildError(problems.sorted())
+
+
+def fail_if_errors(problems: Problems, strict: bool) -> None:
+    errors = problems.errors if not strict else problems.items
+    if errors:
+        raise BuildError(problems.sorted())
+
+
+def load_and_assemble(
+    project: Project,
+    problems: Problems,
+    strict: bool = False,
+    *,
+    record_changes: bool = True,
+    pdf: bool = False,
+    file_links: bool = False,
+    drafts: bool = False,
+    base_url: str | None = None,
+    memo=None,
+    pack_bodies: PackBodyMemo | None = None,
+) -> tuple[Site, list[Page]]:
+    """Load, review and assemble; ``memo`` is the build database's memo stores (``cache.BuildCache``) or
+    None, ``pack_bodies`` its memo of packs' rewritten reports (``pages.pack``) or None."""
+    site = load_site(project, problems, memo, drafts=drafts, base_url=base_url)
+    if site is None:
+        fail_if_errors(problems, strict)
+        raise BuildError(problems.sorted())
+    review(site, problems)  # editorial warnings; marks stale and one-sided topics
+    history = project.history_from or project.output
+    attach(site, history, problems, project.rel(history), record=record_changes)
+    if pdf and not site.config.pdf:
+        site.config = site.config.model_copy(update={"pdf": True})
+    if file_links and site.config.links != "files":  # build --file-links
+        site.config = site.config.model_copy(update={"links": "files"})
+    fail_if_errors(problems, strict)
+    pages = assemble(site, pack_bodies)
+    return site, pages
+
+
+def render_site(
+    site: Site, pages: list[Page], project: Project, problems: Problems
+) -> tuple[dict[str, bytes], dict[str, Path]]:
+    site.config, _note = search_available(site.config)  # pages link to the search index only when it will be written
+    statics = static_files(project)
+    renderer = Renderer(site, project, statics)
+    files, failed = render_into(site, pages, renderer, project, 1, Progress(), problems)
+    if failed:
+        return files, {}
+    files.update(extra_outputs(site, pages, renderer, files, problems))
+    copies = site_copies(project, statics, files, problems)
+    files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, copies)  # last: it lists every file
+    return files, copies
+
+
+class Progress:
+    """Stage callbacks for a progress display; the default shows nothing."""
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+def render_pages(site, pages, renderer, project, jobs: int, progress: Progress, sink=None) -> list[tuple]:
+    """[(output, bytes or None, problem-where or None)] for ``pages``, in order.
+
+    With ``sink``, each page's bytes go to ``sink(output, bytes)`` where they were rendered (in the
+    worker), and its answer (small: a digest, not the page) takes the place of the bytes.
+    """
+
+    def work(start: int, stop: int) -> list[tuple]:
+        out = []
+        for page in pages[start:stop]:
+            try:
+                data = renderer.render(page, head_for(site, page, renderer))
+                out.append((page.output, data if sink is None else sink(page.output, data), None))
+            except Exception as exc:  # a user's template override is content too: report, don't crash
+                if not isinstance(exc, _TEMPLATE_ERRORS):
+                    raise
+                out.append((page.output, None, template_problem(exc, project)))
+        return out
+
+    return map_chunks(work, len(pages), jobs, progress.advance)
+
+
+def render_into(
+    site, pages, renderer, project, jobs: int, progress: Progress, problems, sink=None
+) -> tuple[dict, bool]:
+    """Render ``pages``; each template failure becomes one located problem. Returns (bytes by output, failed).
+
+    With ``sink`` (see ``render_pages``) the dict holds the sink's answers instead of the bytes.
+    """
+    rendered: dict[str, bytes] = {}
+    failed: set[tuple] = set()
+    answers = render_pages(site, pages, renderer, project, jobs, progress, sink)
+    for page, (_output, data, where) in zip(pages, answers, strict=True):
+        if data is not None:
+            rendered[page.output] = data
+        elif where not in failed:
+            failed.add(where)
+            problems.error(
+                where[0],
+                where[1],
+                f"{where[2]} (while rendering /{page.url_path})",
+                "fix the template, or remove your override to use the default theme",
+            )
+    return rendered, bool(failed)
+
+
+def check_links_parallel(files, pages, problems, statics, jobs: int, remember: bool = True) -> None:
+    if jobs == 1 or len(pages) < LINKCHECK_PARALLEL_MIN:
+        check_links(files, pages, problems, statics, remember)
+        return
+
+    def work(start: int, stop: int) -> list:
+        local = Problems()
+        check_links(files, pages[start:stop], local, statics, remember)
+        return local.items
+
+    problems.items.extend(map_chunks(work, len(pages), jobs))

@@ -1,0 +1,131 @@
+"""The build state between builds: what the last build read (the input table) and wrote (the outputs).
+
+The same state serves ``serve`` (kept in memory by the build database) and the command line (kept in
+``.briefgen-cache/state.json``, JSON with a SHA-256, keyed by the code environment), where it also lets a
+rebuild with nothing changed finish without importing the pipeline at all (``nothing_changed``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from briefgen.engine.cachedata import CACHE_DIR, read_checked, write_checked
+from briefgen.engine.environment import Environment
+from briefgen.engine.inputs import InputFile, scan_inputs
+
+STATE_NAME = "state.json"
+
+
+@dataclass
+class OutputFile:
+    digest: str
+    size: int
+    mtime_ns: int
+    fingerprint: str | None = None  # None for files that are not pages (feeds, statics, ...)
+
+
+@dataclass
+class BuildState:
+    """What the last successful build read and wrote."""
+
+    code: str
+    output: str
+    inputs: dict[str, InputFile] = field(default_factory=dict)
+    outputs: dict[str, OutputFile] = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)  # page counts etc., for the "nothing changed" line
+
+
+def state_path(project) -> Path:
+    return project.root / CACHE_DIR / STATE_NAME
+
+
+STATE_MAGIC = b"briefgen-state 2\n"
+
+
+def load_state(project, code: str) -> BuildState | None:
+    """The last build's state, or None when absent, damaged, planted or from other code, libraries or output."""
+    try:
+        data = read_checked(state_path(project), STATE_MAGIC, code)
+        state = BuildState(
+            code,
+            data["output"],
+            # rows as written; a value of another type only compares unequal (the file is then rebuilt)
+            {k: InputFile(*v) for k, v in data["inputs"].items()},
+            {k: OutputFile(*v) for k, v in data["outputs"].items()},
+            data["summary"],
+        )
+    except Exception:  # anything wrong with it: a build that reads no state, never a wrong one
+        return None
+    if not isinstance(state.summary, dict) or state.output != str(project.output):
+        return None
+    return state
+
+
+def save_state(project, state: BuildState) -> None:
+    data = {
+        "output": state.output,
+        "inputs": {k: [v.mtime_ns, v.size, v.digest] for k, v in state.inputs.items()},
+        "outputs": {k: [v.digest, v.size, v.mtime_ns, v.fingerprint] for k, v in state.outputs.items()},
+        "summary": state.summary,
+    }
+    write_checked(state_path(project), STATE_MAGIC, state.code, data)
+    with contextlib.suppress(OSError):
+        (state_path(project).parent / "state.bin").unlink()  # format 1 (a pickle): never read
+
+
+def output_intact(output: Path, outputs: dict[str, OutputFile], only: set[str] | None = None) -> set[str]:
+    """The recorded output files that are missing or were touched since (size or mtime differ)."""
+    bad = set()
+    base = str(output) + os.sep
+    for rel, info in outputs.items():
+        if only is not None and rel not in only:
+            continue
+        try:
+            st = os.stat(base + rel)
+        except OSError:
+            bad.add(rel)
+            continue
+        if st.st_size != info.size or st.st_mtime_ns != info.mtime_ns:
+            bad.add(rel)
+    return bad
+
+
+def nothing_changed(project, environment: Environment) -> BuildState | None:
+    """The last state when no input, no output file and nothing of the ``environment`` (code and libraries,
+    clock, flags) changed; else None.
+
+    Cheap on purpose (stats, and hashes only of files whose stat changed): the
+    command line calls it before importing the pipeline.
+    """
+    state = load_state(project, environment.code)
+    if state is None:
+        return None
+    if not environment.same_as(state.summary.get("environment")):
+        return None  # another SOURCE_DATE_EPOCH (another "now": stale marks, change dates) or other flags
+    inputs = scan_inputs(project, state.inputs)
+    if {k: v.digest for k, v in inputs.items()} != {k: v.digest for k, v in state.inputs.items()}:
+        return None
+    if output_intact(project.output, state.outputs):
+        return None
+    if _extra_files(project.output, state.outputs):
+        return None
+    return state
+
+
+def _extra_files(output: Path, outputs: dict[str, OutputFile]) -> bool:
+    """True when the output folder holds files the last build did not write."""
+
+    def count(folder: str) -> int:
+        n = 0
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                n += count(entry.path) if entry.is_dir(follow_symlinks=False) else 1
+        return n
+
+    try:
+        return count(str(output)) != len(outputs)
+    except OSError:
+        return True

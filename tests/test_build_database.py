@@ -1,0 +1,91 @@
+"""The build database: one per Builder, holding the input table, the environment, the recorded outputs
+and every memo; the stages get the memos as arguments, so two Builders in one process share nothing.
+
+Real projects in tmp folders, real builds (in this process: the memos are what is looked at).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from conftest import copy_example
+
+from briefgen.engine.build import Builder
+from briefgen.engine.environment import Environment
+from briefgen.engine.state import nothing_changed
+from briefgen.project import Project
+
+
+def _articles(project: Path) -> list[Path]:
+    return sorted((project / "content" / "articles").rglob("*.md"))
+
+
+def test_a_session_keeps_its_memos_in_its_own_database(tmp_path):
+    one = Project.at(str(copy_example(tmp_path / "one")), None, None)
+    two = Project.at(str(copy_example(tmp_path / "two")), None, None)
+    a = Builder(one, jobs=1, preview=True)
+    a.rebuild()  # cold: every file streamed to the staging folder, hashed there
+    db = a.db
+    assert db.memo.articles.entries, "a session remembers what each article file parsed to"
+    assert db.pack_bodies, "and the packs' rewritten reports"
+    assert db.template_refs and db.sitemap.last is not None and not db.manifest.by_id
+    saved = _articles(one.root)[-1]
+    saved.write_text(saved.read_text(encoding="utf-8") + "\nA line more.\n", encoding="utf-8")
+    a.rebuild({one.rel(saved)})  # a rebuild in place: the manifest hashes what it holds, by bytes object
+    assert db.manifest.by_id
+    assert db.state is not None and db.state.inputs and db.state.outputs
+    b = Builder(two, jobs=1, preview=True)
+    assert not b.db.memo.articles.entries and not b.db.pack_bodies and not b.db.template_refs
+    assert b.db.sitemap.last is None and not b.db.manifest.by_id
+    # what A parsed is not offered to B: B's build parses B's files (here edited) itself
+    path = _articles(two.root)[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: Edited ", 1), encoding="utf-8")
+    result = b.rebuild()
+    edited = next(a for a in result.site.articles if a.path.endswith(path.name))
+    assert edited.title.startswith("Edited ")
+    untouched = next(x for x in a.last.site.articles if x.path.endswith(path.name))
+    assert not untouched.title.startswith("Edited ")
+
+
+def test_a_one_off_build_keeps_nothing_for_a_next_build(tmp_path):
+    project = Project.at(str(copy_example(tmp_path / "p")), None, None)
+    builder = Builder(project, jobs=1, once=True)
+    builder.rebuild()
+    assert builder.db.pack_bodies is None
+    assert not builder.db.memo.articles.entries
+    assert not builder.db.memo.markdown.entries, "saved to disk once loaded, and freed"
+    assert (project.root / ".briefgen-cache" / "state.json").is_file()
+
+
+def test_the_environment_is_one_tuple_and_the_shortcut_compares_all_of_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    project = Project.at(str(copy_example(tmp_path / "p")), None, None)
+    Builder(project, jobs=1, once=True).rebuild()
+    plain = Environment.current()
+    assert plain.flags == (
+        ("pdf", False),
+        ("file_links", False),
+        ("drafts", False),
+        ("base_url", None),
+        ("record_changes", True),
+    )
+    assert nothing_changed(project, plain) is not None
+    for other in (
+        Environment.current(base_url="https://preview.example.org/"),
+        Environment.current(drafts=True, record_changes=False),
+        Environment.current(record_changes=False),  # serve wrote it: a build must record the changes
+    ):
+        assert nothing_changed(project, other) is None, other
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1745000000")
+    assert nothing_changed(project, Environment.current()) is None, "another clock: another 'now'"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert nothing_changed(project, Environment.current()) is not None
+    monkeypatch.setenv("BRIEFGEN_TEST_ENVIRONMENT", "a library upgrade")
+    assert nothing_changed(project, Environment.current()) is None, "other code or libraries"
+    monkeypatch.delenv("BRIEFGEN_TEST_ENVIRONMENT")
+    path = _articles(project.root)[0]
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # touched, same bytes
+    assert nothing_changed(project, Environment.current()) is not None, "the input table is by content"
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    assert nothing_changed(project, Environment.current()) is None
