@@ -200,7 +200,8 @@ class Builder:
         from briefgen.engine.rebuild import run
 
         with project_lock(self.project.root, wait=self.lock_wait):
-            self.recover()
+            if write:  # write=False (check) leaves the output folder exactly as it is, a cut-short swap too
+                self.recover()
             result = run(self, changed, write)
         self.last = result
         return result

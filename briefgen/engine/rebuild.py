@@ -136,7 +136,8 @@ def run(builder, changed: set[str] | None, write: bool):
 
     started = time.perf_counter()
     project, jobs, progress = builder.project, builder.jobs, builder.progress
-    builder.check_output()
+    if write:  # check (write=False) only reads the output folder, whatever it holds: nothing to refuse
+        builder.check_output()
     code = code_fingerprint()
     state: BuildState | None = builder.state
     if state is None and builder.use_cache:
@@ -184,8 +185,8 @@ def run(builder, changed: set[str] | None, write: bool):
             return old is None or old.fingerprint != found or page.output in touched
 
         early = getattr(builder, "early", None)  # serve: the pages a browser shows, rendered and written first
-        in_place = bool(previous) and write and project.output.is_dir()  # not a whole new site (see below)
-        first = early(site, pages, renderer, stale) if early is not None and in_place else {}
+        in_place = bool(previous) and project.output.is_dir()  # not a whole new site (see below)
+        first = early(site, pages, renderer, stale) if early is not None and in_place and write else {}
         for page in pages:
             if page.output not in fingerprint:
                 fingerprint[page.output] = prints.of(page)
@@ -270,7 +271,8 @@ def run(builder, changed: set[str] | None, write: bool):
         gone = any(rel not in files and rel not in copies and not rel.startswith(_SKIP_PREFIXES) for rel in previous)
         checked = pages if gone else [p for p in pages if p.output in rendered]
         check_links_parallel(files, checked, problems, set(copies), jobs, remember=staging is None)
-        _fail_if_errors(problems, builder.strict)
+        if write:  # write=False (check): the errors are in the result, with the files, for check's own stages
+            _fail_if_errors(problems, builder.strict)
 
         result = BuildResult(site, pages, files, copies, problems.sorted())
         result.rendered, result.reused = len(rendered), len(reused)
