@@ -1,7 +1,7 @@
 """Wires the stages: load -> review -> assemble -> render -> outputs -> check -> write.
 
 ``build`` is what ``briefgen build`` runs; ``serve`` and ``publish`` call it
-too, and ``check`` stops after assembling. Nothing touches the output folder
+too, and ``check`` runs it with ``write=False``. Nothing touches the output folder
 until every page has rendered, so a failing build leaves the old site as it was.
 """
 
@@ -195,7 +195,11 @@ class Builder:
 
     def rebuild(self, changed: set[str] | None = None, *, write: bool = True) -> BuildResult:
         """One build, holding the project's lock (``briefgen.engine.lock``), after finishing or undoing a swap of
-        the output folder that a killed build cut short (``briefgen.engine.swap.recover``)."""
+        the output folder that a killed build cut short (``briefgen.engine.swap.recover``).
+
+        ``write=False`` (``briefgen check``) touches nothing in or beside the output folder (no recovery, no
+        refusal of a folder briefgen did not make, no build state saved) and returns the errors in the result
+        instead of raising them; a site that cannot be loaded still raises ``BuildError``."""
         from briefgen.engine.lock import project_lock
         from briefgen.engine.rebuild import run
 
