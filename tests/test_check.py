@@ -129,6 +129,15 @@ def test_check_reports_exactly_the_problems_a_build_reports(tmp_path: Path):
     assert strict.returncode == 1 and "Check failed: 0 error(s)" in strict.stderr
     assert run_cli("build", "-s", str(project), "--strict").returncode == 1, "build --strict agrees"
 
+    # nothing changed since that build: check takes build's shortcut and repeats what the build found
+    again = run_cli("check", "-s", str(project))
+    assert "note: nothing changed since the last build" in again.stderr
+    assert _printed_problems(again.stderr) == checked and _check_problems("-s", str(project)) == (0, checked)
+    assert run_cli("check", "-s", str(project), "--strict").returncode == 1
+    _append(second, "A new paragraph.")  # changed: found again, not repeated
+    changed = run_cli("check", "-s", str(project))
+    assert "nothing changed" not in changed.stderr and _printed_problems(changed.stderr) == checked
+
 
 def test_check_writes_nothing_in_the_output_folder_and_records_no_change(tmp_path: Path):
     project = _project(tmp_path)

@@ -124,27 +124,9 @@ def _nothing_to_do(
     project: Project, quiet: bool, strict: bool, started: float, source, drafts: bool = False, base_url=None
 ) -> bool:
     """Nothing changed since the last build: say so without loading the pipeline."""
-
-    from briefgen.engine.incremental import nothing_changed
-
-    try:
-        state = nothing_changed(project)
-    except Exception:  # any doubt: build
+    state = unchanged_build(project, strict=strict, drafts=drafts, base_url=base_url)
+    if state is None:
         return False
-    if state is None or state.summary.get("pdf") or (strict and state.summary.get("warnings")):
-        return False
-    if state.summary.get("file_links"):  # built with --file-links: this build, without it, links to folders
-        return False
-    if state.summary.get("search_missing"):  # built without Pagefind: build again, with search if it is there now
-        return False
-    if not state.summary.get("recorded", True):  # written by serve, which records no changes: build to record them
-        return False
-    from briefgen.content.schedule import due_since
-
-    if state.summary.get("base_url") != base_url:
-        return False  # built for another address (--base-url)
-    if state.summary.get("drafts", False) != drafts or due_since(state.summary):
-        return False  # a preview's site, or a scheduled report went live (or one was withdrawn) since
     if not quiet:
         for warning in state.summary.get("warnings", []):
             click.echo(warning, err=True)
@@ -164,6 +146,32 @@ def _nothing_to_do(
         for line in state.summary.get("schedule", []):  # what is scheduled, as the last build said
             click.echo(line)
     return True
+
+
+def unchanged_build(project: Project, *, strict: bool = False, drafts: bool = False, base_url=None):
+    """The last build's state (``briefgen.engine.incremental.BuildState``) when building again with these options
+    would make the same site, else None: the "nothing changed" shortcut, which ``briefgen check`` takes too."""
+    from briefgen.engine.incremental import nothing_changed
+
+    try:
+        state = nothing_changed(project)
+    except Exception:  # any doubt: build
+        return None
+    if state is None or state.summary.get("pdf") or (strict and state.summary.get("warnings")):
+        return None
+    if state.summary.get("file_links"):  # built with --file-links: this build, without it, links to folders
+        return None
+    if state.summary.get("search_missing"):  # built without Pagefind: build again, with search if it is there now
+        return None
+    if not state.summary.get("recorded", True):  # written by serve, which records no changes: build to record them
+        return None
+    from briefgen.content.schedule import due_since
+
+    if state.summary.get("base_url") != base_url:
+        return None  # built for another address (--base-url)
+    if state.summary.get("drafts", False) != drafts or due_since(state.summary):
+        return None  # a preview's site, or a scheduled report went live (or one was withdrawn) since
+    return state
 
 
 def report(

@@ -8,6 +8,9 @@ output folder still holds their bytes, which are read only when something
 asks (a link check after a page went away, ``--external``). Nothing is
 written to the output folder and no change is recorded in its history; the
 content cache in ``.briefgen-cache/`` is kept up to date, as a build does.
+When nothing changed since the last build (``build``'s own shortcut, which
+needs only stats), check repeats the problems that build recorded, as a
+build would, without loading anything.
 With ``--external`` it also asks the web whether cited pages still answer.
 ``--format json`` prints one JSON object for editors and CI.
 """
@@ -42,17 +45,23 @@ def run_check(
     written. Notes about the cache (not the content) are appended to ``notes``.
     """
     from briefgen.engine.build import Builder
+    from briefgen.engine.lock import project_lock
     from briefgen.engine.oserrors import os_problem
 
+    notes = notes if notes is not None else []
     builder = Builder(project, record_changes=False, use_cache=use_cache, once=True, drafts=drafts)
     try:
-        result = builder.rebuild(write=False)
+        with project_lock(project.root):
+            last = _unchanged(project, drafts) if use_cache and not external else None
+            if last is not None:
+                notes.append("nothing changed since the last build: these are the problems it found")
+                return last
+            result = builder.rebuild(write=False)
     except BuildError as exc:  # the content could not be loaded: nothing to render or link-check
         return exc.problems
     except OSError as exc:  # the disk, not the content (an unreadable page kept from the last build...)
         return [os_problem(exc, project)]
-    if notes is not None:
-        notes.extend(result.notes)
+    notes.extend(result.notes)
     if not (external and all(page.output in result.files for page in result.pages)):  # (every page rendered)
         return result.problems  # sorted as the build sorts them
     from briefgen.checks.external_links import check_external  # (urllib and friends: only when asked)
@@ -74,6 +83,28 @@ def run_check(
     except OSError as exc:
         problems.items.append(os_problem(exc, project))
     return problems.sorted()
+
+
+def _unchanged(project: Project, drafts: bool) -> list[Problem] | None:
+    """The problems the last build recorded, when building again would make the same site (``build``'s
+    "nothing changed" shortcut: only stats and hashes, nothing loaded); None when they must be found again."""
+    from briefgen.commands.build import unchanged_build
+
+    state = unchanged_build(project, drafts=drafts)
+    recorded = state.summary.get("problems") if state is not None else None
+    if not isinstance(recorded, list):  # no shortcut, or a state from before problems were recorded
+        return None
+    found = []
+    for item in recorded:  # the cache is data, checked on load; still, only the shape a Problem has
+        if not (isinstance(item, dict) and set(item) == set(_FIELDS) and item["severity"] in ("error", "warning")):
+            return None
+        if not all(isinstance(item[k], types) for k, types in _FIELDS.items()):
+            return None
+        found.append(Problem(**item))
+    return found
+
+
+_FIELDS = {"path": str, "line": (int, type(None)), "message": str, "hint": (str, type(None)), "severity": str}
 
 
 @click.command()

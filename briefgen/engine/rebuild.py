@@ -308,6 +308,7 @@ def run(builder, changed: set[str] | None, write: bool):
                 "counts": dict(result.counts),
                 "files": len(files),
                 "warnings": [str(w) for w in result.warnings],
+                "problems": [w.as_dict() for w in result.warnings],  # check repeats them when nothing changed
                 "pdf": getattr(builder, "pdf", False),
                 "file_links": getattr(builder, "file_links", False),  # build --file-links: the next build runs
                 "search_missing": search_note is not None,  # the next build runs if Pagefind is there by then
