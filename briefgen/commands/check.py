@@ -44,18 +44,19 @@ def run_check(
     ``use_cache=False`` is a cold run: neither ``.briefgen-cache/`` nor the external link cache is read or
     written. Notes about the cache (not the content) are appended to ``notes``.
     """
-    from briefgen.engine.build import Builder
     from briefgen.engine.lock import project_lock
     from briefgen.engine.oserrors import os_problem
 
     notes = notes if notes is not None else []
-    builder = Builder(project, record_changes=False, use_cache=use_cache, once=True, drafts=drafts)
     try:
         with project_lock(project.root):
             last = _unchanged(project, drafts) if use_cache and not external else None
             if last is not None:
                 notes.append("nothing changed since the last build: these are the problems it found")
                 return last
+            from briefgen.engine.build import Builder  # (the pipeline: imported only when it runs)
+
+            builder = Builder(project, record_changes=False, use_cache=use_cache, once=True, drafts=drafts)
             result = builder.rebuild(write=False)
     except BuildError as exc:  # the content could not be loaded: nothing to render or link-check
         return exc.problems
