@@ -124,24 +124,9 @@ def _nothing_to_do(
     project: Project, quiet: bool, strict: bool, started: float, source, drafts: bool = False, base_url=None
 ) -> bool:
     """Nothing changed since the last build: say so without loading the pipeline."""
-
-    from briefgen.engine.environment import Environment
-    from briefgen.engine.state import nothing_changed
-
-    # the run this would be: no --pdf and no --file-links (those always build); --drafts records no changes
-    environment = Environment.current(drafts=drafts, base_url=base_url, record_changes=not drafts)
-    try:
-        state = nothing_changed(project, environment)  # inputs, outputs, code, clock and flags as recorded
-    except Exception:  # any doubt: build
+    state = unchanged_build(project, strict=strict, drafts=drafts, base_url=base_url)
+    if state is None:
         return False
-    if state is None or (strict and state.summary.get("warnings")):
-        return False
-    if state.summary.get("search_missing"):  # built without Pagefind: build again, with search if it is there now
-        return False
-    from briefgen.content.schedule import due_since
-
-    if due_since(state.summary):
-        return False  # a scheduled report went live (or one was withdrawn) since
     if not quiet:
         for warning in state.summary.get("warnings", []):
             click.echo(warning, err=True)
@@ -161,6 +146,29 @@ def _nothing_to_do(
         for line in state.summary.get("schedule", []):  # what is scheduled, as the last build said
             click.echo(line)
     return True
+
+
+def unchanged_build(project: Project, *, strict: bool = False, drafts: bool = False, base_url=None):
+    """The last build's state (``briefgen.engine.state.BuildState``) when building again with these options
+    would make the same site, else None: the "nothing changed" shortcut, which ``briefgen check`` takes too."""
+    from briefgen.engine.environment import Environment
+    from briefgen.engine.state import nothing_changed
+
+    # the run this would be: no --pdf and no --file-links (those always build); --drafts records no changes
+    environment = Environment.current(drafts=drafts, base_url=base_url, record_changes=not drafts)
+    try:
+        state = nothing_changed(project, environment)  # inputs, outputs, code, clock and flags as recorded
+    except Exception:  # any doubt: build
+        return None
+    if state is None or (strict and state.summary.get("warnings")):
+        return None
+    if state.summary.get("search_missing"):  # built without Pagefind: build again, with search if it is there now
+        return None
+    from briefgen.content.schedule import due_since
+
+    if due_since(state.summary):
+        return None  # a scheduled report went live (or one was withdrawn) since
+    return state
 
 
 def report(

@@ -1,8 +1,8 @@
 """The build a command runs: ``Builder`` (one project, one build database, rebuilt as often as asked) and
 ``build`` (one complete build, ``briefgen build``).
 
-``serve`` keeps a ``Builder`` between rebuilds; ``publish`` calls ``build`` too, and ``check`` stops after
-assembling. The stages themselves are ``pipeline``'s plain functions; ``rebuild.Rebuild`` runs them with the
+``serve`` keeps a ``Builder`` between rebuilds; ``publish`` calls ``build`` too, and ``check`` runs it with
+``write=False``. The stages themselves are ``pipeline``'s plain functions; ``rebuild.Rebuild`` runs them with the
 build database. Nothing touches the output folder until every page has rendered, so a failing build leaves
 the old site as it was.
 """
@@ -98,9 +98,14 @@ class Builder:
 
     def rebuild(self, changed: set[str] | None = None, *, write: bool = True) -> BuildResult:
         """One build, holding the project's lock (``briefgen.engine.lock``), after finishing or undoing a swap of
-        the output folder that a killed build cut short (``briefgen.engine.swap.recover``)."""
+        the output folder that a killed build cut short (``briefgen.engine.swap.recover``).
+
+        ``write=False`` (``briefgen check``) touches nothing in or beside the output folder (no recovery, no
+        refusal of a folder briefgen did not make, no build state saved) and returns the errors in the result
+        instead of raising them; a site that cannot be loaded still raises ``BuildError``."""
         with project_lock(self.project.root, wait=self.lock_wait):
-            self.recover()
+            if write:  # write=False (check) leaves the output folder exactly as it is, a cut-short swap too
+                self.recover()
             result = _rebuild.run(self, changed, write)
         self.last = result
         return result

@@ -74,7 +74,8 @@ class Rebuild:
 
     def run(self) -> BuildResult:
         started = time.perf_counter()
-        self.builder.check_output()
+        if self.write:  # check (write=False) only reads the output folder, whatever it holds: nothing to refuse
+            self.builder.check_output()
         self.plan()
         thresholds = gc.get_threshold()
         gc.set_threshold(100_000, 50, 100)  # a build allocates millions of small objects and frees few
@@ -134,8 +135,9 @@ class Rebuild:
         outputs = {p.output for p in self.pages}
         self.touched = output_intact(project.output, previous, outputs) if previous else set()
         early = getattr(self.builder, "early", None)  # serve: the pages a browser shows, rendered first
-        self.in_place = bool(previous) and self.write and project.output.is_dir()  # not a whole new site
-        self.first = early(self.site, self.pages, self.renderer, self.stale) if early and self.in_place else {}
+        self.in_place = bool(previous) and project.output.is_dir()  # not a whole new site
+        wanted = early and self.in_place and self.write
+        self.first = early(self.site, self.pages, self.renderer, self.stale) if wanted else {}
         for page in self.pages:
             if page.output not in self.fingerprint:
                 self.fingerprint[page.output] = self.prints.of(page)
@@ -262,7 +264,8 @@ class Rebuild:
         )
         checked = self.pages if gone else [p for p in self.pages if p.output in self.rendered]
         check_links_parallel(files, checked, self.problems, set(copies), self.jobs, remember=self.staging is None)
-        fail_if_errors(self.problems, self.builder.strict)
+        if self.write:  # write=False (check): the errors are in the result, with the files, for check's own stages
+            fail_if_errors(self.problems, self.builder.strict)
 
     def result(self) -> BuildResult:
         result = BuildResult(self.site, self.pages, self.files, self.copies, self.problems.sorted())
@@ -308,6 +311,7 @@ class Rebuild:
             "counts": dict(result.counts),
             "files": len(self.files),
             "warnings": [str(w) for w in result.warnings],
+            "problems": [w.as_dict() for w in result.warnings],  # check repeats them when nothing changed
             "search_missing": self.search_note is not None,  # the next build runs if Pagefind is there by then
             # briefgen.content.schedule: a report due later needs a build then
             "next_due": _next_due(self.site),
