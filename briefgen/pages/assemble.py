@@ -217,14 +217,15 @@ def ledger(site: Site) -> dict[str, Any]:
     return {"statuses": statuses, "positions": group_claims([c for c in claims if c.is_position])}
 
 
-def assemble(site: Site) -> list[Page]:
+def index_pages(site: Site) -> list[Page]:
+    """The pages that show the whole site (home, indexes, ledger, 404): each depends on every input."""
     topics_by_update = sorted(
         site.topics.values(),
         key=lambda t: (t.updated or dt.datetime.min.replace(tzinfo=dt.UTC), t.slug),
         reverse=True,
     )
     every = frozenset({"*"})
-    pages = [
+    return [
         Page(
             "home",
             "",
@@ -292,6 +293,10 @@ def assemble(site: Site) -> list[Page]:
         ),
         Page("notfound", "404.html", "404.html", "Page not found", "", {}, every),
     ]
+
+
+def assemble(site: Site) -> list[Page]:
+    pages = index_pages(site)
     linkable = _site_pages(site)
     for topic in site.topics.values():
         pages.extend(topic_pages(site, topic, linkable))

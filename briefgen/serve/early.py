@@ -26,6 +26,7 @@ import contextlib
 from briefgen.atomicfile import replace_in_place
 from briefgen.engine.rebuild import Progress, render_into
 from briefgen.problems import Problems
+from briefgen.serve.patch import ArticleSwap, swappable
 
 
 class OpenPagesFirst:
@@ -52,27 +53,36 @@ class OpenPagesFirst:
         return rendered
 
     def ahead(self, last, changed: set[str]) -> None:
-        """Before the build even loads the site: when the one file saved is an article a browser shows,
-        render its page against the last build's site (``last``, a ``BuildResult``) and write it.
+        """Before the build even loads the site: when the one file saved is an article that some open page
+        shows (its own page, its topics' pages and packs, a person's or source's page, the home page and the
+        other indexes), render those pages from the last build's site (``last``, a ``BuildResult``) patched
+        with the article as it reads now (``briefgen.serve.patch``), and write them.
 
-        The build that follows renders the page again from the whole new site and writes it (the open
+        The build that follows renders each page again from the whole new site and writes it (the open
         page reloads a second time) only if that differs, or puts the old bytes back if the build fails.
-        What the page shows of other files (its topics' and people's names, the topic strip) is taken
-        from the last build: a save of the article alone does not change them.
+        A save that adds or removes a page, or moves the article to other topics, is left to the build.
         """
         if last is None or last.renderer is None or len(changed) != 1:
             return
+        shown = self.hub.open_pages()
+        if not shown:
+            return
         path = self.project.root / next(iter(changed))  # as the watcher names it: relative to the project
         rel = self.project.rel(path)
-        shown = self.hub.open_pages()
-        before = next((p for p in last.pages if p.kind == "article" and p.source == rel and p.output in shown), None)
-        if before is None:
+        old = next((a for a in last.site.articles if a.path == rel), None)
+        if old is None:
             return
-        page = article_alone(self.project, last.site, path)
-        if page is None or page.output != before.output:
+        new = article_alone(self.project, last.site, path)
+        if new is None or not swappable(old, new):
             return
-        rendered, failed = render_into(last.site, [page], last.renderer, self.project, 1, Progress(), Problems())
-        if not failed:
+        swap = ArticleSwap(last.site, old, new)
+        swap.apply()
+        try:
+            pages = swap.pages(shown)
+            rendered, failed = render_into(last.site, pages, last.renderer, self.project, 1, Progress(), Problems())
+        finally:
+            swap.undo()  # ``last`` stays the last good build: the build below loads the site afresh
+        if pages and not failed:
             self._put(rendered)
 
     def _put(self, rendered: dict[str, bytes]) -> None:
@@ -114,13 +124,12 @@ class OpenPagesFirst:
 
 
 def article_alone(project, site, path):
-    """The page of the article file at ``path`` as it reads now, linked against ``site`` (the last build's)
+    """The article file at ``path`` as it reads now, linked against ``site`` (the last build's)
     without changing it; None unless everything about the file is plainly fine (the build then says what
     is not)."""
     from briefgen.content.link import ContentTargets, Linker
     from briefgen.content.load import Loader
     from briefgen.content.markdown import MarkdownRenderer
-    from briefgen.pages.assemble import article_page
 
     problems = Problems()
     loader = Loader(project, problems)
@@ -146,4 +155,4 @@ def article_alone(project, site, path):
     if out.errors or out.broken or "<img " in out.html:  # body images: the rebuild makes their copies
         return None
     article.body_html, article.toc = out.html, out.headings
-    return article_page(article)
+    return article
