@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from serve_support import ARTICLE, ARTICLE_PAGE, TOPIC_PAGE, EventStream, make_project
+from serve_support import ARTICLE, ARTICLE_PAGE, TOPIC_PAGE, EventStream, Running, make_project
 from test_serve import _read_until, _serve
 
 HOME = "index.html"
@@ -92,3 +92,42 @@ def test_open_pages_showing_a_saved_article_reload_first_and_the_site_ends_as_a_
     run_cli("build", "--source", str(project), "--output", str(project / "clean"), "--no-cache", "--drafts", check=True)
     served_files, clean = files_of(project / "site"), files_of(project / "clean")
     assert sorted(k for k in served_files.keys() | clean.keys() if served_files.get(k) != clean.get(k)) == []
+
+
+def test_open_pages_are_written_before_the_site_is_loaded_and_only_from_the_last_good_site(tmp_path: Path):
+    """A link to a heading another article lacks fails the build while it loads the site, before the rebuild's
+    own open-pages-first step: the topic page reloading (and then being put back) proves it was written ahead.
+    After a build that failed on another file, the last good site is not what is on disk: nothing is
+    rendered ahead from it until a build succeeds again."""
+    project = make_project(tmp_path / "project")
+    running = Running(project)
+    try:
+        stream = running.events(page=TOPIC_PAGE)
+        stream.next("hello")
+        before = (project / "site" / TOPIC_PAGE).read_bytes()
+        path = project / ARTICLE
+        text = path.read_text(encoding="utf-8")
+        retitled = text.replace("title: Air force counts 267", "title: Air force counts 302", 1)
+        path.write_text(retitled + "\nSee [the other](2025-02-23-drone-attack-regions-hit.md#no-such-heading).\n")
+        _, ahead = stream.next()
+        assert ahead["changed"] == [TOPIC_PAGE], "written ahead, before loading the site failed"
+        _, back = stream.next()
+        assert back["changed"] == [TOPIC_PAGE], "and put back"
+        name, failed = stream.next()
+        assert name == "failed" and any("no-such-heading" in p["message"] for p in failed["problems"])
+        assert (project / "site" / TOPIC_PAGE).read_bytes() == before
+
+        people = project / "content/people.yaml"
+        good = people.read_text(encoding="utf-8")
+        path.write_text(retitled, encoding="utf-8")  # the link fixed: only this file differs from the last good site
+        assert stream.next()[1]["changed"] == [TOPIC_PAGE]
+        assert b"Air force counts 302" in (project / "site" / TOPIC_PAGE).read_bytes()
+        stream.next("built")  # the rest of the rebuild
+        people.write_text(good + "\n  broken: [\n", encoding="utf-8")
+        assert stream.next()[0] == "failed"
+        path.write_text(text.replace("title: Air force counts 267", "title: Air force counts 303", 1))
+        assert stream.next()[0] == "failed", "no page written ahead from the site before the people.yaml save"
+        assert b"Air force counts 303" not in (project / "site" / TOPIC_PAGE).read_bytes()
+        stream.close()
+    finally:
+        running.stop()
