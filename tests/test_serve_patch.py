@@ -160,3 +160,16 @@ def test_a_save_of_another_file_is_left_to_the_rebuild(setup: Setup):
     people.write_text(people.read_text(encoding="utf-8").replace("Yuriy Ignat", "Yurii Ihnat"), encoding="utf-8")
     setup.first.ahead(setup.builder.last, {"content/people.yaml"})
     assert setup.announced == [] and setup.page(TOPIC_PAGE) == before
+
+
+def test_index_pages_assembles_only_the_wanted_ones_and_the_same_pages(setup: Setup):
+    from briefgen.pages.assemble import index_pages
+
+    site = setup.builder.last.site
+    every = index_pages(site)
+    assert [p.output for p in index_pages(site, frozenset({HOME, CLAIMS}))] == [HOME, CLAIMS]
+    assert [p.output for p in every] == [p.output for p in setup.builder.last.pages[: len(every)]]
+    renderer = setup.builder.last.renderer
+    for page in every:
+        (alone,) = index_pages(site, frozenset({page.output}))
+        assert renderer.render(alone) == renderer.render(page)

@@ -217,38 +217,49 @@ def ledger(site: Site) -> dict[str, Any]:
     return {"statuses": statuses, "positions": group_claims([c for c in claims if c.is_position])}
 
 
-def index_pages(site: Site) -> list[Page]:
-    """The pages that show the whole site (home, indexes, ledger, 404): each depends on every input."""
-    topics_by_update = sorted(
-        site.topics.values(),
-        key=lambda t: (t.updated or dt.datetime.min.replace(tzinfo=dt.UTC), t.slug),
-        reverse=True,
-    )
+def index_pages(site: Site, wanted: frozenset[str] | None = None) -> list[Page]:
+    """The pages that show the whole site (home, indexes, ledger, 404): each depends on every input.
+
+    ``wanted`` (output files): only those are assembled (``serve`` renders the open ones ahead of a rebuild).
+    """
     every = frozenset({"*"})
-    return [
-        Page(
+    by_update: list[list[Topic]] = []
+
+    def topics_by_update() -> list[Topic]:
+        if not by_update:
+            by_update.append(
+                sorted(
+                    site.topics.values(),
+                    key=lambda t: (t.updated or dt.datetime.min.replace(tzinfo=dt.UTC), t.slug),
+                    reverse=True,
+                )
+            )
+        return by_update[0]
+
+    makers = {
+        "index.html": lambda: Page(
             "home",
             "",
             "home.html",
             site.config.title,
             site.config.description,
             {
-                "topics": topics_by_update,
+                "topics": topics_by_update(),
                 "latest": site.articles[: site.config.home_latest],
                 "as_of": site.articles[0].modified if site.articles else None,
             },
             every,
         ),
-        Page(
+        "topics/index.html": lambda: Page(
             "topics",
             "topics/",
             "topics.html",
             "All topics",
             f"Every running story on {site.config.title}",
-            {"topics": topics_by_update},
+            {"topics": topics_by_update()},
             every,
         ),
-        Page(
+        "people/index.html": lambda: Page(
             "people",
             "people/",
             "people.html",
@@ -260,7 +271,7 @@ def index_pages(site: Site) -> list[Page]:
             },
             every,
         ),
-        Page(
+        "claims/index.html": lambda: Page(
             "claims",
             "claims/",
             "claims.html",
@@ -269,7 +280,7 @@ def index_pages(site: Site) -> list[Page]:
             ledger(site),
             every,
         ),
-        Page(
+        "changes/index.html": lambda: Page(
             "changes",
             "changes/",
             "changes.html",
@@ -281,8 +292,8 @@ def index_pages(site: Site) -> list[Page]:
             },
             every,
         ),
-        corrections_page(site),
-        Page(
+        "corrections/index.html": lambda: corrections_page(site),
+        "search/index.html": lambda: Page(
             "search",
             "search/",
             "search.html",
@@ -291,8 +302,9 @@ def index_pages(site: Site) -> list[Page]:
             {"articles": site.articles},  # every report listed, so the page serves without JavaScript too
             every,
         ),
-        Page("notfound", "404.html", "404.html", "Page not found", "", {}, every),
-    ]
+        "404.html": lambda: Page("notfound", "404.html", "404.html", "Page not found", "", {}, every),
+    }
+    return [make() for output, make in makers.items() if wanted is None or output in wanted]
 
 
 def assemble(site: Site) -> list[Page]:

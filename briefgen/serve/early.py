@@ -24,7 +24,9 @@ from __future__ import annotations
 import contextlib
 
 from briefgen.atomicfile import replace_in_place
+from briefgen.content.link import ContentTargets
 from briefgen.engine.rebuild import Progress, render_into
+from briefgen.pages.assemble import _site_pages
 from briefgen.problems import Problems
 from briefgen.serve.patch import ArticleSwap, swappable
 
@@ -35,6 +37,7 @@ class OpenPagesFirst:
         self.project = project
         self.announce = announce  # announce(written output paths): tell the open pages
         self.undo_bytes: dict[str, bytes | None] = {}  # output -> bytes before this build (None: absent)
+        self._targets = None  # (site, its content.link.ContentTargets, its pages' url paths): of the last build
 
     def __call__(self, site, pages: list, renderer, stale) -> dict[str, bytes]:
         """Render and write the open pages among ``pages`` that are ``stale(page)``; returns their bytes.
@@ -72,18 +75,29 @@ class OpenPagesFirst:
         old = next((a for a in last.site.articles if a.path == rel), None)
         if old is None:
             return
-        new = article_alone(self.project, last.site, path)
+        targets, linkable = self.targets(last.site)
+        new = article_alone(self.project, last.site, path, targets)
         if new is None or not swappable(old, new):
             return
         swap = ArticleSwap(last.site, old, new)
         swap.apply()
         try:
-            pages = swap.pages(shown)
+            pages = swap.pages(shown, linkable)
             rendered, failed = render_into(last.site, pages, last.renderer, self.project, 1, Progress(), Problems())
         finally:
             swap.undo()  # ``last`` stays the last good build: the build below loads the site afresh
         if pages and not failed:
             self._put(rendered)
+
+    def targets(self, site) -> tuple[ContentTargets, frozenset[str]]:
+        """Where a link in an article body goes on ``site``, and its pages' url paths: once per build."""
+        if self._targets is None or self._targets[0] is not site:
+            self._targets = (site, ContentTargets(site, []), _site_pages(site))
+        return self._targets[1:]
+
+    def prepare(self, site) -> None:
+        """After a build, once its pages reloaded: what the next ``ahead`` needs of its site, made now."""
+        self.targets(site)
 
     def _put(self, rendered: dict[str, bytes]) -> None:
         """Write ``rendered`` in place, hold every other page until the build is done, and announce."""
@@ -123,11 +137,11 @@ class OpenPagesFirst:
         return restored
 
 
-def article_alone(project, site, path):
+def article_alone(project, site, path, targets):
     """The article file at ``path`` as it reads now, linked against ``site`` (the last build's)
     without changing it; None unless everything about the file is plainly fine (the build then says what
     is not)."""
-    from briefgen.content.link import ContentTargets, Linker
+    from briefgen.content.link import Linker
     from briefgen.content.load import Loader
     from briefgen.content.markdown import MarkdownRenderer
 
@@ -151,7 +165,7 @@ def article_alone(project, site, path):
     if problems.items:
         return None
     renderer = MarkdownRenderer(allow_html=site.config.markdown.allow_html)
-    out = renderer.render(article.body_md, ContentTargets(site, []).resolver(article))
+    out = renderer.render(article.body_md, targets.resolver(article))
     if out.errors or out.broken or "<img " in out.html:  # body images: the rebuild makes their copies
         return None
     article.body_html, article.toc = out.html, out.headings

@@ -71,13 +71,16 @@ class ArticleSwap:
 
     def apply(self) -> None:
         site, old, new = self.site, self.old, self.new
+        moved = (new.date, new.slug) != (old.date, old.slug)  # else every list keeps its order
         self._keep(site, "articles")
         site.articles = [new if a is old else a for a in site.articles]
-        _newest_first(site.articles, lambda a: a)
+        if moved:
+            _newest_first(site.articles, lambda a: a)
         for topic in self.topics:
             self._keep(topic, "articles")
             topic.articles = [new if a is old else a for a in topic.articles]
-            _newest_first(topic.articles, lambda a: a)
+            if moved:
+                _newest_first(topic.articles, lambda a: a)
         listed = _party_articles(new)
         for party in self.parties:
             for name in self.LISTS:
@@ -96,33 +99,41 @@ class ArticleSwap:
         self._review()
 
     def _review(self) -> None:
-        """The editorial marks of every topic again: staleness is measured from the site's newest content."""
-        from briefgen.briefing.editorial import Review
+        """The editorial marks of the topics again, as the build's review sets them: one-sided from a topic's
+        reports' sources, stale from its newest report and the site's newest content. Only the article's
+        topics can change, and their staleness only if the article's last change moved (the site's newest
+        content may have moved with it: then every topic's)."""
+        from briefgen.briefing.editorial import Review, origins
         from briefgen.problems import Problems
 
-        review = Review(self.site, Problems())  # its warnings are the build's to print
         for topic in self.site.topics.values():
             self._keep(topic, "stale")
             self._keep(topic, "one_sided")
-            topic.stale, topic.one_sided = False, None
-            review.staleness(topic)
-            review.sources(topic)
+        if self.old.modified != self.new.modified:
+            review = Review(self.site, Problems())  # its warnings are the build's to print
+            for topic in self.site.topics.values():
+                topic.stale = False
+                review.staleness(topic)
+        for topic in self.topics:
+            found = origins(topic)  # as ``Review.sources``: one originator behind every source
+            topic.one_sided = next(iter(found.values())) if len(found) == 1 else None
 
     def undo(self) -> None:
         for obj, name, value in reversed(self._saved):
             setattr(obj, name, value)
         self._saved = []
 
-    def pages(self, shown: frozenset[str]) -> list[Page]:
-        """The pages among ``shown`` (output files) that show the saved article, from the patched site."""
+    def pages(self, shown: frozenset[str], linkable: frozenset[str] | None = None) -> list[Page]:
+        """The pages among ``shown`` (output files) that show the saved article, from the patched site.
+
+        ``linkable``: the site's article and topic url paths, if known (the swap changes none of them).
+        """
         site, new = self.site, self.new
         out = [article_page(new)]
-        if any(o.startswith(t.url_path) for t in new.topics for o in shown):
-            linkable = _site_pages(site)
-            for topic in new.topics:
+        for topic in new.topics:
+            if any(o.startswith(topic.url_path) for o in shown):
+                linkable = linkable or _site_pages(site)
                 out += topic_pages(site, topic, linkable)
         out += [party_page(site, p) for p in self.parties if p.url_path + "index.html" in shown]
-        top = {o for o in shown if "/" not in o or o.count("/") == 1}  # index.html, topics/index.html...
-        if top:
-            out += index_pages(site)
+        out += index_pages(site, shown)
         return [page for page in out if page.output in shown]

@@ -209,6 +209,7 @@ class Preview:
             self.out(f"Built {len(result.pages)} pages in {result.seconds:.2f} s.")
         else:
             self._announce(result, changed)
+        self.open_first.prepare(result.site)  # after the reload: the next save's pages are rendered sooner
         return result
 
     def settle(self, interrupted: Callable[[], bool] = lambda: False) -> None:
