@@ -226,12 +226,12 @@ def main() -> None:
     print("(whole: until every affected page is written; rebuild: the server's own figure for Builder.rebuild)")
     print("(again: reloads of an open page after its first one, the whole rebuild having rendered it")
     print(" differently from the first render; summed over the three pages)")
-    head = "".join(f"{kind:>18}" for kind in ("article", "topic", "home"))
+    head = "".join(f"{kind:>22}" for kind in ("article", "topic", "home"))
     print(f"{'project':<16}{'pages':>7}{head}{'whole':>10}{'rebuild':>10}{'again':>7}")
     for name, r in runs:
         rebuild = f"{r['rebuild_median_ms']:.0f} ms" if r["rebuild_median_ms"] is not None else "?"
         cells = "".join(
-            f"{f'{r[k][0]:.0f} ({r[k][1]:.0f}-{r[k][2]:.0f}) ms':>18}" for k in ("article", "topic", "home")
+            f"{f'{r[k][0]:.0f} ({r[k][1]:.0f}-{r[k][2]:.0f}) ms':>22}" for k in ("article", "topic", "home")
         )
         print(f"{name:<16}{r['pages']:>7}{cells}{r['whole_median_ms']:>7.0f} ms{rebuild:>10}{r['again']:>7}")
 

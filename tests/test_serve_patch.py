@@ -173,3 +173,29 @@ def test_index_pages_assembles_only_the_wanted_ones_and_the_same_pages(setup: Se
     for page in every:
         (alone,) = index_pages(site, frozenset({page.output}))
         assert renderer.render(alone) == renderer.render(page)
+
+
+def test_an_open_archive_page_of_the_topic_is_written_ahead_too(tmp_path: Path):
+    """Topic pages paginate (``per_page``): the page of the topic's archive that lists the article reloads first."""
+    root = make_project(tmp_path / "project")
+    config = root / "briefgen.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "\nper_page: 1\n", encoding="utf-8")
+    setup = Setup(root)
+    archive = sorted(
+        p.relative_to(root / "site").as_posix() for p in (root / "site/topics/drone-strikes/page").rglob("*.html")
+    )
+    assert len(archive) >= 2
+    for page in archive:
+        setup.hub.page_opened(page)
+    before = {page: setup.page(page) for page in archive}
+    setup.save(*EDIT)
+    setup.first.ahead(setup.builder.last, {ARTICLE})
+    (written,) = setup.announced
+    assert len(written) == 1 and written[0] in archive, "the one archive page that lists the article"
+    assert b"Air force counts 301" in setup.page(written[0])
+    assert all(setup.page(p) == before[p] for p in archive if p != written[0])
+    setup.builder.rebuild({ARTICLE})
+    setup.first.done()
+    assert len(setup.announced) == 1
+    clean = setup.clean()
+    assert {page: setup.page(page) for page in archive} == {page: clean[page] for page in archive}
