@@ -37,6 +37,7 @@ class OpenPagesFirst:
         self.project = project
         self.announce = announce  # announce(written output paths): tell the open pages
         self.undo_bytes: dict[str, bytes | None] = {}  # output -> bytes before this build (None: absent)
+        self.held: set[str] = set()  # pages written first by this build: served at once, the others wait
         self._targets = None  # (site, its content.link.ContentTargets, its pages' url paths): of the last build
 
     def __call__(self, site, pages: list, renderer, stale) -> dict[str, bytes]:
@@ -82,12 +83,14 @@ class OpenPagesFirst:
         swap = ArticleSwap(last.site, old, new)
         swap.apply()
         try:
-            pages = swap.pages(shown, linkable)
-            rendered, failed = render_into(last.site, pages, last.renderer, self.project, 1, Progress(), Problems())
+            for page in swap.pages(shown, linkable):  # each reloads as soon as it is ready: the article's first
+                rendered, failed = render_into(
+                    last.site, [page], last.renderer, self.project, 1, Progress(), Problems()
+                )
+                if not failed:
+                    self._put(rendered)
         finally:
             swap.undo()  # ``last`` stays the last good build: the build below loads the site afresh
-        if pages and not failed:
-            self._put(rendered)
 
     def targets(self, site) -> tuple[ContentTargets, frozenset[str]]:
         """Where a link in an article body goes on ``site``, and its pages' url paths: once per build."""
@@ -101,7 +104,8 @@ class OpenPagesFirst:
 
     def _put(self, rendered: dict[str, bytes]) -> None:
         """Write ``rendered`` in place, hold every other page until the build is done, and announce."""
-        self.hub.hold(set(rendered))
+        self.held |= set(rendered)
+        self.hub.hold(self.held)
         written = []
         for rel, data in rendered.items():
             path = self.project.output / rel
@@ -119,7 +123,7 @@ class OpenPagesFirst:
 
     def done(self) -> None:
         """The build wrote everything: release the held pages."""
-        self.undo_bytes = {}
+        self.undo_bytes, self.held = {}, set()
         self.hub.release()
 
     def undo(self) -> list[str]:
