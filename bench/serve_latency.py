@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
-"""Time from saving an article to the reload event reaching an open page, under `briefgen serve`.
+"""Time from saving an article to the reload event reaching each open page, under `briefgen serve`.
 
-    python bench/serve_latency.py [--edits 20] [--articles 2000] [--keep DIR]
+    python bench/serve_latency.py [--edits 20] [--articles 2000] [--corpus DIR] [--keep DIR]
 
 For the example project and for a generated project of ``--articles`` articles
-(``bench/make_corpus.py``), this starts the real ``briefgen serve`` in a
-subprocess on 127.0.0.1, connects to its reload channel as a page would, then
-saves one article ``--edits`` times (a new title each time, written in place)
-and measures from just before each write to the arrival of the first
-``built`` event for that article's page, which the channel says is open (as
-the injected script does for a page in a browser). It prints the median and
-spread of that, the time until the whole rebuild was written, and the
-rebuild time the server itself reported. Not a test: figures depend on the
+(``bench/make_corpus.py``; ``--corpus`` takes one already made), this starts
+the real ``briefgen serve`` in a subprocess on 127.0.0.1 and opens three
+reload connections as browser tabs would: the newest article's page, its first
+topic's page and the home page (both list it). It then saves that article
+``--edits`` times (a new title each time, written in place) and measures, for
+each page, from just before each write to the arrival of the first ``built``
+event naming it. It prints the median and spread per page, the time until the
+whole rebuild was written, the rebuild time the server itself reported, and
+how often a page reloaded a second time. Not a test: figures depend on the
 machine.
 """
 
@@ -96,10 +97,12 @@ class Server:
 class Channel:
     """The reload connection of a page that shows ``page`` (its file in the output folder), as a browser has it.
 
-    A thread reads the events as they arrive, so that waiting for the next one can time out.
+    A thread reads the events as they arrive and notes when each did, so that several pages can be timed
+    at once and waiting for the next event can time out.
     """
 
     def __init__(self, port: int, page: str):
+        self.page = page
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         self.conn.request("GET", f"{EVENTS}?page={quote(page, safe='')}")
         self.resp = self.conn.getresponse()
@@ -116,13 +119,22 @@ class Channel:
                 elif line.startswith("data:"):
                     data.append(line[5:].strip())
                 elif line == "" and data:
-                    self.events.put((event, json.loads("".join(data))))
+                    self.events.put((time.perf_counter(), event, json.loads("".join(data))))
                     event, data = "message", []
 
-    def next(self) -> tuple[str, dict]:
+    def next(self) -> tuple[float, str, dict]:
         return self.events.get(timeout=120)
 
-    def drain(self, quiet: float) -> list[tuple[str, dict]]:
+    def reloaded(self) -> float:
+        """When the next ``built`` event naming this page arrived."""
+        while True:
+            at, name, data = self.next()
+            if name == "built" and self.page in data["changed"]:  # not the rest of the previous rebuild
+                return at
+            if name == "failed":
+                raise SystemExit(f"the edit broke the build: {data['problems'][:3]}")
+
+    def drain(self, quiet: float) -> list[tuple[float, str, dict]]:
         """The events that arrive until none has for ``quiet`` seconds."""
         found = []
         with contextlib.suppress(queue.Empty):
@@ -135,44 +147,61 @@ def rebuilt_lines(server: Server) -> list[int]:
     return [int(m.group(1)) for line in list(server.lines) if (m := re.search(r"Rebuilt in (\d+) ms", line))]
 
 
-def measure(project: Path, article: Path, edits: int) -> dict:
+def newest_article(project: Path) -> tuple[Path, str]:
+    """The newest article (so the home page lists it) and its first topic: the pages a writer may have open."""
+    found = []
+    for path in (project / "content/articles").glob("*.md"):
+        head = path.read_text(encoding="utf-8").split("\n---", 1)[0]
+        date = re.search(r"^date: *(\S+)", head, re.M)
+        topics = re.search(r"^topics: *\[([^],]+)", head, re.M)
+        if date and topics:
+            found.append((date.group(1), path.name, path, topics.group(1).strip()))
+    _date, _name, path, topic = max(found)
+    return path, topic
+
+
+def measure(project: Path, edits: int) -> dict:
+    """Open the newest article's page, its first topic's page and the home page; edit its title ``edits`` times."""
+    article, topic = newest_article(project)
+    text = article.read_text(encoding="utf-8")
     server = Server(project)
     try:
-        page = f"articles/{article.stem}/index.html"
-        channel = Channel(server.port, page)  # the writer has the article open
-        assert channel.next()[0] == "hello"
-        text = article.read_text(encoding="utf-8")
-        latencies, whole, again = [], [], 0
+        pages = {
+            "article": f"articles/{article.stem}/index.html",
+            "topic": f"topics/{topic}/index.html",
+            "home": "index.html",
+        }
+        channels = {kind: Channel(server.port, page) for kind, page in pages.items()}
+        for channel in channels.values():
+            assert channel.next()[1] == "hello"
+        latencies: dict[str, list[float]] = {kind: [] for kind in pages}
+        whole, again = [], 0
         for i in range(edits):
             time.sleep(0.5)  # a writer's pause between saves; the previous rebuild's idle work may still run
             new = re.sub(r"^title: .*$", f'title: "Benchmark edit number {i}"', text, count=1, flags=re.M)
             started = time.perf_counter()
             article.write_text(new, encoding="utf-8")
-            while True:
-                name, data = channel.next()
-                if name == "built" and page in data["changed"]:  # not the rest of the previous rebuild
-                    break
-                if name == "failed":
-                    raise SystemExit(f"the edit broke the build: {data['problems'][:3]}")
-            latencies.append(time.perf_counter() - started)
+            for kind, channel in channels.items():
+                latencies[kind].append(channel.reloaded() - started)
             while len(rebuilt_lines(server)) < i + 1:  # the whole rebuild (every affected page) is written
                 time.sleep(0.005)
             whole.append(time.perf_counter() - started)
-            # the page reloads once more if the whole rebuild wrote it again (it differed from the first render)
-            again += any(n == "built" and page in d["changed"] for n, d in channel.drain(0.2))
+            # a page reloads once more if the whole rebuild wrote it again (it differed from the first render)
+            for channel in channels.values():
+                again += any(n == "built" and channel.page in d["changed"] for _at, n, d in channel.drain(0.2))
         rebuilds = rebuilt_lines(server)
-        return {
-            "median_ms": statistics.median(latencies) * 1000,
-            "min_ms": min(latencies) * 1000,
-            "max_ms": max(latencies) * 1000,
-            "whole_median_ms": statistics.median(whole) * 1000,
-            "rebuild_median_ms": statistics.median(rebuilds) if rebuilds else None,
-            "again": again,
-            "startup_s": server.startup,
-            "pages": next((m.group(1) for line in server.lines if (m := re.search(r"Built (\d+) pages", line))), "?"),
-        }
+        out = {kind: (statistics.median(xs) * 1000, min(xs) * 1000, max(xs) * 1000) for kind, xs in latencies.items()}
+        out.update(
+            whole_median_ms=statistics.median(whole) * 1000,
+            rebuild_median_ms=statistics.median(rebuilds) if rebuilds else None,
+            again=again,
+            startup_s=server.startup,
+            pages=next((m.group(1) for line in server.lines if (m := re.search(r"Built (\d+) pages", line))), "?"),
+        )
+        return out
     finally:
         server.stop()
+        article.write_text(text, encoding="utf-8")  # a --corpus project as it was
 
 
 def main() -> None:
@@ -181,32 +210,30 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000, help="size of the generated project")
     parser.add_argument("--keep", type=Path, help="build the projects here instead of a temporary folder")
     parser.add_argument("--example-only", action="store_true", help="skip the generated project")
+    parser.add_argument("--corpus", type=Path, help="a project already made by make_corpus.py (it is edited)")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="briefgen-serve-bench-"))
     try:
-        runs = []
-        example = example_project(base / "example")
-        runs.append(
-            ("example", measure(example, next(iter(sorted((example / "content/articles").glob("*.md")))), args.edits))
-        )
+        runs = [("example", measure(example_project(base / "example"), args.edits))]
         if not args.example_only:
-            corpus = corpus_project(args.articles, base / f"corpus-{args.articles}")
-            articles = sorted((corpus / "content/articles").glob("*.md"))
-            runs.append((f"{args.articles} articles", measure(corpus, articles[len(articles) // 2], args.edits)))
+            corpus = args.corpus or corpus_project(args.articles, base / f"corpus-{args.articles}")
+            runs.append((f"{args.articles} articles", measure(corpus, args.edits)))
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
-    print(f"save -> reload event of the open article page, one-article edit, {args.edits} edits")
+    print(f"save -> reload event of each open page (median, min-max), one-article edit, {args.edits} edits")
+    print("(the newest article's own page, its first topic's page and the home page, all open at once)")
     print("(whole: until every affected page is written; rebuild: the server's own figure for Builder.rebuild)")
-    print("(again: edits after which the open page reloaded a second time, the whole rebuild having rendered")
-    print(" it differently from the first render)")
-    print(f"{'project':<16}{'pages':>7}{'median':>10}{'min':>9}{'max':>9}{'whole':>10}{'rebuild':>10}{'again':>7}")
+    print("(again: reloads of an open page after its first one, the whole rebuild having rendered it")
+    print(" differently from the first render; summed over the three pages)")
+    head = "".join(f"{kind:>22}" for kind in ("article", "topic", "home"))
+    print(f"{'project':<16}{'pages':>7}{head}{'whole':>10}{'rebuild':>10}{'again':>7}")
     for name, r in runs:
         rebuild = f"{r['rebuild_median_ms']:.0f} ms" if r["rebuild_median_ms"] is not None else "?"
-        print(
-            f"{name:<16}{r['pages']:>7}{r['median_ms']:>7.0f} ms{r['min_ms']:>6.0f} ms{r['max_ms']:>6.0f} ms"
-            f"{r['whole_median_ms']:>7.0f} ms{rebuild:>10}{r['again']:>7}"
+        cells = "".join(
+            f"{f'{r[k][0]:.0f} ({r[k][1]:.0f}-{r[k][2]:.0f}) ms':>22}" for k in ("article", "topic", "home")
         )
+        print(f"{name:<16}{r['pages']:>7}{cells}{r['whole_median_ms']:>7.0f} ms{rebuild:>10}{r['again']:>7}")
 
 
 if __name__ == "__main__":

@@ -201,9 +201,11 @@ class Article:
     @property
     def modified(self) -> dt.datetime:
         """The last change a reader should know of: ``updated:`` or the latest correction, else the date."""
-        latest = max((c.date for c in self.corrections), default=None)
-        candidates = [d for d in (self.updated, latest) if d is not None]
-        return max(candidates, default=self.date)
+        latest = self.updated  # the same answer as max() over these, without building lists: asked ~20,000
+        for correction in self.corrections:  # times when serve renders a home page at 4,000 articles
+            if latest is None or correction.date > latest:
+                latest = correction.date
+        return self.date if latest is None else latest
 
 
 @dataclass(eq=False)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from briefgen.briefing.briefing import Briefing, brief, figure_items, group_claims, group_figures
@@ -200,7 +202,7 @@ def ledger(site: Site) -> dict[str, Any]:
 def assemble(site: Site, pack_bodies: PackBodyMemo | None = None) -> list[Page]:
     """Every page of the site: the site-wide pages, then each topic's, each article's and each party's;
     ``pack_bodies`` (see ``topic_pages``) is passed to each pack."""
-    pages = site_wide_pages(site)
+    pages = index_pages(site)
     linkable = _site_pages(site)
     for topic in site.topics.values():
         pages.extend(topic_pages(site, topic, linkable, pack_bodies))
@@ -211,52 +213,65 @@ def assemble(site: Site, pack_bodies: PackBodyMemo | None = None) -> list[Page]:
     return pages
 
 
-def site_wide_pages(site: Site) -> list[Page]:
+def index_pages(site: Site, wanted: frozenset[str] | None = None) -> list[Page]:
     """Home, the topic and people indexes, the claims ledger, changes, corrections, search and the 404 page.
 
-    Each depends on every input ("*").
+    Each depends on every input ("*"). ``wanted`` (output files): only those are assembled (``serve`` renders
+    the open ones ahead of a rebuild).
     """
-    topics_by_update = sorted(
-        site.topics.values(),
-        key=lambda t: (t.updated or dt.datetime.min.replace(tzinfo=dt.UTC), t.slug),
-        reverse=True,
-    )
-    latest = site.articles[: site.config.home_latest]
-    as_of = site.articles[0].modified if site.articles else None
-    people = {
-        "people": sorted(site.people, key=lambda p: p.name),
-        "sources": sorted(site.sources, key=lambda p: p.name),
-    }
-    changes = {
-        "records": list(reversed(site.changes.records)) if site.changes is not None else [],
-        "topics": site.topics,
-    }
+    makers = _index_makers(site)
+    return [make() for output, make in makers.items() if wanted is None or output in wanted]
+
+
+def _index_makers(site: Site) -> dict[str, Callable[[], Page]]:
+    """Output file -> what assembles that site-wide page, in the order a build lists them."""
+
+    @functools.cache
+    def by_update() -> list[Topic]:
+        def key(t: Topic):
+            return (t.updated or dt.datetime.min.replace(tzinfo=dt.UTC), t.slug)
+
+        return sorted(site.topics.values(), key=key, reverse=True)
+
+    def home() -> Page:
+        latest = site.articles[: site.config.home_latest]
+        as_of = site.articles[0].modified if site.articles else None
+        context = {"topics": by_update(), "latest": latest, "as_of": as_of}
+        return _every("home", "", "home.html", title, site.config.description, context)
+
+    def people() -> Page:
+        context = {
+            "people": sorted(site.people, key=lambda p: p.name),
+            "sources": sorted(site.sources, key=lambda p: p.name),
+        }
+        return _every("people", "people/", "people.html", "People and sources", PEOPLE_DESCRIPTION, context)
+
+    def changes() -> Page:
+        context = {
+            "records": list(reversed(site.changes.records)) if site.changes is not None else [],
+            "topics": site.topics,
+        }
+        return _every("changes", "changes/", "changes.html", "What changed", CHANGES_DESCRIPTION, context)
+
     title = site.config.title
-    return [
-        _every(
-            "home",
-            "",
-            "home.html",
-            title,
-            site.config.description,
-            {"topics": topics_by_update, "latest": latest, "as_of": as_of},
+    topics_description = f"Every running story on {title}"
+    return {
+        "index.html": home,
+        "topics/index.html": lambda: _every(
+            "topics", "topics/", "topics.html", "All topics", topics_description, {"topics": by_update()}
         ),
-        _every(
-            "topics",
-            "topics/",
-            "topics.html",
-            "All topics",
-            f"Every running story on {title}",
-            {"topics": topics_by_update},
+        "people/index.html": people,
+        "claims/index.html": lambda: _every(
+            "claims", "claims/", "claims.html", "Claims ledger", CLAIMS_DESCRIPTION, ledger(site)
         ),
-        _every("people", "people/", "people.html", "People and sources", PEOPLE_DESCRIPTION, people),
-        _every("claims", "claims/", "claims.html", "Claims ledger", CLAIMS_DESCRIPTION, ledger(site)),
-        _every("changes", "changes/", "changes.html", "What changed", CHANGES_DESCRIPTION, changes),
-        corrections_page(site),
+        "changes/index.html": changes,
+        "corrections/index.html": lambda: corrections_page(site),
         # every report listed, so the page serves without JavaScript too
-        _every("search", "search/", "search.html", "Search", f"Search {title}", {"articles": site.articles}),
-        _every("notfound", "404.html", "404.html", "Page not found", "", {}),
-    ]
+        "search/index.html": lambda: _every(
+            "search", "search/", "search.html", "Search", f"Search {title}", {"articles": site.articles}
+        ),
+        "404.html": lambda: _every("notfound", "404.html", "404.html", "Page not found", "", {}),
+    }
 
 
 PEOPLE_DESCRIPTION = "The people, organisations, outlets and originators in these briefings"

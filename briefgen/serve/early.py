@@ -24,8 +24,11 @@ from __future__ import annotations
 import contextlib
 
 from briefgen.atomicfile import replace_in_place
+from briefgen.content.bodies import ContentTargets
 from briefgen.engine.rebuild import Progress, render_into
+from briefgen.pages.assemble import _site_pages
 from briefgen.problems import Problems
+from briefgen.serve.patch import ArticleSwap, swappable
 
 
 class OpenPagesFirst:
@@ -34,6 +37,8 @@ class OpenPagesFirst:
         self.project = project
         self.announce = announce  # announce(written output paths): tell the open pages
         self.undo_bytes: dict[str, bytes | None] = {}  # output -> bytes before this build (None: absent)
+        self.held: set[str] = set()  # pages written first by this build: served at once, the others wait
+        self._targets = None  # (site, its content.link.ContentTargets, its pages' url paths): of the last build
 
     def __call__(self, site, pages: list, renderer, stale) -> dict[str, bytes]:
         """Render and write the open pages among ``pages`` that are ``stale(page)``; returns their bytes.
@@ -52,32 +57,55 @@ class OpenPagesFirst:
         return rendered
 
     def ahead(self, last, changed: set[str]) -> None:
-        """Before the build even loads the site: when the one file saved is an article a browser shows,
-        render its page against the last build's site (``last``, a ``BuildResult``) and write it.
+        """Before the build even loads the site: when the one file saved is an article that some open page
+        shows (its own page, its topics' pages and packs, a person's or source's page, the home page and the
+        other indexes), render those pages from the last build's site (``last``, a ``BuildResult``) patched
+        with the article as it reads now (``briefgen.serve.patch``), and write them.
 
-        The build that follows renders the page again from the whole new site and writes it (the open
+        The build that follows renders each page again from the whole new site and writes it (the open
         page reloads a second time) only if that differs, or puts the old bytes back if the build fails.
-        What the page shows of other files (its topics' and people's names, the topic strip) is taken
-        from the last build: a save of the article alone does not change them.
+        A save that adds or removes a page, or moves the article to other topics, is left to the build.
         """
         if last is None or last.renderer is None or len(changed) != 1:
             return
+        shown = self.hub.open_pages()
+        if not shown:
+            return
         path = self.project.root / next(iter(changed))  # as the watcher names it: relative to the project
         rel = self.project.rel(path)
-        shown = self.hub.open_pages()
-        before = next((p for p in last.pages if p.kind == "article" and p.source == rel and p.output in shown), None)
-        if before is None:
+        old = next((a for a in last.site.articles if a.path == rel), None)
+        if old is None:
             return
-        page = article_alone(self.project, last.site, path, last.memo)
-        if page is None or page.output != before.output:
+        targets, linkable = self.targets(last.site)
+        new = article_alone(self.project, last.site, path, targets, last.memo)
+        if new is None or not swappable(old, new):
             return
-        rendered, failed = render_into(last.site, [page], last.renderer, self.project, 1, Progress(), Problems())
-        if not failed:
-            self._put(rendered)
+        swap = ArticleSwap(last.site, old, new)
+        swap.apply()
+        try:
+            for page in swap.pages(shown, linkable):  # each reloads as soon as it is ready: the article's first
+                rendered, failed = render_into(
+                    last.site, [page], last.renderer, self.project, 1, Progress(), Problems()
+                )
+                if not failed:
+                    self._put(rendered)
+        finally:
+            swap.undo()  # ``last`` stays the last good build: the build below loads the site afresh
+
+    def targets(self, site) -> tuple[ContentTargets, frozenset[str]]:
+        """Where a link in an article body goes on ``site``, and its pages' url paths: once per build."""
+        if self._targets is None or self._targets[0] is not site:
+            self._targets = (site, ContentTargets(site, []), _site_pages(site))
+        return self._targets[1:]
+
+    def prepare(self, site) -> None:
+        """After a build, once its pages reloaded: what the next ``ahead`` needs of its site, made now."""
+        self.targets(site)
 
     def _put(self, rendered: dict[str, bytes]) -> None:
         """Write ``rendered`` in place, hold every other page until the build is done, and announce."""
-        self.hub.hold(set(rendered))
+        self.held |= set(rendered)
+        self.hub.hold(self.held)
         written = []
         for rel, data in rendered.items():
             path = self.project.output / rel
@@ -95,7 +123,7 @@ class OpenPagesFirst:
 
     def done(self) -> None:
         """The build wrote everything: release the held pages."""
-        self.undo_bytes = {}
+        self.undo_bytes, self.held = {}, set()
         self.hub.release()
 
     def undo(self) -> list[str]:
@@ -113,14 +141,13 @@ class OpenPagesFirst:
         return restored
 
 
-def article_alone(project, site, path, memo=None):
-    """The page of the article file at ``path`` as it reads now, linked against ``site`` (the last build's)
+def article_alone(project, site, path, targets, memo=None):
+    """The article file at ``path`` as it reads now, linked against ``site`` (the last build's)
     without changing it; None unless everything about the file is plainly fine (the build then says what
     is not). ``memo``: the build database's memo stores (parsed files, resized images)."""
-    from briefgen.content.link import ContentTargets, Linker
+    from briefgen.content.link import Linker
     from briefgen.content.load import Loader
     from briefgen.content.markdown import MarkdownRenderer
-    from briefgen.pages.assemble import article_page
 
     problems = Problems()
     loader = Loader(project, problems, memo)
@@ -142,8 +169,8 @@ def article_alone(project, site, path, memo=None):
     if problems.items:
         return None
     renderer = MarkdownRenderer(allow_html=site.config.markdown.allow_html)
-    out = renderer.render(article.body_md, ContentTargets(site, []).resolver(article))
+    out = renderer.render(article.body_md, targets.resolver(article))
     if out.errors or out.broken or "<img " in out.html:  # body images: the rebuild makes their copies
         return None
     article.body_html, article.toc = out.html, out.headings
-    return article_page(article)
+    return article

@@ -100,6 +100,7 @@ class Preview:
         self.search_index = DeferredIndex(project.output)  # search is indexed after each reload
         self.hub = ReloadHub()
         self.open_first = OpenPagesFirst(self.hub, project, lambda written: self.hub.built(written, [], []))
+        self.unbuilt: set[str] | None = None  # inputs changed since the last good build (None: no good build yet)
         self.server: PreviewServer | None = None
         self.watcher: ProjectWatcher | None = None
         self.url = ""
@@ -173,7 +174,10 @@ class Preview:
         # new hashed name before it is copied (and CSS is swapped in place, not reloaded).
         assets = changed is None or any("/static/" in f"/{path}" for path in changed)
         self.builder.early = None if assets else self.open_first
-        if not assets:
+        # The last good build is what pages are rendered ahead from: only when nothing but this save differs
+        # from it (a failed build since may have been a change to another file, not in that site).
+        self.unbuilt = None if changed is None or self.unbuilt is None else self.unbuilt | changed
+        if not assets and self.unbuilt == changed:
             try:
                 with project_lock(self.project.root, wait=0):  # another run writing the site: no head start
                     self.open_first.ahead(self.builder.last, changed)
@@ -198,12 +202,14 @@ class Preview:
             self._failed([Problem("briefgen", None, f"internal error: {exc!r}", "see the terminal")])
             return None
         self.open_first.done()
+        self.unbuilt = set()
         for warning in result.warnings:
             self.err(str(warning))
         if changed is None:
             self.out(f"Built {len(result.pages)} pages in {result.seconds:.2f} s.")
         else:
             self._announce(result, changed)
+        self.open_first.prepare(result.site)  # after the reload: the next save's pages are rendered sooner
         return result
 
     def settle(self, interrupted: Callable[[], bool] = lambda: False) -> None:
