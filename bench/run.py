@@ -3,16 +3,26 @@
 
     python bench/run.py                       # N = 1000 4000 16000, tmpfs and disk, 3 runs
     python bench/run.py --sizes 4000 --media tmpfs --runs 5 --tools briefgen hugo
+    python bench/run.py --sizes 16000 64000 --runs 1 --tools briefgen --media tmpfs --modes pipe --jobs 2 --keep
 
 For each size and medium it writes the corpus (``make_corpus.py``), the same
-articles as a Hugo, Eleventy and Pelican project (``adapters.py``), then per
+articles as a Hugo, an Eleventy and a Pelican project (``adapters.py``), then per
 tool measures, as medians of ``--runs`` runs:
 
 * cold: output folder and every cache removed first;
 * no-change: the same command again, nothing touched;
 * one-edit: one article's body changed (a different article each run);
-* peak RSS: the largest sum of the resident memory of the tool's whole
-  process tree, sampled every 10 ms with psutil (the cold runs' maximum).
+* CPU seconds (user + system) of the tool's whole process tree for each of those,
+  which the other work on a shared machine disturbs less than wall time;
+* peak RSS and peak PSS: the largest sums over the tool's whole process tree,
+  sampled every 10 ms (PSS every 50 ms), over the cold and one-edit runs.
+
+briefgen runs twice in each step (``--modes``): with its output on a
+pseudo-terminal opened by this script (``pty``: ``isatty()`` is true and the
+progress bar is drawn; no ``script`` or shell process joins the measured tree)
+and on a pipe (``pipe``: no bar), taking turns. Issue 19's targets use the
+slower of the two. A run is killed if the machine's free memory falls under
+2 GiB (``MEMORY_FLOOR``), and reported as stopped with its peak.
 
 It installs what is missing first: Debian's ``hugo`` with apt-get, Eleventy
 from npm into ``~/.cache/briefgen-bench/node``, Pelican, Markdown and psutil
@@ -290,6 +300,24 @@ class Briefgen(Tool):
     def article(self, name: str) -> Path:
         return self.src / "content" / "articles" / name
 
+    def inventory(self) -> dict:
+        """What a build leaves behind, for extrapolating to larger N: files, bytes, the largest, the cache."""
+        sizes = [p.stat().st_size for p in self.out.rglob("*") if p.is_file()]
+        cache = self.src / ".briefgen-cache"
+        cached = [p.stat().st_size for p in cache.rglob("*") if p.is_file()] if cache.is_dir() else []
+        state = cache / "state.json"
+        biggest = sorted(self.out.rglob("*"), key=lambda p: p.stat().st_size if p.is_file() else 0)[-3:]
+        return {
+            "files": len(sizes),
+            "inodes": sum(1 for _ in self.out.rglob("*")) + 1,
+            "bytes": sum(sizes),
+            "largest": {str(p.relative_to(self.out)): p.stat().st_size for p in biggest},
+            "feed_bytes": sum(p.stat().st_size for p in self.out.rglob("*.xml")),
+            "cache_files": len(cached),
+            "cache_bytes": sum(cached),
+            "state_bytes": state.stat().st_size if state.exists() else 0,
+        }
+
 
 class BriefgenOneProcess(Briefgen):
     """briefgen with --jobs 1: the memory of one process, the speed of one core."""
@@ -421,7 +449,11 @@ def measure(tool: Tool, runs: int, article_names: list[str], modes: tuple[str, .
             edit(tool.article(article_names[(edits * 7919) % len(article_names)]), edits)
             edits += 1
             got[mode][2].append(run(mode))
-    return {m: _summary(runs, *got[m]) for m in modes}
+    summary = {m: _summary(runs, *got[m]) for m in modes}
+    if isinstance(tool, Briefgen):  # after an edit: the output and cache of a built site
+        for figures in summary.values():
+            figures["inventory"] = tool.inventory()
+    return summary
 
 
 # --- the table ----------------------------------------------------------------------
