@@ -557,7 +557,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-install", action="store_true", help="use only what is installed")
-    parser.add_argument("--keep", action="store_true", help="merge into bench/out/results.json instead of replacing it")
+    parser.add_argument("--keep", action="store_true", help="merge into the results file instead of replacing it")
+    parser.add_argument("--results", type=Path, default=HERE / "out" / "results.json", help="where the figures go")
     args = parser.parse_args()
 
     if not args.no_install:
@@ -569,8 +570,8 @@ def main() -> None:
     out_dir = HERE / "out"
     out_dir.mkdir(exist_ok=True)
     results: list[dict] = []
-    if args.keep and (out_dir / "results.json").exists():  # add to (or replace in) an earlier run's table
-        results = json.loads((out_dir / "results.json").read_text())["results"]
+    if args.keep and args.results.exists():  # add to (or replace in) an earlier run's table
+        results = json.loads(args.results.read_text())["results"]
     try:
         for medium in args.media:
             for n in args.sizes:
@@ -612,7 +613,7 @@ def bench_size(args, n: int, medium: str, out_dir: Path, info: dict, results: li
                     + (f"; {r['stopped']}" if r["stopped"] else ""),
                     flush=True,
                 )
-            (out_dir / "results.json").write_text(json.dumps({"versions": info, "results": results}, indent=1))
+            args.results.write_text(json.dumps({"versions": info, "results": results}, indent=1))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return results
