@@ -9,7 +9,11 @@ subprocess on 127.0.0.1, connects to its reload channel as a page would, then
 saves one article ``--edits`` times (a new title each time, written in place)
 and measures from just before each write to the arrival of the first
 ``built`` event for that article's page, which the channel says is open (as
-the injected script does for a page in a browser). It prints the median and
+the injected script does for a page in a browser). A second channel has the
+article's first topic page open (issue 19: "any open page, topic page
+included"); the time its own ``built`` event arrived after the save is
+reported too. In the generated project the newest article is edited, so its
+topic's first page lists it. It prints the median and
 spread of that, the time until the whole rebuild was written, and the
 rebuild time the server itself reported. Not a test: figures depend on the
 machine.
@@ -104,6 +108,7 @@ class Channel:
         self.conn.request("GET", f"{EVENTS}?page={quote(page, safe='')}")
         self.resp = self.conn.getresponse()
         self.events: queue.Queue = queue.Queue()
+        self.arrived: list[tuple[float, str, dict]] = []  # (when, event, data) of every event, for a second page
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -117,6 +122,7 @@ class Channel:
                     data.append(line[5:].strip())
                 elif line == "" and data:
                     self.events.put((event, json.loads("".join(data))))
+                    self.arrived.append((time.perf_counter(), event, json.loads("".join(data))))
                     event, data = "message", []
 
     def next(self) -> tuple[str, dict]:
@@ -142,7 +148,10 @@ def measure(project: Path, article: Path, edits: int) -> dict:
         channel = Channel(server.port, page)  # the writer has the article open
         assert channel.next()[0] == "hello"
         text = article.read_text(encoding="utf-8")
-        latencies, whole, again = [], [], 0
+        topic = re.search(r"^topics: \[?\s*([\w-]+)", text, re.M)
+        other = f"topics/{topic.group(1)}/index.html" if topic else None  # the article's topic page, open too
+        side = Channel(server.port, other) if other else None
+        latencies, whole, again, others = [], [], 0, []
         for i in range(edits):
             time.sleep(0.5)  # a writer's pause between saves; the previous rebuild's idle work may still run
             new = re.sub(r"^title: .*$", f'title: "Benchmark edit number {i}"', text, count=1, flags=re.M)
@@ -158,6 +167,10 @@ def measure(project: Path, article: Path, edits: int) -> dict:
             while len(rebuilt_lines(server)) < i + 1:  # the whole rebuild (every affected page) is written
                 time.sleep(0.005)
             whole.append(time.perf_counter() - started)
+            if side is not None:  # when the topic page's own reload event came, if the edit changed it
+                came = [t for t, n, d in list(side.arrived) if t >= started and n == "built" and other in d["changed"]]
+                if came:
+                    others.append(min(came) - started)
             # the page reloads once more if the whole rebuild wrote it again (it differed from the first render)
             again += any(n == "built" and page in d["changed"] for n, d in channel.drain(0.2))
         rebuilds = rebuilt_lines(server)
@@ -168,6 +181,10 @@ def measure(project: Path, article: Path, edits: int) -> dict:
             "whole_median_ms": statistics.median(whole) * 1000,
             "rebuild_median_ms": statistics.median(rebuilds) if rebuilds else None,
             "again": again,
+            "topic_page": other,
+            "topic_median_ms": statistics.median(others) * 1000 if others else None,
+            "topic_max_ms": max(others) * 1000 if others else None,
+            "topic_reloads": len(others),
             "startup_s": server.startup,
             "pages": next((m.group(1) for line in server.lines if (m := re.search(r"Built (\d+) pages", line))), "?"),
         }
@@ -192,7 +209,8 @@ def main() -> None:
         if not args.example_only:
             corpus = corpus_project(args.articles, base / f"corpus-{args.articles}")
             articles = sorted((corpus / "content/articles").glob("*.md"))
-            runs.append((f"{args.articles} articles", measure(corpus, articles[len(articles) // 2], args.edits)))
+            # the newest article: its topic's first page lists it, so the edit changes that page too
+            runs.append((f"{args.articles} articles", measure(corpus, articles[-1], args.edits)))
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
@@ -207,6 +225,15 @@ def main() -> None:
             f"{name:<16}{r['pages']:>7}{r['median_ms']:>7.0f} ms{r['min_ms']:>6.0f} ms{r['max_ms']:>6.0f} ms"
             f"{r['whole_median_ms']:>7.0f} ms{rebuild:>10}{r['again']:>7}"
         )
+    print("the article's topic page, open in a second tab (issue 19: any open page):")
+    for name, r in runs:
+        if r["topic_median_ms"] is None:
+            print(f"{name:<16} {r['topic_page']}: no reload event for it in {args.edits} edits")
+        else:
+            print(
+                f"{name:<16} {r['topic_page']}: median {r['topic_median_ms']:.0f} ms, max {r['topic_max_ms']:.0f} ms "
+                f"({r['topic_reloads']} of {args.edits} edits)"
+            )
 
 
 if __name__ == "__main__":
