@@ -29,6 +29,7 @@ from briefgen.content.imagehtml import responsive
 from briefgen.content.model import Site
 from briefgen.pages.assemble import Page
 from briefgen.project import Project, default_theme_dir
+from briefgen.render.sitewide import SitewideExtension
 
 HASHED_SUFFIXES = (".css", ".js")
 
@@ -299,6 +300,7 @@ class Renderer:
             lstrip_blocks=True,
             auto_reload=False,
             bytecode_cache=COMPILED,
+            extensions=[SitewideExtension],  # {% sitewide %}: header and footer rendered once per variant
         )
         self.env.template_class = _Template
         self._live: frozenset[str] | None = None
