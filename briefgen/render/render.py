@@ -19,16 +19,13 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup, escape
 
-try:  # MarkupSafe 3: escape() is Python around this C function
-    from markupsafe import _escape_inner
-except ImportError:  # MarkupSafe 2: escape() itself is C; keep it
-    _escape_inner = None
-
 from briefgen import __version__
 from briefgen.content.imagehtml import responsive
 from briefgen.content.model import Site
 from briefgen.pages.assemble import Page
 from briefgen.project import Project, default_theme_dir
+from briefgen.render.codegen import CODE_GENERATOR
+from briefgen.render.sitewide import SitewideExtension
 
 HASHED_SUFFIXES = (".css", ".js")
 
@@ -246,33 +243,6 @@ class CompiledTemplates(jinja2.BytecodeCache):
 COMPILED = CompiledTemplates()
 
 
-def _escape(value) -> str:
-    """``markupsafe.escape`` for template output, without wrapping the result in ``Markup``.
-
-    Compiled templates call ``escape`` on every ``{{ value }}`` and only join the results into
-    plain text (macro, block and ``set`` bodies are wrapped in ``Markup`` after the join), so the
-    ``Markup`` instance ``markupsafe.escape`` makes for each one was pure cost: most of a call's
-    time, and over a million calls in a build of 2,000 articles. Same text out, same checks:
-    a plain ``str`` is escaped, anything with ``__html__`` is trusted, the rest escaped as text.
-    """
-    if type(value) is str:
-        return _escape_inner(value)
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return _escape_inner(str(value))
-
-
-class _Template(jinja2.Template):
-    """Jinja's Template, with ``_escape`` as the ``escape`` its compiled code calls for output."""
-
-    @classmethod
-    def from_code(cls, environment, code, globals, uptodate=None):
-        template = super().from_code(environment, code, globals, uptodate)
-        if _escape_inner is not None:
-            template.root_render_func.__globals__["escape"] = _escape
-        return template
-
-
 class PageInfo(dict):
     """The ``page`` a template sees: a dict whose keys are also attributes.
 
@@ -299,8 +269,9 @@ class Renderer:
             lstrip_blocks=True,
             auto_reload=False,
             bytecode_cache=COMPILED,
+            extensions=[SitewideExtension],  # {% sitewide %}: header and footer rendered once per variant
         )
-        self.env.template_class = _Template
+        self.env.code_generator_class = CODE_GENERATOR  # {{ value }} escaped without a Markup per value
         self._live: frozenset[str] | None = None
         self.env.filters.update(
             date=fmt_date,

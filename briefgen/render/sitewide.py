@@ -1,0 +1,66 @@
+"""``{% sitewide %}``: a fragment rendered once per build for each distinct value of what it reads.
+
+The header, the topic strip and the footer are the same on thousands of pages. Wrapped in
+``{% sitewide %}...{% endsitewide %}`` (a Jinja extension, like the fragment cache in Jinja's own
+documentation), a fragment is rendered the first time and its HTML inserted as it is on every later
+page that gives it the same inputs. Its inputs are found, not declared: every variable the fragment
+looks up in the page's context (``jinja2.meta.find_undeclared_variables``), so a fragment can never be
+reused on a page where it would have rendered differently:
+
+* a build-wide global (``site``, ``all_topics``, ``topic_strip``, ...; the same object on every
+  page) is not part of the key;
+* any other variable is, when its value is a string, a number, a boolean or none (by type and value);
+* a variable of any other kind (``page``, an article, an undefined name) makes the fragment render on
+  that page as if the tag were not there.
+
+A template narrows what a fragment reads with ``{% with %}`` around it (base.html passes the page's
+kind, not the whole ``page``). The memo lives on the Environment, which is made anew for each build,
+so every build (and every worker) renders each variant once. See docs/theme.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from jinja2 import meta, nodes
+from jinja2.ext import Extension
+from markupsafe import Markup
+
+_SIMPLE = frozenset({str, int, float, bool, type(None), Markup})
+_IDS = itertools.count()  # one id per fragment compiled in this process
+_ABSENT = object()
+
+
+class SitewideExtension(Extension):
+    tags = {"sitewide"}
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        self.rendered: dict[tuple, Markup] = {}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(("name:endsitewide",), drop_needle=True)
+        probe = nodes.Template(body, lineno=lineno)
+        probe.set_environment(self.environment)
+        names = sorted(meta.find_undeclared_variables(probe))
+        args = [
+            nodes.Const(next(_IDS)),
+            nodes.Const(tuple(names)),
+            nodes.Tuple([nodes.Name(n, "load") for n in names], "load"),
+        ]
+        return nodes.CallBlock(self.call_method("_render", args), [], [], body).set_lineno(lineno)
+
+    def _render(self, fragment: int, names: tuple[str, ...], values: tuple, caller) -> Markup:
+        shared = self.environment.globals
+        key: list = [fragment]
+        for name, value in zip(names, values, strict=True):
+            if value is shared.get(name, _ABSENT):  # a build-wide global: the same on every page
+                continue
+            if type(value) not in _SIMPLE:
+                return caller()  # depends on something that is not a plain value: this page's own render
+            key.append((type(value), value))
+        found = self.rendered.get(tuple(key))
+        if found is None:
+            found = self.rendered[tuple(key)] = caller()
+        return found
