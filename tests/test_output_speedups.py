@@ -239,7 +239,7 @@ def test_feed_links_made_absolute_as_urljoin_does(hrefs, page_url):
 
 def test_sitemap_memo_follows_the_pages(example):
     from briefgen.engine.build import load_and_assemble
-    from briefgen.outputs.sitemap import SitemapMemo, sitemap
+    from briefgen.outputs.sitemap import SitemapMemo, sitemap_files
     from briefgen.problems import Problems
     from briefgen.project import Project
     from briefgen.render.render import Renderer, static_files
@@ -249,11 +249,12 @@ def test_sitemap_memo_follows_the_pages(example):
     renderer = Renderer(site, project, static_files(project))
     article = next(p for p in pages if p.kind == "article")
     memo = SitemapMemo()
-    full = sitemap(site, pages, renderer, memo)
-    fewer = sitemap(site, [p for p in pages if p is not article], renderer, memo)
+    full = sitemap_files(site, pages, renderer, memo)["sitemap.xml"]
+    fewer = sitemap_files(site, [p for p in pages if p is not article], renderer, memo)["sitemap.xml"]
     assert renderer.absolute(article.url_path).encode() in full
     assert renderer.absolute(article.url_path).encode() not in fewer
-    assert sitemap(site, pages, renderer, memo) == full == sitemap(site, pages, renderer)
+    assert sitemap_files(site, pages, renderer, memo)["sitemap.xml"] == full
+    assert full == sitemap_files(site, pages, renderer)["sitemap.xml"]
 
 
 def test_manifest_memo_hashes_what_changed():

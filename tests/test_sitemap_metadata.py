@@ -70,6 +70,36 @@ def test_sitemap_lists_every_page_with_content_dates(built_example: Path, exampl
     assert dt.datetime.fromisoformat(entries[BASE + topic.url_path].replace("Z", "+00:00")) == topic.updated
 
 
+def test_past_the_url_limit_the_sitemap_becomes_an_index_of_root_sitemaps(example: Path):
+    """The protocol allows 50,000 URLs a file (a site of about 45,000 articles): past that, sitemap.xml is an
+    index of sitemap-N.xml files at the site root, which together list every page once, in page order."""
+    from briefgen.outputs.sitemap import sitemap_files
+    from briefgen.render.render import Renderer, static_files
+
+    project = Project.at(example)
+    site, pages = load_and_assemble(project, Problems())
+    renderer = Renderer(site, project, static_files(project))
+    whole = ET.fromstring(sitemap_files(site, pages, renderer)["sitemap.xml"])
+    every = [u.findtext("sm:loc", namespaces=NS) for u in whole.findall("sm:url", NS)]
+    assert len(every) > 7
+    files = sitemap_files(site, pages, renderer, max_urls=7)
+    index = ET.fromstring(files["sitemap.xml"])
+    assert index.tag == f"{{{NS['sm']}}}sitemapindex"
+    children = [s.findtext("sm:loc", namespaces=NS) for s in index.findall("sm:sitemap", NS)]
+    names = [f"sitemap-{n}.xml" for n in range(1, len(children) + 1)]
+    assert children == [BASE + name for name in names] and sorted(files) == sorted(["sitemap.xml", *names])
+    listed, newest = [], []
+    for name in names:
+        urlset = ET.fromstring(files[name])
+        assert urlset.tag == f"{{{NS['sm']}}}urlset"
+        urls = urlset.findall("sm:url", NS)
+        assert 0 < len(urls) <= 7
+        listed += [u.findtext("sm:loc", namespaces=NS) for u in urls]
+        newest.append(max(filter(None, (u.findtext("sm:lastmod", namespaces=NS) for u in urls)), default=None))
+    assert listed == every  # each page once, in the order of the single sitemap
+    assert [s.findtext("sm:lastmod", namespaces=NS) for s in index.findall("sm:sitemap", NS)] == newest
+
+
 def test_robots_txt_points_to_the_sitemap(built_example: Path):
     text = (built_example / "robots.txt").read_text()
     assert "User-agent: *" in text

@@ -43,7 +43,7 @@ def extra_outputs(
     from briefgen.outputs.exports import exports
     from briefgen.outputs.feeds import iter_feeds
     from briefgen.outputs.search import search_bundle
-    from briefgen.outputs.sitemap import robots_txt, sitemap
+    from briefgen.outputs.sitemap import robots_txt, sitemap_files
 
     out: dict[str, bytes] = {}
     made: dict[str, None] = {}
@@ -61,7 +61,8 @@ def extra_outputs(
 
     for rel, data in image_outputs([p for a in site.articles for p in a.all_pictures()]).items():
         put(rel, data)  # resized, metadata-free copies of the images articles show (briefgen.content.images)
-    put("sitemap.xml", sitemap(site, pages, renderer, sitemap_memo))
+    for rel, data in sitemap_files(site, pages, renderer, sitemap_memo).items():  # past 50,000 URLs: an index
+        put(rel, data)
     put("robots.txt", robots_txt(renderer))
     for rel, data in change_feeds(site, renderer).items():  # changes/history.json and the "what changed" feeds
         put(rel, data)

@@ -6,6 +6,11 @@ the clock, so the sitemap changes only when the content does. The search page
 and the 404 page are left out: neither is a page anyone should land on from a
 search engine. Written with the standard library's ElementTree, which escapes
 and orders deterministically.
+
+The sitemaps protocol allows 50,000 URLs in one file. A larger site (about
+45,000 articles and up) gets ``sitemap.xml`` as a sitemap index pointing to
+``sitemap-1.xml``, ``sitemap-2.xml``, ... at the site root (a sitemap may only
+list URLs under its own folder), each with at most 50,000 URLs in page order.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from briefgen.outputs.feeds import party_articles
 from briefgen.pages.assemble import Page
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+MAX_URLS = 50_000  # per sitemap file, the protocol's limit (its 50 MB limit is far off: ~150 bytes a URL)
 NOT_LISTED = frozenset({"notfound", "search", "pack", "withdrawn"})  # a pack repeats its topic page and articles
 
 
@@ -52,29 +58,49 @@ def _preview(page: Page) -> bool:
     return bool(getattr(shown, "preview", "")) if page.kind in ("article", "topic") else False
 
 
-def sitemap(site: Site, pages: list[Page], renderer, memo: SitemapMemo | None = None) -> bytes:
-    """``sitemap.xml``: every listed page with its last change; ``memo`` spares a rebuild the XML when the
-    entries are the last build's."""
+def sitemap_files(
+    site: Site, pages: list[Page], renderer, memo: SitemapMemo | None = None, max_urls: int = MAX_URLS
+) -> dict[str, bytes]:
+    """``sitemap.xml`` (and, past ``max_urls`` listed pages, the files a sitemap index points to): every
+    listed page with its last change; ``memo`` spares a rebuild the XML when the entries are the last build's."""
     entries = []
     for page in pages:
         if page.kind in NOT_LISTED or _preview(page):
             continue
         when = page_date(site, page)
         entries.append((renderer.absolute(page.url_path), lastmod(when) if when is not None else None))
-    if memo is not None and memo.last is not None and memo.last[0] == entries:
+    if memo is not None and memo.last is not None and memo.last[0] == (entries, max_urls):
         return memo.last[1]
-    ET.register_namespace("", SITEMAP_NS)
-    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
-    for loc, modified in entries:
-        url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
-        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = loc
-        if modified is not None:
-            ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = modified
-    ET.indent(root)
-    data = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    if len(entries) <= max_urls:
+        files = {"sitemap.xml": _urlset(entries)}
+    else:
+        files, parts = {}, []
+        for n, start in enumerate(range(0, len(entries), max_urls), 1):
+            chunk = entries[start : start + max_urls]
+            files[f"sitemap-{n}.xml"] = _urlset(chunk)
+            newest = max((m for _loc, m in chunk if m is not None), default=None)
+            parts.append((renderer.absolute(f"sitemap-{n}.xml"), newest))
+        files = {"sitemap.xml": _xml("sitemapindex", "sitemap", parts), **files}
     if memo is not None:
-        memo.last = (entries, data)
-    return data
+        memo.last = ((entries, max_urls), files)
+    return files
+
+
+def _urlset(entries: list[tuple[str, str | None]]) -> bytes:
+    return _xml("urlset", "url", entries)
+
+
+def _xml(root_tag: str, item_tag: str, entries: list[tuple[str, str | None]]) -> bytes:
+    """A sitemap (``urlset`` of ``url``) or a sitemap index (``sitemapindex`` of ``sitemap``): loc and lastmod."""
+    ET.register_namespace("", SITEMAP_NS)
+    root = ET.Element(f"{{{SITEMAP_NS}}}{root_tag}")
+    for loc, modified in entries:
+        item = ET.SubElement(root, f"{{{SITEMAP_NS}}}{item_tag}")
+        ET.SubElement(item, f"{{{SITEMAP_NS}}}loc").text = loc
+        if modified is not None:
+            ET.SubElement(item, f"{{{SITEMAP_NS}}}lastmod").text = modified
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
 def robots_txt(renderer) -> bytes:
