@@ -37,6 +37,7 @@ OUTPUT_LIBRARIES = (
     "pagefind",
     "weasyprint",
     "pillow",
+    "msgspec",  # the JSON files (briefgen.jsontext)
 )
 ENV_SALT = "BRIEFGEN_TEST_ENVIRONMENT"  # tests only: stands for a library upgrade without installing one
 # The flags of a run that shape its output, with their values for a plain ``briefgen build``.
