@@ -1,9 +1,9 @@
 """The stages as plain functions: load -> review -> assemble -> render -> outputs -> check links.
 
-``load_and_assemble`` and ``render_site`` are the whole pipeline with no database (``check``, tests);
-``rebuild.Rebuild`` runs the same functions with the build database's memos and fingerprints, and
-``render_pages``, ``render_into`` and ``check_links_parallel`` on several cores. Nothing here touches the
-output folder.
+``load_and_assemble`` and ``render_site`` are the whole pipeline with no database (tests render with
+them as the plain reference); ``rebuild.Rebuild`` runs the same functions with the build database's memos
+and fingerprints, and ``render_pages``, ``render_into`` and ``check_links_parallel`` on several cores.
+Nothing here touches the output folder.
 """
 
 from __future__ import annotations

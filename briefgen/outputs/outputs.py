@@ -1,7 +1,7 @@
 """Files besides the pages (feeds, sitemap, robots.txt, search index) and each page's <head> extras.
 
-The two hooks ``build.render_site`` calls; each delegates to a module per
-concern: ``feeds``, ``sitemap``, ``metadata`` and ``search``.
+The two hooks the build calls (``engine.rebuild`` and ``engine.pipeline.render_site``); each delegates
+to a module per concern: ``feeds``, ``sitemap``, ``metadata`` and ``search``.
 """
 
 from __future__ import annotations
