@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from briefgen.content.model import Site
+if TYPE_CHECKING:  # a type only: the "nothing changed" shortcut imports this module, not the model
+    from briefgen.content.model import Site
 
 
 def source_date_epoch() -> dt.datetime | None:

@@ -22,8 +22,8 @@ import os
 from collections.abc import Container, Mapping
 from pathlib import Path
 
-from briefgen.outputs.manifest import MANIFEST_NAME
 from briefgen.problems import Problems
+from briefgen.project import MANIFEST_NAME
 
 ROOT_DIR = "root"  # inside the project folder
 NEVER_COPIED = frozenset({".git"})
