@@ -12,9 +12,11 @@ from urllib.parse import quote
 
 from conftest import copy_example
 
+from briefgen.engine.build import Builder
 from briefgen.project import Project
 from briefgen.serve import Preview
-from briefgen.serve.reload import EVENTS_PATH
+from briefgen.serve.early import OpenPagesFirst
+from briefgen.serve.reload import EVENTS_PATH, ReloadHub
 
 ARTICLE = "content/articles/2025-02-23-record-russian-drone-attack.md"
 ARTICLE_PAGE = "articles/2025-02-23-record-russian-drone-attack/index.html"
@@ -139,3 +141,21 @@ def _complete(response: bytes) -> bool:
 def status_of(response: bytes) -> int | None:
     match = re.match(rb"HTTP/1\.[01] (\d{3})", response)
     return int(match.group(1)) if match else None
+
+
+class AheadSetup:
+    """A built project with serve's builder and its open-pages hook, in this process (no server): the tests of
+    what serve renders ahead of a rebuild. ``announced`` lists each reload the hook announced."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.project = Project.at(root, None, None)
+        self.builder = Builder(self.project, record_changes=False, preview=True)
+        self.builder.rebuild()
+        self.hub = ReloadHub()
+        self.announced: list[list[str]] = []
+        self.first = OpenPagesFirst(self.hub, self.project, self.announced.append)
+        self.builder.early = self.first
+
+    def page(self, output: str = ARTICLE_PAGE) -> bytes:
+        return (self.root / "site" / output).read_bytes()

@@ -8,15 +8,14 @@ checks the external links of pages kept from the last build against a real HTTP 
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from http_support import recording_server
 
 CORPUS = Path(__file__).resolve().parent / "broken"
 ARTICLE = """---
@@ -216,34 +215,14 @@ def test_check_after_an_edit_finds_the_new_broken_link_and_keeps_a_cached_warnin
     assert held_warning in problems, "the unchanged article's Markdown came from the cache, with its warning"
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.paths: list[str] = []
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-    def _answer(self) -> None:
-        self.server.paths.append(self.path)  # type: ignore[attr-defined]
-        self.send_response(404 if self.path.startswith("/gone") else 200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    do_HEAD = do_GET = _answer
+def _gone_or_fine(path: str, port: int) -> tuple[int, dict[str, str]]:
+    return (404 if path.startswith("/gone") else 200), {}
 
 
 @pytest.fixture
 def server():
-    srv = _Server()
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with recording_server(_gone_or_fine) as srv:
+        yield srv
 
 
 def test_external_checks_the_links_of_pages_kept_from_the_last_build(tmp_path: Path, server):

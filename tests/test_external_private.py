@@ -7,50 +7,27 @@ is a located "not checked" warning; with it, the server is asked.
 
 from __future__ import annotations
 
-import http.server
 import json
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from http_support import recording_server
 
 CORPUS = Path(__file__).resolve().parent / "broken"
 
 
-class _Recorder(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.paths: list[str] = []
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-    def _answer(self) -> None:
-        self.server.paths.append(self.path)  # type: ignore[attr-defined]
-        if self.path.startswith("/hop"):  # a redirect to the machine's own loopback address
-            self.send_response(302)
-            self.send_header("Location", f"http://127.0.0.1:{self.server.server_address[1]}/internal")
-        else:
-            self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    do_HEAD = do_GET = _answer
+def _answer(path: str, port: int) -> tuple[int, dict[str, str]]:
+    if path.startswith("/hop"):  # a redirect to the machine's own loopback address
+        return 302, {"Location": f"http://127.0.0.1:{port}/internal"}
+    return 200, {}
 
 
 @pytest.fixture
 def recorder():
-    server = _Recorder()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server, server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with recording_server(_answer) as server:
+        yield server, server.port
 
 
 def _project(tmp_path: Path, port: int) -> tuple[Path, int]:

@@ -10,29 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from serve_support import ARTICLE, ARTICLE_PAGE, make_project, title_of
+from serve_support import ARTICLE, ARTICLE_PAGE, AheadSetup, make_project, title_of
 
 from briefgen.engine.build import Builder
 from briefgen.problems import BuildError
 from briefgen.project import Project
-from briefgen.serve.early import OpenPagesFirst
-from briefgen.serve.reload import ReloadHub
 
 
-class Setup:
-    def __init__(self, root: Path):
-        self.root = root
-        self.project = Project.at(root, None, None)
-        self.builder = Builder(self.project, record_changes=False, preview=True)
-        self.builder.rebuild()
-        self.hub = ReloadHub()
-        self.announced: list[list[str]] = []
-        self.first = OpenPagesFirst(self.hub, self.project, self.announced.append)
-        self.builder.early = self.first
-
-    def page(self, output: str = ARTICLE_PAGE) -> bytes:
-        return (self.root / "site" / output).read_bytes()
-
+class Setup(AheadSetup):
     def save(self, old: str, new: str, rel: str = ARTICLE) -> None:
         path = self.root / rel
         text = path.read_text(encoding="utf-8")

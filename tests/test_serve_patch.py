@@ -11,13 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from serve_support import ARTICLE, ARTICLE_PAGE, TOPIC_PAGE, make_project
+from serve_support import ARTICLE, ARTICLE_PAGE, TOPIC_PAGE, AheadSetup, make_project
 
 from briefgen.engine.build import Builder
 from briefgen.project import Project
 from briefgen.serve import patch
-from briefgen.serve.early import OpenPagesFirst
-from briefgen.serve.reload import ReloadHub
 
 HOME = "index.html"
 PERSON = "people/ignat/index.html"
@@ -26,20 +24,7 @@ PACK = "topics/drone-strikes/pack/index.html"
 CLAIMS = "claims/index.html"
 
 
-class Setup:
-    def __init__(self, root: Path):
-        self.root = root
-        self.project = Project.at(root, None, None)
-        self.builder = Builder(self.project, record_changes=False, preview=True)
-        self.builder.rebuild()
-        self.hub = ReloadHub()
-        self.announced: list[list[str]] = []
-        self.first = OpenPagesFirst(self.hub, self.project, self.announced.append)
-        self.builder.early = self.first
-
-    def page(self, output: str) -> bytes:
-        return (self.root / "site" / output).read_bytes()
-
+class Setup(AheadSetup):
     def save(self, *edits: tuple[str, str]) -> None:
         path = self.root / ARTICLE
         text = path.read_text(encoding="utf-8")
