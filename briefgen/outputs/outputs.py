@@ -61,9 +61,8 @@ def extra_outputs(
 
     for rel, data in image_outputs([p for a in site.articles for p in a.all_pictures()]).items():
         put(rel, data)  # resized, metadata-free copies of the images articles show (briefgen.content.images)
-    for rel, data in sitemap_files(site, pages, renderer, sitemap_memo).items():  # past 50,000 URLs: an index
-        put(rel, data)
-    put("robots.txt", robots_txt(renderer))
+    for rel, data in {**sitemap_files(site, pages, renderer, sitemap_memo), "robots.txt": robots_txt(renderer)}.items():
+        put(rel, data)  # sitemap.xml (past 50,000 URLs: an index of sitemap-N.xml) and robots.txt
     for rel, data in change_feeds(site, renderer).items():  # changes/history.json and the "what changed" feeds
         put(rel, data)
     make_exports = keeper.exports if keeper is not None else exports
