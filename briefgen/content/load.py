@@ -19,6 +19,7 @@ from slugify import slugify
 from briefgen.content import schema
 from briefgen.content.files import ContentFiles
 from briefgen.content.model import Article, Correction, Party, Topic
+from briefgen.content.parsed import ParsedArticles
 from briefgen.content.validate import validate
 from briefgen.content.yamlsource import YamlDoc, YamlProblem, load_yaml, split_front_matter
 from briefgen.problems import Problems
@@ -27,39 +28,6 @@ from briefgen.project import Project
 ARTICLE_SUFFIXES = (".md", ".markdown")
 _TZ_HINT = "write it like 2025-02-23T11:30:00+02:00, or set timezone: in briefgen.yaml"
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_ARTICLES_MAX = 50_000
-
-
-class ParsedArticles:
-    """A memo of the build database: what each article file parsed to, so that a serve rebuild parses and
-    validates only the files that changed.
-
-    (path, time zone) -> (stamp, (Article fields, validated front matter, YAML)). The stamp is the file's
-    content hash when the build knows it (``digests``, the input table's hashes: the same the incremental
-    build trusts), and the text otherwise. Each build gets a fresh Article from the fields: linking fills in
-    its lists. ``remember=False`` (a build no other follows): nothing is kept; at 4,000 articles the YAML
-    trees and validated front matter are 50 MB.
-    """
-
-    def __init__(self) -> None:
-        self.entries: dict[tuple[str, str], tuple[str, tuple[dict, schema.ArticleIn, YamlDoc]]] = {}
-        self.digests: dict[str, str] = {}  # input path -> content hash, for the build that runs
-        self.remember = True
-
-    def start(self, digests: dict[str, str], remember: bool) -> None:
-        self.digests, self.remember = digests, remember
-        if not remember:
-            self.entries.clear()
-
-    def finish(self) -> None:
-        self.digests, self.remember = {}, True
-
-    def keep(self, key: tuple[str, str], stamp: str, found: tuple) -> None:
-        if not self.remember:
-            return
-        if len(self.entries) >= _ARTICLES_MAX:
-            self.entries.clear()
-        self.entries[key] = (stamp, found)
 
 
 class Loader(ContentFiles):
@@ -264,13 +232,21 @@ class Loader(ContentFiles):
         path = os.fspath(path)
         name = os.path.basename(path)
         rel = self.rel(path)
-        key = (rel, f"{self.tz!r}|{self.config.max_file_size if self.config else ''}")
+        limit = self.config.max_file_size if self.config else ""
+        key = (rel, f"{self.tz!r}|{limit}")
         memo = self.articles
         digest = memo.digests.get(rel) if memo is not None else None
         known = memo.entries.get(key) if memo is not None else None
         if known is not None and digest is not None and known[0] == digest and self._inside(path):
             fields, meta, doc = known[1]  # unchanged since it was parsed, read and checked
             return Article(**fields), meta, doc
+        stored = f"{limit}|{digest}" if digest is not None and self.memo is not None else None
+        record = self.memo.parsed_article(stored) if stored is not None and self._inside(path) else None
+        if record is not None:  # what this content parsed to in an earlier build, made into fields now
+            found = self._article(rel, name, *record)  # a problem (another time zone) is reported here
+            if found is not None:
+                memo.keep(key, digest, found)
+            return None if found is None else (Article(**found[0]), found[1], found[2])
         text = self.read(path)
         if text is None:
             return None
@@ -281,7 +257,16 @@ class Loader(ContentFiles):
         found = self._parse_article(rel, name, text)
         if found is not None and memo is not None and len(self.problems.items) == reported:  # nothing to say again
             memo.keep(key, digest if digest is not None else text, found)
+            if stored is not None:
+                fields, meta, doc = found
+                self.memo.keep_parsed(stored, meta, doc, fields["body_md"], fields["body_line"])
         return None if found is None else (Article(**found[0]), found[1], found[2])
+
+    def has_record(self, path: str) -> bool:
+        """Whether the build database holds what the article file at ``path`` parses to (it is not read)."""
+        digest = self.articles.digests.get(self.rel(path)) if self.articles is not None else None
+        limit = self.config.max_file_size if self.config else ""
+        return digest is not None and self.memo.has_parsed(f"{limit}|{digest}")
 
     def _parse_article(self, rel: str, name: str, text: str) -> tuple[dict, schema.ArticleIn, YamlDoc] | None:
         """An article file's text -> (Article fields, its validated front matter, the parsed YAML)."""
@@ -304,6 +289,10 @@ class Loader(ContentFiles):
         meta = validate(schema.ArticleIn, doc, rel, self.problems)
         if meta is None:
             return None
+        return self._article(rel, name, meta, doc, body, body_line)
+
+    def _article(self, rel: str, name: str, meta, doc: YamlDoc, body: str, body_line: int):
+        """Validated front matter and body -> (Article fields, front matter, YAML): dates in the site's zone."""
         date = self.aware(meta.date, rel, doc.line(("date",)))
         updated = self.aware(meta.updated, rel, doc.line(("updated",))) if meta.updated else None
         if date is None:

@@ -42,8 +42,8 @@ def load_site(
     parties = loader.load_parties()
     topics = loader.load_topics()
     paths = loader.file_names(project.content_dir / "articles", ARTICLE_SUFFIXES)
-    if memo is not None:
-        memo.prefetch_front_matter(paths)
+    if memo is not None:  # the files the build database has no record of, parsed on every core first
+        memo.prefetch_front_matter([p for p in paths if not loader.has_record(p)])
     loader.article_paths = [loader.rel(p) for p in paths]
     loaded = [x for x in (loader.load_article(p) for p in paths) if x is not None]
     loaded, schedule = sort_out(loaded, topics, drafts=drafts)  # drafts, embargoes, withdrawals

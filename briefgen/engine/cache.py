@@ -34,8 +34,10 @@ import hashlib
 import json
 from pathlib import Path
 
+import msgspec
+
 from briefgen.content.images import ImageStore
-from briefgen.content.load import ParsedArticles
+from briefgen.content.parsed import ParsedArticles, decode_record, encode_record
 from briefgen.engine.cachedata import (
     CACHE_DIR,
     decode_doc,
@@ -53,7 +55,7 @@ from briefgen.engine.parallel import can_fork, map_chunks
 
 __all__ = ["CACHE_DIR", "MAGIC", "BuildCache", "Store", "code_fingerprint", "digest"]
 
-MAGIC = b"briefgen-cache 4\n"  # the format (environment.FORMAT) of the memo stores' files
+MAGIC = b"briefgen-cache 5\n"  # the format (environment.FORMAT) of the memo stores' files
 PREFETCH_MIN = 64  # fewer misses than this are cheaper to compute in-line
 
 
@@ -186,6 +188,7 @@ class BuildCache:
         folder = self.dir if enabled else None
         self.yaml = Store(folder, "front-matter", self.notes)
         self.markdown = Store(folder, "markdown", self.notes)
+        self.parsed = Store(folder, "articles", self.notes)  # what each article's content parsed to
         self.md_texts = {k.rpartition("|")[2] for k in self.markdown.entries}  # digests of bodies present
         self._body_digests: dict[str, str] = {}  # while a build runs
         # serve: entries used by any build of the session are kept on disk, not only the last build's
@@ -198,8 +201,8 @@ class BuildCache:
     def start(self) -> None:
         """A build begins: count which entries it uses (serve keeps those of every build of the session)."""
         if not self.session:
-            self.yaml.start_build()
-            self.markdown.start_build()
+            for store in (self.yaml, self.markdown, self.parsed):
+                store.start_build()
 
     def finish(self) -> None:
         self._body_digests = {}
@@ -208,7 +211,7 @@ class BuildCache:
         """Save what this build used, then forget it: for a build no other follows (``Builder(once=True)``),
         once its content is loaded."""
         self.save()
-        for store in (self.yaml, self.markdown):
+        for store in (self.yaml, self.markdown, self.parsed):
             store.entries, store.used = {}, set()
         self._decoded, self.md_texts = {}, set()
 
@@ -238,6 +241,27 @@ class BuildCache:
                 self.yaml.put(key, to_text(encode_doc(doc)))
         return doc
 
+    def has_parsed(self, key: str) -> bool:
+        return key in self.parsed
+
+    def parsed_article(self, key: str):
+        """What an article file with this content parsed to (``content.parsed.decode_record``), or None."""
+        stored = self.parsed.get(key)
+        if stored is None:
+            return None
+        try:
+            return decode_record(stored)
+        except Exception:  # a record of any other shape: a miss, never half used
+            self.parsed.drop(key)
+            return None
+
+    def keep_parsed(self, key: str, meta, doc, body: str, body_line: int) -> None:
+        """Record what an article file parsed to, for the next build (on disk only: serve keeps its own)."""
+        if self.enabled:
+            data = encode_record(meta, doc, body, body_line)
+            if data is not None:
+                self.parsed.put(key, data.decode("utf-8", "surrogatepass"))
+
     def render(self, renderer, text: str, resolve=None):
         """``renderer.render(text, resolve)``, memoised; a hit is reused only if ``resolve`` answers as it did."""
         text_digest = self.body_digest(text)
@@ -247,8 +271,8 @@ class BuildCache:
             live = self._decoded.get(key)
             if live is None or live[0] is not stored:  # serve: most bodies were decoded last rebuild
                 try:
-                    live = self._decoded[key] = (stored, decode_rendered(json.loads(stored)))
-                except (ValueError, TypeError):
+                    live = self._decoded[key] = (stored, decode_rendered(stored))
+                except (ValueError, TypeError, msgspec.MsgspecError):
                     self.markdown.drop(key)
                     live = None
             if live is not None:
@@ -340,7 +364,7 @@ class BuildCache:
         if not self.enabled:
             return
         try:
-            self.yaml.save()
-            self.markdown.save()
+            for store in (self.yaml, self.markdown, self.parsed):
+                store.save()
         except OSError as exc:
             self.notes.append(f"could not write {CACHE_DIR}/ ({exc.strerror}); the next build will be slower")

@@ -98,37 +98,47 @@ def encode_rendered(rendered, asked: list) -> list:
     ]
 
 
-def _rows(items, types: tuple) -> list[tuple]:
-    out = []
-    for row in items:
-        if len(row) != len(types) or not all(isinstance(v, t) for v, t in zip(row, types, strict=True)):
-            raise ValueError("bad row")
-        out.append(tuple(row))
-    return out
+_rendered_types: tuple | None = None  # made on first use: the no-change build imports this module, not msgspec
+
+
+def _rendered_record():
+    """(the struct, its JSON decoder): what ``encode_rendered`` stores, as msgspec checks it, in C."""
+    global _rendered_types
+    if _rendered_types is None:
+        import msgspec
+
+        struct = msgspec.defstruct(
+            "RenderedRecord",
+            [
+                ("html", str),
+                ("broken", list[tuple[int, str]]),
+                ("headings", list[tuple[int, str, str]]),
+                ("ids", list[str]),
+                ("content_links", list[tuple[int, str, str]]),
+                ("errors", list[tuple[int, str, str]]),
+                ("warnings", list[tuple[int, str, str]]),
+                ("asked", list[tuple[str, str | None]]),
+            ],
+            array_like=True,
+        )
+        _rendered_types = (struct, msgspec.json.Decoder(struct))
+    return _rendered_types
 
 
 def decode_rendered(data):
-    """(Rendered, asked) from what ``encode_rendered`` stored; ValueError/TypeError if it is not that shape."""
+    """(Rendered, asked) from what ``encode_rendered`` stored (its JSON text, or that text parsed); raises
+    ``msgspec.ValidationError`` or ``msgspec.DecodeError`` (ValueError) if it is not that shape."""
     from briefgen.content.markdown import Rendered
 
-    html, broken, headings, ids, links, errors, warnings, asked = data
-    if not isinstance(html, str) or not all(isinstance(i, str) for i in ids):
-        raise ValueError("bad body")
-    out = Rendered(
-        html,
-        _rows(broken, (int, str)),
-        _rows(headings, (int, str, str)),
-        set(ids),
-        _rows(links, (int, str, str)),
-        _rows(errors, (int, str, str)),
-        _rows(warnings, (int, str, str)),
-    )
-    questions = []
-    for target, answer in asked:
-        if not isinstance(target, str) or not (answer is None or isinstance(answer, str)):
-            raise ValueError("bad link answer")
-        questions.append((target, answer))
-    return out, questions
+    struct, decoder = _rendered_record()
+    if isinstance(data, (str, bytes)):
+        r = decoder.decode(data)
+    else:
+        import msgspec
+
+        r = msgspec.convert(data, struct)
+    out = Rendered(r.html, r.broken, r.headings, set(r.ids), r.content_links, r.errors, r.warnings)
+    return out, r.asked
 
 
 def to_text(value) -> str:
