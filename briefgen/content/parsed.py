@@ -116,7 +116,7 @@ class StoredDoc(YamlDoc):
 
     def line(self, loc) -> int:
         keys = self.keys
-        parts = [f"#{p}" if isinstance(p, int) else p for p in loc]
+        parts = [p if p.__class__ is str else f"#{p}" for p in loc]
         while parts:
             found = keys.get(_SEP.join(parts))
             if found is not None:

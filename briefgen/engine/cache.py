@@ -78,7 +78,7 @@ class Store:
         self.folder = folder
         self.name = name
         self.notes = notes
-        self.entries: dict[str, str] = {}
+        self.entries: dict[str, str | bytes] = {}  # JSON: as read (bytes) or as made (text)
         self.used: set[str] = set()
         self.dirty: set[int] = set()
         self._ignored: dict[str, list[str]] = {}  # why -> file names
@@ -191,6 +191,7 @@ class BuildCache:
         self.parsed = Store(folder, "articles", self.notes)  # what each article's content parsed to
         self.md_texts = {k.rpartition("|")[2] for k in self.markdown.entries}  # digests of bodies present
         self._body_digests: dict[str, str] = {}  # while a build runs
+        self._renderer: tuple | None = None  # (the renderer of this build, _renderer_key of it)
         # serve: entries used by any build of the session are kept on disk, not only the last build's
         # (a rebuild skips the front matter of unchanged articles: briefgen.content.load remembers them)
         self.session = session
@@ -205,7 +206,7 @@ class BuildCache:
                 store.start_build()
 
     def finish(self) -> None:
-        self._body_digests = {}
+        self._body_digests, self._renderer = {}, None
 
     def release(self) -> None:
         """Save what this build used, then forget it: for a build no other follows (``Builder(once=True)``),
@@ -260,12 +261,14 @@ class BuildCache:
         if self.enabled:
             data = encode_record(meta, doc, body, body_line)
             if data is not None:
-                self.parsed.put(key, data.decode("utf-8", "surrogatepass"))
+                self.parsed.put(key, data)
 
     def render(self, renderer, text: str, resolve=None):
         """``renderer.render(text, resolve)``, memoised; a hit is reused only if ``resolve`` answers as it did."""
         text_digest = self.body_digest(text)
-        key = _renderer_key(renderer) + "|" + text_digest
+        if self._renderer is None or self._renderer[0] is not renderer:
+            self._renderer = (renderer, _renderer_key(renderer))  # one renderer renders every body of a build
+        key = self._renderer[1] + "|" + text_digest
         stored = self.markdown.get(key)
         if stored is not None:
             live = self._decoded.get(key)
