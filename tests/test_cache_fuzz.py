@@ -128,3 +128,54 @@ def test_random_corruptions_of_the_cache_never_run_code_or_change_a_page(tmp_pat
         assert not marker.exists(), f"trial {trial}: a cache file ran code ({target.name})"
         assert differing(tree(site), expected) == [], f"trial {trial}: {target.name} changed the site"
     assert notes > TRIALS // 4, "damaged files are ignored with a note"
+
+
+def _wrong_records() -> list:
+    """Ways to change a record of ``content.parsed`` (a JSON array) into one msgspec must refuse."""
+    from briefgen.content import parsed, schema
+
+    fields = parsed._view(schema.ArticleIn).__struct_fields__
+    slug, title, day = fields.index("slug"), fields.index("title"), fields.index("date_d")
+
+    def at(i, value):
+        return lambda rec: rec[0].__setitem__(i, value)
+
+    return [
+        at(slug, "../../outside"),  # a slug the schema refuses: it would name a path
+        at(slug, "<script>x</script>"),
+        at(title, 7),
+        at(day, "2025-02-30"),
+        lambda rec: rec.__setitem__(0, {"title": "x"}),
+        lambda rec: rec.pop(),
+        lambda rec: rec.append(1),
+        lambda rec: rec.__setitem__(1, {"title": "one"}),
+        lambda rec: rec.__setitem__(3, None),
+        lambda rec: rec[0].pop(),
+    ]
+
+
+def test_planted_article_records_of_the_wrong_shape_never_change_a_page(tmp_path: Path):
+    """Every record in ``articles-NN.json`` replaced by one of the wrong shape, behind a right header and
+    checksum: each is refused and its article parsed, and the site is the clean build's."""
+    project = copy_example(tmp_path / "project")
+    build(Project.at(str(project), None, None), jobs=1)
+    site, cache = project / "site", project / ".briefgen-cache"
+    expected = tree(clean_reference(project, site, tmp_path / "reference"))
+    mutations = _wrong_records()
+    shards = sorted(cache.glob("articles-*.json"))
+    assert shards, "the build keeps what each article parsed to"
+    n = 0
+    for shard in shards:
+        payload = shard.read_bytes().split(b"\n", 2)[2]
+        lines = []
+        for line in payload.split(b"\n"):
+            key, _, text = line.partition(b" ")
+            record = json.loads(text)
+            mutations[n % len(mutations)](record)
+            n += 1
+            lines.append(key + b" " + json.dumps(record).encode())
+        shard.write_bytes(framed(b"\n".join(lines)))
+    (cache / "state.json").unlink()  # every page rendered again, from what the cache holds
+    build(Project.at(str(project), None, None), jobs=1)
+    assert n >= len(mutations)
+    assert differing(tree(site), expected) == []

@@ -7,6 +7,11 @@ A ``BuildCache`` memoises both. The stages ask it explicitly: the build
 passes it to ``site.load_site`` (``memo=``), which hands it to the loader and
 to ``bodies.render_bodies``; nothing here replaces another module's functions.
 
+A third store, ``articles``, keeps what each article's content parsed to (its validated front matter,
+lines and body, ``content.parsed``) so that a command-line rebuild neither parses nor validates the
+articles that did not change; the loader asks it (``parsed_article``) by the file's hash from the input
+table.
+
 Keys are content hashes of everything the answer depends on: the exact text,
 the YAML offset or the renderer's options, and (for the whole cache file) the
 *environment*: briefgen's version and source, the Python version and the
@@ -18,7 +23,7 @@ answers them the same way now.
 On disk (``<project>/.briefgen-cache/``) each store is a few JSON files: a
 header line naming the format, the environment hash and the SHA-256 of the
 payload, then the payload: one ``key JSON`` line per entry (dates tagged),
-kept as text and parsed only when used (``briefgen.engine.cachedata``). Nothing read from there
+kept as bytes and parsed only when used (``briefgen.engine.cachedata``). Nothing read from there
 is unpickled, unmarshalled or executed: a file that is truncated, corrupt,
 planted, from another environment or unreadable is ignored with a note (never
 an error, never a wrong page) and rewritten at the end of the build; an entry

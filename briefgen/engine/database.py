@@ -11,7 +11,8 @@ One per ``build.Builder`` (so one per ``serve`` session, one per ``briefgen buil
   link resolver in ``Article.links_to``; the templates a page's template loads, followed through
   ``extends``/``include``/``import``);
 * the *memo stores*: parsed front matter and rendered Markdown (``cache.BuildCache``, on disk as checked
-  JSON), what each article file parsed to (``content.load.ParsedArticles``), resized images
+  JSON), what each article file parsed to (``content.parsed.ParsedArticles`` in memory; on disk the
+  ``articles`` store of data-only records, ``content.parsed``), resized images
   (``content.images.ImageStore``), packs' rewritten reports (``pages.pack.PackBodyMemo``), the
   templates each template names, the last sitemap (``outputs.sitemap.SitemapMemo``) and the SHA-256 of
   the last build's files (``outputs.manifest.ManifestHashes``).

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from briefgen import __version__
 
-FORMAT = 4  # of the memo stores on disk (4: a rendered body's warnings are stored too)
+FORMAT = 5  # of the memo stores on disk (4: a rendered body's warnings are stored too; 5: what each article parsed to)
 # Libraries whose version can change a byte of the output (parsing, Markdown, sanitising, templates, feeds,
 # slugs, validation, search). A missing one counts as "-".
 OUTPUT_LIBRARIES = (
