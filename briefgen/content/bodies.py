@@ -115,7 +115,8 @@ class ContentTargets:
         self.by_url: dict[str, Article] = {f"../{a.slug}/": a for a in site.articles}
         schedule = site.schedule
         left_out = (schedule.held + schedule.withdrawn) if schedule is not None else []
-        self.left_out = {_nfc(h.path): h.reason for h in left_out if not any(a.path == h.path for a in site.articles)}
+        shown = {a.path for a in site.articles}  # a set: held reports times articles was quadratic
+        self.left_out = {_nfc(h.path): h.reason for h in left_out if h.path not in shown}
         # articles that exist but failed to load (a draft or scheduled report is not one of them)
         self.existing = {_nfc(p) for p in article_paths} - set(self.left_out)
         self.answers: dict[tuple[str, str], str | None] = {}  # (folder, target) -> answer; articles share folders

@@ -55,7 +55,7 @@ class Linker:
     def when(self, value, rel: str, doc: YamlDoc, loc: tuple):
         """Keep dates as dates; make datetimes aware (site zone) so they compare safely."""
         if isinstance(value, dt.datetime):
-            return self.loader.aware(value, rel, doc.line(loc))
+            return self.loader.aware_at(value, rel, doc, loc)
         return value
 
     def article(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:
@@ -196,9 +196,13 @@ class Linker:
     def unique_ids(self, loaded) -> None:
         slugs: dict[str, str] = {}
         outputs: dict[str, str] = {}
-        figures: dict[str, tuple[str, int]] = {}
+        figures: dict[str, tuple[str, YamlDoc, int]] = {}  # id -> where: its line is looked up for a problem only
         for article, meta, doc in loaded:
-            line = doc.line(("slug",)) if meta.slug else None
+            line = (
+                doc.line(("slug",))
+                if meta.slug and (article.slug in slugs or article.slug.casefold() in outputs)
+                else None
+            )
             if article.slug in slugs:
                 other = slugs[article.slug]
                 same_name = unicodedata.normalize("NFC", other) == unicodedata.normalize("NFC", article.path)
@@ -224,15 +228,15 @@ class Linker:
             outputs[key] = article.path
             for i, f in enumerate(meta.figures):
                 if f.id in figures:
-                    other = figures[f.id]
+                    path, other, j = figures[f.id]
                     self.problems.error(
                         article.path,
                         doc.line(("figures", i, "id")),
-                        f"figure id {f.id!r} is already used at {other[0]}:{other[1]}",
+                        f"figure id {f.id!r} is already used at {path}:{other.line(('figures', j, 'id'))}",
                         "figure ids are unique across the site; add the date, e.g. drones-launched-2025-02-23",
                     )
                 else:
-                    figures[f.id] = (article.path, doc.line(("figures", i, "id")))
+                    figures[f.id] = (article.path, doc, i)
 
     def topics(self) -> None:
         for topic in self.site.topics.values():

@@ -129,6 +129,12 @@ class Loader(ContentFiles):
             return None
         return dt.datetime.combine(value, dt.time(0, 0), self.tz)
 
+    def aware_at(self, value: dt.date | dt.datetime, rel: str, doc: YamlDoc, loc: tuple) -> dt.datetime | None:
+        """``aware`` for the value at ``loc`` in ``doc``, whose line is looked up only when it is needed."""
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            return value
+        return self.aware(value, rel, doc.line(loc))
+
     # --- parties --------------------------------------------------------------
 
     def load_parties(self) -> dict[str, Party]:
@@ -293,8 +299,8 @@ class Loader(ContentFiles):
 
     def _article(self, rel: str, name: str, meta, doc: YamlDoc, body: str, body_line: int):
         """Validated front matter and body -> (Article fields, front matter, YAML): dates in the site's zone."""
-        date = self.aware(meta.date, rel, doc.line(("date",)))
-        updated = self.aware(meta.updated, rel, doc.line(("updated",))) if meta.updated else None
+        date = self.aware_at(meta.date, rel, doc, ("date",))
+        updated = self.aware_at(meta.updated, rel, doc, ("updated",)) if meta.updated else None
         if date is None:
             return None
         slug = meta.slug or _slug_from_filename(_stem(name))
@@ -326,7 +332,7 @@ class Loader(ContentFiles):
         ok = True
         for key in ("publish_at", "expires_at"):
             value = getattr(meta, key)
-            out[key] = self.aware(value, rel, doc.line((key,))) if value is not None else None
+            out[key] = self.aware_at(value, rel, doc, (key,)) if value is not None else None
             ok = ok and (value is None or out[key] is not None)
         if out["publish_at"] and out["expires_at"] and out["expires_at"] <= out["publish_at"]:
             self.problems.error(

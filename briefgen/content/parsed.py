@@ -116,6 +116,9 @@ class StoredDoc(YamlDoc):
 
     def line(self, loc) -> int:
         keys = self.keys
+        if len(loc) == 1 and loc[0].__class__ is str:  # most questions: a key of the front matter
+            found = keys.get(loc[0])
+            return found if found is not None else keys.get("", self.first_line)
         parts = [p if p.__class__ is str else f"#{p}" for p in loc]
         while parts:
             found = keys.get(_SEP.join(parts))
