@@ -28,17 +28,22 @@ class ContentFiles:
         self.project = project
         self.problems = problems
         self._rel_dirs: dict[str, str] = {}
+        self._rels: dict[str, str] = {}
         self._content = str(project.content_dir)
         self._content_real = project.content_dir.resolve()
         self._dirs_inside: dict[str, bool] = {}  # folder in content/ -> whether it resolves inside content/
 
     def rel(self, path: str | os.PathLike) -> str:
         """``path`` as shown to the user, without following a symbolic link at its end."""
-        folder, name = os.path.split(os.fspath(path))
-        parent = self._rel_dirs.get(folder)
-        if parent is None:  # resolving is slow, and thousands of articles share one folder
-            parent = self._rel_dirs[folder] = self.project.rel(folder)
-        return name if parent in (".", "") else f"{parent}/{name}"
+        path = os.fspath(path)
+        found = self._rels.get(path)  # an article's is asked for three times a build
+        if found is None:
+            folder, name = os.path.split(path)
+            parent = self._rel_dirs.get(folder)
+            if parent is None:  # resolving is slow, and thousands of articles share one folder
+                parent = self._rel_dirs[folder] = self.project.rel(folder)
+            found = self._rels[path] = name if parent in (".", "") else f"{parent}/{name}"
+        return found
 
     def read(self, path: str | os.PathLike) -> str | None:
         path = os.fspath(path)  # plain strings and os calls: thousands of files, pathlib's overhead showed
