@@ -137,17 +137,30 @@ def _key(loc: tuple) -> str | None:
     return _SEP.join(parts)
 
 
+_PLANS: dict[type, list[tuple[str, bool]]] = {}
+
+
+def _plan(model: type[BaseModel]) -> list[tuple[str, bool]]:
+    """``model``'s fields in order, each with whether it may hold a date (worked out once per model)."""
+    found = _PLANS.get(model)
+    if found is None:
+        found = _PLANS[model] = [(name, _has_date(info.annotation)) for name, info in model.model_fields.items()]
+    return found
+
+
 def _plain(value):
     """A validated value as the record's JSON data: models as arrays of their fields (a date-or-datetime as two)."""
     if isinstance(value, BaseModel):
         out = []
-        for name, info in type(value).model_fields.items():
+        for name, date in _plan(type(value)):
             item = getattr(value, name)
-            if _has_date(info.annotation):
+            if date:
                 moment = isinstance(item, dt.datetime)
                 out += [None if moment else item, item if moment else None]
-            else:
+            elif isinstance(item, (BaseModel, list)):
                 out.append(_plain(item))
+            else:
+                out.append(item)
         return out
     if isinstance(value, list):
         return [_plain(v) for v in value]
@@ -157,10 +170,10 @@ def _plain(value):
 def _same(a, b) -> bool:
     """Whether ``b`` (decoded) is ``a`` (validated) exactly: same types, values and time zones."""
     if isinstance(a, BaseModel):
-        return all(_same(getattr(a, name), getattr(b, name, _same)) for name in type(a).model_fields)
+        return all(_same(getattr(a, name), getattr(b, name, _same)) for name, _date in _plan(type(a)))
     if isinstance(a, list):
         return type(b) is list and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return type(a) is type(b) and repr(a) == repr(b)
+    return type(a) is type(b) and (a == b if a.__class__ in (str, int, bool) else repr(a) == repr(b))
 
 
 def encode_record(meta: schema.ArticleIn, doc: YamlDoc, body: str, body_line: int) -> bytes | None:
