@@ -17,6 +17,7 @@ saved by every build to spare the few that a one-article edit changes.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 
@@ -53,6 +54,19 @@ class Keeper:
         if self.kept(rel, key):
             return KEPT
         return feeds.write_feed(site, renderer, url_path, title, subtitle, articles)
+
+    def sitemap(self, site, pages, renderer, memo=None):
+        """The sitemap files, kept when the (URL, lastmod) entries they list are the last build's."""
+        from briefgen.outputs import sitemap
+
+        entries = sitemap.sitemap_entries(site, pages, renderer)
+        paths = sitemap.sitemap_paths(entries)
+        digest = hashlib.blake2b(repr((entries, sitemap.MAX_URLS)).encode(), digest_size=20).hexdigest()
+        key = "sitemap|" + digest
+        self.record.update(dict.fromkeys(paths, key))
+        if all(self.kept(rel, key) for rel in paths):
+            return dict.fromkeys(paths, KEPT)
+        return sitemap.sitemap_files(site, pages, renderer, memo, entries=entries)
 
     def exports(self, site, pages, renderer):
         from briefgen.outputs import exports
