@@ -1,4 +1,5 @@
-"""The build state between builds: what the last build read (the input table) and wrote (the outputs).
+"""The build state between builds: what the last build read (the input table) and wrote (the outputs), and
+the templates each template names (by the hash of its source, for the page fingerprints).
 
 The same state serves ``serve`` (kept in memory by the build database) and the command line (kept in
 ``.briefgen-cache/state.json``, JSON with a SHA-256, keyed by the code environment), where it also lets a

@@ -1,10 +1,11 @@
-"""Feeds and JSON exports a rebuild keeps: the file the last build wrote, when nothing it shows changed.
+"""Feeds, JSON exports and the sitemap a rebuild keeps: the file the last build wrote, when nothing it shows changed.
 
 Pages are kept by their fingerprint (``briefgen.engine.fingerprints``). Feeds and a
 topic's exports are made outside the templates, so they get fingerprints of
 their own here, from the same inputs: ``Fingerprints.feed_key`` (the feed's
-title and each article it lists) and the fingerprint of the topic's pack
-page (its exports are computed from what the pack shows). Each is recorded
+title and each article it lists), the fingerprint of the topic's pack
+page (its exports are computed from what the pack shows) and, for the
+sitemap, a hash of the (URL, lastmod) entries it lists. Each is recorded
 in the build state beside the file it named. When a rebuild finds the same
 fingerprint and the file still as written, the file is not made at all: the
 stage answers ``KEPT`` and the rebuild leaves the file where it is
@@ -30,7 +31,7 @@ KEPT = _Kept()  # what a kept feed or export is instead of its bytes
 
 
 class Keeper:
-    """Makes a rebuild's feeds and exports (``outputs.extra_outputs(keeper=...)``): records each one's
+    """Makes a rebuild's feeds, sitemap and exports (``outputs.extra_outputs(keeper=...)``): records each one's
     fingerprint in ``record`` and answers ``KEPT`` for those ``kept(path, fingerprint)`` says are on disk
     as they would be made.
 
