@@ -89,3 +89,45 @@ def test_the_environment_is_one_tuple_and_the_shortcut_compares_all_of_it(tmp_pa
     assert nothing_changed(project, Environment.current()) is not None, "the input table is by content"
     path.write_text(path.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     assert nothing_changed(project, Environment.current()) is None
+
+
+def test_a_command_line_rebuild_keeps_the_sitemap_and_reads_the_template_references_from_the_state(tmp_path):
+    """A body edit leaves the sitemap as it was (kept by its entries, not written again); an ``updated:``
+    time remakes it. The templates each template names come from the state, not from parsing them."""
+    import json
+
+    from conftest import run_cli
+
+    from briefgen.engine.state import load_state
+
+    root = copy_example(tmp_path / "p")
+    project = Project.at(str(root), None, None)
+    run_cli("build", "-q", "-s", str(root), check=True)
+    sitemap = root / "site" / "sitemap.xml"
+    before = sitemap.stat()
+    path = _articles(root)[0]
+    path.write_text(path.read_text(encoding="utf-8") + "\nA paragraph added later.\n", encoding="utf-8")
+    run_cli("build", "-q", "-s", str(root), check=True)
+    after = sitemap.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns), "the same file"
+    state = json.loads((root / ".briefgen-cache" / "state.json").read_text(encoding="utf-8").split("\n", 2)[2])
+    assert state["outputs"]["sitemap.xml"][3].startswith("sitemap|"), "recorded with its key: kept, not made"
+    builder = Builder(project, jobs=1, once=True)
+    recorded = load_state(project, Environment.of(builder).code)
+    assert recorded is not None and recorded.template_refs, "recorded by source hash"
+    assert any("base.html" in refs for refs in recorded.template_refs.values())
+    builder.db.last_state(Environment.of(builder))
+    assert builder.db.template_refs == recorded.template_refs, "handed to the fingerprints"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines.insert(lines.index("---", 1), "updated: 2025-03-01T12:00:00+02:00")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    run_cli("build", "-q", "-s", str(root), check=True)
+    assert b"<lastmod>2025-03-01T10:00:00Z</lastmod>" in sitemap.read_bytes(), "remade: a lastmod changed"
+
+
+def test_template_references_of_another_shape_in_the_state_are_dropped():
+    from briefgen.engine.state import _template_refs
+
+    rows = {"a": ["base.html", None], "b": "base.html", "c": [1], 2: ["x"], "d": []}
+    assert _template_refs(rows) == {"a": ("base.html", None), "d": ()}
+    assert _template_refs(["not", "a", "dict"]) == {}

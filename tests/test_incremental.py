@@ -39,6 +39,8 @@ index = st.integers(min_value=0, max_value=50)
 operations = st.one_of(
     st.tuples(st.just("edit-body"), index, words),
     st.tuples(st.just("edit-title"), index, words),
+    # an ``updated:`` time (sitemap lastmod, feed order): some at one instant written in two time zones
+    st.tuples(st.just("edit-updated"), index, st.integers(1, 2), st.sampled_from(["10:00:00+00:00", "12:00:00+02:00"])),
     st.tuples(st.just("add-article"), index, words),
     st.tuples(st.just("delete-article"), index),
     st.tuples(st.just("rename-article"), index),
@@ -78,6 +80,11 @@ def apply(project: Path, op: tuple) -> None:
         path = files[op[1] % len(files)]
         lines = path.read_text().split("\n")
         lines = [f'title: "{op[2]}"' if line.startswith("title:") else line for line in lines]
+        path.write_text("\n".join(lines))
+    elif kind == "edit-updated" and files:
+        path = files[op[1] % len(files)]
+        lines = [line for line in path.read_text().split("\n") if not line.startswith("updated:")]
+        lines.insert(lines.index("---", 1), f"updated: 2025-03-0{op[2]}T{op[3]}")
         path.write_text("\n".join(lines))
     elif kind == "add-article":
         topics = sorted(p.stem for p in (project / "content" / "topics").glob("*.yaml"))

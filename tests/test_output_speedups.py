@@ -7,6 +7,8 @@ back to ``json``).
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import enum
 import json
 import math
@@ -269,3 +271,66 @@ def test_manifest_memo_hashes_what_changed():
             files[change] = files[change] + b" edited"
         got = read_manifest(manifest_bytes("https://example.org/", files, memo=memo))
         assert got == {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items()}
+
+
+# Publication times: a few instants, each writable in two time zones (equal instants, different offsets).
+_ZONES = [dt.UTC, dt.timezone(dt.timedelta(hours=2))]
+_times = st.builds(
+    lambda hour, zone: dt.datetime(2025, 3, 1, hour, tzinfo=dt.UTC).astimezone(_ZONES[zone]),
+    st.integers(8, 11),
+    st.integers(0, 1),
+)
+
+
+@dataclasses.dataclass(eq=False)
+class _Report:
+    date: dt.datetime
+    modified: dt.datetime
+    slug: str
+
+
+_reports = st.lists(
+    st.builds(_Report, _times, _times, st.sampled_from(["a", "b", "c"])), max_size=70
+)  # equal slugs too: ties of every kind
+
+
+@given(_reports, st.data())
+def test_recency_order_gives_the_plain_newest(reports, data):
+    """A feed's articles by the site's recency order are what sorting them by date gives (and, before it,
+    ``heapq.nlargest``), ties and all; the newest of any list has the same lastmod as the plain ``max``."""
+    import heapq
+
+    from briefgen.outputs.feeds import MAX_ENTRIES, RecencyOrder, _recency, newest
+    from briefgen.outputs.sitemap import lastmod
+
+    order = RecencyOrder(reports)
+    subset = data.draw(st.lists(st.sampled_from(reports), unique_by=id) if reports else st.just([]))
+    for articles in (reports, subset, list(reversed(subset))):
+        want = heapq.nlargest(MAX_ENTRIES, articles, key=_recency)
+        assert newest(articles, order) == want == newest(articles)
+        first = order.newest(articles)
+        plain = max((a.modified for a in articles), default=None)
+        assert (lastmod(first.modified) if first else None) == (lastmod(plain) if plain else None)
+    stranger = _Report(reports[0].date, reports[0].modified, "z") if reports else None
+    if stranger is not None:  # an article the order was not made from: the plain sort
+        assert newest([*reports, stranger], order) == heapq.nlargest(MAX_ENTRIES, [*reports, stranger], key=_recency)
+
+
+def test_sitemap_entries_are_the_plain_page_dates(example):
+    """The sitemap's entries, found with the recency order, are each page's ``page_date`` as lastmod."""
+    from briefgen.engine.build import load_and_assemble
+    from briefgen.outputs.sitemap import NOT_LISTED, lastmod, page_date, sitemap_entries
+    from briefgen.problems import Problems
+    from briefgen.project import Project
+    from briefgen.render.render import Renderer, static_files
+
+    project = Project.at(example)
+    site, pages = load_and_assemble(project, Problems())
+    renderer = Renderer(site, project, static_files(project))
+    want = []
+    for page in pages:
+        if page.kind not in NOT_LISTED:
+            when = page_date(site, page)
+            want.append((renderer.absolute(page.url_path), lastmod(when) if when is not None else None))
+    assert sitemap_entries(site, pages, renderer) == want
+    assert {"topic", "party", "article"} <= {p.kind for p in pages}  # each way to a date is taken

@@ -67,6 +67,8 @@ class BuildDatabase:
             state = load_state(self.project, environment.code)
         if state is not None and (state.code != environment.code or state.output != str(self.project.output)):
             return None
+        if state is not None:
+            self.template_refs.update(state.template_refs)
         return state
 
     def plan_inputs(self, last: BuildState | None, changed: set[str] | None) -> dict[str, InputFile]:
@@ -89,6 +91,7 @@ class BuildDatabase:
 
     def record(self, state: BuildState, files) -> None:
         """What a written build read and wrote, for the next one (``persist`` saves it)."""
+        state.template_refs = dict(self.template_refs)
         self.state, self.state_files, self.unsaved_state = state, files, state
 
     def persist(self) -> None:

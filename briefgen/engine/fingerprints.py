@@ -48,17 +48,19 @@ def template_closure(
     env, name: str, memo: dict[str, frozenset[str] | None], refs_memo: dict[str, tuple[str | None, ...]]
 ) -> frozenset[str] | None:
     """Every template ``name`` uses, or None when one is chosen at render time (then: all). ``refs_memo`` is the
-    build database's memo: template source -> the templates it names."""
-    from jinja2 import meta
-
+    build database's memo (kept in the build state between builds): hash of a template's source -> the
+    templates it names."""
     if name in memo:
         return memo[name]
     memo[name] = frozenset({name})  # cycles end here
     try:
         source = env.loader.get_source(env, name)[0]
-        refs = refs_memo.get(source)
+        key = bytes_digest(source.encode())
+        refs = refs_memo.get(key)
         if refs is None:  # parsing every template on every rebuild cost more than rendering the changed pages
-            refs = refs_memo[source] = tuple(meta.find_referenced_templates(env.parse(source)))
+            from jinja2 import meta
+
+            refs = refs_memo[key] = tuple(meta.find_referenced_templates(env.parse(source)))
     except Exception:
         memo[name] = None
         return None
@@ -100,8 +102,9 @@ class Fingerprints:
         self.template_refs = template_refs  # the build database's: template source -> the templates it names
         self.pulled: dict[str, frozenset[str]] = {}
         self.data: dict[str, str] = {}
-        self.article_digests: dict[str, str] = {}
+        self.path_digests: dict[str, str] = {}
         self.deps_digests: dict[frozenset[str], str] = {}
+        self.template_digests: dict[str, str] = {}
         self.articles = {a.path: a for a in site.articles}
         self.topics = {t.path: t for t in site.topics.values()}
         self.template_keys = self._template_keys()
@@ -171,59 +174,66 @@ class Fingerprints:
             found = self.pulled[path] = frozenset(found)
         return found
 
-    def article_digest(self, article) -> str:
-        """Hash of the inputs that make up one article as shown anywhere (its file, topics, link targets)."""
-        found = self.article_digests.get(article.path)
+    def _path_digest(self, path: str) -> str:
+        """Hash of one declared input with what it pulls in (an article's topics, images and link targets),
+        worked out once per build: a page's dependency digest combines these, one per input it declares."""
+        found = self.path_digests.get(path)
         if found is None:
-            h = hashlib.blake2b(digest_size=16)
-            for dep in sorted({article.path} | self._pulls(article.path)):
-                h.update(f"{dep}\0{self._input(dep)}\n".encode())
-            found = self.article_digests[article.path] = h.hexdigest()
+            pulls = self._pulls(path)
+            if pulls:
+                text = "".join(f"{dep}\0{self._input(dep)}\n" for dep in sorted({path} | pulls))
+                found = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+            else:  # a topic, a person, an image...: its own content hash is all it brings
+                found = self._input(path)
+            self.path_digests[path] = found
         return found
 
     def feed_key(self, url_path: str, title: str, subtitle: str, articles) -> bytes:
         """What one Atom feed shows: the site-wide data, its own title, and each article it lists."""
-        h = hashlib.blake2b(digest_size=20)
-        h.update(repr(("feed", self.global_digest, url_path, title, subtitle)).encode())
-        for article in articles:
-            h.update(f"{article.path}\0{self.article_digest(article)}\n".encode())
-        return h.digest()
+        head = repr(("feed", self.global_digest, url_path, title, subtitle))
+        text = "".join(f"{article.path}\0{self._path_digest(article.path)}\n" for article in articles)
+        return hashlib.blake2b((head + text).encode(), digest_size=20).digest()
 
     def of(self, page) -> str:
-        h = hashlib.blake2b(digest_size=16)
-        h.update(self.global_digest.encode())
-        h.update(repr((page.kind, page.url_path, page.template, page.title, page.description)).encode())
-        closure = template_closure(self.env, page.template, self.closures, self.template_refs)
-        if closure is None:
-            h.update(repr(sorted(self.template_keys.items())).encode())
-        else:
-            for name in sorted(closure):
-                h.update(f"{name}\0{self.template_keys.get(name, '?')}\n".encode())
-        h.update(self._deps_digest(page.deps).encode())
-        return h.hexdigest()
+        head = repr((page.kind, page.url_path, page.template, page.title, page.description))
+        text = self.global_digest + head + self._templates_digest(page.template) + self._deps_digest(page.deps)
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+    def _templates_digest(self, template: str) -> str:
+        """The names and content hashes of every template ``template`` uses (all of them when that cannot
+        be told), once per template name."""
+        found = self.template_digests.get(template)
+        if found is None:
+            closure = template_closure(self.env, template, self.closures, self.template_refs)
+            if closure is None:
+                found = repr(sorted(self.template_keys.items()))
+            else:
+                found = "".join(f"{name}\0{self.template_keys.get(name, '?')}\n" for name in sorted(closure))
+            self.template_digests[template] = found
+        return found
 
     def _deps_digest(self, declared: frozenset[str]) -> str:
-        """Hash of the inputs behind ``declared`` (a page's deps); the pages of one topic share theirs."""
+        """Hash of the inputs behind ``declared`` (a page's deps): for each, its own digest with what it pulls
+        in (``_path_digest``). The pages of one topic share theirs."""
         found = self.deps_digests.get(declared)
         if found is not None:
             return found
-        h = hashlib.blake2b(digest_size=16)
         # which inputs the page shows, not only what they pull in: an archive page that loses an article
         # its other article links to still has the same widened set
-        h.update("\0".join(sorted(declared)).encode() + b"\n")
-        deps = set(declared)
-        for path in declared:
-            deps |= self._pulls(path)
-        if "*" in deps:
-            h.update(self.everything.encode())
-            for name in DATA_DEPS:
-                h.update(self._data(name).encode())
-        for dep in sorted(deps - {"*"}):
-            if dep in DATA_DEPS:
-                h.update(f"{dep}\0{self._data(dep)}\n".encode())
-                continue
-            h.update(f"{dep}\0{self._input(dep)}\n".encode())
-        found = self.deps_digests[declared] = h.hexdigest()
+        paths = sorted(declared)
+        parts = ["\0".join(paths), "\n"]
+        known = self.path_digests  # a topic's pages name hundreds of articles: the memo read inline
+        for path in paths:
+            digest = known.get(path)
+            if digest is not None:
+                parts.append(f"{path}\0{digest}\n")
+            elif path == "*":
+                parts.append(self.everything + "".join(self._data(name) for name in DATA_DEPS))
+            elif path in DATA_DEPS:
+                parts.append(f"{path}\0{self._data(path)}\n")
+            else:
+                parts.append(f"{path}\0{self._path_digest(path)}\n")
+        found = self.deps_digests[declared] = hashlib.blake2b("".join(parts).encode(), digest_size=16).hexdigest()
         return found
 
     def _input(self, dep: str) -> str:

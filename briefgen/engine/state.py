@@ -1,4 +1,5 @@
-"""The build state between builds: what the last build read (the input table) and wrote (the outputs).
+"""The build state between builds: what the last build read (the input table) and wrote (the outputs), and
+the templates each template names (by the hash of its source, for the page fingerprints).
 
 The same state serves ``serve`` (kept in memory by the build database) and the command line (kept in
 ``.briefgen-cache/state.json``, JSON with a SHA-256, keyed by the code environment), where it also lets a
@@ -36,6 +37,9 @@ class BuildState:
     inputs: dict[str, InputFile] = field(default_factory=dict)
     outputs: dict[str, OutputFile] = field(default_factory=dict)
     summary: dict = field(default_factory=dict)  # page counts etc., for the "nothing changed" line
+    # hash of a template's source -> the templates it names (fingerprints.template_closure): parsing them
+    # again in every build cost more than fingerprinting every page
+    template_refs: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
 
 
 def state_path(project) -> Path:
@@ -56,6 +60,7 @@ def load_state(project, code: str) -> BuildState | None:
             {k: InputFile(*v) for k, v in data["inputs"].items()},
             {k: OutputFile(*v) for k, v in data["outputs"].items()},
             data["summary"],
+            _template_refs(data.get("template_refs", {})),
         )
     except Exception:  # anything wrong with it: a build that reads no state, never a wrong one
         return None
@@ -64,12 +69,22 @@ def load_state(project, code: str) -> BuildState | None:
     return state
 
 
+def _template_refs(rows) -> dict[str, tuple[str | None, ...]]:
+    """The recorded template references, each row checked to be names (or None: chosen at render time)."""
+    out = {}
+    for key, refs in rows.items() if isinstance(rows, dict) else ():
+        if isinstance(key, str) and isinstance(refs, list) and all(r is None or isinstance(r, str) for r in refs):
+            out[key] = tuple(refs)
+    return out
+
+
 def save_state(project, state: BuildState) -> None:
     data = {
         "output": state.output,
         "inputs": {k: [v.mtime_ns, v.size, v.digest] for k, v in state.inputs.items()},
         "outputs": {k: [v.digest, v.size, v.mtime_ns, v.fingerprint] for k, v in state.outputs.items()},
         "summary": state.summary,
+        "template_refs": {k: list(v) for k, v in state.template_refs.items()},
     }
     write_checked(state_path(project), STATE_MAGIC, state.code, data)
     with contextlib.suppress(OSError):

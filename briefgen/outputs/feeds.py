@@ -22,7 +22,6 @@ a feed without entries, is overridden so that a build is reproducible.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import html
 import io
 import re
@@ -119,18 +118,43 @@ def new_feed(site: Site, renderer, url_path: str, feed_url_path: str, title: str
     )
 
 
-class _Order(dict):
-    """article -> its sort key for feeds, worked out once per article (a build sorts each of them many times)."""
-
-    def __missing__(self, article: Article) -> tuple:
-        key = self[article] = (article.modified, article.date, article.slug)
-        return key
+def _recency(article: Article) -> tuple:
+    return (article.modified, article.date, article.slug)
 
 
-def newest(articles: Iterable[Article], order: _Order | None = None) -> list[Article]:
-    """The articles a feed shows: the newest ``MAX_ENTRIES``, newest first."""
-    key = (order if order is not None else _Order()).__getitem__
-    return heapq.nlargest(MAX_ENTRIES, articles, key=key)  # == sorted(articles, key=key, reverse=True)[:MAX_ENTRIES]
+class RecencyOrder(dict):
+    """article -> its place among the site's articles, newest first (by ``_recency``; equal keys share one):
+    worked out once per build, so each feed is a sort of small ints, not of dates (a build sorts ~300)."""
+
+    def __init__(self, articles: Iterable[Article]):
+        super().__init__()
+        last = None
+        # the site's articles come about newest first: a stable sort of them is nearly linear
+        for n, (key, article) in enumerate(sorted(((_recency(a), a) for a in articles), key=_first, reverse=True)):
+            if n == 0 or key != last:
+                place, last = n, key
+            self[article] = place
+
+    def newest(self, articles: Iterable[Article]) -> Article | None:
+        """The first newest of ``articles`` (KeyError for one this order was not made from)."""
+        return min(articles, key=self.__getitem__, default=None)
+
+
+def _first(pair: tuple) -> tuple:
+    return pair[0]
+
+
+def newest(articles: Iterable[Article], order: RecencyOrder | None = None) -> list[Article]:
+    """The articles a feed shows: the newest ``MAX_ENTRIES``, newest first (a stable sort: ties keep their order).
+
+    ``order`` (``RecencyOrder`` of the site's articles) gives the same answer as sorting by ``_recency`` itself."""
+    articles = list(articles)
+    if order is not None:
+        try:
+            return sorted(articles, key=order.__getitem__)[:MAX_ENTRIES]
+        except KeyError:  # an article the order was not made from
+            pass
+    return sorted(articles, key=_recency, reverse=True)[:MAX_ENTRIES]
 
 
 def write_feed(site: Site, renderer, url_path: str, title: str, subtitle: str, articles: Iterable[Article]) -> bytes:
@@ -176,7 +200,7 @@ def iter_feeds(site: Site, pages: list[Page], renderer, write=None) -> Iterator[
     """
     write_feed_ = write or write_feed
     config = site.config
-    order = _Order()
+    order = RecencyOrder(site.articles)
     # each feed is handed only the articles it shows: briefgen.outputs.kept fingerprints it by them
     yield FEED_NAME, write_feed_(site, renderer, "", config.title, config.description, newest(site.articles, order))
     for page in pages:

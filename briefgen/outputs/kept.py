@@ -1,10 +1,11 @@
-"""Feeds and JSON exports a rebuild keeps: the file the last build wrote, when nothing it shows changed.
+"""Feeds, JSON exports and the sitemap a rebuild keeps: the file the last build wrote, when nothing it shows changed.
 
 Pages are kept by their fingerprint (``briefgen.engine.fingerprints``). Feeds and a
 topic's exports are made outside the templates, so they get fingerprints of
 their own here, from the same inputs: ``Fingerprints.feed_key`` (the feed's
-title and each article it lists) and the fingerprint of the topic's pack
-page (its exports are computed from what the pack shows). Each is recorded
+title and each article it lists), the fingerprint of the topic's pack
+page (its exports are computed from what the pack shows) and, for the
+sitemap, a hash of the (URL, lastmod) entries it lists. Each is recorded
 in the build state beside the file it named. When a rebuild finds the same
 fingerprint and the file still as written, the file is not made at all: the
 stage answers ``KEPT`` and the rebuild leaves the file where it is
@@ -17,6 +18,7 @@ saved by every build to spare the few that a one-article edit changes.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 
@@ -29,7 +31,7 @@ KEPT = _Kept()  # what a kept feed or export is instead of its bytes
 
 
 class Keeper:
-    """Makes a rebuild's feeds and exports (``outputs.extra_outputs(keeper=...)``): records each one's
+    """Makes a rebuild's feeds, sitemap and exports (``outputs.extra_outputs(keeper=...)``): records each one's
     fingerprint in ``record`` and answers ``KEPT`` for those ``kept(path, fingerprint)`` says are on disk
     as they would be made.
 
@@ -53,6 +55,19 @@ class Keeper:
         if self.kept(rel, key):
             return KEPT
         return feeds.write_feed(site, renderer, url_path, title, subtitle, articles)
+
+    def sitemap(self, site, pages, renderer, memo=None):
+        """The sitemap files, kept when the (URL, lastmod) entries they list are the last build's."""
+        from briefgen.outputs import sitemap
+
+        entries = sitemap.sitemap_entries(site, pages, renderer)
+        paths = sitemap.sitemap_paths(entries)
+        digest = hashlib.blake2b(repr((entries, sitemap.MAX_URLS)).encode(), digest_size=20).hexdigest()
+        key = "sitemap|" + digest
+        self.record.update(dict.fromkeys(paths, key))
+        if all(self.kept(rel, key) for rel in paths):
+            return dict.fromkeys(paths, KEPT)
+        return sitemap.sitemap_files(site, pages, renderer, memo, entries=entries)
 
     def exports(self, site, pages, renderer):
         from briefgen.outputs import exports

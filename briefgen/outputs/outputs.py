@@ -35,10 +35,9 @@ def extra_outputs(
 
     Returns them by output path; with ``sink``, each is handed to ``sink(path, bytes)`` as soon as it is
     made instead (a cold build streams them into its staging folder) and the answer is empty. Search and
-    PDFs see the same ``files`` either way: the pages, not the outputs made here. ``keeper``
-    (``briefgen.outputs.kept.Keeper``, a rebuild's) makes the feeds and exports, answering ``KEPT`` for unchanged ones;
-    ``sitemap_memo`` is the build database's (``sitemap.SitemapMemo``).
-    """
+    PDFs see the same ``files`` either way: the pages, not the outputs made here. ``keeper`` (``kept.Keeper``,
+    a rebuild's) makes feeds, sitemap and exports, answering ``KEPT`` for unchanged ones; ``sitemap_memo``
+    is the build database's (``sitemap.SitemapMemo``)."""
     from briefgen.outputs.changefeeds import change_feeds
     from briefgen.outputs.exports import exports
     from briefgen.outputs.feeds import iter_feeds
@@ -61,7 +60,8 @@ def extra_outputs(
 
     for rel, data in image_outputs([p for a in site.articles for p in a.all_pictures()]).items():
         put(rel, data)  # resized, metadata-free copies of the images articles show (briefgen.content.images)
-    for rel, data in {**sitemap_files(site, pages, renderer, sitemap_memo), "robots.txt": robots_txt(renderer)}.items():
+    make_sitemap = keeper.sitemap if keeper is not None else sitemap_files
+    for rel, data in {**make_sitemap(site, pages, renderer, sitemap_memo), "robots.txt": robots_txt(renderer)}.items():
         put(rel, data)  # sitemap.xml (past 50,000 URLs: an index of sitemap-N.xml) and robots.txt
     for rel, data in change_feeds(site, renderer).items():  # changes/history.json and the "what changed" feeds
         put(rel, data)

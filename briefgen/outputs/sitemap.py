@@ -19,7 +19,7 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 from briefgen.content.model import Site
-from briefgen.outputs.feeds import party_articles
+from briefgen.outputs.feeds import RecencyOrder, party_articles
 from briefgen.pages.assemble import Page
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -27,8 +27,13 @@ MAX_URLS = 50_000  # per sitemap file, the protocol's limit (its 50 MB limit is 
 NOT_LISTED = frozenset({"notfound", "search", "pack", "withdrawn"})  # a pack repeats its topic page and articles
 
 
-def page_date(site: Site, page: Page) -> dt.datetime | None:
-    """When the content a page shows last changed (None when it shows no dated content)."""
+_ASK = object()
+
+
+def page_date(site: Site, page: Page, site_newest=_ASK) -> dt.datetime | None:
+    """When the content a page shows last changed (None when it shows no dated content); ``site_newest``:
+    the newest change of any article, when the caller has it (every page but articles, topics and people
+    and sources shows it)."""
     ctx = page.context
     if page.kind == "article":
         return ctx["article"].modified
@@ -36,6 +41,10 @@ def page_date(site: Site, page: Page) -> dt.datetime | None:
         return max((a.modified for a in ctx["b"].latest), default=None) or ctx["topic"].updated
     if page.kind == "party":
         return max((a.modified for a in party_articles(site, page)), default=None)
+    return _site_newest(site) if site_newest is _ASK else site_newest
+
+
+def _site_newest(site: Site) -> dt.datetime | None:
     return max((a.modified for a in site.articles), default=None)
 
 
@@ -58,17 +67,54 @@ def _preview(page: Page) -> bool:
     return bool(getattr(shown, "preview", "")) if page.kind in ("article", "topic") else False
 
 
-def sitemap_files(
-    site: Site, pages: list[Page], renderer, memo: SitemapMemo | None = None, max_urls: int = MAX_URLS
-) -> dict[str, bytes]:
-    """``sitemap.xml`` (and, past ``max_urls`` listed pages, the files a sitemap index points to): every
-    listed page with its last change; ``memo`` spares a rebuild the XML when the entries are the last build's."""
+def sitemap_entries(site: Site, pages: list[Page], renderer) -> list[tuple[str, str | None]]:
+    """(URL, lastmod) of every listed page, in page order: all a sitemap's bytes are made from."""
+    order = RecencyOrder(site.articles)  # the newest of a page's articles by a look-up, not by comparing dates
+    first = order.newest(site.articles)
+    site_newest = first.modified if first is not None else None
     entries = []
     for page in pages:
         if page.kind in NOT_LISTED or _preview(page):
             continue
-        when = page_date(site, page)
+        when = _page_date(site, page, site_newest, order)
         entries.append((renderer.absolute(page.url_path), lastmod(when) if when is not None else None))
+    return entries
+
+
+def _page_date(site: Site, page: Page, site_newest, order: RecencyOrder) -> dt.datetime | None:
+    """``page_date``, the newest of a page's articles found by ``order``: the same instant, so the same
+    lastmod (of two reports changed at one instant, perhaps the other's time zone)."""
+    if page.kind not in ("topic", "party"):
+        return page_date(site, page, site_newest)
+    articles = page.context["b"].latest if page.kind == "topic" else party_articles(site, page)
+    try:
+        newest = order.newest(articles)
+    except KeyError:  # an article not among the site's: compare the dates themselves
+        return page_date(site, page, site_newest)
+    if page.kind == "topic":
+        return (newest.modified if newest is not None else None) or page.context["topic"].updated
+    return newest.modified if newest is not None else None
+
+
+def sitemap_paths(entries: list, max_urls: int = MAX_URLS) -> list[str]:
+    """The files ``sitemap_files`` makes of ``entries``: sitemap.xml, and past ``max_urls`` the parts."""
+    parts = -(-len(entries) // max_urls) if len(entries) > max_urls else 0
+    return ["sitemap.xml", *(f"sitemap-{n}.xml" for n in range(1, parts + 1))]
+
+
+def sitemap_files(
+    site: Site,
+    pages: list[Page],
+    renderer,
+    memo: SitemapMemo | None = None,
+    max_urls: int = MAX_URLS,
+    entries: list | None = None,
+) -> dict[str, bytes]:
+    """``sitemap.xml`` (and, past ``max_urls`` listed pages, the files a sitemap index points to): every
+    listed page with its last change (``entries``, when the caller has them); ``memo`` spares a rebuild the
+    XML when the entries are the last build's."""
+    if entries is None:
+        entries = sitemap_entries(site, pages, renderer)
     if memo is not None and memo.last is not None and memo.last[0] == (entries, max_urls):
         return memo.last[1]
     if len(entries) <= max_urls:
