@@ -83,6 +83,41 @@ def test_module_state_a_macro_changes_is_never_shared():
         assert render_both(templates, [{"root": ""}, {"root": ""}]) == ["12", "12"]
 
 
+def test_a_macro_that_includes_a_template_gives_it_each_pages_own_context():
+    templates = {
+        "_m.html": "{% macro show() %}{% include '_title.html' %}{% endmacro %}",
+        "_title.html": "{{ article.title }}",
+        "page.html": PAGE,
+    }
+    pages = [{"article": Article("One")}, {"article": Article("Two")}]
+    assert render_both(templates, pages) == ["One", "Two"]
+
+
+def test_an_exported_list_or_dict_is_never_shared_a_private_one_is():
+    # a page can change what the module exports: {{ m.labels.update(...) }} must not reach the next page
+    exported = '{% set labels = {"a": "A"} %}{% macro show() %}{{ labels.a }}{% endmacro %}'
+    page = '{% import "_m.html" as m with context %}{{ m.show() }}{{ m.labels.update({"a": "changed"}) or "" }}'
+    assert render_both({"_m.html": exported, "page.html": page}, [{}, {}]) == ["A", "A"]
+    private = '{% set _labels = {"a": "A"} %}{% macro show() %}{{ _labels.a }}{% endmacro %}'
+    env = environment({"_m.html": private, "page.html": PAGE})
+    assert [env.get_template("page.html").render() for _ in range(2)] == ["A", "A"]
+    assert modules_made(env) == 1
+
+
+def test_a_function_given_the_context_is_never_shared():
+    @jinja2.pass_context
+    def title(context) -> str:
+        return context["article"].title
+
+    templates = {"_m.html": "{% macro show() %}{{ title() }}{% endmacro %}", "page.html": PAGE}
+    pages = [{"title": title, "article": Article("One")}, {"title": title, "article": Article("Two")}]
+    assert render_both(templates, pages) == ["One", "Two"]
+    assert render_both(templates, [{"article": Article("One")}, {"article": Article("Two")}], title=title) == [
+        "One",
+        "Two",
+    ]
+
+
 def test_functions_are_keyed_by_identity_and_closures_are_not_shared():
     def shout(text: str) -> str:
         return text.upper()

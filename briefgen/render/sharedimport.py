@@ -15,10 +15,13 @@ those names the same values. The rule is ``{% sitewide %}``'s (``briefgen.render
 * a value of any other kind (``page``, an article, a closure such as ``asset``) makes the import run for
   that page as Jinja runs it (keyed by identity, each page would keep its own module until the build ends).
 
-Only a template whose top level is macros, text, and ``{% set %}`` of constants can be shared: one that
-makes a namespace or calls anything at its top level (state a macro could change) is made for every page,
-and so is one whose macros call a method that changes a list or dict in place. The memo lives on the
-Template object, which each build's new Environment loads anew.
+Only a template whose top level is macros, text, and ``{% set %}`` of constants can be shared (a list or
+dict only under a name starting with "_", which Jinja does not export: a page cannot reach it through the
+module). One that makes a namespace or calls anything at its top level (state a macro could change) is
+made for every page, and so is one whose macros change a list or dict in place (``.append``...), include
+or import another template (what that one reads is not in these names), or call a ``@pass_context``
+function (it would be given the first page's context). The memo lives on the Template object, which each
+build's new Environment loads anew.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ _ABSENT = object()
 _IN_PLACE = frozenset({"append", "extend", "insert", "remove", "pop", "popitem", "clear", "update", "setdefault"})
 _IN_PLACE |= {"sort", "reverse", "add", "discard", "__setitem__", "__delitem__"}
 _CONSTANT = (nodes.Const, nodes.TemplateData)
+_PASSES_CONTEXT = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends, nodes.Block)
 
 
 def shared_reads(ast: nodes.Template) -> tuple[str, ...] | None:
@@ -45,13 +49,21 @@ def shared_reads(ast: nodes.Template) -> tuple[str, ...] | None:
             continue
         if isinstance(node, nodes.Output) and all(isinstance(n, nodes.TemplateData) for n in node.nodes):
             continue
-        if isinstance(node, nodes.Assign) and _constant(node.node):
+        if isinstance(node, nodes.Assign) and _constant(node.node, exported=_exported(node.target)):
             continue
         return None  # anything else at the top level may hold or change state
     for call in ast.find_all(nodes.Call):
         if isinstance(call.node, nodes.Getattr) and call.node.attr in _IN_PLACE:
             return None  # a macro may change a module-level list or dict in place
+    if any(True for _ in ast.find_all(_PASSES_CONTEXT)):
+        return None  # what an included or imported template reads is not in this template's names
     return tuple(sorted(context_reads(ast)))
+
+
+def _exported(target: nodes.Node) -> bool:
+    """Whether a top-level ``{% set %}`` is an attribute of the module (Jinja exports names without "_")."""
+    names = [target] if isinstance(target, nodes.Name) else list(target.find_all(nodes.Name))
+    return any(not name.name.startswith("_") for name in names)
 
 
 class _ContextReads(TrackingCodeGenerator):
@@ -72,10 +84,15 @@ def context_reads(ast: nodes.Template) -> set[str]:
     return tracker.undeclared_identifiers
 
 
-def _constant(node: nodes.Node) -> bool:
+def _constant(node: nodes.Node, exported: bool = False) -> bool:
+    """A literal of constants; an exported one (a page could change it through the module) immutable too."""
     if isinstance(node, _CONSTANT):
         return True
-    if isinstance(node, (nodes.List, nodes.Tuple)):
+    if isinstance(node, nodes.Tuple):
+        return all(_constant(item, exported) for item in node.items)
+    if exported:
+        return False
+    if isinstance(node, nodes.List):
         return all(_constant(item) for item in node.items)
     if isinstance(node, nodes.Dict):
         return all(_constant(pair.key) and _constant(pair.value) for pair in node.items)
@@ -96,10 +113,12 @@ def shared_module(template, vars: dict, locals: dict):
         if value is _ABSENT:
             key.append((name, _ABSENT))
         elif value is shared.get(name, _ABSENT):
+            if hasattr(value, "jinja_pass_arg"):  # @pass_context: it would read the first page's context
+                return template.make_module(vars, True, locals)
             continue
         elif type(value) in _SIMPLE:
             key.append((name, type(value), value))
-        elif type(value) is FunctionType and value.__closure__ is None:
+        elif type(value) is FunctionType and value.__closure__ is None and not hasattr(value, "jinja_pass_arg"):
             key.append((name, value))  # a module's function (the charts' helpers): the same object, by identity
         else:
             return template.make_module(vars, True, locals)
