@@ -18,7 +18,7 @@ from briefgen.briefing.charts import legend as chart_legend
 from briefgen.briefing.charts import trend_svg
 from briefgen.content.clock import site_tz
 from briefgen.content.model import Article, Party, Site, Topic
-from briefgen.pages.pack import PackBodies, PackBodyMemo, site_pages
+from briefgen.pages.pack import PackBodies, PackBodyMemo, pack_links, site_pages
 from briefgen.pages.page import Page, Pagination
 
 HISTORY_DEP = "changes/history.json"  # topic pages show the latest recorded change: an input besides content
@@ -79,6 +79,7 @@ def pack_page(
     pack_bodies: PackBodyMemo | None = None,
 ) -> Page:
     """The topic's briefing pack: the whole briefing and every report in full, oldest first."""
+    articles = list(reversed(topic.articles))  # oldest first: the story as it unfolded
     return Page(
         "pack",
         f"{topic.url_path}pack/",
@@ -88,7 +89,8 @@ def pack_page(
         {
             "topic": topic,
             "b": b,
-            "articles": list(reversed(topic.articles)),  # oldest first: the story as it unfolded
+            "articles": articles,
+            "links": pack_links(articles),  # outside URL -> its footnote number
             # each report's body rewritten for the pack, when (and only if) the pack is rendered
             "bodies": PackBodies(topic.articles, f"{topic.url_path}pack/", pages, site.config.base_url, pack_bodies),
             **CHART_HELPERS,

@@ -120,6 +120,18 @@ def article_body(article: Article, pack_url: str, pages: Set[str], base_url: str
     return Markup(body)  # body_html was sanitised when rendered; only attribute values were rewritten, escaped
 
 
+def pack_links(articles: Iterable[Article]) -> dict[str, int]:
+    """Every outside link the pack's reports cite (a citation's URL, else its source's), numbered from 1
+    in the order first cited: the pack's footnote numbers and its closing list of links, in one pass."""
+    links: dict[str, int] = {}
+    for article in articles:
+        for citation in article.citations:
+            url = citation.url or citation.source.url
+            if url and url not in links:
+                links[url] = len(links) + 1
+    return links
+
+
 class PackBodies(Mapping):
     """``slug -> article_body(...)`` for one pack page, computed only when the template asks.
 

@@ -4,7 +4,7 @@ The header, the topic strip and the footer are the same on thousands of pages. W
 ``{% sitewide %}...{% endsitewide %}`` (a Jinja extension, like the fragment cache in Jinja's own
 documentation), a fragment is rendered the first time and its HTML inserted as it is on every later
 page that gives it the same inputs. Its inputs are found, not declared: every variable the fragment
-looks up in the page's context (``jinja2.meta.find_undeclared_variables``), so a fragment can never be
+looks up in the page's context (``sharedimport.context_reads``: globals included), so a fragment can never be
 reused on a page where it would have rendered differently:
 
 * a build-wide global (``site``, ``all_topics``, ``topic_strip``, ...; the same object on every
@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import itertools
 
-from jinja2 import meta, nodes
+from jinja2 import nodes
 from jinja2.ext import Extension
 from markupsafe import Markup
+
+from briefgen.render.sharedimport import context_reads
 
 _SIMPLE = frozenset({str, int, float, bool, type(None), Markup})
 _IDS = itertools.count()  # one id per fragment compiled in this process
@@ -43,7 +45,7 @@ class SitewideExtension(Extension):
         body = parser.parse_statements(("name:endsitewide",), drop_needle=True)
         probe = nodes.Template(body, lineno=lineno)
         probe.set_environment(self.environment)
-        names = sorted(meta.find_undeclared_variables(probe))
+        names = sorted(context_reads(probe))
         args = [
             nodes.Const(next(_IDS)),
             nodes.Const(tuple(names)),
@@ -59,7 +61,7 @@ class SitewideExtension(Extension):
                 continue
             if type(value) not in _SIMPLE:
                 return caller()  # depends on something that is not a plain value: this page's own render
-            key.append((type(value), value))
+            key.append((name, type(value), value))  # named: a global skipped on one page must not shift the rest
         found = self.rendered.get(tuple(key))
         if found is None:
             found = self.rendered[tuple(key)] = caller()
