@@ -11,14 +11,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import copy_example, run_cli
+from conftest import REPO, copy_example, run_cli
 
 from briefgen.engine.build import Builder
 from briefgen.engine.cachedata import read_checked, write_checked
-from briefgen.engine.environment import Environment
+from briefgen.engine.environment import Environment, code_fingerprint
 from briefgen.engine.state import STATE_MAGIC, state_path
 from briefgen.engine.unchanged import nothing_changed
 from briefgen.project import Project
@@ -119,3 +121,31 @@ def test_the_line_says_what_is_in_the_site_and_a_kept_git_checkout_does_not_stop
     kept = run_cli("build", "--source", str(project), check=True)
     assert "nothing changed since the last build" in kept.stdout, "what is inside .git is not the site's"
     assert (site / ".git" / "HEAD").read_text() == "ref: refs/heads/gh-pages\n"
+
+
+def test_any_change_to_briefgen_s_own_code_is_another_environment(tmp_path: Path):
+    """The code fingerprint hashes every .py file of the package, in every folder: a copy of the package
+    fingerprints like the original, an edit in a subpackage or a new module does not."""
+    copy = tmp_path / "code"
+    shutil.copytree(REPO / "briefgen", copy / "briefgen", ignore=shutil.ignore_patterns("__pycache__"))
+
+    def fingerprint() -> str:
+        script = "from briefgen.engine.environment import code_fingerprint; print(code_fingerprint())"
+        proc = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=tmp_path,  # (not the repository's folder, whose briefgen/ "-c" would import first)
+            env=dict(os.environ, PYTHONPATH=str(copy)),
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip()
+
+    original = fingerprint()
+    assert original == code_fingerprint()
+    state = copy / "briefgen" / "engine" / "state.py"
+    state.write_text(state.read_text(encoding="utf-8") + "\n# one line more\n", encoding="utf-8")
+    edited = fingerprint()
+    assert edited != original
+    (copy / "briefgen" / "content" / "extra_module.py").write_text("X = 1\n", encoding="utf-8")
+    assert fingerprint() not in (original, edited)
