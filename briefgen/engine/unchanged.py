@@ -57,7 +57,7 @@ def nothing_changed(project, environment: Environment) -> LastBuild | None:
 
 def _inputs_same(project, rows: dict) -> bool:
     """Whether the input files are the ones in ``rows`` (key -> [mtime_ns, size, digest]), by content."""
-    seen = 0
+    seen = set()  # (a key met twice, as a config kept in content/ is, counts once, as in the table)
     for key, path, st in input_stats(project, ordered=False):
         row = rows.get(key)
         if row is None:
@@ -68,8 +68,8 @@ def _inputs_same(project, rows: dict) -> bool:
                     return False
             except OSError:
                 return False
-        seen += 1
-    return seen == len(rows)  # else one is gone
+        seen.add(key)
+    return len(seen) == len(rows)  # else one is gone
 
 
 def _outputs_same(output: Path, rows: dict, folders: dict) -> bool:
