@@ -33,6 +33,7 @@ stdout. Not part of the test suite: timings belong here, not in tests.
 from __future__ import annotations
 
 import argparse
+import compileall
 import fcntl
 import json
 import os
@@ -115,9 +116,14 @@ ENV: dict[str, str] = dict(os.environ)
 
 
 def snapshot_code(dest: Path) -> None:
-    """Run briefgen from a copy of its code taken now: edits made while the bench runs don't count."""
+    """Run briefgen from a copy of its code taken now: edits made while the bench runs don't count.
+
+    The copy is byte-compiled, as ``pip install`` leaves a package: with PYTHONDONTWRITEBYTECODE set (as in
+    many CI and sandbox shells) every run would compile each module it imports again, some 12 ms of a
+    no-change build's CPU at 4,000 articles that no installed briefgen pays."""
     repo = HERE.parent
     shutil.copytree(repo / "briefgen", dest / "briefgen", ignore=shutil.ignore_patterns("__pycache__"))
+    compileall.compile_dir(str(dest / "briefgen"), quiet=1)
     if (repo / "templates").is_dir():
         shutil.copytree(repo / "templates", dest / "templates")
     ENV["PYTHONPATH"] = str(dest)

@@ -12,30 +12,35 @@ import click
 
 from briefgen import __version__
 
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="briefgen")
-def main() -> None:
-    """briefgen: turn running stories in Markdown + YAML into a static briefing site."""
-
-
 # Each verb lives in briefgen/commands/<verb>.py and exposes ``command``.
 COMMANDS = ("build", "check", "serve", "publish", "clean", "new", "schema")
 
 
-def _register() -> None:
-    for name in COMMANDS:
+class _Verbs(click.Group):
+    """The verbs, each imported when it is asked for: ``briefgen build`` loads neither serve nor publish (a
+    rebuild with nothing changed is over in a tenth of a second, so the imports of the other verbs would show)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if self.get_command(ctx, name) is not None)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
         module_name = f"briefgen.commands.{name}"
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
             if exc.name == module_name:
-                continue
+                return None  # a verb this checkout does not have
             raise
-        main.add_command(module.command, name)
+        return module.command
 
 
-_register()
+@click.group(cls=_Verbs, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="briefgen")
+def main() -> None:
+    """briefgen: turn running stories in Markdown + YAML into a static briefing site."""
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -13,7 +13,7 @@ from conftest import copy_example
 
 from briefgen.engine.build import Builder
 from briefgen.engine.environment import Environment
-from briefgen.engine.state import nothing_changed
+from briefgen.engine.unchanged import nothing_changed
 from briefgen.project import Project
 
 

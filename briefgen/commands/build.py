@@ -124,13 +124,13 @@ def _nothing_to_do(
     project: Project, quiet: bool, strict: bool, started: float, source, drafts: bool = False, base_url=None
 ) -> bool:
     """Nothing changed since the last build: say so without loading the pipeline."""
-    state = unchanged_build(project, strict=strict, drafts=drafts, base_url=base_url)
-    if state is None:
+    last = unchanged_build(project, strict=strict, drafts=drafts, base_url=base_url)
+    if last is None:
         return False
     if not quiet:
-        for warning in state.summary.get("warnings", []):
+        for warning in last.summary.get("warnings", []):
             click.echo(warning, err=True)
-        counts = state.summary.get("counts", {})
+        counts = last.summary.get("counts", {})
         pages = sum(counts.values())
         report(
             project,
@@ -138,37 +138,39 @@ def _nothing_to_do(
             counts,
             0,
             pages,
-            state.summary.get("files", 0) - pages,
+            last.summary.get("files", 0) - pages,
             started,
-            f"nothing changed since the last build: 0 written, {len(state.outputs)} unchanged, 0 removed",
-            len(state.summary.get("warnings", [])),
+            f"nothing changed since the last build: 0 written, {last.outputs} unchanged, 0 removed",
+            len(last.summary.get("warnings", [])),
         )
-        for line in state.summary.get("schedule", []):  # what is scheduled, as the last build said
+        for line in last.summary.get("schedule", []):  # what is scheduled, as the last build said
             click.echo(line)
     return True
 
 
 def unchanged_build(project: Project, *, strict: bool = False, drafts: bool = False, base_url=None):
-    """The last build's state (``briefgen.engine.state.BuildState``) when building again with these options
-    would make the same site, else None: the "nothing changed" shortcut, which ``briefgen check`` takes too."""
+    """The last build (``briefgen.engine.unchanged.LastBuild``: its summary and how many files it wrote) when
+    building again with these options would make the same site, else None: the "nothing changed" shortcut,
+    which ``briefgen check`` takes too."""
     from briefgen.engine.environment import Environment
-    from briefgen.engine.state import nothing_changed
+    from briefgen.engine.unchanged import nothing_changed
 
     # the run this would be: no --pdf and no --file-links (those always build); --drafts records no changes
     environment = Environment.current(drafts=drafts, base_url=base_url, record_changes=not drafts)
     try:
-        state = nothing_changed(project, environment)  # inputs, outputs, code, clock and flags as recorded
+        last = nothing_changed(project, environment)  # inputs, outputs, code, clock and flags as recorded
     except Exception:  # any doubt: build
         return None
-    if state is None or (strict and state.summary.get("warnings")):
+    if last is None or (strict and last.summary.get("warnings")):
         return None
-    if state.summary.get("search_missing"):  # built without Pagefind: build again, with search if it is there now
+    if last.summary.get("search_missing"):  # built without Pagefind: build again, with search if it is there now
         return None
-    from briefgen.content.schedule import due_since
+    if last.summary.get("next_due"):  # (the schedule module, and zoneinfo with it, only when something is due)
+        from briefgen.content.schedule import due_since
 
-    if due_since(state.summary):
-        return None  # a scheduled report went live (or one was withdrawn) since
-    return state
+        if due_since(last.summary):
+            return None  # a scheduled report went live (or one was withdrawn) since
+    return last
 
 
 def report(

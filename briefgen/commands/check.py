@@ -91,8 +91,8 @@ def _unchanged(project: Project, drafts: bool) -> list[Problem] | None:
     "nothing changed" shortcut: only stats and hashes, nothing loaded); None when they must be found again."""
     from briefgen.commands.build import unchanged_build
 
-    state = unchanged_build(project, drafts=drafts)
-    recorded = state.summary.get("problems") if state is not None else None
+    last = unchanged_build(project, drafts=drafts)
+    recorded = last.summary.get("problems") if last is not None else None
     if not isinstance(recorded, list):  # no shortcut, or a state from before problems were recorded
         return None
     found = []

@@ -7,8 +7,10 @@ keeps its recorded hash (a stat, not a read); any other is hashed again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,39 +59,74 @@ def scan_inputs(
     previous = previous or {}
     changed = changed or set()
     out: dict[str, InputFile] = {}
-
-    def add(key: str, path: str, st: os.stat_result) -> None:
+    for key, path, st in input_stats(project):
         old = previous.get(key)
         if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size and key not in changed:
             out[key] = old
-            return
+            continue
         try:
             out[key] = InputFile(st.st_mtime_ns, st.st_size, file_digest(Path(path)))
         except OSError:
-            return
+            continue
+    return out
 
-    def walk(folder: str, prefix: str) -> None:  # plain strings and scandir: thousands of files, often
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            return
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=True):
-                walk(entry.path, f"{prefix}{entry.name}/")
+
+def input_stats(project, ordered: bool = True) -> Iterator[tuple[str, str, os.stat_result]]:
+    """(key, path, stat) of every input file: the config, then each of ``input_roots`` (by name within
+    each folder when ``ordered``; the "nothing changed" shortcut looks its rows up and needs no order)."""
+
+    def walk(folder: str, prefix: str) -> Iterator[tuple[str, str, os.stat_result]]:
+        for name, st in _listing(folder, ordered):
+            if st is None:
+                yield from walk(folder + os.sep + name, f"{prefix}{name}/")
             else:
-                try:
-                    add(prefix + entry.name, entry.path, entry.stat(follow_symlinks=True))
-                except OSError:
-                    continue
+                yield prefix + name, folder + os.sep + name, st
 
     try:
-        add(rel_key(project.config_path, project.root, "config:"), str(project.config_path), project.config_path.stat())
+        yield (
+            rel_key(project.config_path, project.root, "config:"),
+            str(project.config_path),
+            project.config_path.stat(),
+        )
     except OSError:
         pass
     for prefix, folder in input_roots(project):
         if folder.is_dir():
-            walk(str(folder), prefix or (rel_key(folder, project.root, "") + "/"))
-    return out
+            yield from walk(str(folder), prefix or (rel_key(folder, project.root, "") + "/"))
+
+
+_BY_FD = os.scandir in os.supports_fd  # list a folder by its descriptor: each stat looks up a name, not a path
+
+
+def _listing(folder: str, ordered: bool) -> list[tuple[str, os.stat_result | None]]:
+    """(name, stat) of each file in ``folder`` and (name, None) of each folder in it (symbolic links followed,
+    broken ones left out); [] when it cannot be listed. Plain strings and scandir: thousands of files, often."""
+    try:
+        fd = (
+            os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)) if _BY_FD else -1
+        )
+    except OSError:
+        return []
+    found = []
+    try:
+        with os.scandir(fd if _BY_FD else folder) as listing:
+            entries = sorted(listing, key=_name) if ordered else list(listing)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=True):
+                found.append((entry.name, None))
+            else:
+                with contextlib.suppress(OSError):
+                    found.append((entry.name, entry.stat(follow_symlinks=True)))
+    except OSError:
+        return []
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    return found
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
 
 
 def rel_key(path: Path, root: Path, prefix: str) -> str:

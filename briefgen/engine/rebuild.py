@@ -317,7 +317,7 @@ class Rebuild:
             "next_due": _next_due(self.site),
             "schedule": site_lines(self.site),
             # the clock and the flags (--pdf, --file-links, --drafts, --base-url, whether changes were
-            # recorded: serve records none): briefgen.engine.state.nothing_changed compares them
+            # recorded: serve records none): briefgen.engine.unchanged.nothing_changed compares them
             "environment": self.environment.record(),
         }
         state = BuildState(self.environment.code, str(self.project.output), self.inputs, outputs, summary)

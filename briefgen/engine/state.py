@@ -3,7 +3,9 @@ the templates each template names (by the hash of its source, for the page finge
 
 The same state serves ``serve`` (kept in memory by the build database) and the command line (kept in
 ``.briefgen-cache/state.json``, JSON with a SHA-256, keyed by the code environment), where it also lets a
-rebuild with nothing changed finish without importing the pipeline at all (``nothing_changed``).
+rebuild with nothing changed finish without importing the pipeline at all (``briefgen.engine.unchanged``).
+On disk the state also keeps the mtime of every folder of the output as it was when the state was saved
+(``folder_times``): that is how the shortcut sees a file added to the output folder, by one stat a folder.
 """
 
 from __future__ import annotations
@@ -14,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefgen.engine.cachedata import CACHE_DIR, read_checked, write_checked
-from briefgen.engine.environment import Environment
-from briefgen.engine.inputs import InputFile, scan_inputs
+from briefgen.engine.inputs import InputFile
 
 STATE_NAME = "state.json"
 
@@ -85,6 +86,8 @@ def save_state(project, state: BuildState) -> None:
         "outputs": {k: [v.digest, v.size, v.mtime_ns, v.fingerprint] for k, v in state.outputs.items()},
         "summary": state.summary,
         "template_refs": {k: list(v) for k, v in state.template_refs.items()},
+        # each folder's mtime: an entry added anywhere in the output changes its folder's (briefgen.engine.unchanged)
+        "folders": folder_times(project.output, state.outputs),
     }
     write_checked(state_path(project), STATE_MAGIC, state.code, data)
     with contextlib.suppress(OSError):
@@ -108,39 +111,20 @@ def output_intact(output: Path, outputs: dict[str, OutputFile], only: set[str] |
     return bad
 
 
-def nothing_changed(project, environment: Environment) -> BuildState | None:
-    """The last state when no input, no output file and nothing of the ``environment`` (code and libraries,
-    clock, flags) changed; else None.
-
-    Cheap on purpose (stats, and hashes only of files whose stat changed): the
-    command line calls it before importing the pipeline.
-    """
-    state = load_state(project, environment.code)
-    if state is None:
-        return None
-    if not environment.same_as(state.summary.get("environment")):
-        return None  # another SOURCE_DATE_EPOCH (another "now": stale marks, change dates) or other flags
-    inputs = scan_inputs(project, state.inputs)
-    if {k: v.digest for k, v in inputs.items()} != {k: v.digest for k, v in state.inputs.items()}:
-        return None
-    if output_intact(project.output, state.outputs):
-        return None
-    if _extra_files(project.output, state.outputs):
-        return None
-    return state
-
-
-def _extra_files(output: Path, outputs: dict[str, OutputFile]) -> bool:
-    """True when the output folder holds files the last build did not write."""
-
-    def count(folder: str) -> int:
-        n = 0
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                n += count(entry.path) if entry.is_dir(follow_symlinks=False) else 1
-        return n
-
-    try:
-        return count(str(output)) != len(outputs)
-    except OSError:
-        return True
+def folder_times(output: Path, outputs) -> dict[str, int]:
+    """The mtime of every folder that holds one of ``outputs`` (paths in ``output``), "" for ``output`` itself;
+    -1 for one that cannot be read."""
+    folders = {""}
+    for rel in outputs:
+        head = rel.rpartition("/")[0]
+        while head not in folders:
+            folders.add(head)
+            head = head.rpartition("/")[0]
+    base = str(output) + os.sep
+    times = {}
+    for rel in sorted(folders):
+        try:
+            times[rel] = os.stat(base + rel).st_mtime_ns
+        except OSError:
+            times[rel] = -1
+    return times

@@ -29,8 +29,6 @@ folder is missing.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import errno
 import json
 import os
@@ -50,6 +48,9 @@ def _exchange(a: Path, b: Path) -> bool:
     global _renameat2
     if faults.no_exchange():
         return False
+    import ctypes  # (and ctypes.util, which imports subprocess: not for a build that finds nothing changed)
+    import ctypes.util
+
     if _renameat2 is None:
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
