@@ -18,6 +18,8 @@ import random
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conftest import REPO, copy_example, run_cli
 from engine_support import clean_reference, differing, tree
 
@@ -91,6 +93,7 @@ def plant_compiled_templates(folder: Path, marker: str) -> None:
         (folder / f"{key}.jbc").write_bytes(bc_magic + pickle.dumps(Planted(marker)))
 
 
+@pytest.mark.timeout(1200)  # 200 builds of the example: minutes on two busy cores, never a timing assertion
 def test_random_corruptions_of_the_cache_never_run_code_or_change_a_page(tmp_path: Path):
     project = copy_example(tmp_path / "project")
     run_cli("build", "-q", "--jobs", "1", "-s", str(project), check=True)
