@@ -19,7 +19,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, copy_example, run_cli
 from engine_support import clean_reference, differing, tree
 
