@@ -2,11 +2,15 @@
 
 Fault injection with real processes: ``BRIEFGEN_FAULT_LOG`` lists the named
 points a rebuild of 300 articles passes while it writes (each staged file,
-the journal, moving the kept ``.git`` across, the exchange, the removal of the
-old site); ``BRIEFGEN_FAULT_AT=K`` makes the build SIGKILL itself at the K-th.
-After each kill the output folder must be byte for byte the old build or the
-new one (reference builds of the same project), and the next ``briefgen build``
-must leave the new site, the user's ``.git`` and nothing else beside it.
+the journal, moving the kept ``.git`` across, the exchange, keeping the old
+site as the spare tree); ``BRIEFGEN_FAULT_AT=K`` makes the build SIGKILL
+itself at the K-th. Each scene is tried twice: with the spare tree the last
+build left (the rebuild stages into it: taking it, the few entries it
+replaces, the files it removes) and without it (the rebuild stages every file
+into an empty folder). After each kill the output folder must be byte for
+byte the old build or the new one (reference builds of the same project), and
+the next ``briefgen build`` must leave the new site, the user's ``.git`` and
+nothing else beside it but the spare tree.
 """
 
 from __future__ import annotations
@@ -55,7 +59,13 @@ def edit(project: Path) -> None:
 
 
 def leftovers(project: Path) -> list[str]:
-    return sorted(p.name for p in project.iterdir() if p.name.startswith(".site"))
+    """What is beside the site besides the spare tree (the site before last, kept on purpose)."""
+    return sorted(p.name for p in project.iterdir() if p.name.startswith(".site") and p.name != ".site.spare")
+
+
+def copy_tree(source: Path, dest: Path) -> None:
+    """A copy that keeps hard links (``cp -a``): the spare tree shares its unchanged files with site/."""
+    subprocess.run(["cp", "-a", str(source), str(dest)], check=True)
 
 
 @dataclass
@@ -66,23 +76,25 @@ class Scene:
     new: dict[str, bytes]
     history: list
 
-    def restore(self) -> Path:
+    def restore(self, spare: bool = True) -> Path:
         if self.work.exists():
             shutil.rmtree(self.work)
-        shutil.copytree(self.snapshot, self.work, symlinks=True)
+        copy_tree(self.snapshot, self.work)
+        if not spare:
+            shutil.rmtree(self.work / ".site.spare")
         edit(self.work)
         return self.work
 
-    def points(self, **env: str) -> list[str]:
+    def points(self, spare: bool = True, **env: str) -> list[str]:
         log = self.work.parent / "points.log"
         log.unlink(missing_ok=True)
-        self.restore()
+        self.restore(spare)
         run_cli("build", "-q", cwd=self.work, check=True, env={"BRIEFGEN_FAULT_LOG": str(log), **env})
         assert tree(self.work / "site") == self.new, "a build that logs its points writes the same site"
         return [line.split(" ", 1)[1] for line in log.read_text().splitlines()]
 
-    def kill_at(self, k: int, **env: str) -> dict[str, bytes] | None:
-        self.restore()
+    def kill_at(self, k: int, spare: bool = True, **env: str) -> dict[str, bytes] | None:
+        self.restore(spare)
         proc = run_cli("build", "-q", cwd=self.work, env={"BRIEFGEN_FAULT_AT": str(k), **env})
         assert proc.returncode == -9, f"killed at point {k}: {proc.returncode} {proc.stderr}"
         return tree(self.work / "site")
@@ -111,8 +123,9 @@ def scene(tmp_path_factory) -> Scene:
     subprocess.run(["git", "init", "-q"], cwd=site, check=True)
     subprocess.run([*GIT, "add", "-A"], cwd=site, check=True)
     subprocess.run([*GIT, "commit", "-qm", "the published site"], cwd=site, check=True)
+    assert (work / ".site.spare/index.html").is_file(), "the second build kept the first site as its spare"
     snapshot = root / "snapshot"
-    shutil.copytree(work, snapshot, symlinks=True)
+    copy_tree(work, snapshot)
     old = tree(site)
     scene = Scene(work, snapshot, old, {}, [])
     scene.restore()
@@ -127,20 +140,27 @@ def scene(tmp_path_factory) -> Scene:
 def choose(points: list[str]) -> list[int]:
     """Kill points (1-based): spread over the staging, and every step of the commit."""
     staged = [i for i, name in enumerate(points, 1) if name == "stage"]
-    chosen = {staged[0], staged[-1]}
+    chosen = {staged[0], staged[len(staged) // 2], staged[-1]}
     removal = [i for i, name in enumerate(points, 1) if name == "remove old"]
-    chosen.add(removal[len(removal) // 2])  # part of the old site removed, part not
+    if removal:
+        chosen.add(removal[len(removal) // 2])  # part of the old site removed, part not
     chosen |= {i for i, name in enumerate(points, 1) if name not in ("stage", "remove old")}
     return sorted(chosen)
 
 
-def test_a_rebuild_killed_anywhere_leaves_the_old_or_the_new_site(scene: Scene):
-    points = scene.points()
-    assert {"stage", "journal", "keep", "exchange", "swapped", "remove old", "journal removal"} <= set(points)
-    assert points.count("stage") > ARTICLES, "the rebuild stages every file it writes"
+@pytest.mark.parametrize("spare", [True, False], ids=["into-the-spare-tree", "into-an-empty-folder"])
+def test_a_rebuild_killed_anywhere_leaves_the_old_or_the_new_site(scene: Scene, spare: bool):
+    points = scene.points(spare)
+    assert {"stage", "journal", "keep", "exchange", "swapped", "keep spare", "journal removal"} <= set(points)
+    if spare:
+        assert {"take spare", "remove extra"} <= set(points), "the deleted article's page leaves the spare"
+        assert points.count("stage") < ARTICLES // 2, "only entries the spare does not have in place are staged"
+    else:
+        assert "take spare" not in points
+        assert points.count("stage") > ARTICLES, "the rebuild stages every file it writes"
     seen = {"old": 0, "new": 0}
     for k in choose(points):
-        observed = scene.kill_at(k)
+        observed = scene.kill_at(k, spare)
         assert observed in (scene.old, scene.new), f"killed at point {k} ({points[k - 1]}): a mix of builds"
         seen["old" if observed == scene.old else "new"] += 1
         scene.next_start_finishes()
@@ -153,7 +173,7 @@ def test_a_kill_between_the_two_renames_is_finished_by_the_next_start(scene: Sce
     env = {"BRIEFGEN_FAULT_NO_EXCHANGE": "1"}
     points = scene.points(**env)
     between = points.index("between renames") + 1
-    for k in (between, points.index("remove old") + 1):
+    for k in (between, points.index("keep spare") + 1):
         observed = scene.kill_at(k, **env)
         assert observed in (None, scene.old, scene.new)
         scene.next_start_finishes()

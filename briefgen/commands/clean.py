@@ -21,7 +21,7 @@ from briefgen.project import Project
 @click.option("--site", "site_too", is_flag=True, help="Also remove the output folder (SOURCE/site or --output).")
 @force_option
 def clean(source, output, config, site_too, force) -> None:
-    """Remove SOURCE/.briefgen-cache/, so the next build starts cold."""
+    """Remove SOURCE/.briefgen-cache/ and the spare tree beside the output, so the next build starts cold."""
     from briefgen.engine.lock import project_lock
     from briefgen.engine.oserrors import os_problem
 
@@ -39,8 +39,9 @@ def clean(source, output, config, site_too, force) -> None:
 
 
 def _clean(project: Project, site_too: bool, force: bool) -> list[str]:
+    from briefgen.engine import spare
     from briefgen.engine.cachedata import CACHE_DIR
-    from briefgen.engine.swap import recover
+    from briefgen.engine.swap import recover, spare_path
 
     removed = []
     cache = project.root / CACHE_DIR
@@ -51,6 +52,8 @@ def _clean(project: Project, site_too: bool, force: bool) -> list[str]:
         shutil.rmtree(cache)
         removed.append(project.rel(cache) + "/")
     recover(project.output)  # a build killed mid-swap leaves nothing behind
+    if spare.drop(project.output):  # the site before last, which the next build would stage into
+        removed.append(project.rel(spare_path(project.output)) + "/")
     if site_too and os.path.lexists(project.output):
         problem = project.output_problem(force=force, doing="remove it")
         if problem:
@@ -64,12 +67,12 @@ def _clean(project: Project, site_too: bool, force: bool) -> list[str]:
 def remove_site(output: Path) -> list[str]:
     """Remove what briefgen wrote in ``output``: everything but the dot-entries it did not write
     (a ``.git`` checkout...), and the folder itself when nothing is kept. Returns what was kept."""
-    from briefgen.engine.write import _existing_files, kept_entries
+    from briefgen.engine.listing import existing_files, kept_entries
 
     if output.is_symlink() or not output.is_dir():
         os.unlink(output)  # a link to a site elsewhere: the link goes, the site stays
         return []
-    files, dots = _existing_files(output)
+    files, dots = existing_files(output)
     keep = kept_entries(output, dots, set(), set())
     for rel in sorted(files) + sorted(dots - set(keep)):
         path = output / rel

@@ -145,4 +145,4 @@ def blank_project(target: Path) -> None:
     (target / "content" / "sources.yaml").write_text(
         "# Outlets and originators, keyed by id, e.g.\n# afp:\n#   name: AFP\n#   kind: outlet\n", encoding="utf-8"
     )
-    (target / ".gitignore").write_text("/site/\n.briefgen-cache/\n.venv/\n", encoding="utf-8")
+    (target / ".gitignore").write_text("/site/\n/.site.spare/\n.briefgen-cache/\n.venv/\n", encoding="utf-8")

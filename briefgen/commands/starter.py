@@ -29,4 +29,6 @@ def create_project(target: Path) -> None:
         "inside the briefgen package.\n",
         encoding="utf-8",
     )
-    (target / ".gitignore").write_text("/site/\n.briefgen-cache/\n.briefgen.lock\n.venv/\n", encoding="utf-8")
+    (target / ".gitignore").write_text(
+        "/site/\n/.site.spare/\n.briefgen-cache/\n.briefgen.lock\n.venv/\n", encoding="utf-8"
+    )

@@ -12,7 +12,8 @@ ones). ``swap_in`` then:
 3. exchanges the two folders in one step (Linux ``renameat2(RENAME_EXCHANGE)``;
    elsewhere, or on a file system that cannot, two renames: output to
    ``.site.old-<pid>-<random>``, staging to output);
-4. removes the old site, then the journal.
+4. keeps the old site as the spare tree ``.site.spare`` (``briefgen.engine.spare``: the next build
+   stages into it) or, where one is there already, removes it; then removes the journal.
 
 A reader sees the old site or the new one, never a mix: before step 3 the
 output folder is the old site, after it the new one. A process killed at any
@@ -72,6 +73,11 @@ def journal_path(output: Path) -> Path:
     return output.parent / f".{output.name}.swap"
 
 
+def spare_path(output: Path) -> Path:
+    """Where the site before the current one is kept for the next build to stage into (``briefgen.engine.spare``)."""
+    return output.parent / f".{output.name}.spare"
+
+
 def _inode(path: Path) -> list[int] | None:
     try:
         st = os.stat(path, follow_symlinks=False)
@@ -117,9 +123,22 @@ def swap_in(staged: Path, output: Path, keep: list[str]) -> None:
         recover(output)  # not swapped: the old site back as it was, entries moved out of it included
         raise
     faults.point("swapped")
-    remove_tree(leftover)
+    _keep_spare(leftover, output)
     faults.point("journal removal")
     os.unlink(journal)
+
+
+def _keep_spare(leftover: Path, output: Path) -> None:
+    """Keep the old site ``leftover`` as the spare tree, or remove it if a spare is there already."""
+    spare = spare_path(output)
+    if not os.path.lexists(spare):
+        faults.point("keep spare")
+        try:
+            os.rename(leftover, spare)
+            return
+        except OSError:
+            pass
+    remove_tree(leftover)
 
 
 def remove_tree(path: Path) -> None:

@@ -1,21 +1,25 @@
 """Write: bytes -> the output folder, never half a site.
 
-Every build writes the complete new site into a staging folder beside the
-output (``Staging``): files whose bytes did not change are hard-linked from
-the previous output (same inode, so the same mtime: rsync and publish see no
-change), the others are written new. Only when everything has rendered and
-been checked is the staged folder swapped in for the output in one step
-(``briefgen.engine.swap``, which also finishes or undoes a swap a killed build cut
-short); files the new build does not produce disappear with the old folder,
-except what briefgen keeps for the user (a ``.git`` checkout and other
-dot-entries it did not write, see ``kept_entries``). ``write_site`` does it
-in one call; a build that streams its files as they are made uses
-``Staging`` itself, so the site is never in memory whole.
+Every build stages the complete new site in a folder beside the output
+(``Staging``): files whose bytes did not change are hard-linked from the
+previous output (same inode, so the same mtime: rsync and publish see no
+change), the others are written new. That folder is the spare tree the last
+swap left when there is one (``briefgen.engine.spare``: the site before the
+current one, mostly hard links to the current one), brought up to date: an
+entry is left alone only if it is the output's very file, every other one is
+replaced or removed, so a one-article rebuild touches a few dozen entries
+instead of linking thousands. Only when everything has rendered and been
+checked is the staged folder swapped in for the output in one step
+(``briefgen.engine.swap``, which also finishes or undoes a swap a killed build
+cut short, and keeps the folder that comes out as the next spare); what
+briefgen keeps for the user in the old output (a ``.git`` checkout and other
+dot-entries it did not write, see ``listing.kept_entries``) moves into the new
+one. ``write_site`` does it in one call; a build that streams its files as they
+are made uses ``Staging`` itself, so the site is never in memory whole.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import shutil
@@ -24,10 +28,9 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefgen.atomicfile import TMP_SUFFIX
-from briefgen.engine import faults
+from briefgen.engine import faults, spare
+from briefgen.engine.listing import existing_files, kept_entries
 from briefgen.engine.swap import swap_in
-from briefgen.outputs.manifest import MANIFEST_NAME
 
 
 @dataclass
@@ -63,60 +66,23 @@ def _keep(old: Path, dest: Path) -> None:
         shutil.copy2(old, dest)
 
 
-def _existing_files(root: Path) -> tuple[set[str], set[str]]:
-    """(files, dot-entries) under ``root``: a dot-entry (``.git``, ``.well-known``...) is listed as one
-    entry, folder or file, and never walked into; the manifest briefgen writes is a file like the others."""
-    if not root.is_dir():
-        return set(), set()
-    out, dots = set(), set()
-    top = str(root)
-    for dirpath, dirs, files in os.walk(top):
-        # string slicing, not a Path per file: a site of 5,000 files is listed in a fraction of the time
-        prefix = dirpath[len(top) + 1 :].replace(os.sep, "/")
-        prefix = prefix + "/" if prefix else ""
-        for name in [d for d in dirs if d.startswith(".")]:
-            dirs.remove(name)
-            dots.add(prefix + name)
-        for name in files:
-            if name.startswith(".") and name != MANIFEST_NAME:
-                dots.add(prefix + name)
-            else:
-                out.add(prefix + name)
-    return out, dots
-
-
-def kept_entries(output: Path, dots: set[str], produced: set[str], written: set[str]) -> list[str]:
-    """The dot-entries of the old site that the new one keeps: those briefgen did not write.
-
-    ``written`` lists what the last build recorded writing (its state, else its manifest); a dot-file
-    briefgen wrote and no longer produces goes, as does a temporary file a killed write left.
-    """
-    if not dots - produced:
-        return []
-    if not written:
-        from briefgen.outputs.manifest import read_manifest
-
-        with contextlib.suppress(OSError):
-            written = set(read_manifest((output / MANIFEST_NAME).read_bytes()))
-    return sorted(
-        rel
-        for rel in dots - produced
-        if rel not in written and not rel.endswith(TMP_SUFFIX) and not any(p.startswith(rel + "/") for p in produced)
-    )
-
-
-def _recorded_same(old: Path, rel: str, known: dict | None, digests: dict | None) -> bool | None:
-    """Compare by the hashes the last build recorded, without reading ``old``; None: cannot tell."""
-    if not known or not digests or rel not in known or rel not in digests:
-        return None
-    digest, size, mtime_ns = known[rel]
+def _stat(path: str) -> os.stat_result | None:
     try:
-        st = old.stat()
+        return os.stat(path)
     except OSError:
+        return None
+
+
+def _recorded_same(st: os.stat_result | None, rel: str, known: dict | None, digest: str | None) -> bool | None:
+    """Compare by the hash the last build recorded, without reading the file ``st`` describes; None: cannot tell."""
+    if not known or digest is None or rel not in known:
+        return None
+    if st is None:
         return False
+    recorded, size, mtime_ns = known[rel][:3]
     if st.st_size != size or st.st_mtime_ns != mtime_ns:
         return None  # touched since: read it
-    return digest == digests[rel]
+    return recorded == digest
 
 
 class Staging:
@@ -154,44 +120,66 @@ class Staging:
         self.digests: dict[str, str | None] = {}
         self.sha256: dict[str, str] = {}
         output.parent.mkdir(parents=True, exist_ok=True)
-        self.before, self.dots = _existing_files(output)
+        self.before, self.dots = existing_files(output)
         self.folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-{os.getpid()}-", dir=output.parent))
+        self.spare = spare.take(output, self.folder)  # the site before last, to bring up to date; or None
+        self._old, self._staged = str(output) + os.sep, str(self.folder) + os.sep
         self.stats = WriteStats()
         self.names: dict[str, None] = {}  # generated files, in the order they were noted
         self.copied: dict[str, None] = {}
         self.files = StagedFiles(self)
+        self.placed = 0  # entries written or linked in this process (not those the spare had in place)
         self._dirs: set[Path] = set()
 
     def _dest(self, rel: str) -> Path:
         dest = self.folder / rel
         if dest.parent not in self._dirs:
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                if self.spare is None:
+                    raise
+                spare.clear_way(self.folder, rel)  # the spare has a file where the new site has a folder
+                dest.parent.mkdir(parents=True, exist_ok=True)
             self._dirs.add(dest.parent)
+        self.placed += 1
         return dest
 
     def _was_there(self, rel: str) -> bool:
         """Whether the old output has the file ``rel`` (files in dot-folders are not listed: look)."""
         return rel in self.before or ("/." in "/" + rel and os.path.isfile(self.output / rel))
 
-    def _unchanged(self, rel: str, digest: str | None, read) -> bool:
+    def _unchanged(self, rel: str, digest: str | None, read) -> tuple[bool, os.stat_result | None]:
+        """Whether the old output's file at ``rel`` has these bytes, and its ``stat``."""
         if not self._was_there(rel):
-            return False
-        old = self.output / rel
-        same = _recorded_same(old, rel, self.known, {rel: digest} if digest is not None else None)
+            return False, None
+        st = _stat(self._old + rel)
+        same = _recorded_same(st, rel, self.known, digest)
         if same is None:
-            same = _same(old, read())
-        return same
+            same = st is not None and _same(self.output / rel, read())
+        return same, st
+
+    def _stage_old(self, rel: str, st: os.stat_result | None) -> None:
+        """Stage the old output's file at ``rel``: the spare's entry if it is that very file, else a new link."""
+        if self.spare is not None and rel in self.spare.files and spare.in_place(self._staged, rel, st):
+            return
+        dest = self._dest(rel)
+        _fresh(dest, lambda: _keep(self.output / rel, dest), self.spare is not None)
+
+    def _stage_new(self, rel: str, make: Callable[[Path], None]) -> None:
+        dest = self._dest(rel)
+        _fresh(dest, lambda: make(dest), self.spare is not None)
 
     def write(self, rel: str, data: bytes, digest: str | None = None) -> tuple[str | None, str | None, bool]:
         """Stage generated ``data`` at ``rel``; (its digest, its SHA-256, whether it differs from the old file)."""
         if digest is None and self.digest is not None:
             digest = self.digest(data)
         sha256 = hashlib.sha256(data).hexdigest() if self.with_sha256 else None
-        dest = self._dest(rel)
-        if self._unchanged(rel, digest, lambda: data):
-            _fresh(dest, lambda: _keep(self.output / rel, dest))
+        same, st = self._unchanged(rel, digest, lambda: data)
+        if same:
+            self._stage_old(rel, st)
             return digest, sha256, False
-        _fresh(dest, lambda: _write_new(dest, data))
+        self._stage_new(rel, lambda dest: _write_new(dest, data))
         return digest, sha256, True
 
     def note(self, rel: str, answer: tuple[str | None, str | None, bool]) -> None:
@@ -207,15 +195,14 @@ class Staging:
 
     def copy(self, rel: str, source: Path, digest: str | None = None) -> bool:
         """Stage the static file ``source`` at ``rel``."""
-        dest = self._dest(rel)
-        changed = not self._unchanged(rel, digest, source.read_bytes)
-        if changed:
-            _fresh(dest, lambda: _copy_new(source, dest))
+        same, st = self._unchanged(rel, digest, source.read_bytes)
+        if same:
+            self._stage_old(rel, st)
         else:
-            _fresh(dest, lambda: _keep(self.output / rel, dest))
+            self._stage_new(rel, lambda dest: _copy_new(source, dest))
         self.copied[rel] = None
-        self._count(rel, changed)
-        return changed
+        self._count(rel, not same)
+        return not same
 
     def _count(self, rel: str, changed: bool) -> None:
         if changed:
@@ -226,10 +213,12 @@ class Staging:
     def link(self, rel: str, digest: str | None = None) -> bool:
         """Stage ``rel`` as the old output's file, unread, if the last build recorded writing these very
         bytes (``digest``) and the file is as written; False (nothing staged) when that cannot be told."""
-        if not self._was_there(rel) or not _recorded_same(self.output / rel, rel, self.known, {rel: digest}):
+        if not self._was_there(rel):
             return False
-        dest = self._dest(rel)
-        _fresh(dest, lambda: _keep(self.output / rel, dest))
+        st = _stat(self._old + rel)
+        if not _recorded_same(st, rel, self.known, digest):
+            return False
+        self._stage_old(rel, st)
         self.digests[rel] = digest
         return True
 
@@ -238,6 +227,8 @@ class Staging:
         except the entries briefgen keeps (``kept_entries``), which move into the new one."""
         try:
             produced = self.names.keys() | self.copied.keys()
+            if self.spare is not None:
+                spare.tidy(self.folder, self.spare, produced)  # what the site before last had, and this one not
             self.stats.removed_paths = sorted(self.before - produced)
             keep = kept_entries(self.output, self.dots, produced, set(self.known))
             for rel in keep:
@@ -336,12 +327,16 @@ def _copy_new(source: Path, dest: Path) -> None:
         shutil.copyfileobj(src, out)
 
 
-def _fresh(dest: Path, make) -> None:
-    """Run ``make`` (which creates ``dest``); if ``dest`` exists already, unlink it first, never write into it."""
+def _fresh(dest: Path, make, trees: bool = False) -> None:
+    """Run ``make`` (which creates ``dest``); if ``dest`` exists already, unlink it first, never write into it
+    (with ``trees``, staging into a spare tree, a folder in the way is removed too)."""
     try:
         make()
     except FileExistsError:
-        os.unlink(dest)
+        if trees and os.path.isdir(dest) and not os.path.islink(dest):
+            shutil.rmtree(dest)
+        else:
+            os.unlink(dest)
         make()
 
 
@@ -363,11 +358,13 @@ def write_site(
     staging = Staging(output, known)
     try:
         for rel in files:  # a file's bytes only when they must be compared or written (see ``SiteFiles``)
+            placed = staging.placed
             if staging.link(rel, digests.get(rel)):
                 staging.note(rel, (digests.get(rel), None, False))
             else:
                 staging.put(rel, files[rel], digests.get(rel))
-            faults.point("stage")
+            if staging.placed != placed:  # (an entry the spare tree has in place already is no step)
+                faults.point("stage")
         for rel, source in (copies or {}).items():
             staging.copy(rel, source, digests.get(rel))
     except BaseException:

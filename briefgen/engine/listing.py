@@ -1,0 +1,67 @@
+"""What an output folder holds: the files of briefgen's site, and the dot-entries it keeps for the user.
+
+``existing_files`` lists a folder (each dot-entry, such as a ``.git`` checkout, as one entry, never walked
+into); ``kept_entries`` picks the dot-entries a new site keeps: those briefgen did not write. The writer
+(``briefgen.engine.write``) and ``briefgen clean --site`` both decide with these.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from briefgen.atomicfile import TMP_SUFFIX
+from briefgen.outputs.manifest import MANIFEST_NAME
+
+
+def existing_files(root: Path) -> tuple[set[str], set[str]]:
+    """(files, dot-entries) under ``root``: a dot-entry (``.git``, ``.well-known``...) is listed as one
+    entry, folder or file, and never walked into; the manifest briefgen writes is a file like the others.
+    A link to a folder is neither (it is not walked into); an unreadable folder is skipped."""
+    if not root.is_dir():
+        return set(), set()
+    out, dots = set(), set()
+    stack = [("", str(root))]
+    while stack:  # os.scandir with string paths, not os.walk or a Path per file: 5,000 files in a few ms
+        prefix, folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if name.startswith("."):
+                    dots.add(prefix + name)
+                elif not entry.is_symlink():
+                    stack.append((prefix + name + "/", entry.path))
+            elif name.startswith(".") and name != MANIFEST_NAME:
+                dots.add(prefix + name)
+            else:
+                out.add(prefix + name)
+    return out, dots
+
+
+def kept_entries(output: Path, dots: set[str], produced: set[str], written: set[str]) -> list[str]:
+    """The dot-entries of the old site that the new one keeps: those briefgen did not write.
+
+    ``written`` lists what the last build recorded writing (its state, else its manifest); a dot-file
+    briefgen wrote and no longer produces goes, as does a temporary file a killed write left.
+    """
+    if not dots - produced:
+        return []
+    if not written:
+        from briefgen.outputs.manifest import read_manifest
+
+        with contextlib.suppress(OSError):
+            written = set(read_manifest((output / MANIFEST_NAME).read_bytes()))
+    return sorted(
+        rel
+        for rel in dots - produced
+        if rel not in written and not rel.endswith(TMP_SUFFIX) and not any(p.startswith(rel + "/") for p in produced)
+    )
