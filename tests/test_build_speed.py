@@ -58,8 +58,11 @@ def test_corrupt_truncated_or_foreign_cache_is_ignored_with_a_note(example: Path
     raw[-40] ^= 0xFF  # one flipped byte in the payload
     front.write_bytes(bytes(raw))
     (cache / "state.json").write_bytes(b"garbage")
+    older = sorted(cache.glob("markdown-*.json"))[1]  # as an older briefgen wrote it: another format number
+    older.write_bytes(older.read_bytes().replace(b"briefgen-cache ", b"briefgen-cache 0", 1))
     proc = run_cli("build", "-s", str(example), "-o", str(out), check=True)
     assert f"{markdown.name} is unusable" in proc.stderr and f"{front.name} is unusable" in proc.stderr
+    assert "written in another cache format by another version of briefgen" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert differing(tree(reference), tree(out)) == []
 

@@ -172,6 +172,9 @@ def read_checked(path: Path, magic: bytes, expected: str, parse=json.loads):
     LookupError (another environment) or OSError if it is not one."""
     raw = path.read_bytes()
     if not raw.startswith(magic):
+        kind = magic.rsplit(b" ", 1)[0] + b" "  # b"briefgen-cache ": the same file of another format
+        if raw.startswith(kind):
+            raise LookupError("was written in another cache format by another version of briefgen")
         raise ValueError("not a briefgen cache file")
     end = raw.index(b"\n", len(magic))
     header = json.loads(raw[len(magic) : end])
