@@ -142,9 +142,14 @@ def _shared(work: Callable, chunks: list[tuple[int, int]], jobs: int, on_chunk: 
             answers = pool.imap_unordered(_run_next, range(len(chunks) - 1), chunksize=1)
             index: int | None = 0
             while index is not None:
-                parts[index] = work(*chunks[index])
-                on_chunk(len(parts[index]))
-                _take(answers, parts, on_chunk, wait=False)
+                start, stop = chunks[index]
+                part: list = []
+                for a, b in chunked(stop - start, 1):  # in quarters: progress and the workers' answers between
+                    done = work(start + a, start + b)
+                    part.extend(done)
+                    on_chunk(len(done))
+                    _take(answers, parts, on_chunk, wait=False)
+                parts[index] = part
                 index = _claim()
             _take(answers, parts, on_chunk, wait=True)
     finally:
