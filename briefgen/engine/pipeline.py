@@ -8,11 +8,13 @@ Nothing here touches the output folder.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from jinja2 import meta
 
 from briefgen.briefing.changes import attach
 from briefgen.briefing.editorial import review
@@ -33,6 +35,10 @@ from briefgen.render.render import Renderer, static_files, template_problem
 
 _TEMPLATE_ERRORS = (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError)
 LINKCHECK_PARALLEL_MIN = 400  # pages; fewer are checked in-line
+# Rendering leaves reference cycles behind (Jinja's macro modules and contexts) that only the garbage collector
+# frees. The build's own threshold (100,000: loading keeps what it allocates) let a worker pile up 2,500 pages'
+# worth of them, tens of MB, each page of which a forked worker then owns; this collects every few hundred pages.
+RENDER_GC_THRESHOLD = 10_000
 
 
 @dataclass
@@ -146,7 +152,33 @@ def render_pages(site, pages, renderer, project, jobs: int, progress: Progress, 
                 out.append((page.output, None, template_problem(exc, project)))
         return out
 
-    return map_chunks(work, len(pages), jobs, progress.advance)
+    if jobs > 1:  # compiled once here, not once in each worker (and shared with them)
+        compile_templates(renderer.env, {page.template for page in pages})
+    thresholds = gc.get_threshold()
+    gc.set_threshold(RENDER_GC_THRESHOLD, *thresholds[1:])
+    try:
+        return map_chunks(work, len(pages), jobs, progress.advance)
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def compile_templates(env: jinja2.Environment, names: set[str]) -> None:
+    """Load ``names`` and every template they name (``extends``, ``include``, ``import``) into ``env``.
+
+    A template that does not compile is left for the render to report, at the page that uses it.
+    """
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            env.get_template(name)
+            refs = list(meta.find_referenced_templates(env.parse(env.loader.get_source(env, name)[0])))
+        except Exception:  # noqa: S112 - the page's own render reports it, located
+            continue
+        todo.extend(ref for ref in refs if ref is not None)
 
 
 def render_into(

@@ -1,0 +1,72 @@
+"""``engine.parallel.map_chunks``: the parent works beside its forked workers, and the answers come back in order.
+
+Real forked processes; each answer says which process worked it out, so the tests can tell the parent's
+share from a worker's.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+
+import pytest
+
+from briefgen.engine import parallel
+from briefgen.engine.parallel import chunked, map_chunks
+
+
+def _squares(start: int, stop: int) -> list[tuple[int, int, int]]:
+    return [(i, i * i, os.getpid()) for i in range(start, stop)]
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_answers_come_back_in_order_from_the_parent_and_its_workers(jobs: int):
+    count = 40 * parallel.MIN_ITEMS_PER_WORKER
+    seen: list[int] = []
+    answers = map_chunks(_squares, count, jobs, seen.append)
+    assert [(i, sq) for i, sq, _pid in answers] == [(i, i * i) for i in range(count)]
+    assert sum(seen) == count  # every chunk reported once, in the parent
+    first = chunked(count, jobs)[0]
+    assert {pid for i, _sq, pid in answers if i < first[1]} == {os.getpid()}  # the first chunk is the parent's
+    assert not parallel.multiprocessing.active_children()  # the workers are gone
+
+
+def test_a_worker_does_some_of_the_work_while_the_parent_works():
+    count = 8 * parallel.MIN_ITEMS_PER_WORKER
+    parent = os.getpid()
+
+    def slow_in_the_parent(start: int, stop: int) -> list[int]:
+        if os.getpid() == parent:  # the parent's chunks take long enough for the worker to take the rest
+            time.sleep(0.5)
+        return [os.getpid()] * (stop - start)
+
+    pids = map_chunks(slow_in_the_parent, count, 2)
+    assert len(pids) == count
+    assert parent in pids and set(pids) - {parent}, "both the parent and a forked worker worked"
+
+
+def test_one_job_runs_in_line():
+    answers = map_chunks(_squares, 100, 1)
+    assert {pid for _i, _sq, pid in answers} == {os.getpid()}
+
+
+def test_an_error_in_a_worker_or_in_the_parent_reaches_the_caller():
+    parent = os.getpid()
+
+    def fails_in(where: str):
+        def work(start: int, stop: int) -> list[int]:
+            in_parent = os.getpid() == parent
+            if in_parent == (where == "parent"):
+                raise ValueError(f"failed in the {where}")
+            if in_parent:  # slow enough that the worker takes a chunk
+                time.sleep(0.3)
+            return list(range(start, stop))
+
+        return work
+
+    for where in ("parent", "worker"):
+        with pytest.raises(ValueError, match=where):
+            map_chunks(fails_in(where), 16 * parallel.MIN_ITEMS_PER_WORKER, 2)
+        assert not parallel.multiprocessing.active_children()
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # nothing left frozen in the parent
