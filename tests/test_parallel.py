@@ -1,14 +1,19 @@
 """``engine.parallel.map_chunks``: the parent works beside its forked workers, and the answers come back in order.
 
 Real forked processes; each answer says which process worked it out, so the tests can tell the parent's
-share from a worker's.
+share from a worker's. Each scenario runs in a new Python process: ``map_chunks`` forks only a process with
+one thread, and the test process has others (servers and browsers of earlier tests), where it would run
+every chunk in-line and never show a worker.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -20,8 +25,7 @@ def _squares(start: int, stop: int) -> list[tuple[int, int, int]]:
     return [(i, i * i, os.getpid()) for i in range(start, stop)]
 
 
-@pytest.mark.parametrize("jobs", [2, 3])
-def test_answers_come_back_in_order_from_the_parent_and_its_workers(jobs: int):
+def _answers_come_back_in_order_from_the_parent_and_its_workers(jobs: int):
     count = 40 * parallel.MIN_ITEMS_PER_WORKER
     seen: list[int] = []
     answers = map_chunks(_squares, count, jobs, seen.append)
@@ -32,7 +36,7 @@ def test_answers_come_back_in_order_from_the_parent_and_its_workers(jobs: int):
     assert not parallel.multiprocessing.active_children()  # the workers are gone
 
 
-def test_a_worker_does_some_of_the_work_while_the_parent_works():
+def _a_worker_does_some_of_the_work_while_the_parent_works():
     count = 8 * parallel.MIN_ITEMS_PER_WORKER
     parent = os.getpid()
 
@@ -51,7 +55,7 @@ def test_one_job_runs_in_line():
     assert {pid for _i, _sq, pid in answers} == {os.getpid()}
 
 
-def test_an_error_in_a_worker_or_in_the_parent_reaches_the_caller():
+def _an_error_in_a_worker_or_in_the_parent_reaches_the_caller():
     parent = os.getpid()
 
     def fails_in(where: str):
@@ -70,3 +74,43 @@ def test_an_error_in_a_worker_or_in_the_parent_reaches_the_caller():
             map_chunks(fails_in(where), 16 * parallel.MIN_ITEMS_PER_WORKER, 2)
         assert not parallel.multiprocessing.active_children()
     assert gc.isenabled() and gc.get_freeze_count() == 0  # nothing left frozen in the parent
+
+
+def _in_a_new_process(scenario: str, *args: int) -> None:
+    """Run ``scenario(*args)`` of this module in a new, single-threaded Python process, where forking is allowed."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import test_parallel as t; "
+        f"from briefgen.engine import parallel; assert parallel.can_fork(), 'a new process may fork'; "
+        f"t.{scenario}(*{args!r})"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_answers_come_back_in_order_from_the_parent_and_its_workers(jobs: int):
+    _in_a_new_process("_answers_come_back_in_order_from_the_parent_and_its_workers", jobs)
+
+
+def test_a_worker_does_some_of_the_work_while_the_parent_works():
+    _in_a_new_process("_a_worker_does_some_of_the_work_while_the_parent_works")
+
+
+def test_an_error_in_a_worker_or_in_the_parent_reaches_the_caller():
+    _in_a_new_process("_an_error_in_a_worker_or_in_the_parent_reaches_the_caller")
+
+
+def test_a_process_with_another_thread_runs_every_chunk_in_line():
+    """What the scenarios above avoid: with a second thread alive, nothing forks and the answers are the same."""
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        answers = map_chunks(_squares, 8 * parallel.MIN_ITEMS_PER_WORKER, 2)
+    finally:
+        stop.set()
+        thread.join()
+    assert [(i, sq) for i, sq, _pid in answers] == [(i, i * i) for i in range(8 * parallel.MIN_ITEMS_PER_WORKER)]
+    assert {pid for _i, _sq, pid in answers} == {os.getpid()}
