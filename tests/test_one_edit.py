@@ -152,3 +152,15 @@ def test_tampered_article_records_give_the_clean_bytes(paginated: Path, tmp_path
     got = _build(paginated, out)
     want = _build(paginated, tmp_path / "clean", cache=False)
     assert [rel for rel in want if got.get(rel) != want[rel]] == []
+
+
+def test_a_topics_label_shows_on_every_page(paginated: Path, tmp_path: Path):
+    """The topic strip on every page names each topic by its short label: a new label is on every page, not
+    only on the pages of that topic's reports."""
+    out = tmp_path / "site"
+    _build(paginated, out)
+    _replace(paginated / "content" / "topics" / "drone-strikes.yaml", "label: Record drone raid", "label: Raid record")
+    got = _build(paginated, out)
+    assert b"Raid record" in got["articles/2025-02-22-trump-says-minerals-deal-close/index.html"]
+    want = _build(paginated, tmp_path / "clean", cache=False)
+    assert [rel for rel in want if got[rel] != want[rel]] == []
