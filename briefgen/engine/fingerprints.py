@@ -10,7 +10,7 @@ A page's *fingerprint* hashes everything its bytes can depend on:
   ``include`` and ``import`` (any template that cannot be followed, or any
   change to a static file, counts for every page: asset names carry hashes);
 * data shown on every page or derived from the whole site (the site config,
-  people and sources, each topic's title, status and editorial marks, the
+  people and sources, each topic's title, label, status and editorial marks, the
   change history when the page declares it);
 * the environment: briefgen's code and the version of every library that
   shapes the output (``environment.code_fingerprint``) and the build's "now"
@@ -149,6 +149,7 @@ class Fingerprints:
             facts = (
                 topic.slug,
                 topic.title,
+                topic.label,  # the topic strip on every page names each topic by its label
                 str(getattr(topic.meta, "status", "")),
                 getattr(topic, "stale", None),
                 getattr(getattr(topic, "one_sided", None), "id", None),

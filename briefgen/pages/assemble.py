@@ -39,29 +39,55 @@ def topic_pages(
     per = site.config.per_page
     chunks = [topic.articles[i : i + per] for i in range(0, len(topic.articles), per)] or [[]]
     deps = frozenset({topic.path, *(a.path for a in topic.articles), *(r.path for r in topic.related), HISTORY_DEP})
+    timelines = _chunk_timelines(b.timeline, chunks) if len(chunks) > 1 else None
+    as_of = _updated_by(topic) if len(chunks) > 1 else ()
     out = []
     for n, chunk in enumerate(chunks, start=1):
         url = topic.url_path if n == 1 else f"{topic.url_path}page/{n}/"
         prev_url = None if n == 1 else (topic.url_path if n == 2 else f"{topic.url_path}page/{n - 1}/")
         next_url = f"{topic.url_path}page/{n + 1}/" if n < len(chunks) else None
         pagination = Pagination(n, len(chunks), prev_url, next_url) if len(chunks) > 1 else None
-        part = _briefing_part(b, chunk, n) if len(chunks) > 1 else b
+        part = _briefing_part(b, chunk, n, timelines[n - 1]) if timelines is not None else b
         title = topic.title if n == 1 else f"{topic.title} (page {n} of {len(chunks)})"
         # an archive page shows its own articles only: editing one article re-renders page 1 and its page,
-        # not every page of the topic (adding or removing an article shifts the chunks, and so their deps)
-        page_deps = deps if n == 1 else frozenset({topic.path, *(a.path for a in chunk)})
+        # not every page of the topic (adding or removing an article shifts the chunks, and so their deps);
+        # and the topic's "as of" time (``Topic.updated``), which the newest change of any report gives
+        page_deps = deps if n == 1 else frozenset({topic.path, *(a.path for a in chunk), *as_of})
         context = {"topic": topic, "b": part, "pagination": pagination, **CHART_HELPERS}
         out.append(Page("topic", url, "topic.html", title, topic.meta.summary, context, page_deps, topic.path))
     out.append(pack_page(site, topic, b, deps, pages, pack_bodies))
     return out
 
 
-def _briefing_part(b: Briefing, chunk: list[Article], n: int) -> Briefing:
-    """What page ``n`` of a paginated topic shows of its briefing ``b``: its own articles and their timeline."""
-    in_chunk = set(map(id, chunk))
+def _updated_by(topic: Topic) -> tuple[str, ...]:
+    """The file of the report whose last change is the topic's "as of" time (``Topic.updated``, the first
+    of equal ones, as ``max`` picks it), which every page of the topic shows; () for a topic without reports."""
+    newest = max(topic.articles, key=_modified, default=None)
+    return (newest.path,) if newest is not None else ()
+
+
+def _modified(article: Article) -> dt.datetime:
+    return article.modified
+
+
+def _chunk_timelines(timeline: list, chunks: list[list[Article]]) -> list[list]:
+    """The events of ``timeline`` each chunk's articles have, in the timeline's order: one pass over the
+    timeline for the whole topic (filtering it once per archive page was quadratic in the topic's size)."""
+    page_of = {id(article): n for n, chunk in enumerate(chunks) for article in chunk}
+    out: list[list] = [[] for _ in chunks]
+    for event in timeline:
+        n = page_of.get(id(event.article))
+        if n is not None:
+            out[n].append(event)
+    return out
+
+
+def _briefing_part(b: Briefing, chunk: list[Article], n: int, timeline: list) -> Briefing:
+    """What page ``n`` of a paginated topic shows of its briefing ``b``: its own articles and their timeline
+    (``timeline``: the events of ``b.timeline`` whose article is in ``chunk``, in order)."""
     part = copy.copy(b)  # the same briefing, not recomputed per page (that was quadratic)
     part.latest = chunk
-    part.timeline = [e for e in b.timeline if id(e.article) in in_chunk]
+    part.timeline = timeline
     part.changed, part.exports = b.changed, b.exports
     if n > 1:  # archive pages: the articles and their timeline only
         part.figures, part.quotes, part.claims, part.people = [], [], [], []
@@ -111,10 +137,12 @@ def party_page(site: Site, party: Party) -> Page:
             t = q.article.topics[0]
             quotes_by_topic.setdefault(t.slug, (t, []))[1].append(q)
     articles = list(party.articles)
+    listed = set(map(id, articles))  # membership by identity, as ``in`` tests it (a list was quadratic)
     for item in party.quotes + party.figures + party.claims:
-        if item.article not in articles:
+        if id(item.article) not in listed:
+            listed.add(id(item.article))
             articles.append(item.article)
-    articles.sort(key=lambda a: a.date, reverse=True)
+    articles.sort(key=_date_of, reverse=True)
     description = f"{party.name}, {party.role}" if party.role else party.name
     deps = frozenset({party.path, *(a.path for a in articles)})
     return Page(
@@ -135,15 +163,20 @@ def party_page(site: Site, party: Party) -> Page:
     )
 
 
+def _date_of(article: Article) -> dt.datetime:
+    return article.date
+
+
 def article_page(article: Article) -> Page:
     deps = frozenset({article.path, *(t.path for t in article.topics), *article.image_inputs})
+    figures = figure_items(group_figures(article.figures)) if article.figures else []  # half the reports have none
     return Page(
         "article",
         article.url_path,
         "article.html",
         article.title,
         article.summary,
-        {"article": article, "article_figures": figure_items(group_figures(article.figures))},
+        {"article": article, "article_figures": figures},
         deps,
         article.path,
     )

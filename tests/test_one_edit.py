@@ -1,0 +1,166 @@
+"""A one-article edit from the command line's path (a new ``Builder`` reading ``.briefgen-cache/``) gives the
+bytes of a clean build, for each kind of front-matter edit a desk makes.
+
+Each edit changes what other pages show of the article: who said a quote (the speakers' pages), a figure
+(its topic's key figures, the reporter's page), a claim's status (the claims ledger), the people it names
+(their pages), a correction or an ``updated:`` time (the topic's "as of" time on every page of the topic,
+archive pages included), its topics (two topics' pages). The example is built with two reports per topic
+page, so that topics have archive pages. A page kept from the last build that should have changed, or a
+page rendered from a stale part of the loaded site, fails the comparison.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from conftest import copy_example
+
+from briefgen.engine.build import Builder
+from briefgen.project import Project
+
+HISTORY = "changes/history.json"  # a record of earlier builds, not a function of the input
+
+MINERALS = "2025-02-22-trump-says-minerals-deal-close.md"
+NATO = "2025-02-23-zelensky-ready-to-resign-for-nato.md"
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    files.pop(HISTORY, None)
+    manifest = json.loads(files[".briefgen-manifest.json"])
+    manifest["files"].pop(HISTORY, None)
+    files[".briefgen-manifest.json"] = json.dumps(manifest, sort_keys=True).encode()
+    return files
+
+
+def _build(project: Path, out: Path, *, cache: bool = True) -> dict[str, bytes]:
+    """One build as ``briefgen build`` runs it: a new Builder, its state from ``.briefgen-cache/``."""
+    Builder(Project.at(project, out), jobs=1, use_cache=cache, record_changes=False, once=True).rebuild()
+    return _tree(out)
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path.name, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def _set_updated(path: Path, when: str) -> None:
+    lines = [line for line in path.read_text().split("\n") if not line.startswith("updated:")]
+    lines.insert(lines.index("---", 1), f"updated: {when}")
+    path.write_text("\n".join(lines))
+
+
+EDITS = {
+    "quote-speaker": lambda a: _replace(a / MINERALS, "  - speaker: trump\n", "  - speaker: kellogg\n"),
+    "claim-status": lambda a: _replace(a / MINERALS, "    status: unverified\n", "    status: confirmed\n"),
+    "claim-text": lambda a: _replace(
+        a / MINERALS, "An agreement with Ukraine will be signed before long.", "A signature is weeks away."
+    ),
+    "people": lambda a: _replace(
+        a / MINERALS, "people: [trump, kellogg, zelensky, biden,", "people: [trump, kellogg, biden, duda,"
+    ),
+    "figure-value": lambda a: _edit_figure(a),
+    "correction": lambda a: _replace(
+        a / MINERALS,
+        "---\nThe White House",
+        "corrections:\n  - date: 2025-03-02T09:00:00+02:00\n    text: An earlier version gave the wrong date.\n"
+        "---\nThe White House",
+    ),
+    "updated-newest": lambda a: _set_updated(a / NATO, "2025-03-01T10:00:00+00:00"),
+    "updated-oldest": lambda a: _set_updated(a / MINERALS, "2025-03-05T12:00:00+02:00"),
+    "topics": lambda a: _replace(a / MINERALS, "topics: [minerals-deal]", "topics: [minerals-deal, nato-offer]"),
+    "body-line": lambda a: (a / MINERALS).write_text(
+        (a / MINERALS).read_text() + "\nCorrection 1: an earlier version of this article gave the wrong figure.\n"
+    ),
+}
+
+
+def _edit_figure(articles: Path) -> None:
+    """The first figure of the first article that has one: another value."""
+    for path in sorted(articles.glob("*.md")):
+        text = path.read_text()
+        at = text.find("\n    value: ")
+        if at != -1 and text.find("\n---", 4) > at:
+            end = text.index("\n", at + 1)
+            path.write_text(text[:at] + "\n    value: 4321" + text[end:])
+            return
+    raise AssertionError("the example has no figure to edit")
+
+
+@pytest.fixture
+def paginated(tmp_path: Path) -> Path:
+    project = copy_example(tmp_path / "project")
+    config = project / "briefgen.yaml"
+    config.write_text(config.read_text() + "\nsearch: false\nper_page: 2\n")
+    return project
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_one_edit_equals_a_clean_build(paginated: Path, tmp_path: Path, edit: str):
+    out = tmp_path / "site"
+    before = _build(paginated, out)
+    EDITS[edit](paginated / "content" / "articles")
+    got = _build(paginated, out)
+    want = _build(paginated, tmp_path / "clean", cache=False)
+    assert sorted(got) == sorted(want)
+    assert [rel for rel in want if got[rel] != want[rel]] == []
+    assert got != before, "the edit shows somewhere"
+
+
+def test_archive_pages_follow_the_topics_as_of_time(paginated: Path, tmp_path: Path):
+    """Every page of a topic shows its "as of" time, the last change of any of its reports: an update to a
+    report on page 1 changes page 2 too, though page 2 does not list that report. (The site's newest
+    change is already that instant, so nothing site-wide changes with the edit.)"""
+    out = tmp_path / "site"
+    articles = paginated / "content" / "articles"
+    _set_updated(articles / MINERALS, "2025-03-01T10:00:00+00:00")  # minerals-deal only: the site's newest
+    _build(paginated, out)
+    archive = "topics/nato-offer/page/2/index.html"
+    old = (out / archive).read_bytes()
+    assert b'datetime="2025-03-01T10:00:00+00:00"' not in old
+    _set_updated(articles / NATO, "2025-03-01T10:00:00+00:00")  # on nato-offer's first page
+    got = _build(paginated, out)
+    assert b'datetime="2025-03-01T10:00:00+00:00"' in got[archive]
+    want = _build(paginated, tmp_path / "clean", cache=False)
+    assert [rel for rel in want if got[rel] != want[rel]] == []
+
+
+def test_tampered_article_records_give_the_clean_bytes(paginated: Path, tmp_path: Path):
+    """The stored records of parsed articles, truncated or planted with data of another shape, are ignored
+    (with a note) or a miss: the edit's build still gives a clean build's bytes."""
+    out = tmp_path / "site"
+    _build(paginated, out)
+    cache = paginated / ".briefgen-cache"
+    shards = sorted(cache.glob("articles-*.json"))
+    assert shards, "the build stores what each article parsed to"
+    shards[0].write_bytes(shards[0].read_bytes()[:-40])  # truncated: its checksum no longer matches
+    for shard in shards[1:]:  # a record replaced by one of another shape, behind a header that checks out
+        raw = shard.read_bytes()
+        magic, header, payload = raw.split(b"\n", 2)
+        lines = payload.split(b"\n")
+        key = lines[0].split(b" ", 1)[0]
+        lines[0] = key + b' ["not", "a", "record"]'
+        payload = b"\n".join(lines)
+        meta = json.loads(header)
+        meta["sha256"] = hashlib.sha256(payload).hexdigest()
+        shard.write_bytes(magic + b"\n" + json.dumps(meta).encode() + b"\n" + payload)
+    EDITS["quote-speaker"](paginated / "content" / "articles")
+    got = _build(paginated, out)
+    want = _build(paginated, tmp_path / "clean", cache=False)
+    assert [rel for rel in want if got.get(rel) != want[rel]] == []
+
+
+def test_a_topics_label_shows_on_every_page(paginated: Path, tmp_path: Path):
+    """The topic strip on every page names each topic by its short label: a new label is on every page, not
+    only on the pages of that topic's reports."""
+    out = tmp_path / "site"
+    _build(paginated, out)
+    _replace(paginated / "content" / "topics" / "drone-strikes.yaml", "label: Record drone raid", "label: Raid record")
+    got = _build(paginated, out)
+    assert b"Raid record" in got["articles/2025-02-22-trump-says-minerals-deal-close/index.html"]
+    want = _build(paginated, tmp_path / "clean", cache=False)
+    assert [rel for rel in want if got[rel] != want[rel]] == []
