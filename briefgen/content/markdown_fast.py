@@ -72,7 +72,10 @@ _RUST_PLUGINS = "blockquote code fence heading hr lheading list paragraph refere
 _EXTRA = ["table", "strikethrough", "replacements", "smartquotes", "footnote", "sourcepos"]
 # Source that needs the reference (see the module docstring).
 _SOURCE_CHARS = re.compile(r"[“”‘’\r\x00]")
-_DEEP_PREFIX = re.compile(r"^[ \t>*+\-0-9.)]{64}", re.M)
+# A line that starts with 64 container characters: the first line, or one after a newline. (The same as
+# ``^...`` with re.M, which tried a match at every character; a newline to look for is found quickly.)
+_DEEP_FIRST_LINE = re.compile(r"[ \t>*+\-0-9.)]{64}")
+_DEEP_LINE = re.compile(r"\n[ \t>*+\-0-9.)]{64}")
 _HTML_RISK = re.compile(
     r"<!|<(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext|template)", re.I
 )
@@ -124,7 +127,8 @@ class FastPath:
         if (
             _SOURCE_CHARS.search(text)
             or "data-sourcepos" in text
-            or _DEEP_PREFIX.search(text)
+            or _DEEP_FIRST_LINE.match(text)
+            or _DEEP_LINE.search(text)
             or (self.allow_html and (_HTML_RISK.search(text) or "fnref" in text or "footnote-" in text))
         ):
             return None
