@@ -196,8 +196,14 @@ def test_urls_both_refuse_render_identically(allow_html: bool):
 
 @pytest.mark.parametrize(
     "text",
-    ["> " * 100_000 + "x\n", "1. " * 30_000 + "x\n", "- " * 100_000 + "x\n", "\t- " * 30_000 + "x\n"],
-    ids=["quotes", "ordered", "bullets", "tabbed"],
+    [
+        "> " * 100_000 + "x\n",
+        "1. " * 30_000 + "x\n",
+        "- " * 100_000 + "x\n",
+        "\t- " * 30_000 + "x\n",
+        "A paragraph first.\n\n" + "> " * 100_000 + "x\n",
+    ],
+    ids=["quotes", "ordered", "bullets", "tabbed", "after-a-paragraph"],
 )
 def test_deep_nesting_does_not_crash_the_process(text: str):
     """markdown-it.rs overflows the C stack on very deep nesting (a crash no try/except catches): never called."""
@@ -267,3 +273,16 @@ def test_build_with_the_fast_path_equals_a_reference_build(tmp_path: Path):
     assert outputs["fast"].keys() == outputs["reference"].keys()
     different = [name for name in outputs["fast"] if outputs["fast"][name] != outputs["reference"][name]]
     assert different == []
+
+
+@given(st.text(alphabet=" \t>*+-1.)\na", max_size=160), st.integers(0, 70))
+def test_the_deep_line_check_finds_what_the_multiline_regex_found(text: str, spaces: int):
+    """A line starting with 64 container characters, found without a match tried at every character."""
+    import re
+
+    from briefgen.content import markdown_fast
+
+    multiline = re.compile(r"^[ \t>*+\-0-9.)]{64}", re.M)  # what the fast path searched with before
+    for body in (text, " " * spaces + text, text + "\n" + "> " * spaces):
+        found = markdown_fast._DEEP_FIRST_LINE.match(body) or markdown_fast._DEEP_LINE.search(body)
+        assert bool(found) == bool(multiline.search(body))

@@ -78,3 +78,57 @@ def test_pack_bodies_are_rewritten_when_asked_and_reused_while_unchanged(monkeyp
     assert "articles/x-1/" in changed and calls == ["here", "here"], "an edited body is rewritten"
     alone = pack.PackBodies([article], "topics/t/pack/", PAGES, "https://example.org/brief/")
     assert alone["here"] == changed and alone["here"] == changed and calls == ["here"] * 4, "no memo: none kept"
+
+
+# What the pack rewrote with a regular expression before ``_rewrite_attributes`` (which must find the same).
+_ATTR_REGEX = re.compile(r'(\s(href|src|id)=")([^"]*)(")')
+ATTR_PIECES = [
+    '="',
+    '"',
+    "=",
+    " ",
+    "\t",
+    "\n",
+    "\xa0",
+    "\u2003",
+    "href",
+    "src",
+    "id",
+    "ref",
+    "h",
+    "x",
+    "<a ",
+    ">",
+    "&amp;",
+]
+
+
+def _by_regex(body: str, fix) -> str:
+    def one(m: re.Match) -> str:
+        new = fix(m.group(2), m.group(3))
+        return m.group(0) if new is None else m.group(1) + new + m.group(4)
+
+    return _ATTR_REGEX.sub(one, body)
+
+
+def _tagging_fix(name: str, value: str) -> str | None:
+    """Marks each match with what it found; leaves every third one (by length) as written."""
+    return None if len(value) % 3 == 2 else f"[{name}:{value}]"
+
+
+@given(st.lists(st.sampled_from(ATTR_PIECES), max_size=16))
+def test_attribute_scan_finds_what_the_regex_found(pieces: list[str]):
+    body = "".join(pieces)
+    assert pack._rewrite_attributes(body, _tagging_fix) == _by_regex(body, _tagging_fix)
+
+
+def test_attribute_scan_on_body_markup():
+    body = (
+        '<h2 id="a">A</h2>\n<p>x="1" <a href="../other/" rel="noopener">o</a><img src="p.png" alt="">'
+        '<a\thref="#a">t</a> <span data-id="k">q</span> <a href="open'
+    )
+    seen = []
+    out = pack._rewrite_attributes(body, lambda name, value: seen.append((name, value)) or value.upper())
+    assert seen == [("id", "a"), ("href", "../other/"), ("src", "p.png"), ("href", "#a")], "data-id: no white space"
+    assert out == _by_regex(body, lambda name, value: value.upper())
+    assert '<img src="P.PNG"' in out and 'data-id="k"' in out and out.endswith('href="open')

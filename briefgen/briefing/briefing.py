@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from briefgen.content.model import Article, Claim, Event, Figure, Party, Quote, Topic
 from briefgen.content.schema import WatchItem
@@ -62,17 +63,24 @@ class FigureGroup:
     number so they stand side by side, ``low``/``high`` give the range when
     they disagree, and ``series`` keeps each reporter's numbers over time
     for the trend chart.
+
+    A group is complete when ``group_figures`` returns it and is not changed
+    after: what is worked out from its figures (``current``, ``series``,
+    ``trend``, the chart in ``drawn``) is worked out once, though the topic
+    page and its pack each read it several times.
     """
 
     measure: str
     label: str
     figures: list[Figure]  # newest first
+    # what briefing.charts drew of this group (its SVG), drawn once for the topic page and its pack
+    drawn: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def latest(self) -> Figure:
         return self.figures[0]
 
-    @property
+    @cached_property
     def current(self) -> list[Figure]:
         """The most recent figure from each reporter."""
         seen: dict[str, Figure] = {}
@@ -102,7 +110,7 @@ class FigureGroup:
         by = self.latest.by
         return sorted((f for f in self.figures if f.by is by), key=lambda f: when_key(f.as_of))
 
-    @property
+    @cached_property
     def series(self) -> list[tuple[Party, list[Figure]]]:
         """Each reporter's figures over time, oldest first, one per as-of date.
 
@@ -118,7 +126,7 @@ class FigureGroup:
             by_date.setdefault(when_key(f.as_of), f)
         return [(party, [by_date[k] for k in sorted(by_date)]) for party, by_date in out.values()]
 
-    @property
+    @cached_property
     def trend(self) -> bool:
         """True when some reporter gave this number at two or more dates: worth a chart."""
         return any(len(points) > 1 for _party, points in self.series)

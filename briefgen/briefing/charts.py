@@ -120,7 +120,17 @@ class _Scale:
 
 
 def trend_svg(group: FigureGroup) -> Markup:
-    """The inline SVG line chart of a group's series (empty when there is no trend)."""
+    """The inline SVG line chart of a group's series (empty when there is no trend).
+
+    Drawn once per group: the topic page and its pack show the same chart (``FigureGroup.drawn``).
+    """
+    svg = group.drawn.get("trend_svg")
+    if svg is None:
+        svg = group.drawn["trend_svg"] = _draw(group)
+    return svg
+
+
+def _draw(group: FigureGroup) -> Markup:
     series = [(party, points) for party, points in group.series if points][: len(MARKERS)]
     if not group.trend or not series:
         return Markup("")

@@ -41,6 +41,7 @@ HEADING_PREFIX = "sec-"
 TOC_LEVELS = (2, 3, 4)
 MAX_NESTING = 32  # blockquotes, lists and emphasis inside each other; real text needs < 10
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_SKIPPED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")  # what browsers skip inside a scheme
 # What swallows the rest of a body when left open: elements whose content is raw text (or, for
 # template, a fragment nh3 drops) up to their end tag, and comments; plaintext never ends.
 RAW_TEXT = ("script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext")
@@ -65,7 +66,7 @@ def safe_url(url: str) -> bool:
     inside a scheme removed: ``java%09script:`` is refused like ``javascript:``.
     """
     for form in (url, unquote(url)):
-        cleaned = re.sub(r"[\x00-\x20\x7f]+", "", form)
+        cleaned = _SKIPPED_IN_SCHEME.sub("", form)
         match = _SCHEME.match(cleaned)
         if match is not None and match.group(1).lower() not in ALLOWED_SCHEMES:
             return False

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Iterator, Mapping, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 PDF_NAME = "briefing.pdf"
 
 PDF_HINT = "install it with: pip install 'briefgen[pdf]' (or pip install weasyprint)"
-_ATTR = re.compile(r'(\s(href|src|id)=")([^"]*)(")')
+_ATTR_NAMES = (("href", 4), ("src", 3), ("id", 2))  # the attributes a pack rewrites
 _FAKE = "http://pack.invalid/"
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
 HEADING_SHIFT = 2  # report titles are <h3> in the pack, so a body's ## becomes <h4>
@@ -88,8 +88,9 @@ def article_body(article: Article, pack_url: str, pages: Set[str], base_url: str
         parent = article.url_path[:-1].rpartition("/")[0]
         up = parent + "/" if parent else ""
 
-    def fix(m: re.Match) -> str:
-        attr, value = m.group(2), html.unescape(m.group(3))
+    def fix(attr: str, raw: str) -> str | None:
+        """The attribute's new value, escaped; None to leave it as written."""
+        value = html.unescape(raw)
         if attr == "id":
             new = own + value
         elif value.startswith("#"):
@@ -101,11 +102,11 @@ def article_body(article: Article, pack_url: str, pages: Set[str], base_url: str
             if sibling is not None:
                 absolute = _FAKE + up + sibling.group(1) + (sibling.group(2) or "")
             elif _other_scheme(value):
-                return m.group(0)  # another scheme: left as written
+                return None  # another scheme: left as written
             else:
                 absolute = urljoin(base, value)
             if not absolute.startswith(_FAKE):
-                return m.group(0)  # another host or scheme: left as written
+                return None  # another host or scheme: left as written
             path, _, fragment = absolute[len(_FAKE) :].partition("#")
             if path == article.url_path and fragment:
                 new = "#" + own + fragment  # a heading of this same article
@@ -113,11 +114,49 @@ def article_body(article: Article, pack_url: str, pages: Set[str], base_url: str
                 new = root + path + ("#" + fragment if fragment else "")
             else:
                 new = urljoin(base_url + article.url_path, value)
-        return m.group(1) + html.escape(new, quote=True) + m.group(4)
+        return html.escape(new, quote=True)
 
-    body = _ATTR.sub(fix, article.body_html)
+    body = _rewrite_attributes(article.body_html, fix)
     body = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + HEADING_SHIFT)}", body)
     return Markup(body)  # body_html was sanitised when rendered; only attribute values were rewritten, escaped
+
+
+def _rewrite_attributes(body: str, fix: Callable[[str, str], str | None]) -> str:
+    """``body`` with the value of every ``href="..."``, ``src="..."`` and ``id="..."`` after white space
+    replaced by ``fix(name, value)`` (kept when it returns None).
+
+    The same matches, left to right, as ``re.sub(r'(\\s(href|src|id)=")([^"]*)(")', ...)``, found by looking
+    for ``="`` with ``str.find``: the regular expression tried a match at every white space of the body and
+    was most of the cost of a pack (tests/test_pack_links.py compares the two).
+    """
+    find = body.find
+    out: list[str] = []
+    done = 0  # the body is copied up to here (a match never starts before the end of the last one)
+    at = find('="')
+    while at >= 0:
+        for name, size in _ATTR_NAMES:
+            if body.endswith(name, 0, at):
+                start = at - size - 1  # the white space before the name
+                if start >= done and body[start].isspace():
+                    close = find('"', at + 2)
+                    if close < 0:
+                        at = -1
+                        break
+                    new = fix(name, body[at + 2 : close])
+                    if new is not None:
+                        out.append(body[done : at + 2])
+                        out.append(new)
+                        done = close
+                    at = find('="', close + 1)
+                    break
+                at = find('="', at + 2)
+                break
+        else:
+            at = find('="', at + 2)
+    if not out:
+        return body
+    out.append(body[done:])
+    return "".join(out)
 
 
 def pack_links(articles: Iterable[Article]) -> dict[str, int]:
