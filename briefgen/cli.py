@@ -6,6 +6,7 @@ A user's mistake is printed as ``path:line: message (hint)``, never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 
 # Each verb lives in briefgen/commands/<verb>.py and exposes ``command``.
@@ -15,7 +16,7 @@ COMMANDS = ("build", "check", "serve", "publish", "clean", "new", "schema")
 def main() -> None:
     """``briefgen``: a ``build`` with nothing to build is answered before click is imported
     (``briefgen.commands.nochange``); everything else, and a build that has work to do, goes to click."""
-    if sys.argv[1:2] == ["build"]:
+    if sys.argv[1:2] == ["build"] and "_BRIEFGEN_COMPLETE" not in os.environ:  # (not shell completion)
         from briefgen.commands.nochange import quick_build
 
         if quick_build(sys.argv[2:]):
