@@ -6,40 +6,55 @@ A user's mistake is printed as ``path:line: message (hint)``, never a traceback.
 
 from __future__ import annotations
 
-import importlib
-
-import click
-
-from briefgen import __version__
+import os
+import sys
 
 # Each verb lives in briefgen/commands/<verb>.py and exposes ``command``.
 COMMANDS = ("build", "check", "serve", "publish", "clean", "new", "schema")
 
 
-class _Verbs(click.Group):
-    """The verbs, each imported when it is asked for: ``briefgen build`` loads neither serve nor publish (a
-    rebuild with nothing changed is over in a tenth of a second, so the imports of the other verbs would show)."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name in COMMANDS if self.get_command(ctx, name) is not None)
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in COMMANDS:
-            return None
-        module_name = f"briefgen.commands.{name}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                return None  # a verb this checkout does not have
-            raise
-        return module.command
-
-
-@click.group(cls=_Verbs, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="briefgen")
 def main() -> None:
-    """briefgen: turn running stories in Markdown + YAML into a static briefing site."""
+    """``briefgen``: a ``build`` with nothing to build is answered before click is imported
+    (``briefgen.commands.nochange``); everything else, and a build that has work to do, goes to click."""
+    if sys.argv[1:2] == ["build"] and "_BRIEFGEN_COMPLETE" not in os.environ:  # (not shell completion)
+        from briefgen.commands.nochange import quick_build
+
+        if quick_build(sys.argv[2:]):
+            return
+    verbs()()
+
+
+def verbs():
+    """The click group of the verbs, each imported when it is asked for: ``briefgen build`` loads neither serve
+    nor publish (a rebuild with nothing changed is over in a tenth of a second, so their imports would show)."""
+    import importlib
+
+    import click
+
+    from briefgen import __version__
+
+    class Verbs(click.Group):
+        def list_commands(self, ctx: click.Context) -> list[str]:
+            return sorted(name for name in COMMANDS if self.get_command(ctx, name) is not None)
+
+        def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+            if name not in COMMANDS:
+                return None
+            module_name = f"briefgen.commands.{name}"
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name == module_name:
+                    return None  # a verb this checkout does not have
+                raise
+            return module.command
+
+    @click.group(name="briefgen", cls=Verbs, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(__version__, prog_name="briefgen")
+    def group() -> None:
+        """briefgen: turn running stories in Markdown + YAML into a static briefing site."""
+
+    return group
 
 
 if __name__ == "__main__":  # pragma: no cover

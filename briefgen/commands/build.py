@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from briefgen.commands import nochange
 from briefgen.commands._common import (
     base_url_option,
     config_option,
@@ -13,6 +14,7 @@ from briefgen.commands._common import (
     print_problems,
     source_option,
 )
+from briefgen.commands.nochange import nothing_to_do, report, unchanged_build
 from briefgen.problems import BuildError, Problem
 from briefgen.project import Project
 
@@ -65,11 +67,9 @@ def _build(
 
     for note in recover(project.output):  # a build killed mid-swap: finish or undo it before anything reads
         click.echo(f"note: {project.rel(project.output)}: {note}", err=True)
-    if (
-        not no_cache
-        and not pdf
-        and not file_links
-        and _nothing_to_do(project, quiet, strict, started, source, drafts, base_url)
+    asked = nochange.ASKED  # cli.main asked already, before click parsed these arguments: "build"
+    if not (no_cache or pdf or file_links or asked) and nothing_to_do(
+        project, quiet, strict, started, source, drafts, base_url
     ):
         return
     from briefgen.commands._progress import TerminalProgress, wanted
@@ -120,83 +120,5 @@ def _build(
             click.echo(line)
 
 
-def _nothing_to_do(
-    project: Project, quiet: bool, strict: bool, started: float, source, drafts: bool = False, base_url=None
-) -> bool:
-    """Nothing changed since the last build: say so without loading the pipeline."""
-    last = unchanged_build(project, strict=strict, drafts=drafts, base_url=base_url)
-    if last is None:
-        return False
-    if not quiet:
-        for warning in last.summary.get("warnings", []):
-            click.echo(warning, err=True)
-        counts = last.summary.get("counts", {})
-        pages = sum(counts.values())
-        report(
-            project,
-            source,
-            counts,
-            0,
-            pages,
-            last.summary.get("files", 0) - pages,
-            started,
-            f"nothing changed since the last build: 0 written, {last.outputs} unchanged, 0 removed",
-            len(last.summary.get("warnings", [])),
-        )
-        for line in last.summary.get("schedule", []):  # what is scheduled, as the last build said
-            click.echo(line)
-    return True
-
-
-def unchanged_build(project: Project, *, strict: bool = False, drafts: bool = False, base_url=None):
-    """The last build (``briefgen.engine.unchanged.LastBuild``: its summary and how many files it wrote) when
-    building again with these options would make the same site, else None: the "nothing changed" shortcut,
-    which ``briefgen check`` takes too."""
-    from briefgen.engine.environment import Environment
-    from briefgen.engine.unchanged import nothing_changed
-
-    # the run this would be: no --pdf and no --file-links (those always build); --drafts records no changes
-    environment = Environment.current(drafts=drafts, base_url=base_url, record_changes=not drafts)
-    try:
-        last = nothing_changed(project, environment)  # inputs, outputs, code, clock and flags as recorded
-    except Exception:  # any doubt: build
-        return None
-    if last is None or (strict and last.summary.get("warnings")):
-        return None
-    if last.summary.get("search_missing"):  # built without Pagefind: build again, with search if it is there now
-        return None
-    if last.summary.get("next_due"):  # (the schedule module, and zoneinfo with it, only when something is due)
-        from briefgen.content.schedule import due_since
-
-        if due_since(last.summary):
-            return None  # a scheduled report went live (or one was withdrawn) since
-    return last
-
-
-def report(
-    project: Project,
-    source,
-    counts: dict,
-    rendered: int,
-    reused: int,
-    others: int,
-    started: float,
-    writes: str,
-    warnings: int,
-) -> None:
-    """The summary line of a build and where to find the site."""
-    import time
-
-    kinds = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-    click.echo(
-        f"Built {sum(counts.values())} pages ({kinds}; {rendered} rendered, {reused} reused) and {others} other files "
-        f"in {time.perf_counter() - started:.2f} s; {writes}; {warnings} warning(s)."
-    )
-    out = project.rel(project.output)
-    command = "briefgen serve" + (f" --source {source}" if source else "")
-    if project.output != project.root / "site":  # --output: serve the same folder
-        command += f" --output {out}"
-    click.echo(f"The site is in {out}/. Preview it with: {command}, then open http://127.0.0.1:8000/")
-
-
+__all__ = ["build", "command", "report", "unchanged_build"]
 command = build

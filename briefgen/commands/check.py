@@ -89,7 +89,7 @@ def run_check(
 def _unchanged(project: Project, drafts: bool) -> list[Problem] | None:
     """The problems the last build recorded, when building again would make the same site (``build``'s
     "nothing changed" shortcut: only stats and hashes, nothing loaded); None when they must be found again."""
-    from briefgen.commands.build import unchanged_build
+    from briefgen.commands.nochange import unchanged_build
 
     last = unchanged_build(project, drafts=drafts)
     recorded = last.summary.get("problems") if last is not None else None

@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from jinja2 import meta
 
 from briefgen.briefing.changes import attach
 from briefgen.briefing.editorial import review
 from briefgen.checks.linkcheck import check_links
 from briefgen.content.model import Site
 from briefgen.content.site import load_site
-from briefgen.engine.parallel import map_chunks
+from briefgen.engine.parallel import MIN_ITEMS_PER_WORKER, can_fork, map_chunks
 from briefgen.engine.write import WriteStats
 from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes
 from briefgen.outputs.outputs import extra_outputs, head_for
@@ -31,7 +30,7 @@ from briefgen.pages.assemble import Page, assemble
 from briefgen.pages.pack import PackBodyMemo
 from briefgen.problems import BuildError, Problem, Problems
 from briefgen.project import Project
-from briefgen.render.render import Renderer, static_files, template_problem
+from briefgen.render.render import Renderer, referenced, static_files, template_problem
 
 _TEMPLATE_ERRORS = (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError)
 LINKCHECK_PARALLEL_MIN = 400  # pages; fewer are checked in-line
@@ -152,14 +151,20 @@ def render_pages(site, pages, renderer, project, jobs: int, progress: Progress, 
                 out.append((page.output, None, template_problem(exc, project)))
         return out
 
-    if jobs > 1:  # compiled once here, not once in each worker (and shared with them)
+    if _forks(len(pages), jobs):  # compiled once here, not once in each worker (and shared with them)
         compile_templates(renderer.env, {page.template for page in pages})
+    # else each template is compiled when a page first needs it: a rebuild of a few pages compiles only theirs
     thresholds = gc.get_threshold()
     gc.set_threshold(RENDER_GC_THRESHOLD, *thresholds[1:])
     try:
         return map_chunks(work, len(pages), jobs, progress.advance)
     finally:
         gc.set_threshold(*thresholds)
+
+
+def _forks(count: int, jobs: int) -> bool:
+    """Whether ``map_chunks(work, count, jobs)`` will fork workers (its own rule: enough items, one thread)."""
+    return min(jobs, count // MIN_ITEMS_PER_WORKER or 1) > 1 and can_fork()
 
 
 def compile_templates(env: jinja2.Environment, names: set[str]) -> None:
@@ -175,7 +180,7 @@ def compile_templates(env: jinja2.Environment, names: set[str]) -> None:
         seen.add(name)
         try:
             env.get_template(name)
-            refs = list(meta.find_referenced_templates(env.parse(env.loader.get_source(env, name)[0])))
+            refs = referenced(env, name)  # noted by the parse that compiled it, not parsed again
         except Exception:  # noqa: S112 - the page's own render reports it, located
             continue
         todo.extend(ref for ref in refs if ref is not None)

@@ -15,7 +15,7 @@ whose ``getattr`` is not Jinja's own (a sandbox) keeps the method call.
 
 It also compiles ``{% import ... with context %}`` to ``sharedimport.shared_module`` (the module made once
 per build for each distinct value of what it reads), and writes into every compiled template the names
-that module would read (``shared_import_reads``; None when it cannot be shared).
+that module would read (``shared_import_reads``; None when it cannot be shared), collected in the same pass.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 import jinja2
 from jinja2.compiler import CodeGenerator, optimizeconst
 
-from briefgen.render.sharedimport import shared_reads
+from briefgen.render.sharedimport import frame_reads, shareable
 
 try:  # MarkupSafe 3: escape() is Python around this C function
     from markupsafe import _escape_inner
@@ -56,10 +56,19 @@ class SharingCodeGenerator(CodeGenerator):
     and attributes looked up in line."""
 
     def visit_Template(self, node, frame=None) -> None:
+        # the names the module reads are collected as this very pass enters each frame (``enter_frame``), as
+        # ``sharedimport.context_reads`` would in a second pass (which cost as much as compiling _macros.html)
+        self._reads: set[str] | None = set() if shareable(node) else None
         self.writeline("from briefgen.render.sharedimport import shared_module")
         self.writeline(f"from {__name__} import ABSENT as getattr_absent, item_or_undefined")
-        self.writeline(f"shared_import_reads = {shared_reads(node)!r}")
         super().visit_Template(node, frame)
+        reads = None if self._reads is None else tuple(sorted(self._reads))
+        self.writeline(f"shared_import_reads = {reads!r}")  # module level: read only when a page renders
+
+    def enter_frame(self, frame) -> None:
+        super().enter_frame(frame)
+        if getattr(self, "_reads", None) is not None:
+            self._reads.update(frame_reads(frame))
 
     @optimizeconst  # as Jinja's own: a constant's attribute is worked out when compiling
     def visit_Getattr(self, node, frame) -> None:

@@ -44,6 +44,14 @@ _PASSES_CONTEXT = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends,
 
 def shared_reads(ast: nodes.Template) -> tuple[str, ...] | None:
     """The names a module compiled from ``ast`` reads from the page's context, or None: not shareable."""
+    if not shareable(ast):
+        return None
+    return tuple(sorted(context_reads(ast)))
+
+
+def shareable(ast: nodes.Template) -> bool:
+    """Whether a module compiled from ``ast`` may be shared (the rule above), whatever names it reads. The code
+    generator (``codegen``) collects those names while it compiles the template, not in a second pass."""
     for node in ast.body:
         if isinstance(node, nodes.Macro):
             continue
@@ -51,13 +59,12 @@ def shared_reads(ast: nodes.Template) -> tuple[str, ...] | None:
             continue
         if isinstance(node, nodes.Assign) and _constant(node.node, exported=_exported(node.target)):
             continue
-        return None  # anything else at the top level may hold or change state
+        return False  # anything else at the top level may hold or change state
     for call in ast.find_all(nodes.Call):
         if isinstance(call.node, nodes.Getattr) and call.node.attr in _IN_PLACE:
-            return None  # a macro may change a module-level list or dict in place
-    if any(True for _ in ast.find_all(_PASSES_CONTEXT)):
-        return None  # what an included or imported template reads is not in this template's names
-    return tuple(sorted(context_reads(ast)))
+            return False  # a macro may change a module-level list or dict in place
+    # what an included or imported template reads is not in this template's names
+    return not any(True for _ in ast.find_all(_PASSES_CONTEXT))
 
 
 def _exported(target: nodes.Node) -> bool:
@@ -66,15 +73,18 @@ def _exported(target: nodes.Node) -> bool:
     return any(not name.name.startswith("_") for name in names)
 
 
+def frame_reads(frame) -> set[str]:
+    """The names a frame of the code generator looks up in the context at runtime (globals included)."""
+    return {param for action, param in frame.symbols.loads.values() if action == "resolve"}
+
+
 class _ContextReads(TrackingCodeGenerator):
     """``jinja2.meta``'s tracking code generator, keeping the names of globals too: a page may give one of
     them a value of its own, which the template then reads (``find_undeclared_variables`` leaves them out)."""
 
     def enter_frame(self, frame) -> None:
         CodeGenerator.enter_frame(self, frame)
-        self.undeclared_identifiers.update(
-            param for action, param in frame.symbols.loads.values() if action == "resolve"
-        )
+        self.undeclared_identifiers.update(frame_reads(frame))
 
 
 def context_reads(ast: nodes.Template) -> set[str]:
