@@ -263,11 +263,14 @@ def link_site(site: Site, loaded, loader: Loader, problems: Problems) -> None:
     linker.topics()
     linker.unique_ids(loaded)
     articles = []
-    for article, meta, doc in loaded:
+    uncited = {id(article) for article, meta, _doc in loaded if not meta.sources}
+    for i, (article, meta, doc) in enumerate(loaded):
+        loaded[i] = None  # its YAML tree and validated front matter go as soon as it is linked (memory)
         if not article.slug:
             continue
         linker.article(article, meta, doc)
         articles.append(article)
+    meta = doc = None  # noqa: F841 - the last one too
     articles.sort(key=lambda a: (a.date, a.slug), reverse=True)
     site.articles = articles
     for article in articles:  # newest first everywhere below
@@ -284,7 +287,6 @@ def link_site(site: Site, loaded, loader: Loader, problems: Problems) -> None:
             f.by.figures.append(f)
         for c in article.claims:
             c.by.claims.append(c)
-    uncited = {id(article) for article, meta, _doc in loaded if not meta.sources}
     for article in articles:
         if id(article) in uncited:
             problems.warn(article.path, 2, "article cites no sources", "add 'sources:' with who reported it")

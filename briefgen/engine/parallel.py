@@ -113,6 +113,7 @@ def map_chunks(
     """
     if count == 0:
         return []
+    steady_heap()
     jobs = max(1, min(jobs, count // MIN_ITEMS_PER_WORKER or 1))
     if jobs == 1 or not can_fork():
         if on_chunk is None:
@@ -156,6 +157,25 @@ def _shared(work: Callable, chunks: list[tuple[int, int]], jobs: int, on_chunk: 
         gc.unfreeze()
         _WORK = _CHUNKS = _NEXT = None
     return parts
+
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+MMAP_THRESHOLD = 128 * 1024  # glibc's own starting value
+
+
+def steady_heap() -> None:
+    """Keep the C heap from holding freed large blocks (glibc; elsewhere nothing).
+
+    glibc maps a block of 128 KiB or more on its own and unmaps it when freed, but raises that threshold
+    to the size of each such block freed (up to 32 MiB): after one large page (a briefing pack, a cache
+    file) every later one up to that size is carved from the heap, and its pages stay in the process
+    once freed, in a worker and in the parent alike (about 30 MB between them at 4,000 articles). Setting
+    the threshold fixes it where it starts.
+    """
+    try:
+        ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    except (AttributeError, OSError):
+        pass
 
 
 def _give_back_free_memory() -> None:
