@@ -86,3 +86,12 @@ def test_repeated_links_are_counted_and_reported_as_before():
         "page /topics/t/ links to '../../nowhere/', which does not exist",
         "page /topics/t/ links to '../../articles/a/#gone', but that page has no #gone",
     ]
+
+
+def test_links_without_src_are_read_as_the_general_pattern_reads_them():
+    """Pages without ``src`` take the short way (one ``findall``); an unquoted value still counts only inside
+    a tag, so text such as ``&lt;a href=x&gt;`` in a code sample is not a link."""
+    quoted = b'<a href="a/">1</a> <a class=x href=\'b/#c\'>2</a> <p>href="not/a/link"</p>'
+    assert linkcheck.links_in(quoted) == [(b"a/", b"", b""), (b"", b"b/#c", b"")]
+    unquoted = b'<a href=a/>1</a> <code>&lt;a href=x&gt;</code> <a href="b/">2</a>'
+    assert linkcheck.links_in(unquoted) == [(b"", b"", b"a/"), (b"b/", b"", b"")]

@@ -50,6 +50,10 @@ def links_in(html: bytes) -> list[tuple[bytes, bytes, bytes]]:
     pattern decides. An unquoted value counts only inside a tag (text such as
     ``&lt;a href=x&gt;`` in a code sample is not a link).
     """
+    if b"src" not in html or _SRC.search(html) is None:
+        values = _HREF.findall(html)  # the groups of each match, without a match object per link
+        if not any(groups[2] for groups in values):  # nothing unquoted, whose place would need checking
+            return values
     found = [(m.start(), m.end(), m.groups(b"")) for m in _HREF.finditer(html)]
     if b"src" in html:
         srcs = [(m.start(), m.end(), m.groups(b"")) for m in _SRC.finditer(html)]
