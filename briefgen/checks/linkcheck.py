@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+from collections import Counter
 from urllib.parse import unquote, urlsplit
 
 from briefgen.pages.assemble import Page
@@ -49,6 +50,10 @@ def links_in(html: bytes) -> list[tuple[bytes, bytes, bytes]]:
     pattern decides. An unquoted value counts only inside a tag (text such as
     ``&lt;a href=x&gt;`` in a code sample is not a link).
     """
+    if b"src" not in html or _SRC.search(html) is None:
+        values = _HREF.findall(html)  # the groups of each match, without a match object per link
+        if not any(groups[2] for groups in values):  # nothing unquoted, whose place would need checking
+            return values
     found = [(m.start(), m.end(), m.groups(b"")) for m in _HREF.finditer(html)]
     if b"src" in html:
         srcs = [(m.start(), m.end(), m.groups(b"")) for m in _SRC.finditer(html)]
@@ -78,8 +83,17 @@ def _in_tag(html: bytes, at: int) -> bool:
     return quote is None
 
 
+# A relative URL that ``urlsplit`` would leave as it is: no scheme, query or second "#" (no ":", "?"), nothing
+# it strips or removes (no whitespace or control character), not absolute ("/" first), and a path that
+# ``unquote`` leaves alone (no "%"). Such a URL's path and fragment are what is either side of its "#".
+_PLAIN_URL = re.compile(r"(?:[^:?#%/\x00-\x20][^:?#%\x00-\x20]*)?(?:#[^:?#\x00-\x20]*)?")
+
+
 def _split(url: str) -> tuple[str, str] | None:
     """(path, fragment) of a link to our own output; None for other sites, mailto: and absolute paths."""
+    if _PLAIN_URL.fullmatch(url):  # most links of a page: the answer of the general case below, found cheaply
+        path, _, fragment = url.partition("#")
+        return path, fragment
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or url.startswith(("mailto:", "//")):
         return None
@@ -89,8 +103,21 @@ def _split(url: str) -> tuple[str, str] | None:
     return path, parts.fragment
 
 
-def _join(base_dir: str, path: str) -> str:
-    """The output file a relative ``path`` (not empty) names from a page in folder ``base_dir``."""
+def _join(base_dir: str, path: str, to_root: str | None = None) -> str:
+    """The output file a relative ``path`` (not empty) names from a page in folder ``base_dir``.
+
+    ``to_root``: the ``../`` that climb from ``base_dir`` (a folder without ``.`` or ``..`` in it) to the
+    site's root. A path that starts with them and goes on by plain names (no ``.`` or ``..`` part, no
+    empty one) names what follows them, as ``normpath`` would find."""
+    if to_root is not None and path.startswith(to_root):
+        rest = path[len(to_root) :]
+        if not rest:
+            return "index.html"
+        parts = rest.split("/")
+        if parts[-1] == "":
+            parts.pop()
+        if "" not in parts and "." not in parts and ".." not in parts:
+            return rest + "index.html" if rest.endswith("/") else rest
     joined = posixpath.normpath(posixpath.join(base_dir, path))
     if path.endswith("/") or joined == ".":
         joined = (joined + "/index.html") if joined != "." else "index.html"
@@ -220,7 +247,9 @@ class _LinkCheck:
         depth = len(folders) if all(f not in ("", ".", "..") for f in folders) else -1
         to_root = "../" * depth
         checked = 0
-        for match in links_in(html):
+        # each distinct value once, in the order of its first occurrence: a topic page repeats most of its
+        # links (the same report in several blocks), and the answer for a value does not depend on where
+        for match, times in Counter(links_in(html)).items():
             known = hrefs.get(match)
             if known is None:
                 url = _attr(match)
@@ -228,15 +257,16 @@ class _LinkCheck:
             url, split = known
             if split is None:
                 continue
-            checked += 1
+            checked += times
             path, fragment = split
             if path == "":
                 path = page.output
             else:
-                key = (depth if depth >= 0 and path.startswith(to_root) else base_dir, path)
+                climbs = depth >= 0 and path.startswith(to_root)
+                key = (depth if climbs else base_dir, path)
                 joined = joins.get(key)
                 if joined is None:
-                    joined = joins[key] = _join(base_dir, path)
+                    joined = joins[key] = _join(base_dir, path, to_root if climbs else None)
                 path = joined
             if path.startswith(_SKIP_PREFIXES):
                 continue

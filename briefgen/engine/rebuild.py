@@ -208,7 +208,13 @@ class Rebuild:
         """Feeds, sitemap, exports, search, copies and the manifest (last: it lists every file)."""
         self.progress.stage("Feeds, sitemap and search")
         site, files, staging = self.site, self.files, self.staging
-        keeper = Keeper(self.prints.feed_key, lambda p: self.fingerprint[p.output], self.still_there, self.made_by)
+        keeper = Keeper(
+            self.prints.feed_key,
+            lambda p: self.fingerprint[p.output],
+            self.still_there,
+            self.made_by,
+            site_key=self.prints.global_digest,
+        )
         if staging is None:
             made = extra_outputs(
                 site, self.pages, self.renderer, files, self.problems, keeper=keeper, sitemap_memo=self.db.sitemap

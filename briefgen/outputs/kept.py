@@ -39,12 +39,18 @@ class Keeper:
     """
 
     def __init__(
-        self, feed_key: Callable, pack_print: Callable, kept: Callable[[str, str], bool], record: dict[str, str]
+        self,
+        feed_key: Callable,
+        pack_print: Callable,
+        kept: Callable[[str, str], bool],
+        record: dict[str, str],
+        site_key: str = "",
     ):
         self.feed_key = feed_key
         self.pack_print = pack_print
         self.kept = kept
         self.record = record
+        self.site_key = site_key  # what every page shows (code, config, ...): the briefing schema's fingerprint
 
     def feed(self, site, renderer, url_path, title, subtitle, articles):
         from briefgen.outputs import feeds
@@ -72,7 +78,13 @@ class Keeper:
     def exports(self, site, pages, renderer):
         from briefgen.outputs import exports
 
-        out = dict(exports.exports(site, [], renderer))  # what does not depend on any topic (the schema)
+        out = {}
+        # the schema depends on the code and base_url only: kept unless the site-wide fingerprint moved
+        key = self.record[exports.SCHEMA_PATH] = "schema|" + self.site_key
+        if self.site_key and self.kept(exports.SCHEMA_PATH, key):
+            out[exports.SCHEMA_PATH] = KEPT
+        else:
+            out[exports.SCHEMA_PATH] = exports.schema_bytes(site.config.base_url)
         for page in pages:
             if page.kind != "pack":
                 continue
@@ -82,5 +94,5 @@ class Keeper:
             if all(self.kept(rel, key) for rel in paths):
                 out.update(dict.fromkeys(paths, KEPT))
             else:
-                out.update(exports.exports(site, [page], renderer))
+                out.update(exports.topic_exports(site, [page], renderer))
         return out
