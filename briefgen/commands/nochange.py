@@ -15,6 +15,7 @@ stdout or stderr), and ``commands.build`` prints them with the same functions.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -22,11 +23,28 @@ import time
 from briefgen.problems import BuildError
 from briefgen.project import Project
 
-# build's options that take a value, and its flags, that this path understands (the rest go to click)
-_VALUES = {"-s": "source", "--source": "source", "-o": "output", "--output": "output", "-c": "config"}
-_VALUES |= {"--config": "config", "-j": "jobs", "--jobs": "jobs", "--base-url": "base_url"}
 ASKED = False  # this process asked the shortcut already, for these very arguments, and the answer was "build"
-_FLAGS = {"-q": "quiet", "--quiet": "quiet", "--strict": "strict", "--drafts": "drafts", "--force": "force"}
+
+
+class _Declined(Exception):
+    """The arguments are not only the plain options: click is to parse them."""
+
+
+class _PlainOptions(argparse.ArgumentParser):
+    """build's plain options, parsed by the standard library's argparse (2 ms to import, against click's 18 ms and
+    difflib's); any error is declined rather than reported, and click then parses and reports as ever."""
+
+    def __init__(self) -> None:
+        super().__init__(prog="briefgen build", add_help=False, allow_abbrev=False, exit_on_error=False)
+        for short, long in (("-s", "--source"), ("-o", "--output"), ("-c", "--config"), ("-j", "--jobs")):
+            self.add_argument(short, long, default=argparse.SUPPRESS)
+        self.add_argument("--base-url", dest="base_url", default=argparse.SUPPRESS)
+        self.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS)
+        for flag in ("--strict", "--drafts", "--force"):
+            self.add_argument(flag, action="store_true", default=argparse.SUPPRESS)
+
+    def error(self, message: str):
+        raise _Declined(message)
 
 
 def echo(text: str, err: bool = False) -> None:
@@ -43,30 +61,15 @@ def echo(text: str, err: bool = False) -> None:
 
 
 def options(args: list[str]) -> dict | None:
-    """``args`` (after ``build``) as {option: value}, or None unless each is one of the plain options, given once,
-    with a value click would take as it is (a folder that is not a file, a config that is not a folder, jobs >= 1)."""
-    found: dict = {}
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        name, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        if name in _FLAGS and not eq:
-            key, value = _FLAGS[name], True
-        elif name in _VALUES:
-            if not eq:
-                i += 1
-                if i >= len(args):
-                    return None
-                value = args[i]
-            key = _VALUES[name]
-            if not value or value.startswith("-"):
-                return None  # click's to judge: an empty value, or an option where a value goes
-        else:
-            return None  # --pdf, --no-cache, --help, -qs, "--", a typo...: click parses it
-        if key in found:
-            return None
-        found[key] = value
-        i += 1
+    """``args`` (after ``build``) as {option: value}, or None unless they are only the plain options, with values
+    click would take as they are (not empty, a folder that is not a file, a config that is not a folder, jobs >= 1)."""
+    try:
+        found, rest = _PlainOptions().parse_known_args(args)
+    except (_Declined, argparse.ArgumentError):
+        return None
+    found = vars(found)
+    if rest or any(v == "" or (isinstance(v, str) and v.startswith("-")) for v in found.values()):
+        return None  # --pdf, --no-cache, --help, "--", a typo, an empty value, an option where a value goes...
     if "jobs" in found and not (found["jobs"].isascii() and found["jobs"].isdigit() and int(found["jobs"]) >= 1):
         return None
     if any(os.path.isfile(found[k]) for k in ("source", "output") if k in found):
