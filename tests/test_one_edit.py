@@ -164,3 +164,15 @@ def test_a_topics_label_shows_on_every_page(paginated: Path, tmp_path: Path):
     assert b"Raid record" in got["articles/2025-02-22-trump-says-minerals-deal-close/index.html"]
     want = _build(paginated, tmp_path / "clean", cache=False)
     assert [rel for rel in want if got[rel] != want[rel]] == []
+
+
+def test_the_briefing_schema_follows_base_url(paginated: Path, tmp_path: Path):
+    """The briefing schema is kept while the code and settings stay: a new ``base_url`` rewrites its ``$id``."""
+    out = tmp_path / "site"
+    schema = "schema/briefing.schema.json"
+    assert b"https://example.org/" in _build(paginated, out)[schema]
+    _replace(paginated / "briefgen.yaml", "base_url: https://example.org/", "base_url: https://desk.example.net/")
+    got = _build(paginated, out)
+    assert b"https://desk.example.net/" in got[schema] and b"https://example.org/" not in got[schema]
+    want = _build(paginated, tmp_path / "clean", cache=False)
+    assert [rel for rel in want if got[rel] != want[rel]] == []

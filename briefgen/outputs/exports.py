@@ -34,7 +34,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from briefgen.briefing.briefing import Briefing, FigureGroup
 from briefgen.content.model import Article, Claim, Party, Site, Topic
 from briefgen.jsontext import file_bytes
-from briefgen.outputs.exportdata import BriefingData, Unusual
 from briefgen.pages.assemble import Page
 
 SCHEMA_PATH = "schema/briefing.schema.json"
@@ -337,18 +336,13 @@ def exports(site: Site, pages: list[Page], renderer) -> dict[str, bytes]:
 def topic_exports(site: Site, pages: list[Page], renderer) -> dict[str, bytes]:
     """briefing.json and timeline.json for the topic of every pack page in ``pages``."""
     exporter = Exporter(site, renderer)
-    data = BriefingData(site.config.title, renderer.absolute)  # the same JSON, without validating it again
     out = {}
     for page in pages:
         if page.kind != "pack":  # the pack holds the whole (unpaginated) briefing of its topic
             continue
         b = page.context["b"]
         briefing, timeline = topic_paths(b.topic)
-        try:
-            doc = data.briefing(b)
-        except Unusual:  # a value the models convert or refuse: they do it, as they always did
-            doc = exporter.briefing(b).model_dump(mode="json")
-        out[briefing] = _json(doc)
+        out[briefing] = _json(exporter.briefing(b).model_dump(mode="json"))
         out[timeline] = _json(exporter.timeline(b))
     return out
 
