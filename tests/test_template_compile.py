@@ -18,7 +18,7 @@ from conftest import REPO, copy_example, run_cli
 from briefgen.engine.fingerprints import template_closure
 from briefgen.engine.pipeline import compile_templates
 from briefgen.render.codegen import CODE_GENERATOR
-from briefgen.render.render import CompiledTemplates, ThemeEnvironment, referenced
+from briefgen.render.render import THEME_OPTIONS, CompiledTemplates, ThemeEnvironment, referenced
 from briefgen.render.sharedimport import shared_reads
 from briefgen.render.sitewide import SitewideExtension
 
@@ -38,16 +38,7 @@ class CountingEnvironment(ThemeEnvironment):
 
 
 def environment(loader: jinja2.BaseLoader, cache: CompiledTemplates | None = None) -> CountingEnvironment:
-    env = CountingEnvironment(
-        loader=loader,
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-        bytecode_cache=cache,
-        extensions=[SitewideExtension],
-    )
+    env = CountingEnvironment(loader=loader, bytecode_cache=cache, **THEME_OPTIONS)
     env.code_generator_class = CODE_GENERATOR
     env.filters.update({name: str for name in FILTERS})
     return env

@@ -287,22 +287,26 @@ class PageInfo(dict):
         self.__dict__.update(items)
 
 
+# how the theme's templates are read: escaped, strict about undefined names, no reloading during a build, and
+# {% sitewide %} (the header and footer rendered once per variant)
+THEME_OPTIONS = dict(
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    auto_reload=False,
+    extensions=[SitewideExtension],
+)
+
+
 class Renderer:
     def __init__(self, site: Site, project: Project, statics: dict[str, StaticFile] | None = None):
         self.site = site
         self.project = project
         self.statics = statics if statics is not None else static_files(project)
         self.base_path = urlsplit(site.config.base_url).path or "/"
-        self.env = ThemeEnvironment(
-            loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in theme_dirs(project)]),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            auto_reload=False,
-            bytecode_cache=COMPILED,
-            extensions=[SitewideExtension],  # {% sitewide %}: header and footer rendered once per variant
-        )
+        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in theme_dirs(project)])
+        self.env = ThemeEnvironment(loader=loader, bytecode_cache=COMPILED, **THEME_OPTIONS)
         self.env.code_generator_class = CODE_GENERATOR  # {{ value }} escaped without a Markup per value
         self._live: frozenset[str] | None = None
         self.env.filters.update(
