@@ -19,7 +19,7 @@ from briefgen.engine.fingerprints import template_closure
 from briefgen.engine.pipeline import compile_templates
 from briefgen.render.codegen import CODE_GENERATOR
 from briefgen.render.render import THEME_OPTIONS, CompiledTemplates, ThemeEnvironment, referenced
-from briefgen.render.sharedimport import shared_reads
+from briefgen.render.sharedimport import context_reads, shareable
 from briefgen.render.sitewide import SitewideExtension
 
 FILTERS = ("date", "datetime", "iso", "number", "wbr_commas", "live", "host", "first_sentence", "pictures")
@@ -71,7 +71,7 @@ def test_referenced_is_what_a_fresh_parse_finds():
 
 
 def test_the_names_an_import_reads_are_the_two_pass_answer():
-    """``shared_import_reads`` in the compiled module equals ``shared_reads``, the separate tracking pass."""
+    """``shared_import_reads`` in the compiled module equals the separate tracking pass's answer."""
     extra = {
         "m1.html": "{% macro a(x) %}{{ x }}{{ root }}{% for i in items %}{{ i }}{{ site.title }}{% endfor %}"
         "{% endmacro %}{% set _k = [1] %}{% macro b() %}{{ caller() }}{{ chart(1) }}{% set y = q %}{{ y }}"
@@ -83,7 +83,7 @@ def test_the_names_an_import_reads_are_the_two_pass_answer():
     seen = []
     for name in [*env.list_templates(extensions=["html"])]:
         template = env.get_template(name)
-        expected = shared_reads(env.parse(env.loader.get_source(env, name)[0], name))
+        expected = _two_pass_reads(env.parse(env.loader.get_source(env, name)[0], name))
         assert template.root_render_func.__globals__["shared_import_reads"] == expected, name
         seen.append(expected)
     assert ("chart", "items", "q", "root", "site") in seen  # m1: shareable, with the names it reads
@@ -132,3 +132,9 @@ def test_a_rebuild_compiling_only_its_pages_templates_gives_a_clean_builds_bytes
     assert any(b"withdrawn" in data for name, data in rebuilt.items() if name.startswith("articles/"))
     for name in sorted(rebuilt):
         assert rebuilt[name] == fresh[name], name
+
+
+def _two_pass_reads(ast) -> tuple[str, ...] | None:
+    """What a separate tracking pass finds a shareable module reads (None: not shareable): the answer the code
+    generator's one pass must give."""
+    return tuple(sorted(context_reads(ast))) if shareable(ast) else None

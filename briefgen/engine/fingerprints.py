@@ -58,9 +58,9 @@ def template_closure(
         key = bytes_digest(source.encode())
         refs = refs_memo.get(key)
         if refs is None:  # parsing every template on every rebuild cost more than rendering the changed pages
-            from jinja2 import meta
+            from briefgen.render.render import referenced
 
-            refs = refs_memo[key] = tuple(meta.find_referenced_templates(env.parse(source)))
+            refs = refs_memo[key] = referenced(env, name)  # (the parse that compiles it notes them too)
     except Exception:
         memo[name] = None
         return None

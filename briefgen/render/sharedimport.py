@@ -42,13 +42,6 @@ _CONSTANT = (nodes.Const, nodes.TemplateData)
 _PASSES_CONTEXT = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends, nodes.Block)
 
 
-def shared_reads(ast: nodes.Template) -> tuple[str, ...] | None:
-    """The names a module compiled from ``ast`` reads from the page's context, or None: not shareable."""
-    if not shareable(ast):
-        return None
-    return tuple(sorted(context_reads(ast)))
-
-
 def shareable(ast: nodes.Template) -> bool:
     """Whether a module compiled from ``ast`` may be shared (the rule above), whatever names it reads. The code
     generator (``codegen``) collects those names while it compiles the template, not in a second pass."""
