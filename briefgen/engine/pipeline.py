@@ -64,12 +64,6 @@ class BuildResult:
         return [p for p in self.problems if p.severity == "warning"]
 
 
-def _fail_if_errors(problems: Problems, strict: bool) -> None:
-    errors = problems.errors if not strict else problems.items
-    if errors:
-        raise BuildError(problems.sorted())
-
-
 def fail_if_errors(problems: Problems, strict: bool) -> None:
     errors = problems.errors if not strict else problems.items
     if errors:
