@@ -18,7 +18,8 @@ from conftest import REPO, copy_example, run_cli
 from briefgen.engine.fingerprints import template_closure
 from briefgen.engine.pipeline import compile_templates
 from briefgen.render.codegen import CODE_GENERATOR
-from briefgen.render.render import THEME_OPTIONS, CompiledTemplates, ThemeEnvironment, referenced
+from briefgen.render.compiled import CompiledTemplates, referenced
+from briefgen.render.render import THEME_OPTIONS, ThemeEnvironment
 from briefgen.render.sharedimport import context_reads, shareable
 from briefgen.render.sitewide import SitewideExtension
 

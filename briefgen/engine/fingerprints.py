@@ -58,7 +58,7 @@ def template_closure(
         key = bytes_digest(source.encode())
         refs = refs_memo.get(key)
         if refs is None:  # parsing every template on every rebuild cost more than rendering the changed pages
-            from briefgen.render.render import referenced
+            from briefgen.render.compiled import referenced
 
             refs = refs_memo[key] = referenced(env, name)  # (the parse that compiles it notes them too)
     except Exception:

@@ -30,7 +30,8 @@ from briefgen.pages.assemble import Page, assemble
 from briefgen.pages.pack import PackBodyMemo
 from briefgen.problems import BuildError, Problem, Problems
 from briefgen.project import Project
-from briefgen.render.render import Renderer, referenced, static_files, template_problem
+from briefgen.render.compiled import referenced
+from briefgen.render.render import Renderer, static_files, template_problem
 
 _TEMPLATE_ERRORS = (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError)
 LINKCHECK_PARALLEL_MIN = 400  # pages; fewer are checked in-line

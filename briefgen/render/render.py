@@ -17,7 +17,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
-from jinja2 import meta
 from markupsafe import Markup, escape
 
 from briefgen import __version__
@@ -26,6 +25,7 @@ from briefgen.content.model import Site
 from briefgen.pages.assemble import Page
 from briefgen.project import Project, default_theme_dir
 from briefgen.render.codegen import CODE_GENERATOR
+from briefgen.render.compiled import CompiledTemplates, note_parse
 from briefgen.render.sitewide import SitewideExtension
 
 HASHED_SUFFIXES = (".css", ".js")
@@ -213,42 +213,7 @@ def static_files(project: Project) -> dict[str, StaticFile]:
     return found
 
 
-class CompiledTemplates(jinja2.BytecodeCache):
-    """Compiled templates kept for the life of the process (Jinja's bytecode cache API), in memory only.
-
-    Every build makes a new Environment (the site data in its globals changes),
-    and compiling the theme's templates was the largest cost of a preview
-    rebuild (about 0.6 s of 1.4 s for the example). Each entry is the code
-    object Jinja compiled, with the checksum of the template's source it was
-    compiled from, so an edited template is compiled again; code objects are
-    immutable, and each Environment runs its own module from one. Nothing is
-    kept on disk: compiled code read back from a folder anyone can write to
-    would run as it is (Jinja's bytecode is marshalled Python code), and
-    compiling costs a command-line build about 0.15 s. Nor is the code
-    marshalled in memory: a command-line build compiles each template once,
-    and marshalling it for a cache it never reads again cost it time.
-    """
-
-    def __init__(self) -> None:
-        self._code: dict[str, tuple[str, object]] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        found = self._code.get(bucket.key)
-        if found is not None and found[0] == bucket.checksum:  # compiled by this process from this very source
-            bucket.code = found[1]
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._code[bucket.key] = (bucket.checksum, bucket.code)
-
-    def clear(self) -> None:
-        self._code.clear()
-
-
-COMPILED = CompiledTemplates()
-# Template source -> the templates it names (``jinja2.meta.find_referenced_templates``; None for a name chosen at
-# render time), noted when the source is parsed to be compiled, so ``referenced`` does not parse it a second time.
-_REFERENCES: dict[str, tuple[str | None, ...]] = {}
-_REFERENCES_KEPT = 256  # sources; a preview whose templates are edited all day starts the memo again past this
+COMPILED = CompiledTemplates()  # for the life of the process; the default theme's also on disk (``compiled``)
 
 
 class ThemeEnvironment(jinja2.Environment):
@@ -256,23 +221,8 @@ class ThemeEnvironment(jinja2.Environment):
 
     def _parse(self, source, name, filename):
         ast = super()._parse(source, name, filename)
-        _remember_references(source, ast)
+        note_parse(source, ast)
         return ast
-
-
-def _remember_references(source: str, ast) -> tuple[str | None, ...]:
-    if len(_REFERENCES) >= _REFERENCES_KEPT:
-        _REFERENCES.clear()
-    refs = _REFERENCES[source] = tuple(meta.find_referenced_templates(ast))
-    return refs
-
-
-def referenced(env: jinja2.Environment, name: str) -> tuple[str | None, ...]:
-    """The templates template ``name`` names (``extends``, ``include``, ``import``; None: one chosen at render
-    time), from the parse that compiled it when there was one. Raises what loading or parsing it raises."""
-    source = env.loader.get_source(env, name)[0]
-    refs = _REFERENCES.get(source)
-    return refs if refs is not None else _remember_references(source, env.parse(source, name))
 
 
 class PageInfo(dict):

@@ -29,8 +29,19 @@ from markupsafe import Markup
 from briefgen.render.sharedimport import context_reads
 
 _SIMPLE = frozenset({str, int, float, bool, type(None), Markup})
-_IDS = itertools.count()  # one id per fragment compiled in this process
+_IDS = itertools.count()  # one id per fragment of a template without a name, compiled in this process
 _ABSENT = object()
+
+
+def _fragment_id(parser) -> tuple:
+    """The fragment's id in its environment: the template's name and which of its fragments this is, the same
+    in every process (compiled code is kept on disk, ``briefgen.render.compiled``); a template without a
+    name (made from a string) takes a number of this process."""
+    if parser.name is None:
+        return ("", next(_IDS))
+    n = parser.__dict__.get("_briefgen_fragments", 0)
+    parser._briefgen_fragments = n + 1
+    return (parser.name, n)
 
 
 class SitewideExtension(Extension):
@@ -47,13 +58,13 @@ class SitewideExtension(Extension):
         probe.set_environment(self.environment)
         names = sorted(context_reads(probe))
         args = [
-            nodes.Const(next(_IDS)),
+            nodes.Const(_fragment_id(parser)),
             nodes.Const(tuple(names)),
             nodes.Tuple([nodes.Name(n, "load") for n in names], "load"),
         ]
         return nodes.CallBlock(self.call_method("_render", args), [], [], body).set_lineno(lineno)
 
-    def _render(self, fragment: int, names: tuple[str, ...], values: tuple, caller) -> Markup:
+    def _render(self, fragment: tuple, names: tuple[str, ...], values: tuple, caller) -> Markup:
         shared = self.environment.globals
         key: list = [fragment]
         for name, value in zip(names, values, strict=True):
