@@ -38,7 +38,7 @@ def page_date(site: Site, page: Page, site_newest=_ASK) -> dt.datetime | None:
     if page.kind == "article":
         return ctx["article"].modified
     if page.kind == "topic":
-        return max((a.modified for a in ctx["b"].latest), default=None) or ctx["topic"].updated
+        return max((a.modified for a in ctx["articles"]), default=None) or ctx["topic"].updated
     if page.kind == "party":
         return max((a.modified for a in party_articles(site, page)), default=None)
     return _site_newest(site) if site_newest is _ASK else site_newest
@@ -86,7 +86,8 @@ def _page_date(site: Site, page: Page, site_newest, order: RecencyOrder) -> dt.d
     lastmod (of two reports changed at one instant, perhaps the other's time zone)."""
     if page.kind not in ("topic", "party"):
         return page_date(site, page, site_newest)
-    articles = page.context["b"].latest if page.kind == "topic" else party_articles(site, page)
+    # a topic page's "articles" are the ones its briefing lists (``b.latest``), read without working it out
+    articles = page.context["articles"] if page.kind == "topic" else party_articles(site, page)
     try:
         newest = order.newest(articles)
     except KeyError:  # an article not among the site's: compare the dates themselves

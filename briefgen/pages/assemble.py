@@ -19,7 +19,7 @@ from briefgen.briefing.charts import trend_svg
 from briefgen.content.clock import site_tz
 from briefgen.content.model import Article, Party, Site, Topic
 from briefgen.pages.pack import PackBodies, PackBodyMemo, pack_links, site_pages
-from briefgen.pages.page import Page, Pagination
+from briefgen.pages.page import Later, LazyContext, Page, Pagination
 
 HISTORY_DEP = "changes/history.json"  # topic pages show the latest recorded change: an input besides content
 CHART_HELPERS = {"chart": trend_svg, "chart_legend": chart_legend}
@@ -33,13 +33,18 @@ def topic_pages(
     tz = site_tz(site)
     if pages is None:
         pages = _site_pages(site)
-    b = brief(topic, tz)
-    b.changed = site.changes.latest_for(topic.slug) if site.changes is not None else None
-    b.exports = True
+
+    @functools.cache  # made once for the topic's pages and pack, and only if one of them reads it
+    def briefing() -> Briefing:
+        b = brief(topic, tz)
+        b.changed = site.changes.latest_for(topic.slug) if site.changes is not None else None
+        b.exports = True
+        return b
+
     per = site.config.per_page
     chunks = [topic.articles[i : i + per] for i in range(0, len(topic.articles), per)] or [[]]
     deps = frozenset({topic.path, *(a.path for a in topic.articles), *(r.path for r in topic.related), HISTORY_DEP})
-    timelines = _chunk_timelines(b.timeline, chunks) if len(chunks) > 1 else None
+    timelines = functools.cache(lambda: _chunk_timelines(briefing().timeline, chunks))
     as_of = _updated_by(topic) if len(chunks) > 1 else ()
     out = []
     for n, chunk in enumerate(chunks, start=1):
@@ -47,16 +52,23 @@ def topic_pages(
         prev_url = None if n == 1 else (topic.url_path if n == 2 else f"{topic.url_path}page/{n - 1}/")
         next_url = f"{topic.url_path}page/{n + 1}/" if n < len(chunks) else None
         pagination = Pagination(n, len(chunks), prev_url, next_url) if len(chunks) > 1 else None
-        part = _briefing_part(b, chunk, n, timelines[n - 1]) if timelines is not None else b
+        part = Later(briefing) if len(chunks) == 1 else Later(functools.partial(_part, briefing, chunk, n, timelines))
         title = topic.title if n == 1 else f"{topic.title} (page {n} of {len(chunks)})"
         # an archive page shows its own articles only: editing one article re-renders page 1 and its page,
         # not every page of the topic (adding or removing an article shifts the chunks, and so their deps);
         # and the topic's "as of" time (``Topic.updated``), which the newest change of any report gives
         page_deps = deps if n == 1 else frozenset({topic.path, *(a.path for a in chunk), *as_of})
-        context = {"topic": topic, "b": part, "pagination": pagination, **CHART_HELPERS}
-        out.append(Page("topic", url, "topic.html", title, topic.meta.summary, context, page_deps, topic.path))
-    out.append(pack_page(site, topic, b, deps, pages, pack_bodies))
+        # "articles": the reports this page lists, newest first (``b.latest``), read without the briefing
+        context = {"topic": topic, "b": part, "articles": chunk, "pagination": pagination, **CHART_HELPERS}
+        out.append(
+            Page("topic", url, "topic.html", title, topic.meta.summary, LazyContext(context), page_deps, topic.path)
+        )
+    out.append(pack_page(site, topic, briefing, deps, pages, pack_bodies))
     return out
+
+
+def _part(briefing: Callable[[], Briefing], chunk: list[Article], n: int, timelines: Callable[[], list]) -> Briefing:
+    return _briefing_part(briefing(), chunk, n, timelines()[n - 1])
 
 
 def _updated_by(topic: Topic) -> tuple[str, ...]:
@@ -99,30 +111,26 @@ def _briefing_part(b: Briefing, chunk: list[Article], n: int, timeline: list) ->
 def pack_page(
     site: Site,
     topic: Topic,
-    b: Briefing,
+    briefing: Callable[[], Briefing],
     deps: frozenset[str],
     pages: frozenset[str],
     pack_bodies: PackBodyMemo | None = None,
 ) -> Page:
-    """The topic's briefing pack: the whole briefing and every report in full, oldest first."""
+    """The topic's briefing pack: the whole briefing (``briefing()`` makes it) and every report in full,
+    oldest first."""
     articles = list(reversed(topic.articles))  # oldest first: the story as it unfolded
+    context = {
+        "topic": topic,
+        "b": Later(briefing),
+        "articles": articles,
+        "links": Later(functools.partial(pack_links, articles)),  # outside URL -> its footnote number
+        # each report's body rewritten for the pack, when (and only if) the pack is rendered
+        "bodies": PackBodies(topic.articles, f"{topic.url_path}pack/", pages, site.config.base_url, pack_bodies),
+        **CHART_HELPERS,
+    }
+    title = f"Briefing pack: {topic.title}"
     return Page(
-        "pack",
-        f"{topic.url_path}pack/",
-        "pack.html",
-        f"Briefing pack: {topic.title}",
-        topic.meta.summary,
-        {
-            "topic": topic,
-            "b": b,
-            "articles": articles,
-            "links": pack_links(articles),  # outside URL -> its footnote number
-            # each report's body rewritten for the pack, when (and only if) the pack is rendered
-            "bodies": PackBodies(topic.articles, f"{topic.url_path}pack/", pages, site.config.base_url, pack_bodies),
-            **CHART_HELPERS,
-        },
-        deps,
-        topic.path,
+        "pack", f"{topic.url_path}pack/", "pack.html", title, topic.meta.summary, LazyContext(context), deps, topic.path
     )
 
 
@@ -169,17 +177,16 @@ def _date_of(article: Article) -> dt.datetime:
 
 def article_page(article: Article) -> Page:
     deps = frozenset({article.path, *(t.path for t in article.topics), *article.image_inputs})
-    figures = figure_items(group_figures(article.figures)) if article.figures else []  # half the reports have none
+    # the figure table, made only if the page is rendered; half the reports have none
+    figures = Later(functools.partial(_figure_table, article)) if article.figures else []
+    context = LazyContext({"article": article, "article_figures": figures})
     return Page(
-        "article",
-        article.url_path,
-        "article.html",
-        article.title,
-        article.summary,
-        {"article": article, "article_figures": figures},
-        deps,
-        article.path,
+        "article", article.url_path, "article.html", article.title, article.summary, context, deps, article.path
     )
+
+
+def _figure_table(article: Article) -> list:
+    return figure_items(group_figures(article.figures))
 
 
 def withdrawn_pages(site: Site) -> list[Page]:

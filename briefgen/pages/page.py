@@ -6,9 +6,47 @@ files it depends on. Nothing here knows about Jinja or the disk.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+
+
+class Later:
+    """A value of a page's context made the first time it is read (``LazyContext``)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+
+class LazyContext(Mapping):
+    """A page's context whose ``Later`` values are each made the first time they are read, then kept.
+
+    Assembling makes every page of the site on every build, but a rebuild renders only the pages whose
+    inputs changed, and feeds, the sitemap and the exports of unchanged topics read only a page's cheap
+    values (its topic, its articles). A topic's briefing (``briefing.brief``), its archive pages' parts,
+    a pack's footnotes and an article's figure table were most of assembling at 4,000 articles: they are
+    made only for the pages that need them. Reading a value gives what the plain dict would have held.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: dict[str, Any]) -> None:
+        self._items = items
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._items[key]
+        if type(value) is Later:
+            value = self._items[key] = value.make()
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 @dataclass
@@ -26,7 +64,7 @@ class Page:
     template: str
     title: str
     description: str = ""
-    context: dict[str, Any] = field(default_factory=dict)
+    context: Mapping[str, Any] = field(default_factory=dict)  # a dict, or a LazyContext
     deps: frozenset[str] = frozenset()  # input files whose change affects this page ("*" = every input)
     source: str = ""  # the input file this page mainly shows, for messages
 
