@@ -131,3 +131,33 @@ def test_template_references_of_another_shape_in_the_state_are_dropped():
     rows = {"a": ["base.html", None], "b": "base.html", "c": [1], 2: ["x"], "d": []}
     assert _template_refs(rows) == {"a": ("base.html", None), "d": ()}
     assert _template_refs(["not", "a", "dict"]) == {}
+
+
+def test_the_recorded_size_and_mtime_of_every_output_are_the_files(tmp_path):
+    """A rebuild records the files it staged unread (linked from the last site, or the spare tree's very file)
+    with the stat the staging saw, not a stat of its own: each must be the file's as it is now, for those and
+    for the files written anew (an edited article's pages, a page changed by hand and so rewritten)."""
+    import json
+
+    from conftest import run_cli
+
+    root = copy_example(tmp_path / "p")
+    run_cli("build", "-q", "-s", str(root), check=True)
+    touched = root / "site" / "people" / "index.html"
+    page = touched.read_bytes()
+    for n in range(3):  # the second and third stage into the spare tree
+        path = _articles(root)[n]
+        path.write_text(path.read_text(encoding="utf-8") + f"\nCorrection {n}: a figure was wrong.\n", encoding="utf-8")
+        if n == 1:
+            touched.write_bytes(touched.read_bytes() + b"\n")  # by hand: not as recorded, so written again
+        run_cli("build", "-q", "-s", str(root), check=True)
+        state = json.loads((root / ".briefgen-cache" / "state.json").read_text(encoding="utf-8").split("\n", 2)[2])
+        outputs = state["outputs"]
+        assert len(outputs) > 100
+        wrong = []
+        for rel, row in outputs.items():
+            st = os.stat(root / "site" / rel)
+            if [row[1], row[2]] != [st.st_size, st.st_mtime_ns]:
+                wrong.append(rel)
+        assert wrong == [], n
+    assert touched.read_bytes() == page

@@ -306,13 +306,18 @@ class Rebuild:
     def record(self, result: BuildResult) -> None:
         """What this build read (the input table, the environment) and wrote, for the next one."""
         outputs = {}
+        linked = result.stats.linked if result.stats is not None else {}  # as staged: not stat'ed again
+        folder = str(self.project.output) + os.sep
         for rel, digest in self.digests.items():
-            try:
-                st = os.stat(self.project.output / rel)
-            except OSError:
-                continue
+            found = linked.get(rel)
+            if found is None:
+                try:
+                    st = os.stat(folder + rel)
+                except OSError:
+                    continue
+                found = (st.st_size, st.st_mtime_ns)
             made_from = self.fingerprint.get(rel) or self.made_by.get(rel)
-            outputs[rel] = OutputFile(digest, st.st_size, st.st_mtime_ns, made_from)
+            outputs[rel] = OutputFile(digest, found[0], found[1], made_from)
         summary = {
             "counts": dict(result.counts),
             "files": len(self.files),

@@ -38,6 +38,9 @@ class WriteStats:
     changed_paths: list[str] = field(default_factory=list)  # written with new bytes
     unchanged: int = 0
     removed_paths: list[str] = field(default_factory=list)
+    # (size, mtime_ns) of each file staged unread as the old output's very file (the same inode, so the same
+    # stat once swapped in): the build records them without a stat of its own (``rebuild.record``)
+    linked: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def changed(self) -> int:
@@ -57,13 +60,16 @@ def _same(old: Path, data: bytes) -> bool:
         return False
 
 
-def _keep(old: Path, dest: Path) -> None:
+def _keep(old: Path, dest: Path) -> bool:
+    """Make ``dest`` the file ``old``: a hard link (True), or where there is none, a copy with its mtime."""
     try:
         os.link(old, dest)
     except FileExistsError:
         raise
     except OSError:  # no hard links here (another file system): a copy with the old mtime
         shutil.copy2(old, dest)
+        return False
+    return True
 
 
 def _stat(path: str) -> os.stat_result | None:
@@ -159,12 +165,13 @@ class Staging:
             same = st is not None and _same(self.output / rel, read())
         return same, st
 
-    def _stage_old(self, rel: str, st: os.stat_result | None) -> None:
-        """Stage the old output's file at ``rel``: the spare's entry if it is that very file, else a new link."""
+    def _stage_old(self, rel: str, st: os.stat_result | None) -> bool:
+        """Stage the old output's file at ``rel``: the spare's entry if it is that very file, else a new link;
+        whether the staged entry is that very file (not a copy)."""
         if self.spare is not None and rel in self.spare.files and spare.in_place(self._staged, rel, st):
-            return
+            return True
         dest = self._dest(rel)
-        _fresh(dest, lambda: _keep(self.output / rel, dest), self.spare is not None)
+        return _fresh(dest, lambda: _keep(self.output / rel, dest), self.spare is not None)
 
     def _stage_new(self, rel: str, make: Callable[[Path], None]) -> None:
         dest = self._dest(rel)
@@ -218,7 +225,8 @@ class Staging:
         st = _stat(self._old + rel)
         if not _recorded_same(st, rel, self.known, digest):
             return False
-        self._stage_old(rel, st)
+        if self._stage_old(rel, st):
+            self.stats.linked[rel] = (st.st_size, st.st_mtime_ns)
         self.digests[rel] = digest
         return True
 
@@ -327,17 +335,17 @@ def _copy_new(source: Path, dest: Path) -> None:
         shutil.copyfileobj(src, out)
 
 
-def _fresh(dest: Path, make, trees: bool = False) -> None:
-    """Run ``make`` (which creates ``dest``); if ``dest`` exists already, unlink it first, never write into it
-    (with ``trees``, staging into a spare tree, a folder in the way is removed too)."""
+def _fresh(dest: Path, make, trees: bool = False):
+    """Run ``make`` (which creates ``dest``) and return what it returns; if ``dest`` exists already, unlink it
+    first, never write into it (with ``trees``, staging into a spare tree, a folder in the way is removed too)."""
     try:
-        make()
+        return make()
     except FileExistsError:
         if trees and os.path.isdir(dest) and not os.path.islink(dest):
             shutil.rmtree(dest)
         else:
             os.unlink(dest)
-        make()
+        return make()
 
 
 def write_site(
