@@ -213,6 +213,11 @@ class BuildCache:
     def finish(self) -> None:
         self._body_digests, self._renderer = {}, None
 
+    def keep_unused(self) -> None:
+        """This build did not ask for most entries (its site came from the stored model): keep them all."""
+        for store in (self.yaml, self.markdown, self.parsed):
+            store.used.update(store.entries)
+
     def release(self) -> None:
         """Save what this build used, then forget it: for a build no other follows (``Builder(once=True)``),
         once its content is loaded."""

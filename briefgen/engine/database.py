@@ -28,6 +28,7 @@ from briefgen.engine.cache import BuildCache
 from briefgen.engine.environment import Environment
 from briefgen.engine.inputs import InputFile, scan_inputs
 from briefgen.engine.state import BuildState, load_state, save_state
+from briefgen.engine.storedmodel import StoredModel
 from briefgen.outputs.manifest import ManifestHashes
 from briefgen.outputs.sitemap import SitemapMemo
 from briefgen.pages.pack import PackBodyMemo
@@ -44,6 +45,8 @@ class BuildDatabase:
         self.enabled = enabled
         self.once = once
         self.memo = BuildCache(project.root, enabled=enabled, jobs=jobs, session=session)
+        # the linked site of the last load, for a command-line build after an edit (serve holds its own)
+        self.model = StoredModel(project, enabled=enabled and not session, notes=self.memo.notes)
         self.pack_bodies: PackBodyMemo | None = None if once else {}
         self.template_refs: dict[str, tuple[str | None, ...]] = {}  # template source -> the templates it names
         self.sitemap = SitemapMemo()  # the last sitemap's entries and bytes

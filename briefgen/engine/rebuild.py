@@ -116,8 +116,15 @@ class Rebuild:
         flags = {k: getattr(builder, k) for k in FLAG_NAMES if hasattr(builder, k)}
         db.start_loading(self.inputs)
         try:
+            load = db.model.loader(self.inputs, self.environment)  # the stored model's, or the whole load
             self.site, self.pages = load_and_assemble(
-                self.project, self.problems, builder.strict, memo=db.memo, pack_bodies=db.pack_bodies, **flags
+                self.project,
+                self.problems,
+                builder.strict,
+                memo=db.memo,
+                pack_bodies=db.pack_bodies,
+                load=load,
+                **flags,
             )
         finally:
             db.done_loading()
@@ -278,6 +285,7 @@ class Rebuild:
         result.rendered, result.reused = len(self.rendered), len(self.reused)
         result.renderer = self.renderer
         result.memo = self.db.memo
+        result.reread = self.db.model.reread
         result.notes = list(self.db.notes) + ([self.search_note] if self.search_note else [])
         self.db.notes.clear()
         return result

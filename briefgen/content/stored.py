@@ -1,0 +1,360 @@
+"""A linked article as data only, and back: the records of the stored model (``briefgen.engine.storedmodel``).
+
+A record is what ``site.load_site`` made of one article (before review): its fields, its rendered body and
+the ids of its body's headings (another article's ``#anchor`` links are checked against them), with every
+reference to a topic or a party written as its slug or id. Records are msgpack, decoded by msgspec into the
+structs below (types checked in C): nothing in one can run code or become an object of a type not named
+here. Dates keep their kind and their time zone exactly (a ``ZoneInfo`` by its key, a fixed offset as
+seconds); a value of any other kind is not stored (``encode_article`` raises TypeError: no stored model).
+
+``decode_article`` makes a fresh ``Article`` from a record, its topics and parties looked up in the site
+being rebuilt (an unknown one raises KeyError: the record is not for this site), its pictures' copies kept
+in ``images`` as the loader's are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from briefgen.content.images import Picture, Variant
+from briefgen.content.model import Article, Citation, Claim, Correction, Event, Figure, Quote, Site
+from briefgen.content.schedule import Held
+from briefgen.problems import Problem, Problems
+
+When = str | None  # "d|2025-02-23", "t0z<zone>|2025-02-23T11:30:00", "t0o7200|...": see _when
+
+
+class CitationR(msgspec.Struct, array_like=True):
+    source: str
+    url: str | None
+    note: str
+
+
+class QuoteR(msgspec.Struct, array_like=True):
+    speaker: str
+    text: str
+    said: When
+    where: str
+    via: str | None
+    line: int | None
+    key: bool | int
+    undated: bool
+
+
+class FigureR(msgspec.Struct, array_like=True):
+    id: str
+    label: str
+    value: int | float
+    unit: str
+    as_of: When
+    by: str
+    measure: str
+    note: str
+    via: str | None
+    line: int | None
+    part_of: str | None
+    derived: str
+    one_sided: bool
+
+
+class EventR(msgspec.Struct, array_like=True):
+    when: str
+    text: str
+    inferred: bool
+
+
+class ClaimR(msgspec.Struct, array_like=True):
+    question: str
+    by: str
+    text: str
+    status: str | None
+    date: When
+    evidence: str
+    line: int | None
+    kind: str
+    assessment: str
+    settle: str
+
+
+class CorrectionR(msgspec.Struct, array_like=True):
+    date: str
+    text: str
+    line: int | None
+
+
+class PictureR(msgspec.Struct, array_like=True):
+    source: str
+    path: str
+    digest: str
+    alt: str
+    caption: str
+    credit: str
+    width: int
+    height: int
+    fallback: str
+    variants: list[tuple[int, int, list[tuple[str, str]]]]
+
+
+class ArticleR(msgspec.Struct, array_like=True):
+    slug: str
+    path: str
+    source_name: str
+    title: str
+    date: str
+    updated: When
+    summary: str
+    dateline: str
+    author: str
+    body_md: str
+    body_line: int
+    body_html: str
+    toc: list[tuple[int, str, str]]
+    topics: list[str]
+    people: list[str]
+    citations: list[CitationR]
+    quotes: list[QuoteR]
+    figures: list[FigureR]
+    events: list[EventR]
+    claims: list[ClaimR]
+    confidence: str | None
+    analysis: str
+    lines: dict[str, int | None]
+    draft: bool
+    publish_at: When
+    expires_at: When
+    corrections: list[CorrectionR]
+    author_ids: list[str]
+    authors: list[str]
+    preview: str
+    image: PictureR | None
+    pictures: list[PictureR]
+    links_to: list[str]
+    ids: list[str]  # every heading id of the body
+
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(ArticleR)
+_zones: dict[str, dt.tzinfo] = {}
+
+
+def _zone(tz) -> str:
+    if isinstance(tz, ZoneInfo) and tz.key:
+        return "z" + tz.key
+    if isinstance(tz, dt.timezone):
+        offset = tz.utcoffset(None)
+        if offset.microseconds or tz.tzname(None) != dt.timezone(offset).tzname(None):
+            raise TypeError("a named or sub-second time zone")
+        return "o" + str(int(offset.total_seconds()))
+    raise TypeError(f"a time zone of type {type(tz).__name__}")
+
+
+def encode_when(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return f"t{value.fold}{_zone(value.tzinfo)}|{value.replace(tzinfo=None).isoformat()}"
+    if isinstance(value, dt.date):
+        return "d|" + value.isoformat()
+    raise TypeError(f"cannot store a {type(value).__name__} as a date")
+
+
+def _from_zone(code: str) -> dt.tzinfo:
+    tz = _zones.get(code)
+    if tz is None:
+        if code[0] == "z":
+            tz = ZoneInfo(code[1:])
+        elif code[0] == "o":
+            tz = dt.timezone(dt.timedelta(seconds=int(code[1:])))
+        else:
+            raise ValueError("unknown time zone code")
+        _zones[code] = tz
+    return tz
+
+
+def decode_when(text: str | None):
+    if text is None:
+        return None
+    head, sep, iso = text.partition("|")
+    if not sep:
+        raise ValueError("not a stored date")
+    if head == "d":
+        return dt.date.fromisoformat(iso)
+    if head[:1] != "t" or head[1:2] not in ("0", "1") or len(head) < 4:
+        raise ValueError("not a stored date")
+    return dt.datetime.fromisoformat(iso).replace(tzinfo=_from_zone(head[2:]), fold=int(head[1]))
+
+
+def _picture(pic: Picture) -> PictureR:
+    variants = [(v.width, v.height, [tuple(o) for o in v.outputs]) for v in pic.variants]
+    return PictureR(
+        pic.source,
+        pic.path,
+        pic.digest,
+        pic.alt,
+        pic.caption,
+        pic.credit,
+        pic.width,
+        pic.height,
+        pic.fallback,
+        variants,
+    )
+
+
+def _from_picture(r: PictureR, images) -> Picture:
+    variants = [Variant(w, h, tuple((f, p) for f, p in outputs)) for w, h, outputs in r.variants]
+    return Picture(
+        r.source, r.path, r.digest, r.alt, r.caption, r.credit, r.width, r.height, r.fallback, variants, images
+    )
+
+
+def _via(party) -> str | None:
+    return None if party is None else party.id
+
+
+def encode_article(a: Article, ids) -> bytes:
+    """``a``'s record (msgpack); ``ids``: its body's heading ids. Raises TypeError for what cannot be stored."""
+    w = encode_when
+    return _encoder.encode(
+        ArticleR(
+            a.slug, a.path, a.source_name, a.title, w(a.date), w(a.updated), a.summary, a.dateline, a.author,
+            a.body_md, a.body_line, a.body_html, [tuple(h) for h in a.toc], [t.slug for t in a.topics],
+            [p.id for p in a.people], [CitationR(c.source.id, c.url, c.note) for c in a.citations],
+            [
+                QuoteR(q.speaker.id, q.text, w(q.said), q.where, _via(q.via), q.line, q.key, q.undated)
+                for q in a.quotes
+            ],
+            [
+                FigureR(
+                    f.id, f.label, f.value, f.unit, w(f.as_of), f.by.id, f.measure, f.note, _via(f.via), f.line,
+                    f.part_of, f.derived, f.one_sided,
+                )
+                for f in a.figures
+            ],
+            [EventR(w(e.when), e.text, e.inferred) for e in a.events],
+            [
+                ClaimR(
+                    c.question, c.by.id, c.text, c.status, w(c.date), c.evidence, c.line, c.kind, c.assessment,
+                    c.settle,
+                )
+                for c in a.claims
+            ],
+            a.confidence, a.analysis, dict(a.lines), a.draft, w(a.publish_at), w(a.expires_at),
+            [CorrectionR(w(c.date), c.text, c.line) for c in a.corrections], list(a.author_ids),
+            [p.id for p in a.authors], a.preview, _picture(a.image) if a.image is not None else None,
+            [_picture(p) for p in a.pictures], sorted(a.links_to), sorted(ids),
+        )
+    )  # fmt: skip
+
+
+def decode_record(raw) -> ArticleR:
+    """The record in ``raw`` (bytes or ``msgspec.Raw``); raises ``msgspec.MsgspecError`` if it is not one."""
+    return _decoder.decode(raw)
+
+
+def decode_article(r: ArticleR, topics: dict, parties: dict, images) -> Article:
+    """A fresh, linked ``Article`` from record ``r``; KeyError if it names a topic or party ``topics`` or
+    ``parties`` lack, ValueError for a malformed date."""
+    d = decode_when
+    a = Article(
+        r.slug, r.path, r.source_name, r.title, d(r.date), d(r.updated), r.summary, r.dateline, r.author,
+        r.body_md, r.body_line, r.body_html, [tuple(h) for h in r.toc], [topics[s] for s in r.topics],
+        [parties[i] for i in r.people], [Citation(parties[c.source], c.url, c.note) for c in r.citations],
+    )  # fmt: skip
+    via = lambda key: None if key is None else parties[key]  # noqa: E731
+    a.quotes = [
+        Quote(parties[q.speaker], q.text, d(q.said), q.where, via(q.via), a, q.line, q.key, q.undated)
+        for q in r.quotes
+    ]
+    a.figures = [
+        Figure(
+            f.id, f.label, f.value, f.unit, d(f.as_of), parties[f.by], f.measure, f.note, via(f.via), a, f.line,
+            f.part_of, f.derived, f.one_sided,
+        )
+        for f in r.figures
+    ]  # fmt: skip
+    a.events = [Event(d(e.when), e.text, a, e.inferred) for e in r.events]
+    a.claims = [
+        Claim(
+            c.question, parties[c.by], c.text, c.status, d(c.date), c.evidence, a, c.line, c.kind, c.assessment,
+            c.settle,
+        )
+        for c in r.claims
+    ]  # fmt: skip
+    a.confidence, a.analysis, a.lines, a.draft = r.confidence, r.analysis, r.lines, r.draft
+    a.publish_at, a.expires_at = d(r.publish_at), d(r.expires_at)
+    a.corrections = [Correction(d(c.date), c.text, c.line) for c in r.corrections]
+    a.author_ids, a.authors, a.preview = r.author_ids, [parties[i] for i in r.authors], r.preview
+    a.image = _from_picture(r.image, images) if r.image is not None else None
+    a.pictures = [_from_picture(p, images) for p in r.pictures]
+    a.links_to = set(r.links_to)
+    return a
+
+
+# --- the site around the records ---------------------------------------------------------------
+
+
+class HeldR(msgspec.Struct, array_like=True):
+    path: str
+    title: str
+    slug: str
+    reason: str
+    when: When
+
+
+class ProblemR(msgspec.Struct, array_like=True):
+    path: str
+    line: int | None
+    message: str
+    hint: str | None
+    severity: Literal["error", "warning"]
+
+
+class SiteR(msgspec.Struct, array_like=True):
+    """What a whole load found besides the config, topics and parties (small files, read again): every
+    article file's path, the schedule, every problem loading reported, and a record per article shown
+    (``site.articles``' order)."""
+
+    paths: list[str]
+    now: str
+    next_due: When
+    drafts: bool
+    held: list[HeldR]
+    withdrawn: list[HeldR]
+    draft_topics: list[str]
+    problems: list[ProblemR]
+    articles: list[msgspec.Raw]
+
+
+def held_record(h: Held) -> HeldR:
+    return HeldR(h.path, h.title, h.slug, h.reason, encode_when(h.when))
+
+
+def from_held(r: HeldR) -> Held:
+    return Held(r.path, r.title, r.slug, r.reason, decode_when(r.when))
+
+
+def store_site(site: Site, record: dict, problems: Problems) -> SiteR:
+    """The stored form of ``site`` as ``load_site`` returned it (``record``: what it filled in) and of the
+    problems loading reported. Raises TypeError for what cannot be stored."""
+    schedule, rendered = site.schedule, record["rendered"]
+    articles = [msgspec.Raw(encode_article(a, rendered[a.path].ids)) for a in site.articles]
+    return SiteR(
+        list(record["paths"]),
+        encode_when(schedule.now),
+        encode_when(schedule.next_due),
+        schedule.drafts,
+        [held_record(h) for h in schedule.held],
+        [held_record(h) for h in schedule.withdrawn],
+        sorted(schedule.draft_topics),
+        [ProblemR(p.path, p.line, p.message, p.hint, p.severity) for p in problems.items],
+        articles,
+    )
+
+
+def stored_problems(stored: SiteR, leave_out: set[str]) -> list[Problem]:
+    """The problems a whole load reported, but those of the files in ``leave_out``."""
+    return [Problem(p.path, p.line, p.message, p.hint, p.severity) for p in stored.problems if p.path not in leave_out]

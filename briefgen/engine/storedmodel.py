@@ -1,0 +1,117 @@
+"""The stored model: the linked site of the last load, kept in ``.briefgen-cache/`` for the next build.
+
+A command-line build is a new process: without this it would load, validate and link every article again
+after a one-line edit. After a whole load without errors the build keeps what ``site.load_site`` returned
+(before the review or the change history touch it: ``content.stored.store_site``) with the hash of every
+input file it was made from, the project's folder, the clock and the build's flags. The next build asks
+``load``: when the only inputs whose hashes differ are article files, its site is rebuilt from the store
+with just those files read again (``content.reload.reload_site``); anything else (a topic, a person or
+source, the config, a template, a static file, a new, removed or renamed file, other flags or another
+clock setting, another code fingerprint, another folder), or anything ``reload_site`` refuses, loads the
+whole site as before. Either way the pipeline after loading is the same and gives the same bytes.
+
+On disk it is one file behind ``cachedata``'s checked header (the code fingerprint, a SHA-256 of the
+payload), written atomically; the payload is msgpack decoded by msgspec into the structs of
+``content.stored``: nothing in it can run code. A file that is missing, unreadable, truncated, corrupt, of
+another format or version, or does not decode is no store: the whole load, with a note at most.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from briefgen.content.reload import reload_site
+from briefgen.content.site import load_site
+from briefgen.content.stored import SiteR, store_site
+from briefgen.engine.cachedata import CACHE_DIR, read_checked, write_checked
+
+MAGIC = b"briefgen-model 1\n"
+NAME = "model.msgpack"
+
+
+class ModelR(msgspec.Struct, array_like=True):
+    root: str  # the project's folder: records hold absolute paths of images
+    environment: dict[str, str | bool | None]  # ``Environment.record()``: the clock and the flags
+    inputs: dict[str, str]  # every input file -> its hash, as the input table had them
+    site: SiteR
+
+
+_decoder = msgspec.msgpack.Decoder(ModelR)
+_encoder = msgspec.msgpack.Encoder()
+
+
+class StoredModel:
+    """The stored model of one project; ``enabled=False``: never read or written (``--no-cache``, serve)."""
+
+    def __init__(self, project, *, enabled: bool, notes: list[str]):
+        self.project = project
+        self.path = project.root / CACHE_DIR / NAME
+        self.enabled = enabled
+        self.notes = notes
+        self.reread: list[str] | None = None  # the last load's article files read again; None: a whole load
+
+    def loader(self, inputs: dict, environment):
+        """The load function for ``pipeline.load_and_assemble``: from the store when it can, else whole."""
+
+        def load(project, problems, memo, *, drafts: bool, base_url: str | None):
+            self.reread = None
+            found = self._read(environment, inputs) if self.enabled else None
+            if found is not None:
+                model, changed = found
+                again = reload_site(project, problems, memo, model.site, changed, drafts=drafts, base_url=base_url)
+                if again is not None:
+                    self.reread = changed
+                    if memo is not None:
+                        memo.keep_unused()  # the other articles' memo entries were not asked for, and stay
+                    if changed:
+                        self._write(environment, inputs, msgspec.structs.replace(model.site, articles=again.records))
+                    return again.site
+            record = {} if self.enabled else None
+            site = load_site(project, problems, memo, drafts=drafts, base_url=base_url, record=record)
+            if site is not None and record and not problems.errors:
+                try:
+                    stored = store_site(site, record, problems)
+                except TypeError:  # a value it cannot keep exactly: no store, the next build loads it all
+                    self._remove()
+                else:
+                    self._write(environment, inputs, stored)
+            return site
+
+        return load
+
+    def _read(self, environment, inputs: dict) -> tuple[ModelR, list[str]] | None:
+        """The stored model and the input files changed since it was made, if only articles may have."""
+        from briefgen.engine.environment import code_fingerprint
+
+        try:
+            model = read_checked(self.path, MAGIC, code_fingerprint(), _decoder.decode)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, LookupError, msgspec.MsgspecError):
+            return None  # no store: the whole load writes a new one
+        if model.root != str(self.project.root) or model.environment != environment.record():
+            return None
+        if model.inputs.keys() != inputs.keys():
+            return None  # a file added or removed
+        return model, [rel for rel, info in inputs.items() if model.inputs[rel] != info.digest]
+
+    def _write(self, environment, inputs: dict, site: SiteR) -> None:
+        digests = {rel: info.digest for rel, info in inputs.items()}
+        data = ModelR(str(self.project.root), environment.record(), digests, site)
+        try:
+            write_checked(self.path, MAGIC, _code(), None, _encoder.encode(data))
+        except OSError as exc:
+            self.notes.append(f"could not save {CACHE_DIR}/{NAME} ({exc.strerror}); the next build loads every file")
+            self._remove()
+
+    def _remove(self) -> None:
+        try:
+            self.path.unlink()
+        except OSError:
+            pass
+
+
+def _code() -> str:
+    from briefgen.engine.environment import code_fingerprint
+
+    return code_fingerprint()
