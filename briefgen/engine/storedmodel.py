@@ -87,13 +87,20 @@ class StoredModel:
             model = read_checked(self.path, MAGIC, code_fingerprint(), _decoder.decode)
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, LookupError, msgspec.MsgspecError):
-            return None  # no store: the whole load writes a new one
+        except OSError as exc:
+            return self._ignore(f"cannot be read ({exc.strerror})")
+        except LookupError as exc:
+            return self._ignore(str(exc))
+        except Exception as exc:  # truncated, corrupt, planted, of another shape: no store, never half used
+            return self._ignore(f"is unusable: {type(exc).__name__}")
         if model.root != str(self.project.root) or model.environment != environment.record():
             return None
         if model.inputs.keys() != inputs.keys():
             return None  # a file added or removed
         return model, [rel for rel, info in inputs.items() if model.inputs[rel] != info.digest]
+
+    def _ignore(self, why: str) -> None:
+        self.notes.append(f"{CACHE_DIR}/{NAME} {why}; ignoring it and loading every file")
 
     def _write(self, environment, inputs: dict, site: SiteR) -> None:
         digests = {rel: info.digest for rel, info in inputs.items()}
