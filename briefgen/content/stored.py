@@ -109,9 +109,8 @@ class ArticleR(msgspec.Struct, array_like=True):
     summary: str
     dateline: str
     author: str
-    body_md: str
     body_line: int
-    body_html: str
+    bodies: msgspec.Raw  # [body_md, body_html], decoded when first read (StoredArticle)
     toc: list[tuple[int, str, str]]
     topics: list[str]
     people: list[str]
@@ -138,6 +137,43 @@ class ArticleR(msgspec.Struct, array_like=True):
 
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(ArticleR)
+_bodies = msgspec.msgpack.Decoder(tuple[str, str])
+_LATER = object()  # a body StoredArticle decodes when it is first read
+
+
+class StoredArticle(Article):
+    """An ``Article`` made from a record. Its Markdown and HTML (nine tenths of a record) are decoded from the
+    record when one is first read: a one-article edit reads few besides the edited one's."""
+
+    _record: msgspec.Raw | None = None
+
+    def _decode(self) -> None:
+        md, html = _bodies.decode(self._record)
+        self.__dict__.setdefault("_body_md", md)
+        self.__dict__.setdefault("_body_html", html)
+
+    def _get_md(self) -> str:
+        if "_body_md" not in self.__dict__:
+            self._decode()
+        return self.__dict__["_body_md"]
+
+    def _set_md(self, value: str) -> None:
+        if value is not _LATER:
+            self.__dict__["_body_md"] = value
+
+    def _get_html(self) -> str:
+        if "_body_html" not in self.__dict__:
+            self._decode()
+        return self.__dict__["_body_html"]
+
+    def _set_html(self, value: str) -> None:
+        if value is not _LATER:
+            self.__dict__["_body_html"] = value
+
+    body_md = property(_get_md, _set_md)
+    body_html = property(_get_html, _set_html)
+
+
 _zones: dict[str, dt.tzinfo] = {}
 
 
@@ -221,7 +257,7 @@ def encode_article(a: Article, ids) -> bytes:
     return _encoder.encode(
         ArticleR(
             a.slug, a.path, a.source_name, a.title, w(a.date), w(a.updated), a.summary, a.dateline, a.author,
-            a.body_md, a.body_line, a.body_html, [tuple(h) for h in a.toc], [t.slug for t in a.topics],
+            a.body_line, msgspec.Raw(_encoder.encode((a.body_md, a.body_html))), [tuple(h) for h in a.toc], [t.slug for t in a.topics],
             [p.id for p in a.people], [CitationR(c.source.id, c.url, c.note) for c in a.citations],
             [
                 QuoteR(q.speaker.id, q.text, w(q.said), q.where, _via(q.via), q.line, q.key, q.undated)
@@ -259,15 +295,14 @@ def decode_article(r: ArticleR, topics: dict, parties: dict, images) -> Article:
     """A fresh, linked ``Article`` from record ``r``; KeyError if it names a topic or party ``topics`` or
     ``parties`` lack, ValueError for a malformed date."""
     d = decode_when
-    a = Article(
+    a = StoredArticle(
         r.slug, r.path, r.source_name, r.title, d(r.date), d(r.updated), r.summary, r.dateline, r.author,
-        r.body_md, r.body_line, r.body_html, [tuple(h) for h in r.toc], [topics[s] for s in r.topics],
+        _LATER, r.body_line, _LATER, [tuple(h) for h in r.toc], [topics[s] for s in r.topics],
         [parties[i] for i in r.people], [Citation(parties[c.source], c.url, c.note) for c in r.citations],
     )  # fmt: skip
     via = lambda key: None if key is None else parties[key]  # noqa: E731
     a.quotes = [
-        Quote(parties[q.speaker], q.text, d(q.said), q.where, via(q.via), a, q.line, q.key, q.undated)
-        for q in r.quotes
+        Quote(parties[q.speaker], q.text, d(q.said), q.where, via(q.via), a, q.line, q.key, q.undated) for q in r.quotes
     ]
     a.figures = [
         Figure(
@@ -291,6 +326,7 @@ def decode_article(r: ArticleR, topics: dict, parties: dict, images) -> Article:
     a.image = _from_picture(r.image, images) if r.image is not None else None
     a.pictures = [_from_picture(p, images) for p in r.pictures]
     a.links_to = set(r.links_to)
+    a._record = r.bodies
     return a
 
 

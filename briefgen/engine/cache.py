@@ -83,6 +83,7 @@ class BuildCache:
         self.notes: list[str] = []
         folder = self.dir if enabled else None
         self.yaml = Store(folder, "front-matter", self.notes)
+        self.site_yaml = Store(folder, "site-files", self.notes, shards=1)  # the config, topics, people, sources
         self.markdown = Store(folder, "markdown", self.notes)
         self.parsed = Store(folder, "articles", self.notes)  # what each article's content parsed to
         self._md_texts: set[str] | None = None  # digests of the bodies present (made when first asked)
@@ -98,7 +99,7 @@ class BuildCache:
     def start(self) -> None:
         """A build begins: count which entries it uses (serve keeps those of every build of the session)."""
         if not self.session:
-            for store in (self.yaml, self.markdown, self.parsed):
+            for store in (self.yaml, self.site_yaml, self.markdown, self.parsed):
                 store.start_build()
 
     def finish(self) -> None:
@@ -112,14 +113,14 @@ class BuildCache:
 
     def keep_unused(self) -> None:
         """This build did not ask for most entries (its site came from the stored model): keep them all."""
-        for store in (self.yaml, self.markdown, self.parsed):
+        for store in (self.yaml, self.site_yaml, self.markdown, self.parsed):
             store.keep = True
 
     def release(self) -> None:
         """Save what this build used, then forget it: for a build no other follows (``Builder(once=True)``),
         once its content is loaded."""
         self.save()
-        for store in (self.yaml, self.markdown, self.parsed):
+        for store in (self.yaml, self.site_yaml, self.markdown, self.parsed):
             store.entries, store.used = {}, set()
         self._decoded, self._md_texts = {}, set()
 
@@ -132,21 +133,23 @@ class BuildCache:
 
     # --- the memoised stage functions ---------------------------------------------------------
 
-    def load_yaml(self, text: str, offset: int = 0):
-        """``yamlsource.load_yaml``, memoised."""
+    def load_yaml(self, text: str, offset: int = 0, whole_file: bool = False):
+        """``yamlsource.load_yaml``, memoised; ``whole_file``: a YAML file (the config, a topic, the people or
+        sources), kept apart from the articles' front matter (a build from the stored model reads just these)."""
         from briefgen.content.yamlsource import load_yaml
 
+        store = self.site_yaml if whole_file else self.yaml
         key = f"{offset}|{digest(text)}"
-        stored = self.yaml.get(key)
+        stored = store.get(key)
         if stored is not None:
             try:
                 return decode_doc(json.loads(stored))
             except (ValueError, TypeError, KeyError, AttributeError):
-                self.yaml.drop(key)
+                store.drop(key)
         doc = load_yaml(text, offset)  # a YamlProblem propagates and is not cached
         if not doc.problems:
             with contextlib.suppress(TypeError, ValueError):
-                self.yaml.put(key, to_text(encode_doc(doc)))
+                store.put(key, to_text(encode_doc(doc)))
         return doc
 
     def has_parsed(self, key: str) -> bool:
@@ -275,7 +278,7 @@ class BuildCache:
         if not self.enabled:
             return
         try:
-            for store in (self.yaml, self.markdown, self.parsed):
+            for store in (self.yaml, self.site_yaml, self.markdown, self.parsed):
                 store.save()
         except OSError as exc:
             self.notes.append(f"could not write {CACHE_DIR}/ ({exc.strerror}); the next build will be slower")

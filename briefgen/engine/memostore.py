@@ -8,11 +8,12 @@ from pathlib import Path
 from briefgen.engine.cachedata import CACHE_DIR, entry_lines, lines_payload, read_checked, write_checked
 from briefgen.engine.environment import code_fingerprint
 
+SHARDS = 16
 MAGIC = b"briefgen-cache 5\n"  # the format (environment.FORMAT) of the memo stores' files
 
 
 class Store:
-    """A key -> answer (as JSON text, parsed when used) map on disk, in ``SHARDS`` files so a small change
+    """A key -> answer (as JSON text, parsed when used) map on disk, in ``SHARDS`` files (or ``shards``) so a small change
     rewrites little. Each file holds one ``key JSON`` line per entry behind ``cachedata``'s checked header;
     a file is read when a key of its shard is first asked for (or ``entries``, all of them, is).
 
@@ -22,14 +23,13 @@ class Store:
     entry and rewrites only the shards it changed.
     """
 
-    SHARDS = 16
-
-    def __init__(self, folder: Path | None, name: str, notes: list[str]):
+    def __init__(self, folder: Path | None, name: str, notes: list[str], shards: int = SHARDS):
+        self.count = shards
         self.folder = folder
         self.name = name
         self.notes = notes
         self._entries: dict[str, str | bytes] = {}  # JSON: as read (bytes) or as made (text)
-        self._pending = set(range(self.SHARDS)) if folder is not None else set()  # shards not read yet
+        self._pending = set(range(self.count)) if folder is not None else set()  # shards not read yet
         self.used: set[str] = set()
         self.dirty: set[int] = set()
         self.keep = False
@@ -67,7 +67,7 @@ class Store:
         return self.folder / f"{self.name}-{shard:02d}.json"
 
     def shard(self, key: str) -> int:
-        return int(key[-2:], 16) % self.SHARDS
+        return int(key[-2:], 16) % self.count
 
     def _load(self, shard: int) -> str | None:
         """Read one shard's file; why it was ignored, or None."""
@@ -127,7 +127,7 @@ class Store:
                 write_checked(self.path(shard), MAGIC, env, None, lines_payload(part))
             self.dirty = set()
             return
-        shards: dict[int, dict[str, str]] = {i: {} for i in range(self.SHARDS)}
+        shards: dict[int, dict[str, str]] = {i: {} for i in range(self.count)}
         stale = set(self.dirty)
         for key, value in self.entries.items():
             if key in self.used:

@@ -18,26 +18,38 @@ another format or version, or does not decode is no store: the whole load, with 
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+
 import msgspec
 
 from briefgen.content.reload import reload_site
 from briefgen.content.site import load_site
 from briefgen.content.stored import SiteR, store_site
-from briefgen.engine.cachedata import CACHE_DIR, read_checked, write_checked
+from briefgen.engine.cachedata import CACHE_DIR, read_checked, write_atomic, write_checked
+from briefgen.engine.environment import code_fingerprint
 
 MAGIC = b"briefgen-model 1\n"
 NAME = "model.msgpack"
+SHARDS = 16  # the records are in this many files: an edit rewrites one (and the index)
 
 
 class ModelR(msgspec.Struct, array_like=True):
     root: str  # the project's folder: records hold absolute paths of images
     environment: dict[str, str | bool | None]  # ``Environment.record()``: the clock and the flags
     inputs: dict[str, str]  # every input file -> its hash, as the input table had them
-    site: SiteR
+    site: SiteR  # its ``articles`` empty: they are in the shards
+    order: list[str]  # the path of each record, in the site's order
+    shards: list[str]  # the SHA-256 of each shard file, which holds {path: record}
 
 
 _decoder = msgspec.msgpack.Decoder(ModelR)
+_shard = msgspec.msgpack.Decoder(dict[str, msgspec.Raw])
 _encoder = msgspec.msgpack.Encoder()
+
+
+def shard_of(path: str) -> int:
+    return hashlib.blake2b(path.encode("utf-8", "surrogatepass"), digest_size=1).digest()[0] % SHARDS
 
 
 class StoredModel:
@@ -45,7 +57,8 @@ class StoredModel:
 
     def __init__(self, project, *, enabled: bool, notes: list[str]):
         self.project = project
-        self.path = project.root / CACHE_DIR / NAME
+        self.folder = project.root / CACHE_DIR
+        self.path = self.folder / NAME
         self.enabled = enabled
         self.notes = notes
         self.reread: list[str] | None = None  # the last load's article files read again; None: a whole load
@@ -64,7 +77,8 @@ class StoredModel:
                     if memo is not None:
                         memo.keep_unused()  # the other articles' memo entries were not asked for, and stay
                     if changed:
-                        self._write(environment, inputs, msgspec.structs.replace(model.site, articles=again.records))
+                        order = [a.path for a in again.site.articles]
+                        self._write(environment, inputs, model.site, order, again.records, model.shards, changed)
                     return again.site
             record = {} if self.enabled else None
             site = load_site(project, problems, memo, drafts=drafts, base_url=base_url, record=record)
@@ -74,17 +88,28 @@ class StoredModel:
                 except TypeError:  # a value it cannot keep exactly: no store, the next build loads it all
                     self._remove()
                 else:
-                    self._write(environment, inputs, stored)
+                    order = [a.path for a in site.articles]
+                    self._write(environment, inputs, stored, order, stored.articles, None, None)
             return site
 
         return load
 
     def _read(self, environment, inputs: dict) -> tuple[ModelR, list[str]] | None:
-        """The stored model and the input files changed since it was made, if only articles may have."""
-        from briefgen.engine.environment import code_fingerprint
-
+        """The stored model (its site's records in place) and the input files changed since it was made, if
+        it is this project's, with these flags and this clock setting, and no file was added or removed."""
         try:
             model = read_checked(self.path, MAGIC, code_fingerprint(), _decoder.decode)
+            if model.root != str(self.project.root) or model.environment != environment.record():
+                return None
+            if model.inputs.keys() != inputs.keys():
+                return None  # a file added or removed
+            records: dict[str, msgspec.Raw] = {}
+            for i, digest in enumerate(model.shards):
+                data = (self.folder / f"model-{i:02d}.msgpack").read_bytes()
+                if hashlib.sha256(data).hexdigest() != digest:
+                    raise ValueError("a shard is not the one its index was written with")
+                records.update(_shard.decode(data))
+            model.site.articles = [records[path] for path in model.order]
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -93,32 +118,37 @@ class StoredModel:
             return self._ignore(str(exc))
         except Exception as exc:  # truncated, corrupt, planted, of another shape: no store, never half used
             return self._ignore(f"is unusable: {type(exc).__name__}")
-        if model.root != str(self.project.root) or model.environment != environment.record():
-            return None
-        if model.inputs.keys() != inputs.keys():
-            return None  # a file added or removed
         return model, [rel for rel, info in inputs.items() if model.inputs[rel] != info.digest]
 
     def _ignore(self, why: str) -> None:
         self.notes.append(f"{CACHE_DIR}/{NAME} {why}; ignoring it and loading every file")
 
-    def _write(self, environment, inputs: dict, site: SiteR) -> None:
-        digests = {rel: info.digest for rel, info in inputs.items()}
-        data = ModelR(str(self.project.root), environment.record(), digests, site)
+    def _write(self, environment, inputs: dict, site: SiteR, order, records, digests, changed) -> None:
+        """Write the shards (those holding ``changed`` paths, or all when ``changed`` is None) and then the
+        index naming their hashes: a build stopped between the two leaves an index whose shards do not match."""
+        shards: list[dict[str, msgspec.Raw]] = [{} for _ in range(SHARDS)]
+        for path, raw in zip(order, records, strict=True):
+            shards[shard_of(path)][path] = raw
+        redo = range(SHARDS) if changed is None else sorted({shard_of(path) for path in changed})
+        digests = list(digests) if digests is not None else [""] * SHARDS
         try:
-            write_checked(self.path, MAGIC, _code(), None, _encoder.encode(data))
+            for i in redo:
+                data = _encoder.encode(shards[i])
+                digests[i] = hashlib.sha256(data).hexdigest()
+                write_atomic(self.folder / f"model-{i:02d}.msgpack", data)
+            index = ModelR(
+                str(self.project.root),
+                environment.record(),
+                {rel: info.digest for rel, info in inputs.items()},
+                msgspec.structs.replace(site, articles=[]),
+                list(order),
+                digests,
+            )
+            write_checked(self.path, MAGIC, code_fingerprint(), None, _encoder.encode(index))
         except OSError as exc:
             self.notes.append(f"could not save {CACHE_DIR}/{NAME} ({exc.strerror}); the next build loads every file")
             self._remove()
 
     def _remove(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.path.unlink()
-        except OSError:
-            pass
-
-
-def _code() -> str:
-    from briefgen.engine.environment import code_fingerprint
-
-    return code_fingerprint()
