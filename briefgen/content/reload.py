@@ -11,9 +11,10 @@ load now.
 
 It gives up (None; the caller loads the whole site) on anything a whole load could answer differently for
 the other articles: a changed file that is not shown now or was not then (a draft, an embargo, a
-withdrawal: the schedule and other bodies' links would change), another slug or schedule, other heading
-ids (links to them from other bodies), a figure id used elsewhere, a different list of article files, the
-clock past the stored schedule's next boundary, or any error (a whole load reports it, with its context).
+withdrawal: the schedule and other bodies' links would change), another slug or schedule, a figure id
+used elsewhere, a different list of article files, the clock past the stored schedule's next boundary, or
+any error (a whole load reports it, with its context). When a changed article's headings changed, the
+other bodies' links to its headings (kept in their records) are checked again.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def reload_site(
         articles[index[article.path]] = article
     list_articles(site, list(articles))
     made = _render_changed(loader, site, fresh, records, index, mine)
-    if made is None or mine.errors:
+    if mine.errors:
         return None
     raws = list(stored.articles)
     for path, raw in made.items():
@@ -132,21 +133,26 @@ def _load_changed(loader: Loader, site: Site, records: list, changed: list[str],
     return out
 
 
-def _render_changed(loader: Loader, site: Site, fresh: list, records: list, by_path: dict, problems: Problems):
-    """Render the bodies of the changed articles and check their #anchors; {path: new record}, or None when
-    their headings changed (other bodies' links to them would be checked again)."""
+def _render_changed(loader: Loader, site: Site, fresh: list, records: list, index: dict, problems: Problems):
+    """Render the bodies of the changed articles and check their #anchors, and the #anchors of other bodies
+    that link to a changed article whose headings changed; {path: new record}."""
     renderer = MarkdownRenderer(allow_html=site.config.markdown.allow_html)
     targets = ContentTargets(site, loader.article_paths)
     ids = {r.path: _Ids(r.ids) for r in records}
-    made = {}
+    made, moved = {}, set()
     for article, _meta, _doc in fresh:
         out = render_body(article, renderer, targets, loader, site, problems)
-        if sorted(out.ids) != records[by_path[article.path]].ids:
-            return None
+        if sorted(out.ids) != records[index[article.path]].ids:
+            moved.add(f"../{article.slug}/")  # other bodies' links to its headings are checked again
         ids[article.path] = out
-        made[article.path] = msgspec.Raw(encode_article(article, out.ids))
+        made[article.path] = msgspec.Raw(encode_article(article, out.ids, out.content_links))
     for article, _meta, _doc in fresh:
         check_anchors(article, ids[article.path].content_links, ids, targets, problems)
+    if moved:
+        shown = {a.path: a for a in site.articles}
+        for r in records:
+            if r.path not in made and any(url.partition("#")[0] in moved for _line, _href, url in r.anchors):
+                check_anchors(shown[r.path], r.anchors, ids, targets, problems)
     return made
 
 

@@ -133,6 +133,7 @@ class ArticleR(msgspec.Struct, array_like=True):
     pictures: list[PictureR]
     links_to: list[str]
     ids: list[str]  # every heading id of the body
+    anchors: list[tuple[int, str, str]]  # its links to a heading of another article (``Rendered.content_links``)
 
 
 _encoder = msgspec.msgpack.Encoder()
@@ -251,8 +252,9 @@ def _via(party) -> str | None:
     return None if party is None else party.id
 
 
-def encode_article(a: Article, ids) -> bytes:
-    """``a``'s record (msgpack); ``ids``: its body's heading ids. Raises TypeError for what cannot be stored."""
+def encode_article(a: Article, ids, links) -> bytes:
+    """``a``'s record (msgpack); ``ids``: its body's heading ids, ``links``: its links to other content files
+    (``Rendered.content_links``). Raises TypeError for what cannot be stored."""
     w = encode_when
     return _encoder.encode(
         ArticleR(
@@ -282,6 +284,7 @@ def encode_article(a: Article, ids) -> bytes:
             [CorrectionR(w(c.date), c.text, c.line) for c in a.corrections], list(a.author_ids),
             [p.id for p in a.authors], a.preview, _picture(a.image) if a.image is not None else None,
             [_picture(p) for p in a.pictures], sorted(a.links_to), sorted(ids),
+            [tuple(x) for x in links if "#" in x[2]],
         )
     )  # fmt: skip
 
@@ -377,7 +380,7 @@ def store_site(site: Site, record: dict, problems: Problems) -> SiteR:
     """The stored form of ``site`` as ``load_site`` returned it (``record``: what it filled in) and of the
     problems loading reported. Raises TypeError for what cannot be stored."""
     schedule, rendered = site.schedule, record["rendered"]
-    articles = [msgspec.Raw(encode_article(a, rendered[a.path].ids)) for a in site.articles]
+    articles = [msgspec.Raw(encode_article(a, rendered[a.path].ids, rendered[a.path].content_links)) for a in site.articles]
     return SiteR(
         list(record["paths"]),
         encode_when(schedule.now),
