@@ -28,16 +28,8 @@ from briefgen.content.markdown import MarkdownRenderer
 from briefgen.content.model import Article, Site
 from briefgen.content.schedule import reason_for, sort_out
 from briefgen.content.site import load_config
-from briefgen.content.stored import (
-    SiteR,
-    decode_article,
-    decode_record,
-    decode_when,
-    encode_article,
-    encode_when,
-    from_held,
-    stored_problems,
-)
+from briefgen.content.stored import decode_article, decode_record, decode_when, encode_article, encode_when
+from briefgen.content.storedsite import SiteR, from_held, stored_problems
 from briefgen.problems import Problems
 from briefgen.project import Project
 

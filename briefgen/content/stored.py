@@ -15,15 +15,12 @@ in ``images`` as the loader's are.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 import msgspec
 
 from briefgen.content.images import Picture, Variant
-from briefgen.content.model import Article, Citation, Claim, Correction, Event, Figure, Quote, Site
-from briefgen.content.schedule import Held
-from briefgen.problems import Problem, Problems
+from briefgen.content.model import Article, Citation, Claim, Correction, Event, Figure, Quote
 
 When = str | None  # "d|2025-02-23", "t0z<zone>|2025-02-23T11:30:00", "t0o7200|...": see _when
 
@@ -331,69 +328,3 @@ def decode_article(r: ArticleR, topics: dict, parties: dict, images) -> Article:
     a.links_to = set(r.links_to)
     a._record = r.bodies
     return a
-
-
-# --- the site around the records ---------------------------------------------------------------
-
-
-class HeldR(msgspec.Struct, array_like=True):
-    path: str
-    title: str
-    slug: str
-    reason: str
-    when: When
-
-
-class ProblemR(msgspec.Struct, array_like=True):
-    path: str
-    line: int | None
-    message: str
-    hint: str | None
-    severity: Literal["error", "warning"]
-
-
-class SiteR(msgspec.Struct, array_like=True):
-    """What a whole load found besides the config, topics and parties (small files, read again): every
-    article file's path, the schedule, every problem loading reported, and a record per article shown
-    (``site.articles``' order)."""
-
-    paths: list[str]
-    now: str
-    next_due: When
-    drafts: bool
-    held: list[HeldR]
-    withdrawn: list[HeldR]
-    draft_topics: list[str]
-    problems: list[ProblemR]
-    articles: list[msgspec.Raw]
-
-
-def held_record(h: Held) -> HeldR:
-    return HeldR(h.path, h.title, h.slug, h.reason, encode_when(h.when))
-
-
-def from_held(r: HeldR) -> Held:
-    return Held(r.path, r.title, r.slug, r.reason, decode_when(r.when))
-
-
-def store_site(site: Site, record: dict, problems: Problems) -> SiteR:
-    """The stored form of ``site`` as ``load_site`` returned it (``record``: what it filled in) and of the
-    problems loading reported. Raises TypeError for what cannot be stored."""
-    schedule, rendered = site.schedule, record["rendered"]
-    articles = [msgspec.Raw(encode_article(a, rendered[a.path].ids, rendered[a.path].content_links)) for a in site.articles]
-    return SiteR(
-        list(record["paths"]),
-        encode_when(schedule.now),
-        encode_when(schedule.next_due),
-        schedule.drafts,
-        [held_record(h) for h in schedule.held],
-        [held_record(h) for h in schedule.withdrawn],
-        sorted(schedule.draft_topics),
-        [ProblemR(p.path, p.line, p.message, p.hint, p.severity) for p in problems.items],
-        articles,
-    )
-
-
-def stored_problems(stored: SiteR, leave_out: set[str]) -> list[Problem]:
-    """The problems a whole load reported, but those of the files in ``leave_out``."""
-    return [Problem(p.path, p.line, p.message, p.hint, p.severity) for p in stored.problems if p.path not in leave_out]

@@ -25,7 +25,7 @@ import msgspec
 
 from briefgen.content.reload import reload_site
 from briefgen.content.site import load_site
-from briefgen.content.stored import SiteR, store_site
+from briefgen.content.storedsite import SiteR, article_record, store_site
 from briefgen.engine.cachedata import CACHE_DIR, read_checked, write_atomic, write_checked
 from briefgen.engine.environment import code_fingerprint
 
@@ -78,7 +78,9 @@ class StoredModel:
                         memo.keep_unused()  # the other articles' memo entries were not asked for, and stay
                     if changed:
                         order = [a.path for a in again.site.articles]
-                        self._write(environment, inputs, model.site, order, again.records, model.shards, changed)
+                        kept = dict(zip(order, again.records, strict=True))
+                        shards = {shard_of(path) for path in changed}
+                        self._write(environment, inputs, model.site, order, model.shards, shards, kept.__getitem__)
                     return again.site
             record = {} if self.enabled else None
             site = load_site(project, problems, memo, drafts=drafts, base_url=base_url, record=record)
@@ -88,8 +90,9 @@ class StoredModel:
                 except TypeError:  # a value it cannot keep exactly: no store, the next build loads it all
                     self._remove()
                 else:
-                    order = [a.path for a in site.articles]
-                    self._write(environment, inputs, stored, order, stored.articles, None, None)
+                    shown = {a.path: a for a in site.articles}
+                    make = lambda path: article_record(shown[path], record)  # noqa: E731
+                    self._write(environment, inputs, stored, list(shown), None, range(SHARDS), make)
             return site
 
         return load
@@ -123,28 +126,31 @@ class StoredModel:
     def _ignore(self, why: str) -> None:
         self.notes.append(f"{CACHE_DIR}/{NAME} {why}; ignoring it and loading every file")
 
-    def _write(self, environment, inputs: dict, site: SiteR, order, records, digests, changed) -> None:
-        """Write the shards (those holding ``changed`` paths, or all when ``changed`` is None) and then the
-        index naming their hashes: a build stopped between the two leaves an index whose shards do not match."""
-        shards: list[dict[str, msgspec.Raw]] = [{} for _ in range(SHARDS)]
-        for path, raw in zip(order, records, strict=True):
-            shards[shard_of(path)][path] = raw
-        redo = range(SHARDS) if changed is None else sorted({shard_of(path) for path in changed})
+    def _write(self, environment, inputs: dict, site: SiteR, order: list[str], digests, shards, record) -> None:
+        """Write ``shards`` (each made when it is written: ``record(path)`` gives a record) and then the index
+        naming every shard's hash (``digests``: the other shards', as read): a build stopped between the two
+        leaves an index whose shards do not match."""
+        paths: list[list[str]] = [[] for _ in range(SHARDS)]
+        for path in order:
+            paths[shard_of(path)].append(path)
         digests = list(digests) if digests is not None else [""] * SHARDS
         try:
-            for i in redo:
-                data = _encoder.encode(shards[i])
+            for i in shards:
+                data = _encoder.encode({path: record(path) for path in paths[i]})
                 digests[i] = hashlib.sha256(data).hexdigest()
                 write_atomic(self.folder / f"model-{i:02d}.msgpack", data)
+                data = None
             index = ModelR(
                 str(self.project.root),
                 environment.record(),
                 {rel: info.digest for rel, info in inputs.items()},
                 msgspec.structs.replace(site, articles=[]),
-                list(order),
+                order,
                 digests,
             )
             write_checked(self.path, MAGIC, code_fingerprint(), None, _encoder.encode(index))
+        except TypeError:  # a value a record cannot keep exactly: no store, the next build loads it all
+            self._remove()
         except OSError as exc:
             self.notes.append(f"could not save {CACHE_DIR}/{NAME} ({exc.strerror}); the next build loads every file")
             self._remove()
