@@ -15,7 +15,9 @@ One per ``build.Builder`` (so one per ``serve`` session, one per ``briefgen buil
   ``articles`` store of data-only records, ``content.parsed``), resized images
   (``content.images.ImageStore``), packs' rewritten reports (``pages.pack.PackBodyMemo``), the
   templates each template names, the last sitemap (``outputs.sitemap.SitemapMemo``) and the SHA-256 of
-  the last build's files (``outputs.manifest.ManifestHashes``).
+  the last build's files (``outputs.manifest.ManifestHashes``);
+* the *stored model* (``storedmodel.StoredModel``): the linked site of the last whole load, from which a
+  command-line build after an edit to articles only rebuilds the site, reading just the edited files.
 
 The store is in memory for a session (serve) and on disk for the command line (``.briefgen-cache/``,
 data only, each file behind a SHA-256: ``cachedata``). No module keeps a build's state of its own: the

@@ -4,7 +4,8 @@ Same stages, same order, same bytes as the plain functions in ``pipeline``
 (``load_and_assemble``, ``render_site``); what this adds wraps them from outside, one method a step:
 
 * ``plan``: the input table (``database.plan_inputs``) and the last build's recorded outputs;
-* ``load``: loading with the database's memos (front matter, Markdown, parsed articles, images);
+* ``load``: loading with the database's memos (front matter, Markdown, parsed articles, images), or from
+  its stored model when only article files changed (``storedmodel``);
 * ``fingerprint``: each page's fingerprint (``fingerprints``); pages whose fingerprint and file are as
   recorded keep the bytes already in the output;
 * ``render``: the other pages, on ``jobs`` cores (``parallel``);
