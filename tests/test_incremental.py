@@ -175,6 +175,7 @@ def test_incremental_rebuild_equals_clean_build(small_example: Path, steps):
     out = work / "site"
     builder = Builder(Project.at(project, out), jobs=1, record_changes=False)
     assert outcome(builder, None)[0] == "built"
+    built_before = True  # the last build loaded without errors: the stored model is of that load
     for op, fresh in steps:
         apply(project, op)
         if fresh:  # the command line: a new process, state from .briefgen-cache/
@@ -182,6 +183,10 @@ def test_incremental_rebuild_equals_clean_build(small_example: Path, steps):
         incremental = outcome(builder, None)
         expected = clean_build(project, work / "clean")
         assert incremental[0] == expected[0], (op, incremental[1] if incremental[0] == "failed" else expected[1])
+        if op[0].startswith("edit-") and built_before and incremental[0] == "built" and articles(project):
+            # one article file changed since the last load: the site comes from the stored model
+            assert builder.last.reread is not None and len(builder.last.reread) == 1, op
+        built_before = incremental[0] == "built"
         if expected[0] == "built":
             got, want = incremental[1], expected[1]
             assert sorted(got) == sorted(want), op

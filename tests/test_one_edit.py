@@ -36,9 +36,12 @@ def _tree(root: Path) -> dict[str, bytes]:
     return files
 
 
-def _build(project: Path, out: Path, *, cache: bool = True) -> dict[str, bytes]:
-    """One build as ``briefgen build`` runs it: a new Builder, its state from ``.briefgen-cache/``."""
-    Builder(Project.at(project, out), jobs=1, use_cache=cache, record_changes=False, once=True).rebuild()
+def _build(project: Path, out: Path, *, cache: bool = True, reread: list | None = None) -> dict[str, bytes]:
+    """One build as ``briefgen build`` runs it: a new Builder, its state from ``.briefgen-cache/``;
+    ``reread`` gets the article files it read again (the stored model, ``BuildResult.reread``), or None."""
+    result = Builder(Project.at(project, out), jobs=1, use_cache=cache, record_changes=False, once=True).rebuild()
+    if reread is not None:
+        reread.append(result.reread)
     return _tree(out)
 
 
@@ -104,8 +107,11 @@ def test_one_edit_equals_a_clean_build(paginated: Path, tmp_path: Path, edit: st
     out = tmp_path / "site"
     before = _build(paginated, out)
     EDITS[edit](paginated / "content" / "articles")
-    got = _build(paginated, out)
+    reread: list = []
+    got = _build(paginated, out, reread=reread)
     want = _build(paginated, tmp_path / "clean", cache=False)
+    (again,) = reread
+    assert again is not None and len(again) == 1, "the stored model, with the edited file read again"
     assert sorted(got) == sorted(want)
     assert [rel for rel in want if got[rel] != want[rel]] == []
     assert got != before, "the edit shows somewhere"

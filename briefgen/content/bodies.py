@@ -18,8 +18,9 @@ from briefgen.content.model import Article, Site
 from briefgen.problems import Problems
 
 
-def render_bodies(site: Site, loader, problems: Problems) -> None:
-    """Render every body; resolve links to other content files, then check their #anchors.
+def render_bodies(site: Site, loader, problems: Problems) -> dict:
+    """Render every body; resolve links to other content files, then check their #anchors. Returns each
+    body as rendered (``markdown.Rendered``), by article path.
 
     ``loader`` is the ``briefgen.content.load.Loader`` that read the site: its project (where images are),
     the paths of every article file, and its memo. With ``loader.memo`` (the build cache) bodies come from
@@ -30,53 +31,61 @@ def render_bodies(site: Site, loader, problems: Problems) -> None:
     memo = getattr(loader, "memo", None)
     if memo is not None:
         memo.prefetch_bodies(renderer, site.articles, targets.resolver)
-    render = memo.render if memo is not None else (lambda r, text, resolve: r.render(text, resolve))
-    rendered = {}
+    rendered = {a.path: render_body(a, renderer, targets, loader, site, problems) for a in site.articles}
     for article in site.articles:
-        out = render(renderer, article.body_md, targets.resolver(article))
-        rendered[article.path] = out
-        article.body_html = out.html
-        article.toc = out.headings
-        errors = out.errors
-        if "<img " in out.html:  # images from content files: sized copies (briefgen.content.imagehtml)
-            errors = errors + _body_images(article, loader, site)
-        for line, message, hint in errors:
-            problems.error(article.path, article.body_line + line, message, hint)
-        for line, message, hint in out.warnings:
-            problems.warn(article.path, article.body_line + line, message, hint)
-        for line, href in out.broken:
-            held = targets.held(article, href)
+        check_anchors(article, rendered[article.path].content_links, rendered, targets, problems)
+    return rendered
+
+
+def render_body(article: Article, renderer, targets: ContentTargets, loader, site: Site, problems: Problems):
+    """Render ``article``'s body (with ``loader.memo`` if any) into it; report its problems; return it."""
+    memo = getattr(loader, "memo", None)
+    if memo is not None:
+        out = memo.render(renderer, article.body_md, targets.resolver(article))
+    else:
+        out = renderer.render(article.body_md, targets.resolver(article))
+    article.body_html = out.html
+    article.toc = out.headings
+    errors = out.errors
+    if "<img " in out.html:  # images from content files: sized copies (briefgen.content.imagehtml)
+        errors = errors + _body_images(article, loader, site)
+    for line, message, hint in errors:
+        problems.error(article.path, article.body_line + line, message, hint)
+    for line, message, hint in out.warnings:
+        problems.warn(article.path, article.body_line + line, message, hint)
+    for line, href in out.broken:
+        held = targets.held(article, href)
+        problems.error(
+            article.path,
+            article.body_line + line,
+            f"link to {href!r}: " + (f"{held}, left out of this build" if held else "no such article or topic"),
+            "link to it once it is published" if held else targets.suggest(article, href),
+        )
+    return out
+
+
+def check_anchors(article: Article, links, rendered, targets: ContentTargets, problems: Problems) -> None:
+    """Every link of ``article``'s (``links``: ``Rendered.content_links``) to a heading of another article
+    (``other.md#why``) names a heading that article has; ``rendered``: article path -> what has ``ids``."""
+    for line, href, url in links:
+        path, _, fragment = url.partition("#")
+        target = targets.by_url.get(path)
+        if not fragment or target is None or target.path not in rendered:
+            continue  # topic pages' anchors are checked after rendering, by linkcheck
+        ids = rendered[target.path].ids
+        if fragment not in ids:
+            close = difflib.get_close_matches(fragment, sorted(ids), n=1, cutoff=0.6)
+            hint = (
+                f"did you mean '#{close[0][len(HEADING_PREFIX) :]}'?"
+                if close
+                else (f"{target.path} has no heading with that name" if ids else f"{target.path} has no headings")
+            )
             problems.error(
                 article.path,
                 article.body_line + line,
-                f"link to {href!r}: " + (f"{held}, left out of this build" if held else "no such article or topic"),
-                "link to it once it is published" if held else targets.suggest(article, href),
+                f"link to {href!r}: no heading #{fragment.removeprefix(HEADING_PREFIX)} in {target.path}",
+                hint,
             )
-    check_anchors(site, rendered, targets, problems)
-
-
-def check_anchors(site: Site, rendered: dict, targets: ContentTargets, problems: Problems) -> None:
-    """Every link to a heading of another article (``other.md#why``) names a heading that article has."""
-    for article in site.articles:
-        for line, href, url in rendered[article.path].content_links:
-            path, _, fragment = url.partition("#")
-            target = targets.by_url.get(path)
-            if not fragment or target is None or target.path not in rendered:
-                continue  # topic pages' anchors are checked after rendering, by linkcheck
-            ids = rendered[target.path].ids
-            if fragment not in ids:
-                close = difflib.get_close_matches(fragment, sorted(ids), n=1, cutoff=0.6)
-                hint = (
-                    f"did you mean '#{close[0][len(HEADING_PREFIX) :]}'?"
-                    if close
-                    else (f"{target.path} has no heading with that name" if ids else f"{target.path} has no headings")
-                )
-                problems.error(
-                    article.path,
-                    article.body_line + line,
-                    f"link to {href!r}: no heading #{fragment.removeprefix(HEADING_PREFIX)} in {target.path}",
-                    hint,
-                )
 
 
 def _body_images(article: Article, loader, site: Site) -> list[tuple[int, str, str]]:

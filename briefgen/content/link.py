@@ -258,7 +258,8 @@ class Linker:
             del topic._doc  # type: ignore[attr-defined]
 
 
-def link_site(site: Site, loaded, loader: Loader, problems: Problems) -> None:
+def link_site(site: Site, loaded, loader: Loader, problems: Problems) -> dict:
+    """Link ``loaded`` (article, meta, doc) into ``site``; returns each body as rendered, by article path."""
     linker = Linker(site, loader, problems)
     linker.topics()
     linker.unique_ids(loaded)
@@ -271,6 +272,15 @@ def link_site(site: Site, loaded, loader: Loader, problems: Problems) -> None:
         linker.article(article, meta, doc)
         articles.append(article)
     meta = doc = None  # noqa: F841 - the last one too
+    list_articles(site, articles)
+    for article in site.articles:
+        if id(article) in uncited:
+            problems.warn(article.path, 2, "article cites no sources", "add 'sources:' with who reported it")
+    return render_bodies(site, loader, problems)
+
+
+def list_articles(site: Site, articles: list[Article]) -> None:
+    """``articles``, newest first, as the site's, its topics' and its parties' lists (which start empty)."""
     articles.sort(key=lambda a: (a.date, a.slug), reverse=True)
     site.articles = articles
     for article in articles:  # newest first everywhere below
@@ -287,7 +297,3 @@ def link_site(site: Site, loaded, loader: Loader, problems: Problems) -> None:
             f.by.figures.append(f)
         for c in article.claims:
             c.by.claims.append(c)
-    for article in articles:
-        if id(article) in uncited:
-            problems.warn(article.path, 2, "article cites no sources", "add 'sources:' with who reported it")
-    render_bodies(site, loader, problems)

@@ -54,11 +54,14 @@ class Loader(ContentFiles):
         if not text.strip():
             self.problems.error(rel, 1, "the file is empty", "write the YAML keys, starting with 'title: ...'")
             return None
-        return self.parse(text, 0, rel)
+        return self.parse(text, 0, rel, whole_file=True)
 
-    def parse(self, text: str, offset: int, rel: str) -> YamlDoc | None:
+    def parse(self, text: str, offset: int, rel: str, whole_file: bool = False) -> YamlDoc | None:
         try:
-            doc = self.memo.load_yaml(text, offset) if self.memo is not None else load_yaml(text, offset)
+            if self.memo is not None:
+                doc = self.memo.load_yaml(text, offset, whole_file)
+            else:
+                doc = load_yaml(text, offset)
         except YamlProblem as exc:
             self.problems.error(rel, exc.line, exc.message, exc.hint)
             self.problems.causes.add(rel)

@@ -12,15 +12,44 @@ from briefgen.project import Project
 
 
 def load_site(
-    project: Project, problems: Problems, memo=None, *, drafts: bool = False, base_url: str | None = None
+    project: Project,
+    problems: Problems,
+    memo=None,
+    *,
+    drafts: bool = False,
+    base_url: str | None = None,
+    record: dict | None = None,
 ) -> Site | None:
     """Read and link the whole project. Returns None when the config is unusable.
 
     ``memo`` (a ``briefgen.engine.cache.BuildCache``) memoises front matter and Markdown bodies; ``drafts``: a
     preview that shows drafts and scheduled reports; ``base_url``: the command line's ``--base-url``, in place
-    of the config's (a preview deploy under another address).
+    of the config's (a preview deploy under another address). ``record``, if given, gets what the stored model
+    keeps besides the site (``content.stored.store_site``): ``paths``, every article file found, and
+    ``rendered``, each body as rendered, by article path.
     """
     loader = Loader(project, problems, memo)
+    config = load_config(loader, project, problems, base_url)
+    if config is None:
+        return None
+    parties = loader.load_parties()
+    topics = loader.load_topics()
+    paths = loader.file_names(project.content_dir / "articles", ARTICLE_SUFFIXES)
+    if memo is not None:  # the files the build database has no record of, parsed on every core first
+        memo.prefetch_front_matter([p for p in paths if not loader.has_record(p)])
+    loader.article_paths = [loader.rel(p) for p in paths]
+    loaded = [x for x in (loader.load_article(p) for p in paths) if x is not None]
+    loaded, schedule = sort_out(loaded, topics, drafts=drafts)  # drafts, embargoes, withdrawals
+    site = Site(config=config, root=str(project.root), topics=topics, articles=[], parties=parties)
+    site.schedule = schedule
+    rendered = link_site(site, loaded, loader, problems)
+    if record is not None:
+        record.update(paths=loader.article_paths, rendered=rendered)
+    return site
+
+
+def load_config(loader: Loader, project: Project, problems: Problems, base_url: str | None):
+    """The site's config (``--base-url`` in place of its own), or None when it or the content folder is unusable."""
     config = loader.load_config()
     if config is None:
         return None
@@ -39,15 +68,4 @@ def load_site(
             "create content/ with topics/ and articles/, or run 'briefgen new DIR'",
         )
         return None
-    parties = loader.load_parties()
-    topics = loader.load_topics()
-    paths = loader.file_names(project.content_dir / "articles", ARTICLE_SUFFIXES)
-    if memo is not None:  # the files the build database has no record of, parsed on every core first
-        memo.prefetch_front_matter([p for p in paths if not loader.has_record(p)])
-    loader.article_paths = [loader.rel(p) for p in paths]
-    loaded = [x for x in (loader.load_article(p) for p in paths) if x is not None]
-    loaded, schedule = sort_out(loaded, topics, drafts=drafts)  # drafts, embargoes, withdrawals
-    site = Site(config=config, root=str(project.root), topics=topics, articles=[], parties=parties)
-    site.schedule = schedule
-    link_site(site, loaded, loader, problems)
-    return site
+    return config

@@ -49,128 +49,19 @@ from briefgen.engine.cachedata import (
     decode_rendered,
     encode_doc,
     encode_rendered,
-    entry_lines,
-    lines_payload,
-    read_checked,
     to_text,
-    write_checked,
 )
 from briefgen.engine.environment import code_fingerprint
+from briefgen.engine.memostore import MAGIC, Store
 from briefgen.engine.parallel import can_fork, map_chunks
 
 __all__ = ["CACHE_DIR", "MAGIC", "BuildCache", "Store", "code_fingerprint", "digest"]
 
-MAGIC = b"briefgen-cache 5\n"  # the format (environment.FORMAT) of the memo stores' files
 PREFETCH_MIN = 64  # fewer misses than this are cheaper to compute in-line
 
 
 def digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
-
-
-class Store:
-    """A key -> answer (as JSON text, parsed when used) map on disk, in ``SHARDS`` files so a small change
-    rewrites little. Each file holds one ``key JSON`` line per entry behind ``cachedata``'s checked header.
-
-    Only entries used by the last build are kept: a shard is rewritten when it
-    gained an entry or holds one the build did not use (an old version of an
-    edited article).
-    """
-
-    SHARDS = 16
-
-    def __init__(self, folder: Path | None, name: str, notes: list[str]):
-        self.folder = folder
-        self.name = name
-        self.notes = notes
-        self.entries: dict[str, str | bytes] = {}  # JSON: as read (bytes) or as made (text)
-        self.used: set[str] = set()
-        self.dirty: set[int] = set()
-        self._ignored: dict[str, list[str]] = {}  # why -> file names
-        if folder is not None:
-            for shard in range(self.SHARDS):
-                self._load(shard)
-        for why, names in self._ignored.items():  # one note per reason, not one per file
-            where = names[0] if len(names) == 1 else f"{self.name}-*.json ({len(names)} files)"
-            self.notes.append(f"{CACHE_DIR}/{where} {why}; ignoring it and rebuilding it")
-
-    def path(self, shard: int) -> Path:
-        assert self.folder is not None
-        return self.folder / f"{self.name}-{shard:02d}.json"
-
-    def shard(self, key: str) -> int:
-        return int(key[-2:], 16) % self.SHARDS
-
-    def _load(self, shard: int) -> None:
-        path = self.path(shard)
-        try:
-            entries = read_checked(path, MAGIC, code_fingerprint(), entry_lines)
-            if not isinstance(entries, dict) or any(
-                len(k) < 2 or not all(c in "0123456789abcdef" for c in k[-2:]) or self.shard(k) != shard
-                for k in entries
-            ):
-                raise ValueError("unexpected contents")
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            self._ignore(shard, f"cannot be read ({exc.strerror})")
-            return
-        except LookupError as exc:
-            self._ignore(shard, str(exc))
-            return
-        except Exception as exc:  # anything wrong with the file: start afresh, never trust it
-            self._ignore(shard, f"is unusable: {type(exc).__name__}")
-            return
-        self.entries.update(entries)
-
-    def _ignore(self, shard: int, why: str) -> None:
-        self._ignored.setdefault(why, []).append(self.path(shard).name)
-        self.dirty.add(shard)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.entries
-
-    def get(self, key: str):
-        found = self.entries.get(key)
-        if found is not None:
-            self.used.add(key)
-        return found
-
-    def put(self, key: str, value) -> None:
-        self.add(key, value)
-        self.used.add(key)
-
-    def add(self, key: str, value) -> None:
-        """An answer computed ahead (by a worker); it counts as used once a build asks for it."""
-        self.entries[key] = value
-        self.dirty.add(self.shard(key))
-
-    def drop(self, key: str) -> None:
-        """An entry that did not decode: forget it (its shard is written again without it)."""
-        if self.entries.pop(key, None) is not None:
-            self.dirty.add(self.shard(key))
-
-    def save(self) -> None:
-        if self.folder is None:
-            return
-        shards: dict[int, dict[str, str]] = {i: {} for i in range(self.SHARDS)}
-        stale = set(self.dirty)
-        for key, value in self.entries.items():
-            if key in self.used:
-                shards[self.shard(key)][key] = value
-            else:
-                stale.add(self.shard(key))
-        env = code_fingerprint()
-        for shard in sorted(stale):
-            write_checked(self.path(shard), MAGIC, env, None, lines_payload(shards[shard]))
-        for old in self.folder.glob(f"{self.name}-*.bin"):  # format 1 (pickles): never read, removed
-            with contextlib.suppress(OSError):
-                old.unlink()
-        self.entries = {k: v for part in shards.values() for k, v in part.items()}
-        self.dirty = set()
-
-    def start_build(self) -> None:
-        self.used = set()
 
 
 def _renderer_key(renderer) -> str:
@@ -192,9 +83,10 @@ class BuildCache:
         self.notes: list[str] = []
         folder = self.dir if enabled else None
         self.yaml = Store(folder, "front-matter", self.notes)
+        self.site_yaml = Store(folder, "site-files", self.notes, shards=1)  # the config, topics, people, sources
         self.markdown = Store(folder, "markdown", self.notes)
         self.parsed = Store(folder, "articles", self.notes)  # what each article's content parsed to
-        self.md_texts = {k.rpartition("|")[2] for k in self.markdown.entries}  # digests of bodies present
+        self._md_texts: set[str] | None = None  # digests of the bodies present (made when first asked)
         self._body_digests: dict[str, str] = {}  # while a build runs
         self._renderer: tuple | None = None  # (the renderer of this build, _renderer_key of it)
         # serve: entries used by any build of the session are kept on disk, not only the last build's
@@ -207,19 +99,30 @@ class BuildCache:
     def start(self) -> None:
         """A build begins: count which entries it uses (serve keeps those of every build of the session)."""
         if not self.session:
-            for store in (self.yaml, self.markdown, self.parsed):
+            for store in (self.yaml, self.site_yaml, self.markdown, self.parsed):
                 store.start_build()
 
     def finish(self) -> None:
         self._body_digests, self._renderer = {}, None
 
+    @property
+    def md_texts(self) -> set[str]:
+        if self._md_texts is None:
+            self._md_texts = {k.rpartition("|")[2] for k in self.markdown.entries}
+        return self._md_texts
+
+    def keep_unused(self) -> None:
+        """This build did not ask for most entries (its site came from the stored model): keep them all."""
+        for store in (self.yaml, self.site_yaml, self.markdown, self.parsed):
+            store.keep = True
+
     def release(self) -> None:
         """Save what this build used, then forget it: for a build no other follows (``Builder(once=True)``),
         once its content is loaded."""
         self.save()
-        for store in (self.yaml, self.markdown, self.parsed):
+        for store in (self.yaml, self.site_yaml, self.markdown, self.parsed):
             store.entries, store.used = {}, set()
-        self._decoded, self.md_texts = {}, set()
+        self._decoded, self._md_texts = {}, set()
 
     def body_digest(self, text: str) -> str:
         """``digest(text)`` for a Markdown body, hashed once per build (the prefetch asks too)."""
@@ -230,21 +133,23 @@ class BuildCache:
 
     # --- the memoised stage functions ---------------------------------------------------------
 
-    def load_yaml(self, text: str, offset: int = 0):
-        """``yamlsource.load_yaml``, memoised."""
+    def load_yaml(self, text: str, offset: int = 0, whole_file: bool = False):
+        """``yamlsource.load_yaml``, memoised; ``whole_file``: a YAML file (the config, a topic, the people or
+        sources), kept apart from the articles' front matter (a build from the stored model reads just these)."""
         from briefgen.content.yamlsource import load_yaml
 
+        store = self.site_yaml if whole_file else self.yaml
         key = f"{offset}|{digest(text)}"
-        stored = self.yaml.get(key)
+        stored = store.get(key)
         if stored is not None:
             try:
                 return decode_doc(json.loads(stored))
             except (ValueError, TypeError, KeyError, AttributeError):
-                self.yaml.drop(key)
+                store.drop(key)
         doc = load_yaml(text, offset)  # a YamlProblem propagates and is not cached
         if not doc.problems:
             with contextlib.suppress(TypeError, ValueError):
-                self.yaml.put(key, to_text(encode_doc(doc)))
+                store.put(key, to_text(encode_doc(doc)))
         return doc
 
     def has_parsed(self, key: str) -> bool:
@@ -296,7 +201,8 @@ class BuildCache:
 
         rendered = renderer.render(text, recording if resolve else None)
         self.markdown.put(key, to_text(encode_rendered(rendered, asked)))
-        self.md_texts.add(text_digest)
+        if self._md_texts is not None:  # else made from the entries, this one included, when first asked
+            self._md_texts.add(text_digest)
         return rendered
 
     # --- filling the memo on several cores first ----------------------------------------
@@ -372,7 +278,7 @@ class BuildCache:
         if not self.enabled:
             return
         try:
-            for store in (self.yaml, self.markdown, self.parsed):
+            for store in (self.yaml, self.site_yaml, self.markdown, self.parsed):
                 store.save()
         except OSError as exc:
             self.notes.append(f"could not write {CACHE_DIR}/ ({exc.strerror}); the next build will be slower")

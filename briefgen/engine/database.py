@@ -15,7 +15,9 @@ One per ``build.Builder`` (so one per ``serve`` session, one per ``briefgen buil
   ``articles`` store of data-only records, ``content.parsed``), resized images
   (``content.images.ImageStore``), packs' rewritten reports (``pages.pack.PackBodyMemo``), the
   templates each template names, the last sitemap (``outputs.sitemap.SitemapMemo``) and the SHA-256 of
-  the last build's files (``outputs.manifest.ManifestHashes``).
+  the last build's files (``outputs.manifest.ManifestHashes``);
+* the *stored model* (``storedmodel.StoredModel``): the linked site of the last whole load, from which a
+  command-line build after an edit to articles only rebuilds the site, reading just the edited files.
 
 The store is in memory for a session (serve) and on disk for the command line (``.briefgen-cache/``,
 data only, each file behind a SHA-256: ``cachedata``). No module keeps a build's state of its own: the
@@ -28,6 +30,7 @@ from briefgen.engine.cache import BuildCache
 from briefgen.engine.environment import Environment
 from briefgen.engine.inputs import InputFile, scan_inputs
 from briefgen.engine.state import BuildState, load_state, save_state
+from briefgen.engine.storedmodel import StoredModel
 from briefgen.outputs.manifest import ManifestHashes
 from briefgen.outputs.sitemap import SitemapMemo
 from briefgen.pages.pack import PackBodyMemo
@@ -44,6 +47,8 @@ class BuildDatabase:
         self.enabled = enabled
         self.once = once
         self.memo = BuildCache(project.root, enabled=enabled, jobs=jobs, session=session)
+        # the linked site of the last load, for a command-line build after an edit (serve holds its own)
+        self.model = StoredModel(project, enabled=enabled and not session, notes=self.memo.notes)
         self.pack_bodies: PackBodyMemo | None = None if once else {}
         self.template_refs: dict[str, tuple[str | None, ...]] = {}  # template source -> the templates it names
         self.sitemap = SitemapMemo()  # the last sitemap's entries and bytes

@@ -55,6 +55,7 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)  # about the build cache, not the content
     renderer: object = None  # the render.Renderer the pages were rendered with (serve renders ahead with it)
     memo: object = None  # the build database's memo stores (cache.BuildCache) it loaded with (serve's ahead too)
+    reread: list[str] | None = None  # loaded from the stored model with these article files read again; None: whole
 
     @property
     def counts(self) -> Counter:
@@ -83,10 +84,12 @@ def load_and_assemble(
     base_url: str | None = None,
     memo=None,
     pack_bodies: PackBodyMemo | None = None,
+    load=load_site,
 ) -> tuple[Site, list[Page]]:
     """Load, review and assemble; ``memo`` is the build database's memo stores (``cache.BuildCache``) or
-    None, ``pack_bodies`` its memo of packs' rewritten reports (``pages.pack``) or None."""
-    site = load_site(project, problems, memo, drafts=drafts, base_url=base_url)
+    None, ``pack_bodies`` its memo of packs' rewritten reports (``pages.pack``) or None; ``load``: what loads
+    the site, ``load_site`` or the stored model's (``storedmodel.StoredModel.loader``)."""
+    site = load(project, problems, memo, drafts=drafts, base_url=base_url)
     if site is None:
         fail_if_errors(problems, strict)
         raise BuildError(problems.sorted())

@@ -4,7 +4,8 @@ Same stages, same order, same bytes as the plain functions in ``pipeline``
 (``load_and_assemble``, ``render_site``); what this adds wraps them from outside, one method a step:
 
 * ``plan``: the input table (``database.plan_inputs``) and the last build's recorded outputs;
-* ``load``: loading with the database's memos (front matter, Markdown, parsed articles, images);
+* ``load``: loading with the database's memos (front matter, Markdown, parsed articles, images), or from
+  its stored model when only article files changed (``storedmodel``);
 * ``fingerprint``: each page's fingerprint (``fingerprints``); pages whose fingerprint and file are as
   recorded keep the bytes already in the output;
 * ``render``: the other pages, on ``jobs`` cores (``parallel``);
@@ -116,8 +117,15 @@ class Rebuild:
         flags = {k: getattr(builder, k) for k in FLAG_NAMES if hasattr(builder, k)}
         db.start_loading(self.inputs)
         try:
+            load = db.model.loader(self.inputs, self.environment)  # the stored model's, or the whole load
             self.site, self.pages = load_and_assemble(
-                self.project, self.problems, builder.strict, memo=db.memo, pack_bodies=db.pack_bodies, **flags
+                self.project,
+                self.problems,
+                builder.strict,
+                memo=db.memo,
+                pack_bodies=db.pack_bodies,
+                load=load,
+                **flags,
             )
         finally:
             db.done_loading()
@@ -278,6 +286,7 @@ class Rebuild:
         result.rendered, result.reused = len(self.rendered), len(self.reused)
         result.renderer = self.renderer
         result.memo = self.db.memo
+        result.reread = self.db.model.reread
         result.notes = list(self.db.notes) + ([self.search_note] if self.search_note else [])
         self.db.notes.clear()
         return result

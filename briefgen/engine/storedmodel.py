@@ -1,0 +1,160 @@
+"""The stored model: the linked site of the last load, kept in ``.briefgen-cache/`` for the next build.
+
+A command-line build is a new process: without this it would load, validate and link every article again
+after a one-line edit. After a whole load without errors the build keeps what ``site.load_site`` returned
+(before the review or the change history touch it: ``content.stored.store_site``) with the hash of every
+input file it was made from, the project's folder, the clock and the build's flags. The next build asks
+``load``: when the only inputs whose hashes differ are article files, its site is rebuilt from the store
+with just those files read again (``content.reload.reload_site``); anything else (a topic, a person or
+source, the config, a template, a static file, a new, removed or renamed file, other flags or another
+clock setting, another code fingerprint, another folder), or anything ``reload_site`` refuses, loads the
+whole site as before. Either way the pipeline after loading is the same and gives the same bytes.
+
+On disk it is one file behind ``cachedata``'s checked header (the code fingerprint, a SHA-256 of the
+payload), written atomically; the payload is msgpack decoded by msgspec into the structs of
+``content.stored``: nothing in it can run code. A file that is missing, unreadable, truncated, corrupt, of
+another format or version, or does not decode is no store: the whole load, with a note at most.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+
+import msgspec
+
+from briefgen.content.reload import reload_site
+from briefgen.content.site import load_site
+from briefgen.content.storedsite import SiteR, article_record, store_site
+from briefgen.engine.cachedata import CACHE_DIR, read_checked, write_atomic, write_checked
+from briefgen.engine.environment import code_fingerprint
+
+MAGIC = b"briefgen-model 1\n"
+NAME = "model.msgpack"
+SHARDS = 16  # the records are in this many files: an edit rewrites one (and the index)
+
+
+class ModelR(msgspec.Struct, array_like=True):
+    root: str  # the project's folder: records hold absolute paths of images
+    environment: dict[str, str | bool | None]  # ``Environment.record()``: the clock and the flags
+    inputs: dict[str, str]  # every input file -> its hash, as the input table had them
+    site: SiteR  # its ``articles`` empty: they are in the shards
+    order: list[str]  # the path of each record, in the site's order
+    shards: list[str]  # the SHA-256 of each shard file, which holds {path: record}
+
+
+_decoder = msgspec.msgpack.Decoder(ModelR)
+_shard = msgspec.msgpack.Decoder(dict[str, msgspec.Raw])
+_encoder = msgspec.msgpack.Encoder()
+
+
+def shard_of(path: str) -> int:
+    return hashlib.blake2b(path.encode("utf-8", "surrogatepass"), digest_size=1).digest()[0] % SHARDS
+
+
+class StoredModel:
+    """The stored model of one project; ``enabled=False``: never read or written (``--no-cache``, serve)."""
+
+    def __init__(self, project, *, enabled: bool, notes: list[str]):
+        self.project = project
+        self.folder = project.root / CACHE_DIR
+        self.path = self.folder / NAME
+        self.enabled = enabled
+        self.notes = notes
+        self.reread: list[str] | None = None  # the last load's article files read again; None: a whole load
+
+    def loader(self, inputs: dict, environment):
+        """The load function for ``pipeline.load_and_assemble``: from the store when it can, else whole."""
+
+        def load(project, problems, memo, *, drafts: bool, base_url: str | None):
+            self.reread = None
+            found = self._read(environment, inputs) if self.enabled else None
+            if found is not None:
+                model, changed = found
+                again = reload_site(project, problems, memo, model.site, changed, drafts=drafts, base_url=base_url)
+                if again is not None:
+                    self.reread = changed
+                    if memo is not None:
+                        memo.keep_unused()  # the other articles' memo entries were not asked for, and stay
+                    if changed:
+                        order = [a.path for a in again.site.articles]
+                        kept = dict(zip(order, again.records, strict=True))
+                        shards = {shard_of(path) for path in changed}
+                        self._write(environment, inputs, model.site, order, model.shards, shards, kept.__getitem__)
+                    return again.site
+            record = {} if self.enabled else None
+            site = load_site(project, problems, memo, drafts=drafts, base_url=base_url, record=record)
+            if site is not None and record and not problems.errors:
+                try:
+                    stored = store_site(site, record, problems)
+                except TypeError:  # a value it cannot keep exactly: no store, the next build loads it all
+                    self._remove()
+                else:
+                    shown = {a.path: a for a in site.articles}
+                    make = lambda path: article_record(shown[path], record)  # noqa: E731
+                    self._write(environment, inputs, stored, list(shown), None, range(SHARDS), make)
+            return site
+
+        return load
+
+    def _read(self, environment, inputs: dict) -> tuple[ModelR, list[str]] | None:
+        """The stored model (its site's records in place) and the input files changed since it was made, if
+        it is this project's, with these flags and this clock setting, and no file was added or removed."""
+        try:
+            model = read_checked(self.path, MAGIC, code_fingerprint(), _decoder.decode)
+            if model.root != str(self.project.root) or model.environment != environment.record():
+                return None
+            if model.inputs.keys() != inputs.keys():
+                return None  # a file added or removed
+            records: dict[str, msgspec.Raw] = {}
+            for i, digest in enumerate(model.shards):
+                data = (self.folder / f"model-{i:02d}.msgpack").read_bytes()
+                if hashlib.sha256(data).hexdigest() != digest:
+                    raise ValueError("a shard is not the one its index was written with")
+                records.update(_shard.decode(data))
+            model.site.articles = [records[path] for path in model.order]
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            return self._ignore(f"cannot be read ({exc.strerror})")
+        except LookupError as exc:
+            return self._ignore(str(exc))
+        except Exception as exc:  # truncated, corrupt, planted, of another shape: no store, never half used
+            return self._ignore(f"is unusable: {type(exc).__name__}")
+        return model, [rel for rel, info in inputs.items() if model.inputs[rel] != info.digest]
+
+    def _ignore(self, why: str) -> None:
+        self.notes.append(f"{CACHE_DIR}/{NAME} {why}; ignoring it and loading every file")
+
+    def _write(self, environment, inputs: dict, site: SiteR, order: list[str], digests, shards, record) -> None:
+        """Write ``shards`` (each made when it is written: ``record(path)`` gives a record) and then the index
+        naming every shard's hash (``digests``: the other shards', as read): a build stopped between the two
+        leaves an index whose shards do not match."""
+        paths: list[list[str]] = [[] for _ in range(SHARDS)]
+        for path in order:
+            paths[shard_of(path)].append(path)
+        digests = list(digests) if digests is not None else [""] * SHARDS
+        try:
+            for i in shards:
+                data = _encoder.encode({path: record(path) for path in paths[i]})
+                digests[i] = hashlib.sha256(data).hexdigest()
+                write_atomic(self.folder / f"model-{i:02d}.msgpack", data)
+                data = None
+            index = ModelR(
+                str(self.project.root),
+                environment.record(),
+                {rel: info.digest for rel, info in inputs.items()},
+                msgspec.structs.replace(site, articles=[]),
+                order,
+                digests,
+            )
+            write_checked(self.path, MAGIC, code_fingerprint(), None, _encoder.encode(index))
+        except TypeError:  # a value a record cannot keep exactly: no store, the next build loads it all
+            self._remove()
+        except OSError as exc:
+            self.notes.append(f"could not save {CACHE_DIR}/{NAME} ({exc.strerror}); the next build loads every file")
+            self._remove()
+
+    def _remove(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink()
