@@ -76,6 +76,32 @@ def _an_error_in_a_worker_or_in_the_parent_reaches_the_caller():
     assert gc.isenabled() and gc.get_freeze_count() == 0  # nothing left frozen in the parent
 
 
+def _a_block_allocated_after_plugging_comes_from_above_the_heap_not_from_a_hole():
+    libc = parallel._libc()
+    blocks = [libc.malloc(4096) for _ in range(2000)]
+    above = [libc.malloc(60 * 1024) for _ in range(8)]  # live blocks between the holes and the heap's top
+    holes = blocks[::2]
+    for block in holes:  # every other one: freed chunks between live ones, as loading leaves them
+        libc.free(block)
+    lowest, highest = min(holes), max(holes)
+
+    def probe() -> int:
+        block = libc.malloc(4096)
+        libc.free(block)
+        return block
+
+    assert lowest <= probe() <= highest, "glibc serves a malloc from a hole when there is one"
+    plugs = parallel.plug_heap_holes()
+    try:
+        assert len(plugs) >= len(holes)
+        assert probe() > highest, "with the holes plugged, a new block comes from above them"
+    finally:
+        parallel.unplug(plugs)
+    assert lowest <= probe() <= highest, "unplugged, the holes are there to use again"
+    for block in blocks[1::2] + above:
+        libc.free(block)
+
+
 def _in_a_new_process(scenario: str, *args: int) -> None:
     """Run ``scenario(*args)`` of this module in a new, single-threaded Python process, where forking is allowed."""
     code = (
@@ -98,6 +124,12 @@ def test_a_worker_does_some_of_the_work_while_the_parent_works():
 
 def test_an_error_in_a_worker_or_in_the_parent_reaches_the_caller():
     _in_a_new_process("_an_error_in_a_worker_or_in_the_parent_reaches_the_caller")
+
+
+@pytest.mark.skipif(parallel._libc() is None, reason="the heap is plugged with glibc only")
+def test_a_block_allocated_after_plugging_comes_from_above_the_heap_not_from_a_hole():
+    """What keeps a forked worker and its parent from copying each other's heap pages: see plug_heap_holes."""
+    _in_a_new_process("_a_block_allocated_after_plugging_comes_from_above_the_heap_not_from_a_hole")
 
 
 def test_a_process_with_another_thread_runs_every_chunk_in_line():

@@ -14,6 +14,7 @@ import pytest
 from conftest import REPO, run_cli
 
 import briefgen.content.site as site_module
+from briefgen.content.load import Loader
 from briefgen.problems import Problems
 from briefgen.project import Project
 
@@ -54,20 +55,41 @@ def test_a_streamed_build_that_fails_mid_render_leaves_the_site_as_it_was(tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "site"], "no staging folder left behind"
 
 
-def test_linking_lets_go_of_each_articles_parsed_front_matter(example: Path, monkeypatch: pytest.MonkeyPatch):
-    """The YAML trees and validated front matter of every article are not all alive until loading ends."""
-    seen: list[list] = []
-    real = site_module.link_site
+def test_loading_lets_go_of_each_articles_parsed_front_matter_before_reading_the_next(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Each article is read, sorted out and linked before the next is read: when an article is linked, the YAML
+    tree and validated front matter of every article before it are gone (not all alive until loading ends,
+    then freed between the site's objects)."""
+    import gc
+    import weakref
 
-    def link_and_keep_the_list(site, loaded, loader, problems):
-        seen.append(loaded)
-        assert all(entry is not None for entry in loaded)
-        real(site, loaded, loader, problems)
+    from briefgen.content.link import Linker
 
-    monkeypatch.setattr(site_module, "link_site", link_and_keep_the_list)
+    alive: list[tuple[weakref.ref, weakref.ref]] = []  # (YAML tree, front matter) of each article read so far
+    seen_alive: list[int] = []  # when each article is linked: how many articles' trees are still alive
+    read, link = Loader.load_article, Linker.article
+
+    def read_and_note(self, path):
+        found = read(self, path)
+        if found is not None:
+            alive.append((weakref.ref(found[2]), weakref.ref(found[1])))
+        return found
+
+    def link_and_count(self, article, meta, doc):
+        gc.collect()
+        seen_alive.append(sum(1 for tree, front in alive if tree() is not None or front() is not None))
+        link(self, article, meta, doc)
+
+    monkeypatch.setattr(Loader, "load_article", read_and_note)
+    monkeypatch.setattr(Linker, "article", link_and_count)
     problems = Problems()
     site = site_module.load_site(Project.at(example), problems)
-    assert site is not None and site.articles
-    assert seen and len(seen[0]) == len(site.articles)
-    assert seen[0] == [None] * len(site.articles), "each (article, front matter, YAML) entry released once linked"
-    assert all(a.body_html for a in site.articles)
+    assert site is not None
+    count = len(site.articles)  # (a failing assert must not print the whole site)
+    assert count >= 5 and len(seen_alive) == count == len(alive)
+    assert seen_alive == [1] * count, "only the article being linked has its YAML and front matter"
+    gc.collect()
+    kept = sum(1 for tree, front in alive if tree() is not None or front() is not None)
+    assert kept == 0, "none is kept once loading ends"
+    assert all(bool(a.body_html) for a in site.articles)

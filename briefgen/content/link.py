@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import unicodedata
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from briefgen.content import schema
@@ -34,6 +35,9 @@ class Linker:
         self.site = site
         self.loader = loader
         self.problems = problems
+        self.slugs: dict[str, str] = {}  # slug -> the article that has it
+        self.outputs: dict[str, str] = {}  # slug folded to lower case -> the article that writes that page
+        self.figure_ids: dict[str, tuple[str, int]] = {}  # figure id -> (article, line) that first used it
 
     def party(self, key: str | None, rel: str, doc: YamlDoc, loc: tuple, what: str, sources_only: bool = False):
         if key is None:
@@ -193,50 +197,47 @@ class Linker:
         except ImageProblem as exc:
             self.problems.error(article.path, doc.line(("image", "file")), exc.message, exc.hint)
 
-    def unique_ids(self, loaded) -> None:
-        slugs: dict[str, str] = {}
-        outputs: dict[str, str] = {}
-        figures: dict[str, tuple[str, YamlDoc, int]] = {}  # id -> where: its line is looked up for a problem only
-        for article, meta, doc in loaded:
-            line = (
-                doc.line(("slug",))
-                if meta.slug and (article.slug in slugs or article.slug.casefold() in outputs)
-                else None
+    def unique_ids(self, article: Article, meta: schema.ArticleIn, doc: YamlDoc) -> None:
+        """Check ``article``'s slug, output and figure ids against the articles before it (the first keeps its
+        slug; a later one with the same slug gets none and is not rendered)."""
+        slugs, outputs, figures = self.slugs, self.outputs, self.figure_ids
+        line = (
+            doc.line(("slug",)) if meta.slug and (article.slug in slugs or article.slug.casefold() in outputs) else None
+        )
+        if article.slug in slugs:
+            other = slugs[article.slug]
+            same_name = unicodedata.normalize("NFC", other) == unicodedata.normalize("NFC", article.path)
+            self.problems.error(
+                article.path,
+                line,
+                f"two articles have the slug {article.slug!r}: this one and {other}",
+                "the two file names differ only in Unicode normalisation, NFC vs NFD; delete one"
+                if same_name
+                else "give one of them a different file name or a 'slug:' in its front matter",
             )
-            if article.slug in slugs:
-                other = slugs[article.slug]
-                same_name = unicodedata.normalize("NFC", other) == unicodedata.normalize("NFC", article.path)
+            article.slug = ""  # not rendered
+            return
+        slugs[article.slug] = article.path
+        key = article.slug.casefold()
+        if key in outputs:
+            self.problems.error(
+                article.path,
+                line,
+                f"writes the same page as {outputs[key]} (names differ only in case)",
+                "rename one of them",
+            )
+        outputs[key] = article.path
+        for i, f in enumerate(meta.figures):
+            if f.id in figures:
+                path, other_line = figures[f.id]
                 self.problems.error(
                     article.path,
-                    line,
-                    f"two articles have the slug {article.slug!r}: this one and {other}",
-                    "the two file names differ only in Unicode normalisation, NFC vs NFD; delete one"
-                    if same_name
-                    else "give one of them a different file name or a 'slug:' in its front matter",
+                    doc.line(("figures", i, "id")),
+                    f"figure id {f.id!r} is already used at {path}:{other_line}",
+                    "figure ids are unique across the site; add the date, e.g. drones-launched-2025-02-23",
                 )
-                article.slug = ""  # not rendered
-                continue
-            slugs[article.slug] = article.path
-            key = article.slug.casefold()
-            if key in outputs:
-                self.problems.error(
-                    article.path,
-                    line,
-                    f"writes the same page as {outputs[key]} (names differ only in case)",
-                    "rename one of them",
-                )
-            outputs[key] = article.path
-            for i, f in enumerate(meta.figures):
-                if f.id in figures:
-                    path, other, j = figures[f.id]
-                    self.problems.error(
-                        article.path,
-                        doc.line(("figures", i, "id")),
-                        f"figure id {f.id!r} is already used at {path}:{other.line(('figures', j, 'id'))}",
-                        "figure ids are unique across the site; add the date, e.g. drones-launched-2025-02-23",
-                    )
-                else:
-                    figures[f.id] = (article.path, doc, i)
+            else:  # the line, not the YAML tree: that goes once the article is linked
+                figures[f.id] = (article.path, doc.line(("figures", i, "id")))
 
     def topics(self) -> None:
         for topic in self.site.topics.values():
@@ -258,19 +259,21 @@ class Linker:
             del topic._doc  # type: ignore[attr-defined]
 
 
-def link_site(site: Site, loaded, loader: Loader, problems: Problems) -> dict:
-    """Link ``loaded`` (article, meta, doc) into ``site``; returns each body as rendered, by article path."""
+def link_site(site: Site, loaded: Iterable, loader: Loader, problems: Problems) -> dict:
+    """Link the articles of ``loaded`` (article, front matter, YAML) into ``site``, one at a time as it gives them:
+    each one's front matter and YAML tree are let go once it is linked, before the next is taken (memory).
+    Returns each body as rendered, by article path."""
     linker = Linker(site, loader, problems)
     linker.topics()
-    linker.unique_ids(loaded)
     articles = []
-    uncited = {id(article) for article, meta, _doc in loaded if not meta.sources}
-    for i, (article, meta, doc) in enumerate(loaded):
-        loaded[i] = None  # its YAML tree and validated front matter go as soon as it is linked (memory)
-        if not article.slug:
-            continue
-        linker.article(article, meta, doc)
-        articles.append(article)
+    uncited = set()
+    for article, meta, doc in loaded:
+        if not meta.sources:
+            uncited.add(id(article))
+        linker.unique_ids(article, meta, doc)
+        if article.slug:
+            linker.article(article, meta, doc)
+            articles.append(article)
     meta = doc = None  # noqa: F841 - the last one too
     list_articles(site, articles)
     for article in site.articles:

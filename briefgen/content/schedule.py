@@ -20,6 +20,7 @@ once it has passed (``due_since``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from briefgen.content.clock import source_date_epoch
@@ -68,11 +69,15 @@ class Schedule:
         )
 
 
-def sort_out(loaded: list, topics: dict, *, drafts: bool, now: dt.datetime | None = None) -> tuple[list, Schedule]:
+def sort_out(
+    loaded: Iterable, topics: dict, *, drafts: bool, now: dt.datetime | None = None
+) -> tuple[Iterator, Schedule]:
     """Split ``loaded`` (article, meta, doc) into what this build shows; drop draft topics from ``topics``.
 
-    Returns the articles to link and the ``Schedule`` saying what was left out. A report whose topics
-    are all drafts is held as a draft too.
+    Returns the articles to link, one at a time as ``loaded`` gives them (``load_site`` passes a generator,
+    so each article is read, sorted out and linked before the next is read), and the ``Schedule`` saying
+    what was left out, complete once every article has been taken. A report whose topics are all drafts is
+    held as a draft too.
     """
     schedule = Schedule(now=now or build_now(), drafts=drafts)
     for slug, topic in list(topics.items()):
@@ -83,7 +88,12 @@ def sort_out(loaded: list, topics: dict, *, drafts: bool, now: dt.datetime | Non
                 schedule.draft_topics.add(slug)
                 schedule.held.append(Held(topic.path, topic.title, slug, "draft"))
                 del topics[slug]
-    shown = []
+    return _shown(loaded, schedule), schedule
+
+
+def _shown(loaded: Iterable, schedule: Schedule) -> Iterator:
+    """The (article, meta, doc) of ``loaded`` this build shows, noting the others in ``schedule``."""
+    drafts = schedule.drafts
     times = []
     for item in loaded:
         article, meta, _doc = item
@@ -99,9 +109,8 @@ def sort_out(loaded: list, topics: dict, *, drafts: bool, now: dt.datetime | Non
         article.preview = reason
         if reason == "scheduled":
             schedule.held.append(Held(article.path, article.title, article.slug, reason, article.publish_at))
-        shown.append(item)
+        yield item
     schedule.next_due = min((t for t in times if t > schedule.now), default=None)
-    return shown, schedule
 
 
 def reason_for(article, meta, schedule: Schedule) -> str:

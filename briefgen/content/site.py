@@ -38,11 +38,14 @@ def load_site(
     if memo is not None:  # the files the build database has no record of, parsed on every core first
         memo.prefetch_front_matter([p for p in paths if not loader.has_record(p)])
     loader.article_paths = [loader.rel(p) for p in paths]
-    loaded = [x for x in (loader.load_article(p) for p in paths) if x is not None]
-    loaded, schedule = sort_out(loaded, topics, drafts=drafts)  # drafts, embargoes, withdrawals
+    # One article at a time: read, sorted out (drafts, embargoes, withdrawals) and linked before the next is
+    # read, so its YAML tree and validated front matter are freed while the next one is parsed (their memory
+    # is reused for it) rather than all alive at once and then freed between the site's objects.
+    loaded = (x for x in (loader.load_article(p) for p in paths) if x is not None)
+    shown, schedule = sort_out(loaded, topics, drafts=drafts)
     site = Site(config=config, root=str(project.root), topics=topics, articles=[], parties=parties)
     site.schedule = schedule
-    rendered = link_site(site, loaded, loader, problems)
+    rendered = link_site(site, shown, loader, problems)
     if record is not None:
         record.update(paths=loader.article_paths, rendered=rendered)
     return site

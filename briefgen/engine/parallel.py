@@ -19,7 +19,9 @@ allocates into becomes a private copy, about 130 MB per worker at 4,000
 articles, so a worker fewer is that much less memory for the same cores, and
 the largest pages, which touch most of the site, are rendered where touching
 costs nothing. ``gc.freeze()`` before forking keeps the workers' garbage
-collector off the inherited objects.
+collector off the inherited objects, and the C heap's holes are given back
+(``malloc_trim``) and then plugged (``plug_heap_holes``), so that what each
+process allocates after the fork comes from pages of its own.
 """
 
 from __future__ import annotations
@@ -136,6 +138,7 @@ def _shared(work: Callable, chunks: list[tuple[int, int]], jobs: int, on_chunk: 
     parts: list[list | None] = [None] * len(chunks)
     _WORK, _CHUNKS, _NEXT = work, chunks, ctx.Value("l", 1)  # chunk 0 is this process's
     _give_back_free_memory()
+    plugs = plug_heap_holes()
     gc.freeze()  # the inherited objects stay out of the workers' collections (no copy-on-write for them)
     try:
         with ctx.Pool(jobs - 1) as pool:
@@ -156,6 +159,7 @@ def _shared(work: Callable, chunks: list[tuple[int, int]], jobs: int, on_chunk: 
     finally:
         gc.unfreeze()
         _WORK = _CHUNKS = _NEXT = None
+        unplug(plugs)  # the workers are gone: this process may allocate in its holes again
     return parts
 
 
@@ -188,6 +192,57 @@ def _give_back_free_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
     except (AttributeError, OSError):
         pass
+
+
+PLUG_SIZES = tuple(64 * 1024 >> i for i in range(9))  # 64 KiB down to 256 bytes: smaller free chunks are left
+TOP_MARGIN = 256 * 1024  # a block this close to the heap's end is taken as coming from its top, not from a hole
+
+
+def _libc():
+    """glibc's malloc, free and sbrk through ctypes, or None elsewhere."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.gnu_get_libc_version  # noqa: B018 - glibc only: another C library's heap may not be laid out so
+    except (AttributeError, OSError):
+        return None
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.restype, libc.free.argtypes = None, [ctypes.c_void_p]
+    libc.sbrk.restype, libc.sbrk.argtypes = ctypes.c_void_p, [ctypes.c_ssize_t]
+    return libc
+
+
+def plug_heap_holes() -> list[int]:
+    """Allocate the C heap's free chunks below its top before forking (glibc); ``unplug`` frees them.
+
+    glibc serves a ``malloc`` from a free chunk between live blocks before it extends the heap, and taking,
+    splitting or merging such a chunk writes its header and its live neighbours': after a fork, every page
+    that happens in is shared with the workers, so the process that writes it gets a copy. Loading leaves
+    thousands of such holes (freed texts, temporaries), and rendering allocates and frees all the time. With
+    the holes taken, what any process allocates after the fork comes from above the parent's heap, in pages
+    that are its own from the start. A plug is never written, so it costs no memory beyond the chunk
+    header's page, which loading had already made resident.
+    """
+    libc = _libc()
+    if libc is None:
+        return []
+    plugs: list[int] = []
+    for size in PLUG_SIZES:
+        end = libc.sbrk(0) - TOP_MARGIN
+        while True:
+            block = libc.malloc(size)
+            if not block or block + size > end:  # from the top (or no memory): this size has no hole left
+                libc.free(block)
+                break
+            plugs.append(block)
+    return plugs
+
+
+def unplug(plugs: list[int]) -> None:
+    """Free what ``plug_heap_holes`` allocated."""
+    libc = _libc() if plugs else None
+    if libc is not None:
+        for block in plugs:
+            libc.free(block)
 
 
 def _take(answers, parts: list, on_chunk: Callable[[int], None], wait: bool) -> None:
