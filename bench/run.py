@@ -433,7 +433,8 @@ def measure(tool: Tool, runs: int, article_names: list[str], modes: tuple[str, .
 
     The modes take turns inside each run (and swap who goes first from one run to the next), so a change
     in the machine's load touches both alike. Every mode gets its own cold build (output and caches
-    removed), its own no-change build and its own edit (of a different article).
+    removed), its own no-change build and its own edit: of the same article as the other modes in that run
+    (each appends its own line), of another article in the next run.
     """
     cwd = tool.prepare()
     got = {m: ([], [], []) for m in modes}
@@ -451,8 +452,11 @@ def measure(tool: Tool, runs: int, article_names: list[str], modes: tuple[str, .
                 return {m: _summary(runs, *got[m]) for m in modes if got[m][0]}
         for mode in order:
             got[mode][1].append(run(mode))
+        # one article a run, edited by each mode in turn: an edit's cost depends on the article (the size of
+        # its topics), so two modes given different articles would differ by their articles, not by the mode
+        name = article_names[(i * 7919) % len(article_names)]
         for mode in order:
-            edit(tool.article(article_names[(edits * 7919) % len(article_names)]), edits)
+            edit(tool.article(name), edits)
             edits += 1
             got[mode][2].append(run(mode))
     summary = {m: _summary(runs, *got[m]) for m in modes}
