@@ -8,6 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import msgspec
 from conftest import REPO, run_cli
 from engine_support import clean_reference, differing
 from PIL import Image
@@ -58,6 +59,7 @@ def test_corrupt_truncated_or_foreign_cache_is_ignored_with_a_note(example: Path
     raw[-40] ^= 0xFF  # one flipped byte in the payload
     front.write_bytes(bytes(raw))
     (cache / "state.json").write_bytes(b"garbage")
+    _drop_stored_model(cache)  # else nothing changed loads from the store, which reads no memo file
     older = sorted(cache.glob("markdown-*.json"))[1]  # as an older briefgen wrote it: another format number
     older.write_bytes(older.read_bytes().replace(b"briefgen-cache ", b"briefgen-cache 0", 1))
     proc = run_cli("build", "-s", str(example), "-o", str(out), check=True)
@@ -70,15 +72,31 @@ def test_corrupt_truncated_or_foreign_cache_is_ignored_with_a_note(example: Path
     markdown.write_bytes(foreign)
     article = sorted((example / "content" / "articles").glob("*.md"))[0]
     article.write_text(article.read_text() + "\nA late correction.\n")  # so that the build reads the cache
+    _drop_stored_model(cache)
     proc = run_cli("build", "-s", str(example), "-o", str(out), check=True)
     assert "was written by another briefgen or other libraries" in proc.stderr
 
 
+def _drop_stored_model(cache: Path) -> None:
+    for path in cache.glob("model*.msgpack"):
+        path.unlink()
+
+
 def test_the_cache_holds_data_only(example: Path):
-    """JSON behind a checked header, nothing else: no pickles, no compiled templates (marshalled code)."""
+    """JSON or msgpack (the stored model) behind a checked header, nothing else: no pickles, no compiled
+    templates (marshalled code)."""
     run_cli("build", "-q", "-s", str(example), check=True)
     cache = example / ".briefgen-cache"
     files = sorted(p for p in cache.rglob("*") if p.is_file() and p.parent != cache / "images")
+    models = [p for p in files if p.suffix == ".msgpack"]
+    assert models and all(p.name.startswith("model") for p in models), models
+    for path in models:  # plain data: msgpack decodes to dicts, lists, strings and numbers only
+        data = path.read_bytes()
+        if path.name == "model.msgpack":  # the index, behind the checked header; the record files are bare
+            header, _, data = data.partition(b"\n")[2].partition(b"\n")
+            assert json.loads(header)["sha256"], path
+        assert msgspec.msgpack.decode(data) is not None, path
+    files = [p for p in files if p not in models]
     assert files and all(p.suffix == ".json" for p in files), files
     # resized photos (briefgen.content.images): image bytes copied into the site, each with its SHA-256; never run
     images = sorted(p for p in (cache / "images").iterdir())

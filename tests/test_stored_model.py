@@ -279,3 +279,29 @@ def test_the_command_line_prints_what_a_whole_load_prints(project: Path, tmp_pat
     assert "cites no sources" in stored.stdout + stored.stderr
     assert _printed(stored) == _printed(whole)
     assert pages == _tree(site)
+
+
+def _warnings(result) -> list[str]:
+    return sorted(str(p) for p in result.warnings if not p.path.endswith(HISTORY))
+
+
+def test_a_warning_an_edit_brings_stays_through_the_builds_after_it(project: Path, tmp_path: Path):
+    """The store written after an edit keeps the problems of that edit: a later build from the store (another
+    article edited) still reports the first article's new warning, as a whole load does."""
+    out = tmp_path / "site"
+    _build(project, out)
+    _replace(
+        project / DUDA,
+        "  - source: duda-x\n    note: Duda's account of the call; the roundup gives no date for the post\n  - source: roundup\n",
+        "",
+    )
+    _replace(project / DUDA, "sources:\n", "")
+    first, _ = _build(project, out)
+    assert first.reread == [DUDA]
+    assert any("cites no sources" in w and DUDA in w for w in _warnings(first))
+    _append(project / MINERALS, CORRECTION)
+    second, _ = _build(project, out)
+    assert second.reread == [MINERALS]
+    whole, _ = _build(project, tmp_path / "whole", cache=False)
+    assert _warnings(second) == _warnings(whole)
+    assert any("cites no sources" in w and DUDA in w for w in _warnings(second))

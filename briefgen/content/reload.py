@@ -29,14 +29,14 @@ from briefgen.content.model import Article, Site
 from briefgen.content.schedule import reason_for, sort_out
 from briefgen.content.site import load_config
 from briefgen.content.stored import decode_article, decode_record, decode_when, encode_article, encode_when
-from briefgen.content.storedsite import SiteR, from_held, stored_problems
+from briefgen.content.storedsite import ProblemR, SiteR, from_held, stored_problems
 from briefgen.problems import Problems
 from briefgen.project import Project
 
 
 class Reloaded:
-    """A site rebuilt from ``SiteR``; ``records``: each shown article's record (the changed ones new), in the
-    site's order, for the stored model that follows."""
+    """A site rebuilt from ``SiteR``; ``stored``: the ``SiteR`` to keep next (the problems as reported now), and
+    ``records``: each shown article's record (the changed ones new), in the site's order."""
 
     def __init__(self, site: Site, stored: SiteR, records: list):
         self.site, self.stored, self.records = site, stored, records
@@ -91,8 +91,13 @@ def reload_site(
     raws = list(stored.articles)
     for path, raw in made.items():
         raws[index[path]] = raw
-    problems.items.extend(stored_problems(stored, set(changed)) + mine.items)
-    return Reloaded(site, stored, [raws[index[a.path]] for a in site.articles])
+    found = stored_problems(stored, set(changed)) + mine.items
+    problems.items.extend(found)
+    # the store that follows keeps these problems: the changed files' are now theirs as read this time
+    again = msgspec.structs.replace(
+        stored, problems=[ProblemR(p.path, p.line, p.message, p.hint, p.severity) for p in found]
+    )
+    return Reloaded(site, again, [raws[index[a.path]] for a in site.articles])
 
 
 def _load_changed(loader: Loader, site: Site, records: list, changed: list[str], paths: list[str]):

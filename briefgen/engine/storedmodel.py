@@ -80,7 +80,7 @@ class StoredModel:
                         order = [a.path for a in again.site.articles]
                         kept = dict(zip(order, again.records, strict=True))
                         shards = {shard_of(path) for path in changed}
-                        self._write(environment, inputs, model.site, order, model.shards, shards, kept.__getitem__)
+                        self._write(environment, inputs, again.stored, order, model.shards, shards, kept.__getitem__)
                     return again.site
             record = {} if self.enabled else None
             site = load_site(project, problems, memo, drafts=drafts, base_url=base_url, record=record)
