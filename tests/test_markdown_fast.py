@@ -75,7 +75,9 @@ def compare(inputs: list[str], allow_html: bool) -> int:
 def test_commonmark_spec_examples_render_identically(allow_html: bool):
     assert len(SPEC) == 649
     taken = compare([e["markdown"] for e in SPEC], allow_html)
-    assert taken >= 600  # the router must not send everything to the reference
+    # The router must not send everything to the reference. It declines 3 of the spec's examples for a
+    # backtick that may close nowhere on its line (markdown-it.rs panics on one inside [...]).
+    assert taken >= 595
 
 
 @pytest.fixture(scope="module")
@@ -286,3 +288,61 @@ def test_the_deep_line_check_finds_what_the_multiline_regex_found(text: str, spa
     for body in (text, " " * spaces + text, text + "\n" + "> " * spaces):
         found = markdown_fast._DEEP_FIRST_LINE.match(body) or markdown_fast._DEEP_LINE.search(body)
         assert bool(found) == bool(multiline.search(body))
+
+
+# A backtick inside a link's text ("[`](x)", "[x `y](z)") panics markdown-it.rs 0.6. The panic is caught, but
+# Rust's panic hook prints "thread ... panicked at ..." to stderr first: a user would see it in a plain build.
+BACKTICK_IN_BRACKETS = [
+    "[`](https://example.org/)",
+    "[x `y](https://example.org/)",
+    "![`](p.png)",
+    "[``]",
+    "[**`**](#x)",
+]
+
+
+@MODES
+def test_text_that_panics_markdown_it_rs_is_not_given_to_it(allow_html: bool):
+    fast, reference = renderers(allow_html)
+    for text in BACKTICK_IN_BRACKETS:
+        assert fast.fast.render(text, resolve) is None, text
+        assert dataclasses.asdict(fast.render(text, resolve)) == dataclasses.asdict(reference.render(text, resolve))
+
+
+def test_a_build_with_a_backtick_in_link_text_prints_no_rust_panic(tmp_path: Path):
+    project = copy_example(tmp_path)
+    article = sorted((project / "content/articles").glob("*.md"))[0]
+    article.write_text(
+        article.read_text("utf-8") + "\nSee [the `x` flag and a lone ` here](https://example.org/).\n", "utf-8"
+    )
+    done = run_cli("build", "--no-cache", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "panicked" not in done.stderr and "panicked" not in done.stdout, done.stderr
+
+
+class _Spy:
+    """Stands in front of markdown-it.rs and notes whether a text reached it."""
+
+    def __init__(self, md):
+        self.md, self.reached = md, False
+
+    def render(self, text: str) -> str:
+        self.reached = True
+        return self.md.render(text)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=st.text(st.sampled_from(list("[]()`|-#>! \n\\x*_^:<")), max_size=30), allow_html=st.booleans())
+def test_no_text_that_panics_markdown_it_rs_reaches_it(text: str, allow_html: bool):
+    fast, _reference = renderers(allow_html)
+    spy = _Spy(fast.fast.md)
+    fast.fast.md = spy
+    try:
+        fast.fast.render(text, resolve)
+    finally:
+        fast.fast.md = spy.md
+    if spy.reached:
+        try:
+            spy.md.render(text)
+        except BaseException as exc:  # pyo3's PanicException derives from BaseException
+            raise AssertionError(f"markdown-it.rs panicked on {text!r}: {type(exc).__name__}") from None
