@@ -95,3 +95,19 @@ def test_links_without_src_are_read_as_the_general_pattern_reads_them():
     assert linkcheck.links_in(quoted) == [(b"a/", b"", b""), (b"", b"b/#c", b"")]
     unquoted = b'<a href=a/>1</a> <code>&lt;a href=x&gt;</code> <a href="b/">2</a>'
     assert linkcheck.links_in(unquoted) == [(b"", b"", b"a/"), (b"b/", b"", b"")]
+
+
+def test_a_broken_footnote_link_is_reported_at_the_footnote():
+    """Markdown makes #fnN and #fnrefN links that the author never wrote: an error about one still says where.
+
+    The property test in test_markdown_safety once saw a footnote's #fn1 lose its target, with the error
+    about it unlocated; the link is found at the note's definition (#fn) or at its reference (#fnref)."""
+    from types import SimpleNamespace
+
+    body = "Intro.\n\nA claim[^src] and more.\n\n[^src]: <b>Said by</b> the ministry.\n"
+    article = SimpleNamespace(body_md=body, body_line=10)
+    page = SimpleNamespace(kind="article", context={"article": article})
+    assert linkcheck.body_line(page, "#fn1") == 14
+    assert linkcheck.body_line(page, "#fnref1") == 12
+    assert linkcheck.body_line(page, "#fnref1:1") == 12
+    assert linkcheck.body_line(page, "#elsewhere") is None

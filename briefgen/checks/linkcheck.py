@@ -86,6 +86,8 @@ def _in_tag(html: bytes, at: int) -> bool:
 # A relative URL that ``urlsplit`` would leave as it is: no scheme, query or second "#" (no ":", "?"), nothing
 # it strips or removes (no whitespace or control character), not absolute ("/" first), and a path that
 # ``unquote`` leaves alone (no "%"). Such a URL's path and fragment are what is either side of its "#".
+_FOOTNOTE_ANCHOR = re.compile(r"#fn(ref)?\d+(?::\d+)?")  # the anchors Markdown's footnotes make
+_FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]*\](:?)")  # [^label] in the text, [^label]: its definition
 _PLAIN_URL = re.compile(r"(?:[^:?#%/\x00-\x20][^:?#%\x00-\x20]*)?(?:#[^:?#\x00-\x20]*)?")
 
 
@@ -160,6 +162,11 @@ def body_line(page: Page, url: str) -> int | None:
     for i, text in enumerate(lines):  # anywhere else, e.g. in raw HTML: src=x
         if pattern.search(text):
             return article.body_line + i
+    footnote = _FOOTNOTE_ANCHOR.fullmatch(url)
+    if footnote:  # Markdown made this link for a footnote: the first note (#fnN) or reference (#fnrefN) written
+        for i, text in enumerate(lines):
+            if any(bool(m[1]) != bool(footnote[1]) for m in _FOOTNOTE_MARK.finditer(text)):
+                return article.body_line + i
     return None
 
 
