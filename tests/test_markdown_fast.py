@@ -75,7 +75,7 @@ def compare(inputs: list[str], allow_html: bool) -> int:
 def test_commonmark_spec_examples_render_identically(allow_html: bool):
     assert len(SPEC) == 649
     taken = compare([e["markdown"] for e in SPEC], allow_html)
-    # The router must not send everything to the reference. It declines 3 of the spec's examples for a
+    # The router must not send everything to the reference. It declines 3 more of the spec's examples for a
     # backtick that may close nowhere on its line (markdown-it.rs panics on one inside [...]).
     assert taken >= 595
 
