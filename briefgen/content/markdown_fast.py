@@ -50,6 +50,10 @@ reference (each check is cheap, and a false alarm only costs speed):
   let a definition end a paragraph, and has no inline notes (``^[...]``).
   Each of these goes to the reference, as does a label defined twice and a
   note cited from another note.
+- a run of backticks that may close nowhere on its line, in a body with
+  ``[``: markdown-it.rs 0.6 panics on one inside a link's text (``[`](x)``).
+  The panic is caught, but Rust's panic hook prints to stderr first, so such
+  text never reaches it (``_open_backticks``).
 - what this module does not work out from the Rust output: a heading inside
   a blockquote or list, over several lines, or holding a footnote or raw HTML;
   the line of a link in a tight list item past the item's first line;
