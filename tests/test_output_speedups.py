@@ -334,3 +334,33 @@ def test_sitemap_entries_are_the_plain_page_dates(example):
             want.append((renderer.absolute(page.url_path), lastmod(when) if when is not None else None))
     assert sitemap_entries(site, pages, renderer) == want
     assert {"topic", "party", "article"} <= {p.kind for p in pages}  # each way to a date is taken
+
+
+@given(
+    st.integers(0, 6),
+    st.lists(st.sampled_from(["a", "b.c", "~x", "_-", "..a", "", ".", "..", "%2E", ";p", "é", "?q"]), max_size=4),
+    st.sampled_from(["", "/", "#f", "#sec-a", "#", "#a#b"]),
+    st.sampled_from(
+        [
+            "https://example.org/articles/a/",
+            "http://example.org/",
+            "https://h:8080/a/b/c/",
+            "HTTPS://Example.org/x/",
+            "https://h/a/../b/",
+            "https://h//",
+            "https://h/a/b",
+            "https://u@h/a/",
+        ]
+    ),
+)
+def test_climbing_links_joined_as_urljoin_does(ups, parts, end, page_url):
+    from urllib.parse import urljoin
+
+    from briefgen.outputs.feeds import climbed
+
+    url = "../" * ups + "/".join(parts) + end
+    got = climbed(page_url, url)
+    assert got is None or got == urljoin(page_url, url)
+    plain = all(p in ("a", "b.c", "~x", "_-") for p in parts) and end in ("", "/", "#f", "#sec-a")
+    if 1 <= ups <= 2 and page_url == "https://example.org/articles/a/" and plain and (parts or end != "/"):
+        assert got is not None  # the common case takes the short way

@@ -221,6 +221,9 @@ def check_links(
     return checked
 
 
+_NO_PAGE = (None, b"", b"")
+
+
 class _LinkCheck:
     """One run of the link check: the files, what it worked out so far, and what it has reported."""
 
@@ -230,15 +233,24 @@ class _LinkCheck:
         self.ids_cache: dict[str, set[str]] = {}
         self.ids_before, self.ids_now = _ids, {}
         self.reported: set[tuple[str, str]] = set()
+        self.verdicts: dict[tuple[str, str], tuple[str, str] | None] = {}  # (path, fragment) -> verdict
+        self.by_depth: dict[int, dict] = {}  # depth -> {link value: (url, links here, verdict)} (``resolve``)
+        self.own: tuple[str | None, bytes, bytes] = _NO_PAGE  # the page being checked: (output, bytes, markup)
 
     def ids(self, path: str) -> set[str]:
-        """The ids in the output file ``path``, from the last build's memo when it hands over the same bytes."""
+        """The ids in the output file ``path``, from the last build's memo when it hands over the same bytes.
+
+        The page being checked is not read again: its ids come from the markup ``page`` has in hand (every
+        page links to its own ``#main``)."""
         if path not in self.ids_cache:
-            data = self.files.get(path, b"")
+            own, data, html = self.own
+            if path != own:
+                data, html = self.files.get(path, b""), None
             entry = self.ids_before.get(id(data))  # a page kept from the last build?
-            found = (
-                entry[1] if entry is not None and entry[0] is data else {_attr(m) for m in _ID.findall(markup(data))}
-            )
+            if entry is not None and entry[0] is data:
+                found = entry[1]
+            else:
+                found = {_attr(m) for m in _ID.findall(markup(data) if html is None else html)}
             if self.remember:
                 self.ids_now[id(data)] = (data, found)
             self.ids_cache[path] = found
@@ -246,49 +258,74 @@ class _LinkCheck:
 
     def page(self, page: Page) -> int:
         """Check every link of one page; returns how many links to this site it has."""
-        files, statics, hrefs, joins, reported = self.files, self.statics, self.hrefs, self.joins, self.reported
+        reported = self.reported
         where = page.source or page.output
-        html = markup(files.get(page.output, b""))
+        data = self.files.get(page.output, b"")
+        html = markup(data)
+        self.own = (page.output, data, html)
         base_dir = posixpath.dirname(page.output)
         folders = base_dir.split("/") if base_dir else []
         depth = len(folders) if all(f not in ("", ".", "..") for f in folders) else -1
         to_root = "../" * depth
         checked = 0
+        # what a link that climbs to the site's root first (or leaves the site) is, and what is wrong with it,
+        # depends only on how deep the page is: kept by depth, for every page that deep
+        same_depth = self.by_depth.setdefault(depth, {}) if depth >= 0 else {}
         # each distinct value once, in the order of its first occurrence: a topic page repeats most of its
         # links (the same report in several blocks), and the answer for a value does not depend on where
         for match, times in Counter(links_in(html)).items():
-            known = hrefs.get(match)
+            known = same_depth.get(match)
             if known is None:
-                url = _attr(match)
-                known = hrefs[match] = (url, _split(url))
-            url, split = known
-            if split is None:
-                continue
-            checked += times
-            path, fragment = split
-            if path == "":
-                path = page.output
-            else:
-                climbs = depth >= 0 and path.startswith(to_root)
-                key = (depth if climbs else base_dir, path)
-                joined = joins.get(key)
-                if joined is None:
-                    joined = joins[key] = _join(base_dir, path, to_root if climbs else None)
-                path = joined
-            if path.startswith(_SKIP_PREFIXES):
-                continue
-            if (where, url) in reported:
-                continue
-            if path not in files and path not in statics:
-                self.report(page, url, "which does not exist", "check the link's target")
-            elif fragment and path in files and unquote(fragment) not in self.ids(path):
-                self.report(
-                    page,
-                    url,
-                    f"but that page has no #{unquote(fragment)}",
-                    "check the anchor name; headings in articles get ids like #sec-my-heading",
-                )
+                known = self.resolve(match, page.output, base_dir, depth, to_root, same_depth)
+            url, counts, verdict = known
+            checked += times if counts else 0
+            if verdict is not None and (where, url) not in reported:
+                self.report(page, url, *verdict)
+        self.own = _NO_PAGE
         return checked
+
+    def resolve(self, match: tuple, output: str, base_dir: str, depth: int, to_root: str, same_depth: dict) -> tuple:
+        """(url, whether it links to this site, verdict) for a link value ``match`` on the page ``output``; kept
+        in ``same_depth`` when the answer is the same for every page as deep."""
+        known = self.hrefs.get(match)
+        if known is None:
+            url = _attr(match)
+            known = self.hrefs[match] = (url, _split(url))
+        url, split = known
+        if split is None:
+            same_depth[match] = answer = (url, False, None)
+            return answer
+        path, fragment = split
+        if path == "":  # on this page
+            return url, True, self.verdict(output, fragment)
+        climbs = depth >= 0 and path.startswith(to_root)
+        key = (depth if climbs else base_dir, path)
+        joined = self.joins.get(key)
+        if joined is None:
+            joined = self.joins[key] = _join(base_dir, path, to_root if climbs else None)
+        answer = (url, True, self.verdict(joined, fragment))
+        if climbs:
+            same_depth[match] = answer
+        return answer
+
+    def verdict(self, path: str, fragment: str) -> tuple[str, str] | None:
+        """What is wrong with a link to the output file ``path`` and its #``fragment`` (what, hint); None: nothing."""
+        key = (path, fragment)
+        if key not in self.verdicts:
+            self.verdicts[key] = self._verdict(path, fragment)
+        return self.verdicts[key]
+
+    def _verdict(self, path: str, fragment: str) -> tuple[str, str] | None:
+        if path.startswith(_SKIP_PREFIXES):
+            return None
+        if path not in self.files and path not in self.statics:
+            return "which does not exist", "check the link's target"
+        if fragment and path in self.files and unquote(fragment) not in self.ids(path):
+            return (
+                f"but that page has no #{unquote(fragment)}",
+                "check the anchor name; headings in articles get ids like #sec-my-heading",
+            )
+        return None
 
     def report(self, page: Page, url: str, what: str, hint: str) -> None:
         where = page.source or page.output

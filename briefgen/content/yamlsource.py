@@ -34,6 +34,8 @@ Loc = tuple[str | int, ...]
 
 _T = "tag:yaml.org,2002:"
 _STR_TAG = _T + "str"
+_TIMESTAMP_TAG = _T + "timestamp"
+_PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # a date alone, as YAML's timestamp pattern reads one
 # a date and time to the minute, unquoted (YAML 1.1 timestamps need seconds): read as a date and time
 _TO_THE_MINUTE = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(?:[Zz]|[+-]\d\d:\d\d)?")
 _ALLOWED_TAGS = {_T + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
@@ -122,21 +124,32 @@ class _Builder:
         return value
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
-        if node.tag == _STR_TAG and not node.style and _TO_THE_MINUTE.fullmatch(node.value):
-            # YAML's timestamps need seconds; 2031-04-28T07:15 is what people write, and means a time
-            return dt.datetime.fromisoformat(node.value.replace("t", "T").replace("z", "Z"))
+        tag, value = node.tag, node.value
+        if tag == _STR_TAG:
+            if not node.style and _TO_THE_MINUTE.fullmatch(value):
+                # YAML's timestamps need seconds; 2031-04-28T07:15 is what people write, and means a time
+                return dt.datetime.fromisoformat(value.replace("t", "T").replace("z", "Z"))
+            return value  # what SafeConstructor.construct_yaml_str answers, without its bookkeeping
+        if tag == _TIMESTAMP_TAG and _PLAIN_DATE.fullmatch(value):
+            try:  # what construct_yaml_timestamp answers for a date alone, its ValueError included
+                return dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+            except ValueError as exc:
+                raise self.not_a_date(node, exc) from None
         try:
             return self.scalars.construct_object(node)
         except (ValueError, OverflowError, yaml.YAMLError) as exc:
-            if node.tag == _T + "timestamp":
-                raise YamlProblem(
-                    self.line_of(node),
-                    f"{node.value} is not a real date: {exc}",
-                    "check the month and day; quote it if it is meant as text",
-                ) from None
+            if node.tag == _TIMESTAMP_TAG:
+                raise self.not_a_date(node, exc) from None
             raise YamlProblem(
                 self.line_of(node), f"cannot read the value {node.value[:40]!r}", f'quote it: "{node.value[:40]}"'
             ) from None
+
+    def not_a_date(self, node: yaml.ScalarNode, exc: Exception) -> YamlProblem:
+        return YamlProblem(
+            self.line_of(node),
+            f"{node.value} is not a real date: {exc}",
+            "check the month and day; quote it if it is meant as text",
+        )
 
     def mapping(self, node: yaml.MappingNode, loc: Loc) -> dict:
         out: dict[str, Any] = {}

@@ -76,9 +76,14 @@ class BuildCache:
     The stages call ``load_yaml`` and ``render`` on it where they would call the plain functions.
     """
 
-    def __init__(self, root: Path, *, enabled: bool = True, jobs: int = 1, session: bool = False):
+    def __init__(
+        self, root: Path, *, enabled: bool = True, jobs: int = 1, session: bool = False, keep: bool = True
+    ) -> None:
         self.dir = root / CACHE_DIR
         self.enabled = enabled
+        # keep=False: what a stage works out in-line is not stored (a one-off build without the cache: no
+        # one would read it); the prefetches still hand their answers over through the memo
+        self.keep = keep
         self.jobs = jobs
         self.notes: list[str] = []
         folder = self.dir if enabled else None
@@ -147,7 +152,7 @@ class BuildCache:
             except (ValueError, TypeError, KeyError, AttributeError):
                 store.drop(key)
         doc = load_yaml(text, offset)  # a YamlProblem propagates and is not cached
-        if not doc.problems:
+        if not doc.problems and self.keep:
             with contextlib.suppress(TypeError, ValueError):
                 store.put(key, to_text(encode_doc(doc)))
         return doc
@@ -199,6 +204,8 @@ class BuildCache:
             asked.append((target, answer))
             return answer
 
+        if not self.keep:
+            return renderer.render(text, resolve)
         rendered = renderer.render(text, recording if resolve else None)
         self.markdown.put(key, to_text(encode_rendered(rendered, asked)))
         if self._md_texts is not None:  # else made from the entries, this one included, when first asked

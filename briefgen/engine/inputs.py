@@ -14,13 +14,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+DIGEST_CHARS = 32  # a digest is the first 128 bits of the SHA-256, in hex
+
 
 def file_digest(path: Path) -> str:
-    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    return bytes_digest(path.read_bytes())
 
 
 def bytes_digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    """The content hash the build records for inputs and outputs: SHA-256 (hashed in hardware on most CPUs,
+    about twice as fast as BLAKE2b here), cut to 128 bits; so a file whose SHA-256 is known for the manifest
+    has its digest without a second pass over its bytes (``digest_of_sha256``)."""
+    return hashlib.sha256(data).hexdigest()[:DIGEST_CHARS]
+
+
+def digest_of_sha256(sha256_hex: str) -> str:
+    """``bytes_digest(data)`` from ``data``'s SHA-256 in hex."""
+    return sha256_hex[:DIGEST_CHARS]
 
 
 @dataclass

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefgen.engine import faults, spare
+from briefgen.engine.inputs import bytes_digest, digest_of_sha256
 from briefgen.engine.listing import existing_files, kept_entries
 from briefgen.engine.swap import swap_in
 
@@ -179,9 +180,10 @@ class Staging:
 
     def write(self, rel: str, data: bytes, digest: str | None = None) -> tuple[str | None, str | None, bool]:
         """Stage generated ``data`` at ``rel``; (its digest, its SHA-256, whether it differs from the old file)."""
-        if digest is None and self.digest is not None:
-            digest = self.digest(data)
         sha256 = hashlib.sha256(data).hexdigest() if self.with_sha256 else None
+        if digest is None and self.digest is not None:
+            # one pass over the bytes where the digest is the SHA-256's first half
+            digest = digest_of_sha256(sha256) if sha256 and self.digest is bytes_digest else self.digest(data)
         same, st = self._unchanged(rel, digest, lambda: data)
         if same:
             self._stage_old(rel, st)

@@ -195,14 +195,27 @@ class Exporter:
     def __init__(self, site: Site, renderer):
         self.site = site
         self.abs = renderer.absolute
+        # A briefing names the same articles and parties again and again (each figure, quote, claim and
+        # source cites one): each reference is made (and validated) once and shared. pydantic takes a model
+        # instance as it is and writes it out at every place it appears, so the JSON is the same.
+        self._articles: dict[int, tuple[Article, ArticleRef]] = {}
+        self._parties: dict[int, tuple[Party, PartyRef]] = {}
 
     def party(self, p: Party | None) -> PartyRef | None:
         if p is None:
             return None
-        return PartyRef(id=p.id, name=p.name, kind=p.kind, url=self.abs(p.url_path), homepage=p.url)
+        found = self._parties.get(id(p))  # (the party, kept alive here so that no other object takes its id)
+        if found is None:
+            ref = PartyRef(id=p.id, name=p.name, kind=p.kind, url=self.abs(p.url_path), homepage=p.url)
+            found = self._parties[id(p)] = (p, ref)
+        return found[1]
 
     def article(self, a: Article) -> ArticleRef:
-        return ArticleRef(slug=a.slug, title=a.title, url=self.abs(a.url_path), date=a.date)
+        found = self._articles.get(id(a))
+        if found is None:
+            ref = ArticleRef(slug=a.slug, title=a.title, url=self.abs(a.url_path), date=a.date)
+            found = self._articles[id(a)] = (a, ref)
+        return found[1]
 
     def briefing(self, b: Briefing) -> BriefingExport:
         return BriefingExport(

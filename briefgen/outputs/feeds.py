@@ -93,10 +93,29 @@ def absolute_links(body_html: str, page_url: str) -> str:
                 if urlsplit(url).netloc and len(_with_host) < 100_000:
                     _with_host[url] = joined
         else:
-            joined = urljoin(page_url, url)
+            joined = climbed(page_url, url) or urljoin(page_url, url)
         return m.group(1) + html.escape(joined, quote=True) + m.group(3)
 
     return _URL_ATTR.sub(fix, body_html)
+
+
+# A link that climbs from a page's folder (``../../articles/x/#sec-a``, how one body links to another), and a
+# page's URL that is a plain folder (``https://example.org/articles/y/``): what urljoin answers, found by
+# dropping folders. Anything else (a dot segment, an empty one, a query, a percent sign...) goes to urljoin.
+_CLIMB = re.compile(r"((?:\.\./)+)((?:[\w\-.~]+/)*[\w\-.~]*)(#[\w\-.~]+)?", re.ASCII)
+_FOLDER_URL = re.compile(r"([a-z][a-z0-9+.\-]*://[A-Za-z0-9.\-]+(?::[0-9]+)?)((?:/[\w\-.~]+)*)/", re.ASCII)
+
+
+def climbed(page_url: str, url: str) -> str | None:
+    """``urljoin(page_url, url)`` for a ``url`` that climbs from a plain folder page, or None."""
+    link, base = _CLIMB.fullmatch(url), _FOLDER_URL.fullmatch(page_url)
+    if link is None or base is None:
+        return None
+    folders = base[2].split("/")[1:]  # "/articles/y" -> ["articles", "y"]
+    ups, rest = len(link[1]) // 3, link[2].split("/")
+    if ups > len(folders) or "." in folders or ".." in folders or "." in rest or ".." in rest or "" in rest[:-1]:
+        return None
+    return base[1] + "/" + "/".join(folders[: len(folders) - ups] + rest) + (link[3] or "")
 
 
 def feed_path(url_path: str) -> str:
