@@ -21,7 +21,32 @@ def main() -> None:
 
         if quick_build(sys.argv[2:]):
             return
+    if sys.argv[1:2] == ["build"]:
+        _end_after(verbs())
     verbs()()
+
+
+def _end_after(group) -> None:
+    """Run a build and end the process at once, its output flushed, without tearing the interpreter down.
+
+    After a build the process holds the whole site (millions of objects at 4,000 articles); freeing them one by
+    one at exit cost 0.12-0.18 s of CPU, a tenth of a one-article edit. Every file the build writes is closed
+    and renamed into place before it returns, so nothing is left to flush but stdout and stderr. A profiler or
+    tracer (``python -m cProfile``, coverage) and an exit status that is not a number get Python's own exit."""
+    try:
+        group()
+    except SystemExit as exc:
+        code = 0 if exc.code is None else exc.code
+    else:
+        code = 0
+    if not isinstance(code, int) or sys.getprofile() is not None or sys.gettrace() is not None:
+        raise SystemExit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: Python reports it at exit as it always does
+        raise SystemExit(code) from None
+    os._exit(code)
 
 
 def verbs():

@@ -11,6 +11,7 @@ page rendered from a stale part of the loaded site, fails the comparison.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from pathlib import Path
@@ -76,6 +77,8 @@ EDITS = {
     "updated-newest": lambda a: _set_updated(a / NATO, "2025-03-01T10:00:00+00:00"),
     "updated-oldest": lambda a: _set_updated(a / MINERALS, "2025-03-05T12:00:00+02:00"),
     "topics": lambda a: _replace(a / MINERALS, "topics: [minerals-deal]", "topics: [minerals-deal, nato-offer]"),
+    "topics-moved": lambda a: _replace(a / MINERALS, "topics: [minerals-deal]", "topics: [nato-offer]"),
+    "title": lambda a: _replace(a / MINERALS, "title: Trump says a minerals", "title: Trump calls a minerals"),
     "body-line": lambda a: (a / MINERALS).write_text(
         (a / MINERALS).read_text() + "\nCorrection 1: an earlier version of this article gave the wrong figure.\n"
     ),
@@ -182,3 +185,27 @@ def test_the_briefing_schema_follows_base_url(paginated: Path, tmp_path: Path):
     assert b"https://desk.example.net/" in got[schema] and b"https://example.org/" not in got[schema]
     want = _build(paginated, tmp_path / "clean", cache=False)
     assert [rel for rel in want if got[rel] != want[rel]] == []
+
+
+def test_a_new_title_shows_wherever_the_report_is_listed_or_indexed(tmp_path: Path):
+    """A report's title is on its page, its topic's page, the feeds, the claims ledger, its sources' and people's
+    pages and in the search index: the
+    edit's build changes every one of them as a clean build does (search on: Pagefind indexes the pages),
+    and leaves the collector as it found it (``Rebuild._freeze_loaded``)."""
+    project = copy_example(tmp_path / "project")
+    out = tmp_path / "site"
+    before = _build(project, out)
+    old, new = b"Trump says a minerals agreement", b"Trump calls a minerals agreement"
+    shown = [rel for rel, data in before.items() if old in data]
+    assert {"topics/minerals-deal/index.html", "feed.xml", "claims/index.html"} <= set(shown)
+    EDITS["title"](project / "content" / "articles")
+    reread: list = []
+    got = _build(project, out, reread=reread)
+    assert reread == [["content/articles/" + MINERALS]], "the stored model, with the edited file read again"
+    assert gc.get_freeze_count() == 0
+    want = _build(project, tmp_path / "clean", cache=False)
+    assert sorted(got) == sorted(want)
+    assert [rel for rel in want if got[rel] != want[rel]] == []
+    assert all(new in got[rel] and old not in got[rel] for rel in shown)
+    index = [rel for rel in want if rel.startswith("pagefind/")]
+    assert index and [rel for rel in index if got[rel] != before.get(rel)], "the search index changed"

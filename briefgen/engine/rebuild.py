@@ -80,8 +80,10 @@ class Rebuild:
         self.plan()
         thresholds = gc.get_threshold()
         gc.set_threshold(100_000, 50, 100)  # a build allocates millions of small objects and frees few
+        frozen = False
         try:
             self.load()
+            frozen = self._freeze_loaded()
             self.fingerprint_pages()
             self.render()
             if not self.failed:
@@ -98,11 +100,23 @@ class Rebuild:
                 self.staging.discard()  # a failed build leaves the old site as it was
             raise
         finally:
+            if frozen:
+                gc.unfreeze()
             gc.set_threshold(*thresholds)
         result.seconds = time.perf_counter() - started
         return result
 
     # --- the steps ------------------------------------------------------------------------
+
+    def _freeze_loaded(self) -> bool:
+        """A one-off build's site made from the stored model stays alive until the process ends: leave it out of
+        the collector's passes (``gc.freeze``; ``run`` unfreezes at its end, for a caller that builds again).
+        Each pass over it cost an edit 0.03-0.09 s at 4,000 articles. A whole load is left as it was: it makes
+        garbage of its own that freezing would keep until the end of the build."""
+        if not (self.db.once and self.db.model.reread is not None) or gc.get_freeze_count():
+            return False  # (objects frozen by the caller stay its own to unfreeze)
+        gc.freeze()
+        return True
 
     def plan(self) -> None:
         """The last build's state, if it is this code's for this output, and the input table now."""
