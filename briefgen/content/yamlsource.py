@@ -137,7 +137,10 @@ class _Builder:
                 raise self.not_a_date(node, exc) from None
         try:
             return self.scalars.construct_object(node)
-        except (ValueError, OverflowError, yaml.YAMLError) as exc:
+        except Exception as exc:  # noqa: BLE001 - one scalar's constructor, whatever it raises is that value's fault
+            # PyYAML's constructors assume their resolver chose the tag: written out (``!!timestamp x``,
+            # ``!!bool x``, ``!!int ""``) they fail on values the resolver never gives them, in any way
+            # (AttributeError, KeyError, IndexError...), besides the ValueError and YAMLError they mean to raise
             if node.tag == _TIMESTAMP_TAG:
                 raise self.not_a_date(node, exc) from None
             raise YamlProblem(
