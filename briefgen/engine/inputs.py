@@ -19,8 +19,13 @@ def file_digest(path: Path) -> str:
     return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
 
 
+def bytes_hash(data: bytes = b""):
+    """The hash ``bytes_digest`` is made with, to feed more bytes into (``update``) before its ``hexdigest``."""
+    return hashlib.blake2b(data, digest_size=16)
+
+
 def bytes_digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return bytes_hash(data).hexdigest()
 
 
 @dataclass
