@@ -43,6 +43,7 @@ from briefgen.engine.pipeline import (
 from briefgen.engine.sitefiles import SiteFiles
 from briefgen.engine.state import BuildState, OutputFile, output_intact
 from briefgen.engine.write import Staging, write_site
+from briefgen.outputs.feeds import forget_entries
 from briefgen.outputs.kept import KEPT, Keeper
 from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes, read_manifest
 from briefgen.outputs.outputs import extra_outputs
@@ -249,6 +250,8 @@ class Rebuild:
                 keeper=keeper,
                 sitemap_memo=self.db.sitemap,
             )
+        if getattr(self.builder, "once", False):  # briefgen build: no other build follows in this process
+            forget_entries()
         self.copies = site_copies(self.project, self.statics, files, self.problems)  # static and root/ files
         if staging is None:  # kept files as the last manifest lists them, if it is intact
             listed = _last_manifest(self.project.output, self.previous)
