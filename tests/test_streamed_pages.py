@@ -92,7 +92,8 @@ def test_a_cold_build_streaming_its_pages_writes_the_site_a_build_making_them_wh
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
 ):
     """The same project built cold twice: every page held whole (nothing is large enough to stream), and every
-    page but the smallest streamed in batches of a few thousand characters. The two sites are the same bytes."""
+    page but the smallest streamed in batches of a few thousand characters, taken from the template seven pieces
+    at a time. The two sites are the same bytes."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1762500000")
     project_dir = make_corpus(160, tmp_path / "corpus", seed=3)
     written: list[Path] = []
@@ -104,8 +105,9 @@ def test_a_cold_build_streaming_its_pages_writes_the_site_a_build_making_them_wh
 
     monkeypatch.setattr(streamed, "write_pieces", noting)
     sites = {}
-    for name, threshold in (("whole", 1 << 40), ("streamed", 3000)):
+    for name, threshold, batch in (("whole", 1 << 40, streamed.BATCH), ("streamed", 3000, 7)):
         monkeypatch.setattr(streamed, "STREAM_AFTER", threshold)
+        monkeypatch.setattr(streamed, "BATCH", batch)
         project = Project.at(project_dir, tmp_path / name)
         build(project, jobs=jobs, use_cache=False)
         sites[name] = _tree(tmp_path / name)

@@ -12,25 +12,31 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 
 from briefgen.engine import faults
 
 STREAM_AFTER = 1 << 20  # characters of text held before a page is written as it is made
+BATCH = 1024  # pieces taken from the template at a time
 
 
 def start(pieces: Iterable[str]) -> tuple[str, Iterator[str] | None]:
-    """The text of the first pieces, up to ``STREAM_AFTER`` characters, and the pieces still to come: None
-    when there are none (the page is small: the text is all of it)."""
+    """The text of the first pieces, up to about ``STREAM_AFTER`` characters, and the pieces still to come:
+    None when there are none (the page is small: the text is all of it). Pieces are taken and joined
+    ``BATCH`` at a time (``islice``), not one by one in Python: a page is thousands of them."""
     rest = iter(pieces)
     held: list[str] = []
     size = 0
-    for piece in rest:
-        held.append(piece)
-        size += len(piece)
+    while True:
+        batch = list(islice(rest, BATCH))
+        text = "".join(batch)
+        held.append(text)
+        size += len(text)
+        if len(batch) < BATCH:
+            return "".join(held), None
         if size >= STREAM_AFTER:
             return "".join(held), rest
-    return "".join(held), None
 
 
 class Hashes:
@@ -60,15 +66,18 @@ def write_pieces(dest: Path, head: str, rest: Iterator[str], hashes: Hashes) -> 
     with open(dest, "xb") as fh:
         hashes.write(fh, head.encode("utf-8"))
         faults.point("stream")  # a test kills the build here: half a page written, in the staging folder only
-        batch: list[str] = []
+        held: list[str] = []
         size = 0
-        for piece in rest:
-            batch.append(piece)
-            size += len(piece)
-            if size >= STREAM_AFTER:
-                hashes.write(fh, "".join(batch).encode("utf-8"))
-                batch, size = [], 0
-        hashes.write(fh, "".join(batch).encode("utf-8"))
+        while True:
+            batch = list(islice(rest, BATCH))
+            text = "".join(batch)
+            held.append(text)
+            size += len(text)
+            if len(batch) < BATCH or size >= STREAM_AFTER:
+                hashes.write(fh, "".join(held).encode("utf-8"))
+                held, size = [], 0
+            if len(batch) < BATCH:
+                return
 
 
 def same_file(old: Path, new: Path) -> bool:
