@@ -147,3 +147,24 @@ def test_a_topic_without_articles_has_a_valid_empty_feed_with_a_fixed_date(tmp_p
     feed = parse(project / "site/topics/quiet/feed.xml")
     assert feed.entries == []
     assert feed.feed.updated == "1970-01-01T00:00:00+00:00", "never the time of the build"
+
+
+def test_a_one_off_build_lets_go_of_the_kept_entries_and_a_session_keeps_them(tmp_path: Path):
+    """``briefgen build`` (``once``) has no next build to reuse the feeds' <entry> elements for: they are let go
+    once the feeds are written. A session (serve's ``Builder``) keeps them, and its next rebuild's feeds are
+    the same bytes whether it reused them or not."""
+    from briefgen.engine.build import Builder, build
+    from briefgen.outputs import feeds
+
+    project = Project.at(copy_example(tmp_path / "project"), tmp_path / "once")
+    build(project, jobs=1)
+    assert (tmp_path / "once" / "feed.xml").is_file()
+    assert feeds._entries == {}
+
+    session = Builder(Project.at(project.root, tmp_path / "session"), jobs=1, record_changes=False)
+    session.rebuild()
+    assert feeds._entries, "a session keeps them for its next rebuild"
+    kept = dict(feeds._entries)
+    session.rebuild(None)
+    assert (tmp_path / "session" / "feed.xml").read_bytes() == (tmp_path / "once" / "feed.xml").read_bytes()
+    assert feeds._entries.keys() == kept.keys()

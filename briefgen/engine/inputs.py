@@ -21,11 +21,17 @@ def file_digest(path: Path) -> str:
     return bytes_digest(path.read_bytes())
 
 
+def bytes_hash(data: bytes = b""):
+    """The hash ``bytes_digest`` is made with, to feed more bytes into (``update``); ``digest_of_sha256`` of its
+    ``hexdigest()`` is the digest."""
+    return hashlib.sha256(data)
+
+
 def bytes_digest(data: bytes) -> str:
     """The content hash the build records for inputs and outputs: SHA-256 (hashed in hardware on most CPUs,
     about twice as fast as BLAKE2b here), cut to 128 bits; so a file whose SHA-256 is known for the manifest
     has its digest without a second pass over its bytes (``digest_of_sha256``)."""
-    return hashlib.sha256(data).hexdigest()[:DIGEST_CHARS]
+    return digest_of_sha256(hashlib.sha256(data).hexdigest())
 
 
 def digest_of_sha256(sha256_hex: str) -> str:

@@ -133,16 +133,20 @@ class Progress:
 def render_pages(site, pages, renderer, project, jobs: int, progress: Progress, sink=None) -> list[tuple]:
     """[(output, bytes or None, problem-where or None)] for ``pages``, in order.
 
-    With ``sink``, each page's bytes go to ``sink(output, bytes)`` where they were rendered (in the
-    worker), and its answer (small: a digest, not the page) takes the place of the bytes.
+    With ``sink``, each page goes to ``sink(output, text pieces)`` as it is made, where it is rendered (in
+    the worker: ``Renderer.render_text``; ``write.Staging.write_text`` writes a large page as it comes), and
+    the sink's answer (small: a digest, not the page) takes the place of the bytes.
     """
 
     def work(start: int, stop: int) -> list[tuple]:
         out = []
         for page in pages[start:stop]:
             try:
-                data = renderer.render(page, head_for(site, page, renderer))
-                out.append((page.output, data if sink is None else sink(page.output, data), None))
+                if sink is None:
+                    data = renderer.render(page, head_for(site, page, renderer))
+                else:
+                    data = sink(page.output, renderer.render_text(page, head_for(site, page, renderer)))
+                out.append((page.output, data, None))
             except Exception as exc:  # a user's template override is content too: report, don't crash
                 if not isinstance(exc, _TEMPLATE_ERRORS):
                     raise

@@ -31,7 +31,7 @@ from briefgen.checks.linkcheck import _SKIP_PREFIXES
 from briefgen.content.schedule import site_lines
 from briefgen.engine.environment import Environment
 from briefgen.engine.fingerprints import Fingerprints
-from briefgen.engine.inputs import bytes_digest, file_digest
+from briefgen.engine.inputs import bytes_digest, bytes_hash, file_digest
 from briefgen.engine.pipeline import (
     BuildResult,
     Progress,
@@ -40,8 +40,10 @@ from briefgen.engine.pipeline import (
     load_and_assemble,
     render_into,
 )
+from briefgen.engine.sitefiles import SiteFiles
 from briefgen.engine.state import BuildState, OutputFile, output_intact
-from briefgen.engine.write import SiteFiles, Staging, write_site
+from briefgen.engine.write import Staging, write_site
+from briefgen.outputs.feeds import forget_entries
 from briefgen.outputs.kept import KEPT, Keeper
 from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes, read_manifest
 from briefgen.outputs.outputs import extra_outputs
@@ -205,10 +207,10 @@ class Rebuild:
         if self.write and not (previous and project.output.is_dir()):
             # A whole new site: each file goes straight into the folder that is swapped in at the end,
             # and only its digests stay in memory (``files`` reads a file back when asked).
-            self.staging = Staging(project.output, self.known, bytes_digest, sha256=True)
+            self.staging = Staging(project.output, self.known, bytes_hash, sha256=True)
         staging = self.staging
         self.progress.stage("Rendering pages", len(todo))
-        sink = staging.write if staging is not None else None
+        sink = staging.write_text if staging is not None else None
         rest = [p for p in todo if p.output not in self.first] if self.first else todo
         rendered, self.failed = render_into(
             self.site, rest, self.renderer, project, self.jobs, self.progress, self.problems, sink
@@ -262,6 +264,8 @@ class Rebuild:
                 keeper=keeper,
                 sitemap_memo=self.db.sitemap,
             )
+        if getattr(self.builder, "once", False):  # briefgen build: no other build follows in this process
+            forget_entries()
         self.copies = site_copies(self.project, self.statics, files, self.problems)  # static and root/ files
         if staging is None:  # kept files as the last manifest lists them, if it is intact
             listed = _last_manifest(self.project.output, self.previous)

@@ -20,16 +20,17 @@ are made uses ``Staging`` itself, so the site is never in memory whole.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefgen.engine import faults, spare
-from briefgen.engine.inputs import bytes_digest, digest_of_sha256
+from briefgen.engine import faults, spare, streamed
+from briefgen.engine.inputs import bytes_hash, digest_of_sha256
 from briefgen.engine.listing import existing_files, kept_entries
 from briefgen.engine.swap import swap_in
 
@@ -109,20 +110,22 @@ class Staging:
 
     ``files`` maps each generated path to its bytes, read back from the disk
     when asked (from the staging folder, and from ``output`` once committed);
-    setting an item stages it. ``digests`` holds ``digest(bytes)`` of each
-    and, with ``sha256=True``, ``sha256`` its SHA-256 (what the manifest lists).
+    setting an item stages it. ``digests`` holds the digest of each: the first
+    half (``inputs.digest_of_sha256``) of the hex digest by ``hasher`` (a hashlib
+    constructor; ``inputs.bytes_hash``, whose SHA-256 is taken once for both) and, with
+    ``sha256=True``, ``sha256`` its SHA-256 (what the manifest lists).
     """
 
     def __init__(
         self,
         output: Path,
         known: dict[str, tuple[str, int, int]] | None = None,
-        digest: Callable[[bytes], str] | None = None,
+        hasher: Callable[[bytes], object] | None = None,
         sha256: bool = False,
     ):
         self.output = output
         self.known = known or {}
-        self.digest = digest
+        self.hasher = hasher
         self.with_sha256 = sha256
         self.digests: dict[str, str | None] = {}
         self.sha256: dict[str, str] = {}
@@ -156,14 +159,16 @@ class Staging:
         """Whether the old output has the file ``rel`` (files in dot-folders are not listed: look)."""
         return rel in self.before or ("/." in "/" + rel and os.path.isfile(self.output / rel))
 
-    def _unchanged(self, rel: str, digest: str | None, read) -> tuple[bool, os.stat_result | None]:
-        """Whether the old output's file at ``rel`` has these bytes, and its ``stat``."""
+    def _unchanged(self, rel: str, digest: str | None, read, compare=None) -> tuple[bool, os.stat_result | None]:
+        """Whether the old output's file at ``rel`` has these bytes (``read()``; or ``compare(old path)``
+        says so), and its ``stat``."""
         if not self._was_there(rel):
             return False, None
         st = _stat(self._old + rel)
         same = _recorded_same(st, rel, self.known, digest)
         if same is None:
-            same = st is not None and _same(self.output / rel, read())
+            old = self.output / rel
+            same = st is not None and (compare(old) if compare is not None else _same(old, read()))
         return same, st
 
     def _stage_old(self, rel: str, st: os.stat_result | None) -> bool:
@@ -181,15 +186,42 @@ class Staging:
     def write(self, rel: str, data: bytes, digest: str | None = None) -> tuple[str | None, str | None, bool]:
         """Stage generated ``data`` at ``rel``; (its digest, its SHA-256, whether it differs from the old file)."""
         sha256 = hashlib.sha256(data).hexdigest() if self.with_sha256 else None
-        if digest is None and self.digest is not None:
+        if digest is None and self.hasher is not None:
             # one pass over the bytes where the digest is the SHA-256's first half
-            digest = digest_of_sha256(sha256) if sha256 and self.digest is bytes_digest else self.digest(data)
+            digest = digest_of_sha256(sha256 if sha256 and self.hasher is bytes_hash else self.hasher(data).hexdigest())
         same, st = self._unchanged(rel, digest, lambda: data)
         if same:
             self._stage_old(rel, st)
             return digest, sha256, False
         self._stage_new(rel, lambda dest: _write_new(dest, data))
         return digest, sha256, True
+
+    def write_text(self, rel: str, pieces: Iterable[str]) -> tuple[str | None, str | None, bool]:
+        """Stage the UTF-8 encoding of the text ``pieces`` make, joined, at ``rel``; what ``write`` answers.
+
+        A text under ``streamed.STREAM_AFTER`` characters is joined and handed to ``write``; a larger one (a
+        topic's briefing pack: 181 MB at 64,000 articles) is encoded, hashed and written a few pieces at a
+        time, never in memory whole (as text, then as bytes), and compared with the old output's file on the
+        disk. The bytes are the same either way (tests/test_streamed_pages.py)."""
+        head, rest = streamed.start(pieces)
+        if rest is None:
+            return self.write(rel, head.encode("utf-8"))
+        one_pass = self.hasher is bytes_hash and self.with_sha256  # the digest is the SHA-256's first half
+        hashes = streamed.Hashes(None if one_pass else self.hasher, self.with_sha256)
+        dest = self._dest(rel)
+        try:
+            _fresh(dest, lambda: streamed.write_pieces(dest, head, rest, hashes), self.spare is not None)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(dest)  # half a page is never left staged (the build fails; the staging folder goes)
+            raise
+        digest, sha256 = hashes.digests()
+        if self.hasher is not None:
+            digest = digest_of_sha256(sha256 if one_pass else digest)
+        same, st = self._unchanged(rel, digest, None, lambda old: streamed.same_file(old, dest))
+        if same:
+            self._stage_old(rel, st)  # the old output's very file replaces the new copy, as ``write`` stages it
+        return digest, sha256, not same
 
     def note(self, rel: str, answer: tuple[str | None, str | None, bool]) -> None:
         """Record what ``write`` answered for ``rel`` (possibly in another process)."""
@@ -287,44 +319,6 @@ class StagedFiles(Mapping):
     def update(self, other: Mapping[str, bytes]) -> None:
         for rel, data in other.items():
             self._staging.put(rel, data)
-
-
-class SiteFiles(MutableMapping):
-    """Path -> bytes of a rebuild's files: those it made, in memory, and (``keep``) those it reuses unchanged.
-
-    A kept file is the one the last build wrote into ``output``; its bytes are read only if someone asks
-    (a link's target, the search index), so a one-article rebuild of a large site reads a handful of its
-    thousands of unchanged pages instead of all of them. Order is the order of setting, as for a dict.
-    """
-
-    def __init__(self, output: Path):
-        self.output = output
-        self._data: dict[str, bytes | None] = {}  # None: kept, in the output folder
-
-    def keep(self, rel: str) -> None:
-        self._data[rel] = None
-
-    def kept(self, rel: str) -> bool:
-        return rel in self._data and self._data[rel] is None
-
-    def __getitem__(self, rel: str) -> bytes:
-        data = self._data[rel]
-        return (self.output / rel).read_bytes() if data is None else data
-
-    def __setitem__(self, rel: str, data: bytes) -> None:
-        self._data[rel] = data
-
-    def __delitem__(self, rel: str) -> None:
-        del self._data[rel]
-
-    def __contains__(self, rel: object) -> bool:
-        return rel in self._data
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
 
 
 def _write_new(dest: Path, data: bytes) -> None:

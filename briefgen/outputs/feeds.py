@@ -75,6 +75,13 @@ def _entry_xml(**fields) -> str:
 _entries: dict[tuple, str] = {}
 
 
+def forget_entries() -> None:
+    """Let go of the kept <entry> elements (about 30 MB at 4,000 articles: each holds its article's body): a
+    build that no other build follows in this process (``briefgen build``) has no use for them once its feeds
+    are written, and the link check forks after them."""
+    _entries.clear()
+
+
 # Attribute values that are URLs with a host, in the scheme of the page (``https://example.com/410``): urljoin
 # writes them the same against every page (it re-assembles their parts), so they are joined once a process.
 _with_host: dict[str, str] = {}

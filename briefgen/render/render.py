@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -291,6 +292,13 @@ class Renderer:
         return still_there(url, self._live)
 
     def render(self, page: Page, head_extra: str = "") -> bytes:
+        return "".join(self.render_text(page, head_extra)).encode("utf-8")
+
+    def render_text(self, page: Page, head_extra: str = "") -> Iterator[str]:
+        """The page's HTML in pieces, as the template makes them (``Template.generate``): joined and encoded as
+        UTF-8, the bytes ``render`` gives. A large page (a topic's briefing pack) can so be written as it is
+        made instead of being held whole, as text and again as bytes. With ``links: files`` the page is
+        made whole first (``file_links`` rewrites it as one text) and comes as one piece."""
         root = self.base_path if page.kind == "notfound" else relative_root(page.url_path)
 
         def asset(name: str) -> str:
@@ -307,7 +315,9 @@ class Renderer:
             canonical=self.absolute(page.url_path),
         )
         template = self.env.get_template(page.template)
-        html = template.render(page=page_info, root=root, asset=asset, head_extra=Markup(head_extra), **page.context)
+        pieces = template.generate(
+            page=page_info, root=root, asset=asset, head_extra=Markup(head_extra), **page.context
+        )
         if self.site.config.links == "files" and page.kind != "notfound":  # the 404 page is for servers only
-            html = file_links(html)
-        return html.encode("utf-8")
+            return iter((file_links("".join(pieces)),))
+        return pieces
