@@ -7,11 +7,10 @@ end to end (edit -> reload event -> served page).
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 import pytest
-from serve_support import ARTICLE, ARTICLE_PAGE, AheadSetup, Running, make_project, title_of
+from serve_support import ARTICLE, ARTICLE_PAGE, AheadSetup, make_project, title_of
 
 from briefgen.engine.build import Builder
 from briefgen.problems import BuildError
@@ -92,24 +91,3 @@ def test_a_page_written_ahead_is_put_back_when_the_build_fails(setup: Setup):
     assert any("no-such-heading" in p.message for p in failed.value.problems)
     assert setup.first.undo() == [ARTICLE_PAGE]
     assert setup.page() == before
-
-
-def test_the_idle_work_after_a_build_collects_its_garbage(tmp_path: Path):
-    """A full garbage collection walks the whole site in memory: serve runs one once the saves pause
-    (``Preview.settle``), so that it is not due while the next save's open pages are rendered and announced."""
-    running = Running(make_project(tmp_path / "project"))
-    full: list[dict] = []
-
-    def note(phase: str, info: dict) -> None:
-        if phase == "start" and info["generation"] == 2:
-            full.append(info)
-
-    try:
-        gc.callbacks.append(note)
-        try:
-            running.preview.settle()
-        finally:
-            gc.callbacks.remove(note)
-        assert full, "a full collection in the idle work"
-    finally:
-        running.stop()

@@ -10,7 +10,6 @@ the problems go to the terminal and to an overlay in the open pages.
 from __future__ import annotations
 
 import errno
-import gc
 import logging
 import sys
 import threading
@@ -214,16 +213,7 @@ class Preview:
         return result
 
     def settle(self, interrupted: Callable[[], bool] = lambda: False) -> None:
-        """The work no open page waits for, done once the saves pause: the last build's garbage, the search index,
-        the cache on disk.
-
-        A full garbage collection walks every object in memory (millions, the whole linked site, at a few
-        thousand articles): done here, while nobody waits, it is not due in the middle of the next save's
-        open pages (``early.collections_paused`` keeps it out of them; this keeps it from falling on the
-        first allocation after them, while their reload events are still being sent).
-        """
-        if not interrupted():
-            gc.collect()
+        """The work no open page waits for, done once the saves pause: the search index, the cache on disk."""
         try:
             with project_lock(self.project.root, wait=LOCK_WAIT):  # it writes into the output folder
                 self.search_index.run(interrupted)
