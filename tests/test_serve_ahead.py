@@ -7,10 +7,12 @@ end to end (edit -> reload event -> served page).
 
 from __future__ import annotations
 
+import gc
+import time
 from pathlib import Path
 
 import pytest
-from serve_support import ARTICLE, ARTICLE_PAGE, AheadSetup, make_project, title_of
+from serve_support import ARTICLE, ARTICLE_PAGE, AheadSetup, Running, edit, make_project, title_of
 
 from briefgen.engine.build import Builder
 from briefgen.problems import BuildError
@@ -91,3 +93,24 @@ def test_a_page_written_ahead_is_put_back_when_the_build_fails(setup: Setup):
     assert any("no-such-heading" in p.message for p in failed.value.problems)
     assert setup.first.undo() == [ARTICLE_PAGE]
     assert setup.page() == before
+
+
+def test_the_site_in_memory_is_kept_out_of_garbage_collections_until_the_next_build(tmp_path: Path):
+    """A full collection walks every tracked object, the whole linked site included: serve leaves what a
+    build made out of collections (``gc.freeze``) until the next build, and lets it go when it stops."""
+    running = Running(make_project(tmp_path / "project"))
+    try:
+        assert gc.get_freeze_count() > 0, "frozen after the first build"
+        stream = running.events(page=ARTICLE_PAGE)
+        stream.next("hello")
+        old = title_of(running.root, ARTICLE)
+        edit(running.root / ARTICLE, f"title: {old}", "title: Frozen again after this build")
+        deadline = time.monotonic() + 60
+        while "Rebuilt in" not in running.output() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stream.close()
+        assert "Rebuilt in" in running.output()
+        assert gc.get_freeze_count() > 0, "and after each rebuild"
+    finally:
+        running.stop()
+    assert gc.get_freeze_count() == 0, "and no longer once serve stops"

@@ -185,3 +185,67 @@ def test_an_open_archive_page_of_the_topic_is_written_ahead_too(tmp_path: Path):
     assert len(setup.announced) == 1
     clean = setup.clean()
     assert {page: setup.page(page) for page in archive} == {page: clean[page] for page in archive}
+
+
+def test_the_home_page_reloads_after_the_article_page_and_before_the_topic_page(setup: Setup):
+    """The home page is quick to render at any size of site, a topic page (a whole briefing) is the slowest:
+    the pages that can reload sooner do."""
+    for page in (TOPIC_PAGE, HOME, ARTICLE_PAGE):
+        setup.hub.page_opened(page)
+    setup.save(*EDIT)
+    setup.first.ahead(setup.builder.last, {ARTICLE})
+    assert setup.announced == [[ARTICLE_PAGE], [HOME], [TOPIC_PAGE]]
+
+
+TOPICS_INDEX = "topics/index.html"
+
+
+def test_a_new_updated_time_moves_its_topic_on_the_pages_written_ahead_as_a_clean_build_has_them(setup: Setup):
+    """The swap works out each topic's "updated" once (``Topic.pinned_updated``): the saved article's topic
+    again, from its reports as they read now; the home page and the topic index sort by it and show it.
+    A value kept from the last build for that topic would leave it in its old place, with its old time."""
+    pages = (HOME, TOPICS_INDEX, TOPIC_PAGE)
+    for page in pages:
+        setup.hub.page_opened(page)
+    before = {page: setup.page(page) for page in pages}
+    setup.save(
+        ("date: 2025-02-23T08:30:00+02:00\n", "date: 2025-02-23T08:30:00+02:00\nupdated: 2031-05-04T10:15:00Z\n")
+    )
+    setup.first.ahead(setup.builder.last, {ARTICLE})
+    assert sorted(sum(setup.announced, [])) == sorted(pages)
+    ahead = {page: setup.page(page) for page in pages}
+    assert b"2031" in ahead[HOME] and b"2031" not in before[HOME]
+    assert all(topic.pinned_updated is None for topic in setup.builder.last.site.topics.values()), "unpinned after"
+
+    setup.builder.rebuild({ARTICLE})
+    setup.first.done()
+    clean = setup.clean()
+    assert ahead == {page: clean[page] for page in pages}
+
+
+def test_garbage_collection_is_paused_while_pages_are_rendered_ahead_and_back_on_after(setup: Setup, monkeypatch):
+    """A full collection walks every object of the site in memory; it is off while the open pages are rendered
+    ahead, and back on afterwards even when rendering fails."""
+    import gc
+
+    seen = []
+    original = patch.ArticleSwap.apply
+
+    def apply(self):
+        seen.append(gc.isenabled())
+        original(self)
+
+    monkeypatch.setattr(patch.ArticleSwap, "apply", apply)
+    setup.hub.page_opened(HOME)
+    setup.save(*EDIT)
+    assert gc.isenabled()
+    setup.first.ahead(setup.builder.last, {ARTICLE})
+    assert seen == [False] and gc.isenabled()
+
+    def broken(self):
+        raise RuntimeError("a bug in the patch")
+
+    monkeypatch.setattr(patch.ArticleSwap, "apply", broken)
+    with pytest.raises(RuntimeError):
+        setup.first.ahead(setup.builder.last, {ARTICLE})
+    assert gc.isenabled()

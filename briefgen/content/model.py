@@ -220,6 +220,9 @@ class Topic:
     stale: bool = False  # no article for stale_after_days before the site's newest content
     one_sided: Party | None = None  # every source traces back to this one originator
     preview: str = ""  # "draft" when a preview build shows a draft topic
+    # (``updated``,) worked out once, while serve renders open pages from a patched site (briefgen.serve.patch);
+    # a class attribute, not a field: no build sets or stores it
+    pinned_updated = None
 
     @property
     def title(self) -> str:
@@ -236,6 +239,8 @@ class Topic:
 
     @property
     def updated(self) -> dt.datetime | None:
+        if self.pinned_updated is not None:
+            return self.pinned_updated[0]
         return max((a.modified for a in self.articles), default=None)
 
 

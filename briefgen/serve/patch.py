@@ -19,8 +19,12 @@ renders from a site loaded from scratch, and its bytes are the ones that stay.
 
 from __future__ import annotations
 
-from briefgen.content.model import Article, Party, Site
+from collections.abc import Iterator
+
+from briefgen.content.model import Article, Party, Site, Topic
 from briefgen.pages.assemble import Page, _site_pages, article_page, index_pages, party_page, topic_pages
+
+HOME = "index.html"
 
 
 def _newest_first(items: list, article_of) -> None:
@@ -59,10 +63,13 @@ class ArticleSwap:
 
     LISTS = ("articles", "quotes", "figures", "claims")
 
-    def __init__(self, site: Site, old: Article, new: Article):
+    def __init__(self, site: Site, old: Article, new: Article, updated: dict[Topic, object] | None = None):
+        """``updated``: each topic's ``Topic.updated`` on ``site`` as the last build left it, if known
+        (``last_updated``): the swap works out again only those of the article's topics."""
         self.site, self.old, self.new = site, old, new
         self.parties = list({**parties_of(old), **parties_of(new)})
         self.topics = list(dict.fromkeys([*old.topics, *new.topics]))
+        self.updated = updated
         self._saved: list[tuple[object, str, object]] = []  # (object, attribute, value before)
 
     def _keep(self, obj, name: str) -> None:
@@ -96,7 +103,17 @@ class ArticleSwap:
             party.claims = [c for c in party.claims if c.article is not old] + [c for c in new.claims if c.by is party]
             for name in ("quotes", "figures", "claims"):
                 _newest_first(getattr(party, name), lambda x: x.article)
+        self._pin()
         self._review()
+
+    def _pin(self) -> None:
+        """Each topic's "updated" (the newest change of its reports), worked out once for the patched site: the
+        home page and the topic index sort by it and show it, dozens of reads that each went over every report
+        of the topic. Only the article's topics can have another; ``undo`` unpins them all."""
+        known = self.updated or {}
+        for topic in self.site.topics.values():
+            value = known[topic] if topic in known and topic not in self.topics else topic.updated
+            topic.pinned_updated = (value,)
 
     def _review(self) -> None:
         """The editorial marks of the topics again, as the build's review sets them: one-sided from a topic's
@@ -122,18 +139,33 @@ class ArticleSwap:
         for obj, name, value in reversed(self._saved):
             setattr(obj, name, value)
         self._saved = []
+        for topic in self.site.topics.values():
+            topic.__dict__.pop("pinned_updated", None)
 
-    def pages(self, shown: frozenset[str], linkable: frozenset[str] | None = None) -> list[Page]:
-        """The pages among ``shown`` (output files) that show the saved article, from the patched site.
+    def pages(self, shown: frozenset[str], linkable: frozenset[str] | None = None) -> Iterator[Page]:
+        """The pages among ``shown`` (output files) that show the saved article, from the patched site, each
+        assembled only once the one before it is rendered (the caller renders as it goes): the article's own page
+        first, then the home page (a few latest reports and a card per topic: quick at any size of site), its
+        topics' pages (each a whole briefing: the slowest), the people's and sources' pages, the other site-wide
+        ones.
 
         ``linkable``: the site's article and topic url paths, if known (the swap changes none of them).
         """
         site, new = self.site, self.new
-        out = [article_page(new)]
+        page = article_page(new)
+        if page.output in shown:
+            yield page
+        yield from index_pages(site, shown & {HOME})
         for topic in new.topics:
             if any(o.startswith(topic.url_path) for o in shown):
                 linkable = linkable or _site_pages(site)
-                out += topic_pages(site, topic, linkable)
-        out += [party_page(site, p) for p in self.parties if p.url_path + "index.html" in shown]
-        out += index_pages(site, shown)
-        return [page for page in out if page.output in shown]
+                yield from (page for page in topic_pages(site, topic, linkable) if page.output in shown)
+        for party in self.parties:
+            if party.url_path + "index.html" in shown:
+                yield party_page(site, party)
+        yield from index_pages(site, shown - {HOME})
+
+
+def last_updated(site: Site) -> dict[Topic, object]:
+    """Each topic's ``Topic.updated`` on ``site``: worked out once per build, for every ``ArticleSwap`` of it."""
+    return {topic: topic.updated for topic in site.topics.values()}
