@@ -60,9 +60,13 @@ class Server:
     """`briefgen serve --port 0` in a subprocess; collects what it prints."""
 
     def __init__(self, project: Path):
-        env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1")
+        # The briefgen measured is this checkout's: ``-m`` puts the working folder first on the path, so the
+        # server runs in the project (no briefgen there) with this repository ahead of any installed copy.
+        path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+        env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1", PYTHONPATH=path)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "briefgen", "serve", "--source", str(project), "--port", "0"],
+            cwd=project,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
