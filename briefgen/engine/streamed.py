@@ -22,21 +22,30 @@ BATCH = 1024  # pieces taken from the template at a time
 
 
 def start(pieces: Iterable[str]) -> tuple[str, Iterator[str] | None]:
-    """The text of the first pieces, up to about ``STREAM_AFTER`` characters, and the pieces still to come:
-    None when there are none (the page is small: the text is all of it). Pieces are taken and joined
-    ``BATCH`` at a time (``islice``), not one by one in Python: a page is thousands of them."""
-    rest = iter(pieces)
+    """The text of the first pieces, up to about ``STREAM_AFTER`` characters, and the texts still to come (each
+    about as long): None when there are none (the page is small: the text is all of it)."""
+    texts = _texts(iter(pieces))
+    head, last = next(texts)
+    return head, None if last else (text for text, _last in texts)
+
+
+def _texts(pieces: Iterator[str]) -> Iterator[tuple[str, bool]]:
+    """The pieces joined about ``STREAM_AFTER`` characters at a time, each text with whether it is the last.
+    Pieces are taken and joined ``BATCH`` at a time (``islice``), not one by one in Python: a page is
+    thousands of them."""
     held: list[str] = []
     size = 0
     while True:
-        batch = list(islice(rest, BATCH))
+        batch = list(islice(pieces, BATCH))
         text = "".join(batch)
         held.append(text)
         size += len(text)
-        if len(batch) < BATCH:
-            return "".join(held), None
-        if size >= STREAM_AFTER:
-            return "".join(held), rest
+        last = len(batch) < BATCH
+        if last or size >= STREAM_AFTER:
+            yield "".join(held), last
+            if last:
+                return
+            held, size = [], 0
 
 
 class Hashes:
@@ -61,23 +70,13 @@ class Hashes:
 
 
 def write_pieces(dest: Path, head: str, rest: Iterator[str], hashes: Hashes) -> None:
-    """Create ``dest`` (never through an existing file: ``FileExistsError``) with ``head`` and then ``rest``
-    encoded as UTF-8, a batch of about ``STREAM_AFTER`` characters at a time, each fed to ``hashes``."""
+    """Create ``dest`` (never through an existing file: ``FileExistsError``) with ``head`` and then the texts of
+    ``rest`` (from ``start``) encoded as UTF-8, each fed to ``hashes``."""
     with open(dest, "xb") as fh:
         hashes.write(fh, head.encode("utf-8"))
         faults.point("stream")  # a test kills the build here: half a page written, in the staging folder only
-        held: list[str] = []
-        size = 0
-        while True:
-            batch = list(islice(rest, BATCH))
-            text = "".join(batch)
-            held.append(text)
-            size += len(text)
-            if len(batch) < BATCH or size >= STREAM_AFTER:
-                hashes.write(fh, "".join(held).encode("utf-8"))
-                held, size = [], 0
-            if len(batch) < BATCH:
-                return
+        for text in rest:
+            hashes.write(fh, text.encode("utf-8"))
 
 
 def same_file(old: Path, new: Path) -> bool:
