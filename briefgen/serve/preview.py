@@ -32,7 +32,6 @@ log = logging.getLogger("briefgen.serve")
 
 PORT_TRIES = 10
 LOCK_WAIT = 120.0  # seconds a rebuild waits for another run (a `briefgen build`) to finish
-SEND_WAIT = 0.25  # seconds a rebuild waits for the reload connections to send the pages it wrote first
 # Outputs that never need an open page to reload unless they are that page.
 QUIET_SUFFIXES = (".html", ".css", ".xml", ".json", ".txt")
 
@@ -101,7 +100,7 @@ class Preview:
         )
         self.search_index = DeferredIndex(project.output)  # search is indexed after each reload
         self.hub = ReloadHub()
-        self.open_first = OpenPagesFirst(self.hub, project, self._announce_early)
+        self.open_first = OpenPagesFirst(self.hub, project, lambda written: self.hub.built(written, [], []))
         self.unbuilt: set[str] | None = None  # inputs changed since the last good build (None: no good build yet)
         self.server: PreviewServer | None = None
         self.watcher: ProjectWatcher | None = None
@@ -216,12 +215,6 @@ class Preview:
         self.open_first.prepare(result.site)  # after the reload: the next save's pages are rendered sooner
         self._keep_out_of_collections()
         return result
-
-    def _announce_early(self, written: list[str]) -> None:
-        """Tell the open pages that the pages ``written`` ahead of the build are in place, and let the reload
-        connections send that before this thread goes on rendering and building (``ReloadHub.wait_sent``)."""
-        self.hub.built(written, [], [])
-        self.hub.wait_sent(SEND_WAIT)
 
     def _keep_out_of_collections(self) -> None:
         """Leave what is in memory now (the site just built, millions of objects at a few thousand articles) out of

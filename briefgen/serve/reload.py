@@ -59,7 +59,6 @@ class ReloadHub:
         self.closed = False
         self._open: Counter[str] = Counter()  # output file -> reload connections from that page
         self._holding, self._written = False, frozenset()  # a rebuild is still writing pages (see hold)
-        self._sent: dict[object, int] = {}  # each reload connection -> the last event it has written out
 
     def page_opened(self, page: str) -> None:
         """A page (its file in the output folder, as the injected script says) connected."""
@@ -71,36 +70,6 @@ class ReloadHub:
             self._open[page] -= 1
             if self._open[page] <= 0:
                 del self._open[page]
-
-    def connected(self, seq: int) -> object:
-        """A reload connection, current as of event ``seq``: its token for ``sent`` and ``disconnected``."""
-        token = object()
-        with self._cond:
-            self._sent[token] = seq
-        return token
-
-    def sent(self, token: object, seq: int) -> None:
-        """The connection has written every event up to ``seq`` to its page."""
-        with self._cond:
-            self._sent[token] = seq
-            self._cond.notify_all()
-
-    def disconnected(self, token: object) -> None:
-        with self._cond:
-            self._sent.pop(token, None)
-            self._cond.notify_all()
-
-    def wait_sent(self, timeout: float) -> bool:
-        """Wait (up to ``timeout`` seconds) until every reload connection has written the latest event out.
-
-        A rebuild calls it after announcing the pages it wrote first: the connections' threads then write
-        their events while the rebuild's thread waits, instead of taking Python's lock from it a few
-        milliseconds at a time while it builds the rest of the site (an event announced in 75 ms reached
-        the page in about 230 ms). False when some connection did not (a page that stopped reading)."""
-        with self._cond:
-            return self._cond.wait_for(
-                lambda: self.closed or all(seq >= self._seq for seq in self._sent.values()), timeout
-            )
 
     def hold(self, written: set[str]) -> None:
         """Until ``release``, requests for HTML pages other than ``written`` wait: a rebuild wrote the open

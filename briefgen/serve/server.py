@@ -245,7 +245,6 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if page:
             hub.page_opened(page)
         seq, hello = hub.hello()
-        token = hub.connected(seq)
         try:
             self.wfile.write(f"retry: {RETRY_MS}\n\n".encode() + hello)
             self.wfile.flush()
@@ -264,11 +263,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 quiet = 0.0
                 self.wfile.write(chunk or b": keep-alive\n\n")  # a keep-alive also finds clients that left
                 self.wfile.flush()
-                hub.sent(token, seq)
         except OSError:
             return  # the page closed, or a write timed out
         finally:
-            hub.disconnected(token)
             if page:
                 hub.page_closed(page)
 
