@@ -264,7 +264,7 @@ class Rebuild:
                 keeper=keeper,
                 sitemap_memo=self.db.sitemap,
             )
-        if getattr(self.builder, "once", False):  # briefgen build: no other build follows in this process
+        if self.db.once:  # briefgen build: no other build follows in this process
             forget_entries()
         self.copies = site_copies(self.project, self.statics, files, self.problems)  # static and root/ files
         if staging is None:  # kept files as the last manifest lists them, if it is intact
