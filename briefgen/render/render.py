@@ -88,10 +88,20 @@ def zone_datetime(tz_name: str | None, zone_name: str):
     return fmt
 
 
+_HOSTS: dict[str, str] = {}  # a source's address is cited on every report that cites it: each is split once
+_HOSTS_KEPT = 65536  # addresses; past this (a serve session that runs for weeks) the memo starts again
+
+
 def url_host(url: str | None) -> str:
     """``https://www.afp.com/en`` -> ``afp.com``: a link's visible text for an outside site."""
-    host = urlsplit(url or "").hostname or ""
-    return host.removeprefix("www.")
+    if type(url) is not str:
+        url = url or ""
+    host = _HOSTS.get(url)
+    if host is None:
+        if len(_HOSTS) >= _HOSTS_KEPT:
+            _HOSTS.clear()
+        host = _HOSTS[url] = (urlsplit(url).hostname or "").removeprefix("www.")
+    return host
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"\u201d]?\s+(?=[A-Z\"\u201c])")
