@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -90,6 +90,26 @@ def zone_datetime(tz_name: str | None, zone_name: str):
 
 _HOSTS: dict[str, str] = {}  # a source's address is cited on every report that cites it: each is split once
 _HOSTS_KEPT = 65536  # addresses; past this (a serve session that runs for weeks) the memo starts again
+
+
+def by_identity(fmt: Callable[[object], str]) -> Callable[[object], str]:
+    """``fmt`` for a date or time, remembered per object: the same report's date is shown on its page, its
+    topic's page and pack, every person's page it is listed on..., and ``isoformat``, ``strftime`` and the
+    offsets were a good part of a page's filters. A date is immutable and the memo holds it (so its ``id``
+    stays its own); anything else is formatted each time."""
+    memo: dict[int, tuple[object, str]] = {}
+
+    def formatted(value) -> str:
+        if type(value) is not dt.datetime and type(value) is not dt.date:
+            return fmt(value)
+        found = memo.get(id(value))
+        if found is not None and found[0] is value:
+            return found[1]
+        text = fmt(value)
+        memo[id(value)] = (value, text)
+        return text
+
+    return formatted
 
 
 def url_host(url: str | None) -> str:
@@ -271,9 +291,10 @@ class Renderer:
         self.env.code_generator_class = CODE_GENERATOR  # {{ value }} escaped without a Markup per value
         self._live: frozenset[str] | None = None
         self.env.filters.update(
-            date=fmt_date,
-            datetime=zone_datetime(site.config.timezone, site.config.timezone_name),
-            iso=fmt_iso,
+            # remembered for this build (this site's zone) only
+            date=by_identity(fmt_date),
+            datetime=by_identity(zone_datetime(site.config.timezone, site.config.timezone_name)),
+            iso=by_identity(fmt_iso),
             number=fmt_number,
             wbr_commas=wbr_commas,
             live=self.live,
