@@ -55,7 +55,7 @@ def test_compile_templates_loads_every_template_a_page_uses_parsing_each_once():
     plain = jinja2.Environment(loader=theme(), extensions=[SitewideExtension])
     expected = template_closure(plain, "article.html", {}, {}) | template_closure(plain, "topic.html", {}, {})
     assert {"article.html", "topic.html", "base.html", "_macros.html"} <= expected
-    assert {key[1] for key in env.cache._mapping} == expected  # loaded, so a forked worker shares them
+    assert {key[1] for key in env.cache.keys()} == expected  # loaded, so a forked worker shares them
     assert env.parses == {name: 1 for name in expected}  # not parsed again to find what each names
 
 

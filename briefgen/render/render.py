@@ -276,6 +276,9 @@ THEME_OPTIONS = dict(
     trim_blocks=True,
     lstrip_blocks=True,
     auto_reload=False,
+    # every page asks for its templates (extends, import, each include) by name: a plain dict answers what
+    # Jinja's LRU cache answers (a lock and a queue to reorder each time); the environment lives one build
+    cache_size=-1,
     extensions=[SitewideExtension],
 )
 
