@@ -21,7 +21,7 @@ from conftest import REPO, copy_example, run_cli
 from briefgen.engine.build import Builder
 from briefgen.engine.cachedata import read_checked, write_checked
 from briefgen.engine.environment import Environment, code_fingerprint
-from briefgen.engine.state import STATE_MAGIC, state_path
+from briefgen.engine.state import STATE_MAGIC, load_state, state_path
 from briefgen.engine.unchanged import nothing_changed
 from briefgen.project import Project
 
@@ -149,3 +149,21 @@ def test_any_change_to_briefgen_s_own_code_is_another_environment(tmp_path: Path
     assert edited != original
     (copy / "briefgen" / "content" / "extra_module.py").write_text("X = 1\n", encoding="utf-8")
     assert fingerprint() not in (original, edited)
+
+
+def test_the_state_the_shortcut_read_is_handed_on_only_while_it_is_the_file_there(built: Project):
+    """``briefgen build`` asks the shortcut, then builds: the state the shortcut parsed goes to the build's
+    ``load_state`` (once), unless another build wrote a new state in between: then the new one is read."""
+    article = sorted((built.root / "content" / "articles").glob("*.md"))[0]
+    key = article.relative_to(built.root).as_posix()
+    code = Environment.current().code
+    article.write_text(article.read_text(encoding="utf-8") + "\nA paragraph added later.\n", encoding="utf-8")
+    assert not _unchanged(built)  # something changed: the rows are handed on
+    handed = load_state(built, code)
+    assert handed is not None and key in handed.inputs
+    assert load_state(built, code).inputs == handed.inputs, "read again, the same"
+    old = handed.inputs[key].digest
+    assert not _unchanged(built)  # handed on again, then another process's build writes a new state
+    run_cli("build", "-q", "-s", str(built.root), check=True)
+    now = load_state(built, code)
+    assert now is not None and now.inputs[key].digest != old, "the state written since, not the rows handed on"

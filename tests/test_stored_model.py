@@ -9,6 +9,7 @@ read again, or None for the whole load.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import re
@@ -85,6 +86,38 @@ def test_a_build_with_nothing_changed_and_an_edit_come_from_the_store(project: P
     edited, got = _build(project, out)
     assert edited.reread == [MINERALS]
     assert got == _clean(project, tmp_path)
+
+
+COLLECTOR_CASES = {
+    "an edit": lambda p: None,
+    "a store given up": lambda p: _wrong_record(p / ".briefgen-cache"),  # the whole load after all
+    "a warning under --strict": lambda p: _replace(  # the store is used; the review's warning fails the build
+        p / DUDA, "summary: Poland's president says", "summary: Poland's president probably says"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COLLECTOR_CASES))
+def test_the_collector_is_on_again_after_a_build_from_the_store(project: Path, tmp_path: Path, case: str):
+    """A one-off build turns the cyclic garbage collector off while it makes the site from the store and on again
+    once that site is frozen (``storedmodel``): after an edit, a store given up for the whole load, or a build
+    that fails after the store was read, the collector is on and nothing is left frozen."""
+    out = tmp_path / "site"
+    _build(project, out)
+    _append(project / DUDA, CORRECTION)
+    COLLECTOR_CASES[case](project)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    if case == "a warning under --strict":
+        builder = Builder(Project.at(project, out), jobs=1, record_changes=False, once=True, strict=True)
+        with pytest.raises(BuildError):
+            builder.rebuild()
+        assert builder.db.model.reread == [DUDA], "the site came from the store"
+    else:
+        result, got = _build(project, out)
+        assert result.reread == ([DUDA] if case == "an edit" else None)
+        assert got == _clean(project, tmp_path)
+    assert gc.isenabled(), "the collector was left off"
+    assert gc.get_freeze_count() == 0
 
 
 class Planted:

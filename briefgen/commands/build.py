@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from briefgen.commands import nochange
@@ -82,6 +84,7 @@ def _build(
         if missing:
             fail([Problem("--pdf", None, missing, PDF_HINT)])
     progress = TerminalProgress() if wanted(quiet) else None
+    _collect_from_here()
     try:
         result = run_build(
             project,
@@ -122,3 +125,11 @@ def _build(
 
 __all__ = ["build", "command", "report", "unchanged_build"]
 command = build
+
+
+def _collect_from_here() -> None:
+    """Turn the cyclic garbage collector on again if ``cli.main`` turned it off while the pipeline was imported,
+    leaving the modules' objects (never garbage) out of its passes for good (``gc.freeze``)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()

@@ -49,7 +49,7 @@ class BuildDatabase:
         # a one-off build without the cache stores nothing it works out: neither the disk nor a next build reads it
         self.memo = BuildCache(project.root, enabled=enabled, jobs=jobs, session=session, keep=enabled or not once)
         # the linked site of the last load, for a command-line build after an edit (serve holds its own)
-        self.model = StoredModel(project, enabled=enabled and not session, notes=self.memo.notes)
+        self.model = StoredModel(project, enabled=enabled and not session, notes=self.memo.notes, once=once)
         self.pack_bodies: PackBodyMemo | None = None if once else {}
         self.template_refs: dict[str, tuple[str | None, ...]] = {}  # template source -> the templates it names
         self.sitemap = SitemapMemo()  # the last sitemap's entries and bytes

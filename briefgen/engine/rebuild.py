@@ -80,12 +80,15 @@ class Rebuild:
         if self.write:  # check (write=False) only reads the output folder, whatever it holds: nothing to refuse
             self.builder.check_output()
         self.plan()
+        collecting = gc.isenabled()  # the stored model turns it off for a while (``_freeze_loaded``)
         thresholds = gc.get_threshold()
         gc.set_threshold(100_000, 50, 100)  # a build allocates millions of small objects and frees few
         frozen = False
         try:
             self.load()
             frozen = self._freeze_loaded()
+            if collecting:
+                gc.enable()
             self.fingerprint_pages()
             self.render()
             if not self.failed:
@@ -104,6 +107,8 @@ class Rebuild:
         finally:
             if frozen:
                 gc.unfreeze()
+            if collecting:
+                gc.enable()
             gc.set_threshold(*thresholds)
         result.seconds = time.perf_counter() - started
         return result
@@ -114,11 +119,14 @@ class Rebuild:
         """A one-off build's site made from the stored model stays alive until the process ends: leave it out of
         the collector's passes (``gc.freeze``; ``run`` unfreezes at its end, for a caller that builds again).
         Each pass over it cost an edit 0.03-0.09 s at 4,000 articles. A whole load is left as it was: it makes
-        garbage of its own that freezing would keep until the end of the build."""
-        if not (self.db.once and self.db.model.reread is not None) or gc.get_freeze_count():
-            return False  # (objects frozen by the caller stay its own to unfreeze)
+        garbage of its own that freezing would keep until the end of the build. True: ``run`` unfreezes; not when
+        the caller had frozen objects of its own (``commands.build``: the modules), which stay its to unfreeze.
+        The stored model turned the collector off while it made the site (``storedmodel``); ``run`` turns it on."""
+        if not (self.db.once and self.db.model.reread is not None):
+            return False
+        mine = gc.get_freeze_count() == 0
         gc.freeze()
-        return True
+        return mine
 
     def plan(self) -> None:
         """The last build's state, if it is this code's for this output, and the input table now."""

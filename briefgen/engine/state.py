@@ -50,10 +50,43 @@ def state_path(project) -> Path:
 STATE_MAGIC = b"briefgen-state 2\n"
 
 
+_handed: tuple[tuple, object] | None = None  # (which file, its rows) as the "nothing changed" shortcut read them
+
+
+def _identity(path: Path, code: str) -> tuple:
+    st = os.stat(path)
+    return (str(path), code, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def read_rows(project, code: str, *, hand_on: bool = False):
+    """The rows of ``state.json`` as written (``read_checked``: raises if it is not this code's state).
+
+    ``hand_on``: keep them for the ``load_state`` this process runs next, which takes them if the file is still
+    the very one read (same inode, size and times; a build in between renames a new one into place). ``briefgen
+    build`` asks the "nothing changed" shortcut first and then, when something changed, builds: parsing the
+    state twice cost an edit 0.01-0.02 s at 4,000 articles."""
+    global _handed
+    path = state_path(project)
+    identity = _identity(path, code) if hand_on else None
+    rows = read_checked(path, STATE_MAGIC, code)
+    if hand_on:
+        _handed = (identity, rows)
+    return rows
+
+
+def _take_rows(project, code: str):
+    """The rows handed on by ``read_rows``, if they are of the file there now; else read again."""
+    global _handed
+    handed, _handed = _handed, None
+    if handed is not None and handed[0] == _identity(state_path(project), code):
+        return handed[1]
+    return read_checked(state_path(project), STATE_MAGIC, code)
+
+
 def load_state(project, code: str) -> BuildState | None:
     """The last build's state, or None when absent, damaged, planted or from other code, libraries or output."""
     try:
-        data = read_checked(state_path(project), STATE_MAGIC, code)
+        data = _take_rows(project, code)
         state = BuildState(
             code,
             data["output"],

@@ -24,10 +24,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefgen.engine.cachedata import read_checked
 from briefgen.engine.environment import Environment
 from briefgen.engine.inputs import file_digest, input_stats
-from briefgen.engine.state import STATE_MAGIC, state_path
+from briefgen.engine.state import read_rows
 
 
 @dataclass
@@ -42,7 +41,7 @@ def nothing_changed(project, environment: Environment) -> LastBuild | None:
     """The last build when no input, no output file and nothing of the ``environment`` (code and libraries,
     clock, flags) changed since; else None (also for a state that is missing, damaged or of another shape)."""
     try:
-        data = read_checked(state_path(project), STATE_MAGIC, environment.code)
+        data = read_rows(project, environment.code, hand_on=True)  # the build that may follow takes them
         summary, outputs = data["summary"], data["outputs"]
         if data["output"] != str(project.output) or not isinstance(summary, dict):
             return None
