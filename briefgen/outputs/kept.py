@@ -19,7 +19,7 @@ saved by every build to spare the few that a one-article edit changes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 
 class _Kept:
@@ -75,16 +75,16 @@ class Keeper:
             return dict.fromkeys(paths, KEPT)
         return sitemap.sitemap_files(site, pages, renderer, memo, entries=entries)
 
-    def exports(self, site, pages, renderer):
+    def exports(self, site, pages, renderer) -> Iterator[tuple[str, bytes | object]]:
+        """(path, bytes or KEPT) of each export, one topic's at a time (a topic's are not held past it)."""
         from briefgen.outputs import exports
 
-        out = {}
         # the schema depends on the code and base_url only: kept unless the site-wide fingerprint moved
         key = self.record[exports.SCHEMA_PATH] = "schema|" + self.site_key
         if self.site_key and self.kept(exports.SCHEMA_PATH, key):
-            out[exports.SCHEMA_PATH] = KEPT
+            yield exports.SCHEMA_PATH, KEPT
         else:
-            out[exports.SCHEMA_PATH] = exports.schema_bytes(site.config.base_url)
+            yield exports.SCHEMA_PATH, exports.schema_bytes(site.config.base_url)
         for page in pages:
             if page.kind != "pack":
                 continue
@@ -92,7 +92,6 @@ class Keeper:
             paths = exports.topic_paths(page.context["topic"])
             self.record.update(dict.fromkeys(paths, key))
             if all(self.kept(rel, key) for rel in paths):
-                out.update(dict.fromkeys(paths, KEPT))
+                yield from dict.fromkeys(paths, KEPT).items()
             else:
-                out.update(exports.topic_exports(site, [page], renderer))
-        return out
+                yield from exports.topic_exports(site, [page], renderer).items()

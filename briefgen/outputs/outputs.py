@@ -37,13 +37,8 @@ def extra_outputs(
     made instead (a cold build streams them into its staging folder) and the answer is empty. Search and
     PDFs see the same ``files`` either way: the pages, not the outputs made here. ``keeper`` (``kept.Keeper``,
     a rebuild's) makes feeds, sitemap and exports, answering ``KEPT`` for unchanged ones; ``sitemap_memo``
-    is the build database's (``sitemap.SitemapMemo``)."""
-    from briefgen.outputs.changefeeds import change_feeds
-    from briefgen.outputs.exports import exports
-    from briefgen.outputs.feeds import iter_feeds
-    from briefgen.outputs.search import search_bundle
-    from briefgen.outputs.sitemap import robots_txt, sitemap_files
-
+    is the build database's (``sitemap.SitemapMemo``). The two halves, ``site_outputs`` and
+    ``page_outputs``, may also run apart (``engine.rebuild`` makes the first while the pages render)."""
     out: dict[str, bytes] = {}
     made: dict[str, None] = {}
 
@@ -54,37 +49,61 @@ def extra_outputs(
             made[rel] = None
             sink(rel, data)
 
-    for rel, data in iter_feeds(site, pages, renderer, keeper.feed if keeper is not None else None):
+    for rel, data in site_outputs(site, pages, renderer, keeper, sitemap_memo):
         put(rel, data)
-    from briefgen.content.images import outputs as image_outputs
-
-    for rel, data in image_outputs([p for a in site.articles for p in a.all_pictures()]).items():
-        put(rel, data)  # resized, metadata-free copies of the images articles show (briefgen.content.images)
-    make_sitemap = keeper.sitemap if keeper is not None else sitemap_files
-    for rel, data in {**make_sitemap(site, pages, renderer, sitemap_memo), "robots.txt": robots_txt(renderer)}.items():
-        put(rel, data)  # sitemap.xml (past 50,000 URLs: an index of sitemap-N.xml) and robots.txt
-    for rel, data in change_feeds(site, renderer).items():  # changes/history.json and the "what changed" feeds
-        put(rel, data)
-    make_exports = keeper.exports if keeper is not None else exports
-    for rel, data in make_exports(site, pages, renderer).items():  # briefing.json, timeline.json, the briefing schema
-        put(rel, data)
-    if files is not None and made:
-        files = _Without(files, made)
-    if site.config.pdf and files is not None:
-        from briefgen.pages.pack import pdf_outputs
-
-        pdfs = pdf_outputs(site, pages, files, renderer, problems if problems is not None else Problems())
-        for rel, data in pdfs.items():
-            put(rel, data)
     if files is not None:
-        bundle = search_bundle(pages, files, problems if problems is not None else Problems(), site.config.search)
-        for rel, data in bundle.items():
+        for rel, data in page_outputs(site, pages, Without(files, made) if made else files, renderer, problems):
             put(rel, data)
     return out
 
 
-class _Without(Mapping):
-    """``files`` less the paths in ``made``: what the rendered files were before this stage streamed its own."""
+def site_outputs(
+    site: Site,
+    pages: list[Page],
+    renderer,
+    keeper=None,
+    sitemap_memo: SitemapMemo | None = None,
+    keep_entries: bool = True,
+) -> Iterator[tuple[str, bytes]]:
+    """(path, bytes) of each output made from the site and the assembled pages, not from rendered pages:
+    feeds, images, sitemap.xml, robots.txt, change history, exports; in that order. None reports a problem,
+    and none needs a page rendered, so a build may make them while its pages render (``engine.rebuild``).
+    ``keep_entries=False``: no build follows in this process to reuse the feeds' entries (``feeds.iter_feeds``)."""
+    from briefgen.content.images import outputs as image_outputs
+    from briefgen.outputs.changefeeds import change_feeds
+    from briefgen.outputs.exports import exports
+    from briefgen.outputs.feeds import iter_feeds
+    from briefgen.outputs.sitemap import robots_txt, sitemap_files
+
+    yield from iter_feeds(site, pages, renderer, keeper.feed if keeper is not None else None, keep_entries)
+    # resized, metadata-free copies of the images articles show (briefgen.content.images)
+    yield from image_outputs([p for a in site.articles for p in a.all_pictures()]).items()
+    make_sitemap = keeper.sitemap if keeper is not None else sitemap_files
+    # sitemap.xml (past 50,000 URLs: an index of sitemap-N.xml) and robots.txt
+    yield from {**make_sitemap(site, pages, renderer, sitemap_memo), "robots.txt": robots_txt(renderer)}.items()
+    yield from change_feeds(site, renderer).items()  # changes/history.json and the "what changed" feeds
+    # the briefing schema, then each topic's briefing.json and timeline.json
+    yield from keeper.exports(site, pages, renderer) if keeper is not None else exports(site, pages, renderer).items()
+
+
+def page_outputs(
+    site: Site, pages: list[Page], files: Mapping[str, bytes], renderer, problems: Problems | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """(path, bytes) of each output made from the rendered pages ``files`` (the pages only): the PDFs, if the
+    site asks for them, then the search index."""
+    from briefgen.outputs.search import search_bundle
+
+    problems = problems if problems is not None else Problems()
+    if site.config.pdf:
+        from briefgen.pages.pack import pdf_outputs
+
+        yield from pdf_outputs(site, pages, files, renderer, problems).items()
+    yield from search_bundle(pages, files, problems, site.config.search).items()
+
+
+class Without(Mapping):
+    """``files`` less the paths in ``made``: what the rendered files were before ``site_outputs`` streamed its own
+    into the same folder."""
 
     def __init__(self, files: Mapping[str, bytes], made: dict[str, None]):
         self._files = files
