@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from urllib.parse import unquote, urlsplit
 
+from briefgen.content.sources import markdown_of
 from briefgen.pages.assemble import Page
 from briefgen.problems import Problems
 
@@ -154,7 +155,10 @@ def body_line(page: Page, url: str) -> int | None:
         for written in (path[:-10], path[:-11]):  # "topics/x/" or, for "../index.html", ".."
             if written:
                 needles |= {written + mark + rest, unquote(written + mark + rest)}
-    lines = [f"{text} {html.unescape(text)}" for text in article.body_md.split("\n")]  # entities as written
+    source = markdown_of(article)  # a one-off build let go of it after loading: read again (content.sources)
+    if source is None:
+        return None
+    lines = [f"{text} {html.unescape(text)}" for text in source.split("\n")]  # entities as written
     for i, text in enumerate(lines):  # as Markdown writes links: (url) <url> [ref]: url
         if any(f"({n}" in text or f"<{n}>" in text or f": {n}" in text for n in needles):
             return article.body_line + i

@@ -30,10 +30,13 @@ def render_bodies(site: Site, loader, problems: Problems) -> dict:
     targets = ContentTargets(site, getattr(loader, "article_paths", []))
     memo = getattr(loader, "memo", None)
     if memo is not None:
+        memo.done_with(problems, "yaml", "parsed")  # every article is read: a one-off build saves and frees them
         memo.prefetch_bodies(renderer, site.articles, targets.resolver)
     rendered = {a.path: render_body(a, renderer, targets, loader, site, problems) for a in site.articles}
     for article in site.articles:
         check_anchors(article, rendered[article.path].content_links, rendered, targets, problems)
+    if memo is not None:
+        memo.done_with(problems, "markdown")
     return rendered
 
 

@@ -38,8 +38,9 @@ class Builder:
     (``briefgen.engine.pipeline.Progress``). ``preview=True`` (``serve``) leaves saving the
     state and cache to ``persist`` and keeps every cache entry any of its builds
     used. ``once=True`` (``briefgen build``) says no build will follow in this
-    process: the content cache is saved as soon as the content is loaded and
-    freed, and a pack's rewritten reports are not kept (less memory; another
+    process: each store of the content cache is saved and freed as soon as loading is
+    done with it, the articles' Markdown is let go of once the site is loaded
+    (``content.sources``), and a pack's rewritten reports are not kept (less memory; another
     rebuild would still be right, only slower). See ``briefgen.engine.rebuild`` for how a rebuild renders only the pages whose
     inputs changed.
     """

@@ -21,6 +21,7 @@ from briefgen.checks.linkcheck import check_links
 from briefgen.content.model import Site
 from briefgen.content.site import load_site
 from briefgen.engine.parallel import MIN_ITEMS_PER_WORKER, can_fork, map_chunks
+from briefgen.engine.parallel import _give_back_free_memory as give_back_free_memory
 from briefgen.engine.write import WriteStats
 from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes
 from briefgen.outputs.outputs import extra_outputs, head_for
@@ -152,9 +153,12 @@ def render_pages(site, pages, renderer, project, jobs: int, progress: Progress, 
                 if not isinstance(exc, _TEMPLATE_ERRORS):
                     raise
                 out.append((page.output, None, template_problem(exc, project)))
+        if forks:  # the chunk's freed pages back to the system, in the parent and each worker alike
+            give_back_free_memory()
         return out
 
-    if _forks(len(pages), jobs):  # compiled once here, not once in each worker (and shared with them)
+    forks = _forks(len(pages), jobs)
+    if forks:  # compiled once here, not once in each worker (and shared with them)
         compile_templates(renderer.env, {page.template for page in pages})
     # else each template is compiled when a page first needs it: a rebuild of a few pages compiles only theirs
     thresholds = gc.get_threshold()

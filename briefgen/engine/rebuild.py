@@ -31,6 +31,7 @@ from pathlib import Path
 
 from briefgen.checks.linkcheck import _SKIP_PREFIXES
 from briefgen.content.schedule import site_lines
+from briefgen.content.sources import forget_sources
 from briefgen.engine import faults
 from briefgen.engine.environment import Environment
 from briefgen.engine.fingerprints import Fingerprints
@@ -159,6 +160,8 @@ class Rebuild:
             db.done_loading()
         self.site.config, self.search_note = search_available(self.site.config)  # pages link to the index
         db.loaded()
+        if db.once:  # nothing reads the Markdown again but the link check, for a broken link's line
+            forget_sources(self.site)
         self.statics = static_files(self.project)
         self.renderer = Renderer(self.site, self.project, self.statics)
 
