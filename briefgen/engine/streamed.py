@@ -18,7 +18,7 @@ from pathlib import Path
 from briefgen.engine import faults
 
 STREAM_AFTER = 1 << 20  # characters of text held before a page is written as it is made
-BATCH = 1024  # pieces taken from the template at a time
+BATCH = 256  # pieces taken from the template at a time
 
 
 def start(pieces: Iterable[str]) -> tuple[str, Iterator[str] | None]:
