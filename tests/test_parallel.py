@@ -102,10 +102,10 @@ def _a_block_allocated_after_plugging_comes_from_above_the_heap_not_from_a_hole(
         libc.free(block)
 
 
-def _in_a_new_process(scenario: str, *args, module: str = "test_parallel") -> None:
-    """Run ``scenario(*args)`` of ``module`` in a new, single-threaded Python process, where forking is allowed."""
+def _in_a_new_process(scenario: str, *args: int) -> None:
+    """Run ``scenario(*args)`` of this module in a new, single-threaded Python process, where forking is allowed."""
     code = (
-        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import {module} as t; "
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import test_parallel as t; "
         f"from briefgen.engine import parallel; assert parallel.can_fork(), 'a new process may fork'; "
         f"t.{scenario}(*{args!r})"
     )

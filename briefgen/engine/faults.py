@@ -5,21 +5,15 @@ K-th point reached sends SIGKILL to this very process, a real kill -9 with no
 clean-up, as a power cut or the OOM killer would. ``BRIEFGEN_FAULT_LOG=FILE``
 appends each point's name to FILE, so a test can first count the points of a
 build and then choose where to kill it (tests/test_crash_safety.py).
-``full_disk(name, path)`` raises the ``OSError`` a full disk gives when
-``BRIEFGEN_FAULT_DISK_FULL=name`` (a cold build names each output it stages
-beside the render by its path): a stage that fails while another runs beside
-it (tests/test_overlap.py).
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import signal
 
 _AT = os.environ.get("BRIEFGEN_FAULT_AT", "")
 _LOG = os.environ.get("BRIEFGEN_FAULT_LOG", "")
-_DISK_FULL = os.environ.get("BRIEFGEN_FAULT_DISK_FULL", "")
 _seen = 0
 
 
@@ -38,9 +32,3 @@ def point(name: str) -> None:
 def no_exchange() -> bool:
     """Whether to swap folders with two renames even where the kernel exchanges them at once (tests)."""
     return os.environ.get("BRIEFGEN_FAULT_NO_EXCHANGE") == "1"
-
-
-def full_disk(name: str, path) -> None:
-    """Raise ENOSPC for ``path`` if ``BRIEFGEN_FAULT_DISK_FULL`` names this point; else nothing."""
-    if _DISK_FULL and _DISK_FULL == name:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))

@@ -18,9 +18,8 @@ touches (a reference count changes) and every hole in the parent's heap it
 allocates into becomes a private copy, about 130 MB per worker at 4,000
 articles, so a worker fewer is that much less memory for the same cores, and
 the largest pages, which touch most of the site, are rendered where touching
-costs nothing (unless the parent has other work to do meanwhile: ``beside``).
-``gc.freeze()`` before forking keeps the workers' garbage collector off the
-inherited objects, and the C heap's holes are given back
+costs nothing. ``gc.freeze()`` before forking keeps the workers' garbage
+collector off the inherited objects, and the C heap's holes are given back
 (``malloc_trim``) and then plugged (``plug_heap_holes``), so that what each
 process allocates after the fork comes from pages of its own.
 """
@@ -106,72 +105,46 @@ def chunked(count: int, jobs: int) -> list[tuple[int, int]]:
 
 
 def map_chunks(
-    work: Callable[[int, int], list[T]],
-    count: int,
-    jobs: int,
-    on_chunk: Callable[[int], None] | None = None,
-    beside: Callable[[], None] | None = None,
+    work: Callable[[int, int], list[T]], count: int, jobs: int, on_chunk: Callable[[int], None] | None = None
 ) -> list[T]:
     """``work(start, stop)`` answers items ``start..stop-1``; return all answers in order.
 
     ``work`` may close over anything (it is never pickled); its answers must
     pickle. A worker that raises makes this raise in the parent.
     ``on_chunk(n)`` is told, in the parent, each time n more items are done.
-    ``beside()``, other work of the same build that does not need these answers, runs once in this process:
-    while the workers work, before this process takes its chunks, when it forks them; after ``work``, in-line,
-    when it does not. If it raises, the workers are stopped and the exception goes to the caller.
     """
     if count == 0:
-        if beside is not None:
-            beside()
         return []
     steady_heap()
     jobs = max(1, min(jobs, count // MIN_ITEMS_PER_WORKER or 1))
     if jobs == 1 or not can_fork():
-        out: list[T] = []
         if on_chunk is None:
-            out = work(0, count)
-        else:
-            for start, stop in chunked(count, 4):
-                out.extend(work(start, stop))
-                on_chunk(stop - start)
-        if beside is not None:
-            beside()
+            return work(0, count)
+        out: list[T] = []
+        for start, stop in chunked(count, 4):
+            out.extend(work(start, stop))
+            on_chunk(stop - start)
         return out
-    parts = _shared(work, chunked(count, jobs), jobs, on_chunk or (lambda n: None), beside)
+    parts = _shared(work, chunked(count, jobs), jobs, on_chunk or (lambda n: None))
     return [answer for part in parts for answer in part]
 
 
-def _shared(
-    work: Callable,
-    chunks: list[tuple[int, int]],
-    jobs: int,
-    on_chunk: Callable[[int], None],
-    beside: Callable[[], None] | None = None,
-) -> list:
+def _shared(work: Callable, chunks: list[tuple[int, int]], jobs: int, on_chunk: Callable[[int], None]) -> list:
     """Each chunk's answers, worked out by this process and ``jobs - 1`` forked workers, each taking the next
     chunk no one has taken yet (this process the first); the workers' answers arrive on the pool's own
-    thread while this process works. With ``beside``, this process runs it first and then takes the next
-    chunk like a worker: the first chunk holds the largest items (a build's topic pages and packs, 45 % of its
-    render), and a worker that starts on it while this process is busy beside ends the stage with the parent,
-    not a core idle; measured, the peak memory was the same either way."""
+    thread while this process works on its chunks."""
     global _WORK, _CHUNKS, _NEXT
     ctx = multiprocessing.get_context("fork")
     parts: list[list | None] = [None] * len(chunks)
-    # chunk 0 is this process's; with work beside, the first chunk any process is free to take
-    _WORK, _CHUNKS, _NEXT = work, chunks, ctx.Value("l", 0 if beside else 1)
+    _WORK, _CHUNKS, _NEXT = work, chunks, ctx.Value("l", 1)  # chunk 0 is this process's
     _give_back_free_memory()
     plugs = plug_heap_holes()
     gc.freeze()  # the inherited objects stay out of the workers' collections (no copy-on-write for them)
     try:
         with ctx.Pool(jobs - 1) as pool:
             gc.unfreeze()  # the parent collects as before
-            answers = pool.imap_unordered(_run_next, range(len(chunks) - (0 if beside else 1)), chunksize=1)
+            answers = pool.imap_unordered(_run_next, range(len(chunks) - 1), chunksize=1)
             index: int | None = 0
-            if beside is not None:
-                beside()  # an exception leaves the pool's block: the workers are terminated and joined
-                _take(answers, parts, on_chunk, wait=False)
-                index = _claim()
             while index is not None:
                 start, stop = chunks[index]
                 part: list = []

@@ -131,13 +131,12 @@ class Progress:
         pass
 
 
-def render_pages(site, pages, renderer, project, jobs: int, progress: Progress, sink=None, beside=None) -> list[tuple]:
+def render_pages(site, pages, renderer, project, jobs: int, progress: Progress, sink=None) -> list[tuple]:
     """[(output, bytes or None, problem-where or None)] for ``pages``, in order.
 
     With ``sink``, each page goes to ``sink(output, text pieces)`` as it is made, where it is rendered (in
     the worker: ``Renderer.render_text``; ``write.Staging.write_text`` writes a large page as it comes), and
-    the sink's answer (small: a digest, not the page) takes the place of the bytes. ``beside()``, work that
-    needs no rendered page, runs in this process while forked workers render (``parallel.map_chunks``).
+    the sink's answer (small: a digest, not the page) takes the place of the bytes.
     """
 
     def work(start: int, stop: int) -> list[tuple]:
@@ -162,17 +161,9 @@ def render_pages(site, pages, renderer, project, jobs: int, progress: Progress, 
         compile_templates(renderer.env, {page.template for page in pages})
     # else each template is compiled when a page first needs it: a rebuild of a few pages compiles only theirs
     thresholds = gc.get_threshold()
-
-    def beside_as_before() -> None:  # with the build's collector thresholds, not the render's
-        gc.set_threshold(*thresholds)
-        try:
-            beside()
-        finally:
-            gc.set_threshold(RENDER_GC_THRESHOLD, *thresholds[1:])
-
     gc.set_threshold(RENDER_GC_THRESHOLD, *thresholds[1:])
     try:
-        return map_chunks(work, len(pages), jobs, progress.advance, beside_as_before if beside else None)
+        return map_chunks(work, len(pages), jobs, progress.advance)
     finally:
         gc.set_threshold(*thresholds)
 
@@ -202,15 +193,15 @@ def compile_templates(env: jinja2.Environment, names: set[str]) -> None:
 
 
 def render_into(
-    site, pages, renderer, project, jobs: int, progress: Progress, problems, sink=None, beside=None
+    site, pages, renderer, project, jobs: int, progress: Progress, problems, sink=None
 ) -> tuple[dict, bool]:
     """Render ``pages``; each template failure becomes one located problem. Returns (bytes by output, failed).
 
-    With ``sink`` and ``beside`` (see ``render_pages``) the dict holds the sink's answers instead of the bytes.
+    With ``sink`` (see ``render_pages``) the dict holds the sink's answers instead of the bytes.
     """
     rendered: dict[str, bytes] = {}
     failed: set[tuple] = set()
-    answers = render_pages(site, pages, renderer, project, jobs, progress, sink, beside)
+    answers = render_pages(site, pages, renderer, project, jobs, progress, sink)
     for page, (_output, data, where) in zip(pages, answers, strict=True):
         if data is not None:
             rendered[page.output] = data

@@ -8,11 +8,9 @@ Same stages, same order, same bytes as the plain functions in ``pipeline``
   its stored model when only article files changed (``storedmodel``);
 * ``fingerprint``: each page's fingerprint (``fingerprints``); pages whose fingerprint and file are as
   recorded keep the bytes already in the output;
-* ``render``: the other pages, on ``jobs`` cores (``parallel``); meanwhile this process makes the outputs that
-  need no rendered page (``site_outputs``: feeds, images, sitemap, exports; a feed or an export whose
-  fingerprint is unchanged is kept, ``outputs.kept``), before it renders its own share;
-* ``outputs``: the outputs made from the rendered pages (search, PDFs), static and ``root/`` files and the
-  manifest;
+* ``render``: the other pages, on ``jobs`` cores (``parallel``);
+* ``outputs``: feeds, sitemap, exports, search, static and ``root/`` files and the manifest; a feed or an
+  export whose fingerprint is unchanged is kept (``outputs.kept``);
 * ``check_links``: the pages rendered now, or every page once a file they could link to is gone;
 * ``write`` and ``record``: the new site swapped in in one step, and what it read and wrote recorded.
 
@@ -32,7 +30,6 @@ from pathlib import Path
 from briefgen.checks.linkcheck import _SKIP_PREFIXES
 from briefgen.content.schedule import site_lines
 from briefgen.content.sources import forget_sources
-from briefgen.engine import faults
 from briefgen.engine.environment import Environment
 from briefgen.engine.fingerprints import Fingerprints
 from briefgen.engine.inputs import bytes_digest, bytes_hash, file_digest
@@ -50,7 +47,7 @@ from briefgen.engine.write import Staging, write_site
 from briefgen.outputs.feeds import forget_entries
 from briefgen.outputs.kept import KEPT, Keeper
 from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes, read_manifest
-from briefgen.outputs.outputs import Without, page_outputs, site_outputs
+from briefgen.outputs.outputs import extra_outputs
 from briefgen.outputs.rootfiles import site_copies
 from briefgen.outputs.search import available as search_available
 from briefgen.problems import Problems
@@ -78,7 +75,6 @@ class Rebuild:
         self.made_by: dict[str, str] = {}  # feed or export -> its fingerprint (briefgen.outputs.kept)
         self.copies: dict[str, Path] = {}
         self.search_note: str | None = None
-        self.early: list[tuple[str, object]] = []  # (path, bytes, KEPT or what staging it answered): site_outputs
 
     def run(self) -> BuildResult:
         started = time.perf_counter()
@@ -228,7 +224,7 @@ class Rebuild:
         sink = staging.write_text if staging is not None else None
         rest = [p for p in todo if p.output not in self.first] if self.first else todo
         rendered, self.failed = render_into(
-            self.site, rest, self.renderer, project, self.jobs, self.progress, self.problems, sink, self.site_outputs
+            self.site, rest, self.renderer, project, self.jobs, self.progress, self.problems, sink
         )
         rendered.update(self.first)
         self.rendered = rendered
@@ -243,11 +239,10 @@ class Rebuild:
             elif page.output in self.reused:
                 files.keep(page.output)
 
-    def site_outputs(self) -> None:
-        """Feeds, images, sitemap, robots.txt, change history and exports (``outputs.site_outputs``): made in
-        this process while forked workers render the pages (none of them needs a rendered page), or after the
-        render when nothing forks. A cold build stages each as it is made; all are noted after the pages
-        (``outputs``), in the order a build has always listed them."""
+    def outputs(self) -> None:
+        """Feeds, sitemap, exports, search, copies and the manifest (last: it lists every file)."""
+        self.progress.stage("Feeds, sitemap and search")
+        site, files, staging = self.site, self.files, self.staging
         keeper = Keeper(
             self.prints.feed_key,
             lambda p: self.fingerprint[p.output],
@@ -255,23 +250,11 @@ class Rebuild:
             self.made_by,
             site_key=self.prints.global_digest,
         )
-        staging, early = self.staging, self.early
-        once = self.db.once  # briefgen build: no other build follows in this process
-        for rel, data in site_outputs(self.site, self.pages, self.renderer, keeper, self.db.sitemap, not once):
-            if staging is not None:
-                faults.full_disk(rel, staging.folder / rel)  # tests: a disk that fills up here
-            early.append((rel, staging.write(rel, data) if staging is not None else data))
-        if once:
-            forget_entries()
-
-    def outputs(self) -> None:
-        """Search and PDFs (from the rendered pages), copies and the manifest (last: it lists every file); the
-        feeds, sitemap and exports ``site_outputs`` made during the render are put in place first."""
-        self.progress.stage("Feeds, sitemap and search")
-        site, files, staging = self.site, self.files, self.staging
         if staging is None:
-            made = [*self.early, *page_outputs(site, self.pages, files, self.renderer, self.problems)]
-            for rel, data in made:
+            made = extra_outputs(
+                site, self.pages, self.renderer, files, self.problems, keeper=keeper, sitemap_memo=self.db.sitemap
+            )
+            for rel, data in made.items():
                 if data is KEPT:
                     self.same.add(rel)
                     if not self.read_kept:
@@ -281,12 +264,19 @@ class Rebuild:
                     if data is None:
                         data = (self.project.output / rel).read_bytes()
                 files[rel] = data
-        else:  # staged as they were made: noted now, then search and PDFs, each straight into the staging folder
-            for rel, answer in self.early:
-                staging.note(rel, answer)
-            pages_only = Without(files, dict.fromkeys(rel for rel, _ in self.early))
-            for rel, data in page_outputs(site, self.pages, pages_only, self.renderer, self.problems):
-                staging.put(rel, data)
+        else:  # each straight into the staging folder, as it is made
+            extra_outputs(
+                site,
+                self.pages,
+                self.renderer,
+                files,
+                self.problems,
+                sink=staging.put,
+                keeper=keeper,
+                sitemap_memo=self.db.sitemap,
+            )
+        if self.db.once:  # briefgen build: no other build follows in this process
+            forget_entries()
         self.copies = site_copies(self.project, self.statics, files, self.problems)  # static and root/ files
         if staging is None:  # kept files as the last manifest lists them, if it is intact
             listed = _last_manifest(self.project.output, self.previous)
