@@ -137,7 +137,7 @@ def _shared(work: Callable, chunks: list[tuple[int, int]], jobs: int, on_chunk: 
     ctx = multiprocessing.get_context("fork")
     parts: list[list | None] = [None] * len(chunks)
     _WORK, _CHUNKS, _NEXT = work, chunks, ctx.Value("l", 1)  # chunk 0 is this process's
-    _give_back_free_memory()
+    give_back_free_memory()
     plugs = plug_heap_holes()
     gc.freeze()  # the inherited objects stay out of the workers' collections (no copy-on-write for them)
     try:
@@ -182,7 +182,7 @@ def steady_heap() -> None:
         pass
 
 
-def _give_back_free_memory() -> None:
+def give_back_free_memory() -> None:
     """Return the C heap's free pages to the system before forking (glibc's ``malloc_trim``; elsewhere nothing).
 
     A free page still mapped is shared with the workers like any other, and the first process to allocate

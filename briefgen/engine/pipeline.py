@@ -20,8 +20,7 @@ from briefgen.briefing.editorial import review
 from briefgen.checks.linkcheck import check_links
 from briefgen.content.model import Site
 from briefgen.content.site import load_site
-from briefgen.engine.parallel import MIN_ITEMS_PER_WORKER, can_fork, map_chunks
-from briefgen.engine.parallel import _give_back_free_memory as give_back_free_memory
+from briefgen.engine.parallel import MIN_ITEMS_PER_WORKER, can_fork, give_back_free_memory, map_chunks
 from briefgen.engine.write import WriteStats
 from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes
 from briefgen.outputs.outputs import extra_outputs, head_for
