@@ -25,7 +25,6 @@ import datetime as dt
 import html
 import io
 import re
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
@@ -189,8 +188,12 @@ def write_feed(site: Site, renderer, url_path: str, title: str, subtitle: str, a
     feed = new_feed(site, renderer, url_path, feed_path(url_path), title, subtitle, renderer.absolute(url_path))
     limit = 2 * len(site.articles) + 2 * MAX_ENTRIES
     for article in newest(articles):
-        link, author, categories, key = _entry_key(config, renderer, article)
+        link = renderer.absolute(article.url_path)
+        author = ", ".join(p.name for p in article.authors) or article.author or config.publisher or config.title
+        categories = [t.title for t in article.topics]
         date, modified = article.date, article.modified
+        key = (link, article.title, article.summary, article.body_html, author, tuple(categories))
+        key += (type(date), date.isoformat(), type(modified), modified.isoformat())
         xml = _entries.pop(key, None)
         if xml is None:
             xml = _entry_xml(
@@ -211,61 +214,47 @@ def write_feed(site: Site, renderer, url_path: str, title: str, subtitle: str, a
     return feed.writeString("utf-8").encode("utf-8")
 
 
-def _entry_key(config, renderer, article: Article) -> tuple[str, str, list[str], tuple]:
-    """An article's entry link, author, categories and the key of its <entry> in ``_entries`` (all it shows)."""
-    link = renderer.absolute(article.url_path)
-    author = ", ".join(p.name for p in article.authors) or article.author or config.publisher or config.title
-    categories = [t.title for t in article.topics]
-    date, modified = article.date, article.modified
-    key = (link, article.title, article.summary, article.body_html, author, tuple(categories))
-    key += (type(date), date.isoformat(), type(modified), modified.isoformat())
-    return link, author, categories, key
-
-
 def party_articles(site: Site, page: Page) -> list[Article]:
     """What a person's or source's feed carries: the articles on their page (which include those citing them)."""
     return list(page.context["articles"])
 
 
-def iter_feeds(site: Site, pages: list[Page], renderer, write=None, keep: bool = True) -> Iterator[tuple[str, bytes]]:
+def iter_feeds(site: Site, pages: list[Page], renderer, write=None) -> Iterator[tuple[str, bytes]]:
     """Every feed of the site as (output path, bytes), one at a time: a cold build writes each as it is made.
 
     ``write`` makes one feed (default ``write_feed``; a rebuild passes ``briefgen.outputs.kept.Keeper.feed``).
-    ``keep=False`` (a build no other follows in this process) lets go of each article's <entry> once the last
-    feed that lists it is made, rather than keeping every entry for a next build (about 28 MB at 4,000).
     """
     write_feed_ = write or write_feed
-    listed = list(_feed_lists(site, pages))
-    left = None if keep else Counter(article for *_, articles in listed for article in articles)
-    for rel, url_path, title, subtitle, articles in listed:
-        yield rel, write_feed_(site, renderer, url_path, title, subtitle, articles)
-        if left is not None:
-            for article in articles:
-                left[article] -= 1
-                if not left[article]:
-                    _entries.pop(_entry_key(site.config, renderer, article)[3], None)
-
-
-def _feed_lists(site: Site, pages: list[Page]) -> Iterator[tuple[str, str, str, str, list[Article]]]:
-    """(output path, url_path, title, subtitle, the articles it shows) of every feed, in the order they are made."""
     config = site.config
     order = RecencyOrder(site.articles)
     # each feed is handed only the articles it shows: briefgen.outputs.kept fingerprints it by them
-    yield FEED_NAME, "", config.title, config.description, newest(site.articles, order)
+    yield FEED_NAME, write_feed_(site, renderer, "", config.title, config.description, newest(site.articles, order))
     for page in pages:
         if page.kind == "topic" and page.url_path == page.context["topic"].url_path:
             topic = page.context["topic"]
-            title = f"{topic.title} · {config.title}"
-            yield feed_path(topic.url_path), topic.url_path, title, topic.meta.summary, newest(topic.articles, order)
+            yield (
+                feed_path(topic.url_path),
+                write_feed_(
+                    site,
+                    renderer,
+                    topic.url_path,
+                    f"{topic.title} · {config.title}",
+                    topic.meta.summary,
+                    newest(topic.articles, order),
+                ),
+            )
         elif page.kind == "party":
             party = page.context["party"]
-            articles = newest(party_articles(site, page), order)
             yield (
                 feed_path(party.url_path),
-                party.url_path,
-                f"{party.name} · {config.title}",
-                page.description,
-                articles,
+                write_feed_(
+                    site,
+                    renderer,
+                    party.url_path,
+                    f"{party.name} · {config.title}",
+                    page.description,
+                    newest(party_articles(site, page), order),
+                ),
             )
 
 

@@ -37,8 +37,8 @@ def extra_outputs(
     made instead (a cold build streams them into its staging folder) and the answer is empty. Search and
     PDFs see the same ``files`` either way: the pages, not the outputs made here. ``keeper`` (``kept.Keeper``,
     a rebuild's) makes feeds, sitemap and exports, answering ``KEPT`` for unchanged ones; ``sitemap_memo``
-    is the build database's (``sitemap.SitemapMemo``). The two halves, ``site_outputs`` and
-    ``page_outputs``, may also run apart (``engine.rebuild`` makes the first while the pages render)."""
+    is the build database's (``sitemap.SitemapMemo``). It makes them in two halves: ``site_outputs``, made from
+    the site, then ``page_outputs``, made from the rendered pages."""
     out: dict[str, bytes] = {}
     made: dict[str, None] = {}
 
@@ -52,7 +52,7 @@ def extra_outputs(
     for rel, data in site_outputs(site, pages, renderer, keeper, sitemap_memo):
         put(rel, data)
     if files is not None:
-        for rel, data in page_outputs(site, pages, Without(files, made) if made else files, renderer, problems):
+        for rel, data in page_outputs(site, pages, _Without(files, made) if made else files, renderer, problems):
             put(rel, data)
     return out
 
@@ -63,19 +63,17 @@ def site_outputs(
     renderer,
     keeper=None,
     sitemap_memo: SitemapMemo | None = None,
-    keep_entries: bool = True,
 ) -> Iterator[tuple[str, bytes]]:
     """(path, bytes) of each output made from the site and the assembled pages, not from rendered pages:
     feeds, images, sitemap.xml, robots.txt, change history, exports; in that order. None reports a problem,
-    and none needs a page rendered, so a build may make them while its pages render (``engine.rebuild``).
-    ``keep_entries=False``: no build follows in this process to reuse the feeds' entries (``feeds.iter_feeds``)."""
+    and none needs a page rendered."""
     from briefgen.content.images import outputs as image_outputs
     from briefgen.outputs.changefeeds import change_feeds
     from briefgen.outputs.exports import exports
     from briefgen.outputs.feeds import iter_feeds
     from briefgen.outputs.sitemap import robots_txt, sitemap_files
 
-    yield from iter_feeds(site, pages, renderer, keeper.feed if keeper is not None else None, keep_entries)
+    yield from iter_feeds(site, pages, renderer, keeper.feed if keeper is not None else None)
     # resized, metadata-free copies of the images articles show (briefgen.content.images)
     yield from image_outputs([p for a in site.articles for p in a.all_pictures()]).items()
     make_sitemap = keeper.sitemap if keeper is not None else sitemap_files
@@ -101,7 +99,7 @@ def page_outputs(
     yield from search_bundle(pages, files, problems, site.config.search).items()
 
 
-class Without(Mapping):
+class _Without(Mapping):
     """``files`` less the paths in ``made``: what the rendered files were before ``site_outputs`` streamed its own
     into the same folder."""
 
