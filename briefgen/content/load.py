@@ -285,8 +285,10 @@ class Loader(ContentFiles):
             self.problems.error(rel, exc.line, exc.message, exc.hint)
             return None
         doc = self.parse(yaml_text, offset, rel)
-        if doc is None:
-            return None
+        return None if doc is None else self.checked(rel, name, doc, body, body_line)
+
+    def checked(self, rel: str, name: str, doc: YamlDoc, body: str, body_line: int):
+        """A parsed front matter and its body -> (Article fields, validated front matter, YAML), or None."""
         if doc.data is None:
             self.problems.error(rel, 2, "front matter is empty", "add at least title, date, topics and summary")
             return None

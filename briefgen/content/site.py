@@ -36,7 +36,7 @@ def load_site(
     topics = loader.load_topics()
     paths = loader.file_names(project.content_dir / "articles", ARTICLE_SUFFIXES)
     if memo is not None:  # the files the build database has no record of, parsed on every core first
-        memo.prefetch_front_matter([p for p in paths if not loader.has_record(p)])
+        memo.prefetch_front_matter([p for p in paths if not loader.has_record(p)], loader)
     loader.article_paths = [loader.rel(p) for p in paths]
     # One article at a time: read, sorted out (drafts, embargoes, withdrawals) and linked before the next is
     # read, so its YAML tree and validated front matter are freed while the next one is parsed (their memory

@@ -106,6 +106,7 @@ class BuildCache:
         # (a rebuild skips the front matter of unchanged articles: briefgen.content.load remembers them)
         self.session = session
         self._decoded: dict[str, tuple[str, object]] = {}  # Markdown key -> (stored text, decoded), in memory
+        self._fronts: dict[str, str] = {}  # record key -> front-matter key, of the records the prefetch made
         self.articles = ParsedArticles()  # what each article file parsed to (briefgen.content.load)
         self.images = ImageStore(self.dir / "images" if enabled else None)  # resized copies, by content hash
 
@@ -116,7 +117,7 @@ class BuildCache:
                 store.start_build()
 
     def finish(self) -> None:
-        self._body_digests, self._renderer = {}, None
+        self._body_digests, self._renderer, self._fronts = {}, None, {}
 
     @property
     def md_texts(self) -> set[str]:
@@ -191,6 +192,9 @@ class BuildCache:
         stored = self.parsed.get(key)
         if stored is None:
             return None
+        front = self._fronts.pop(key, None)
+        if front is not None:  # made by the prefetch: its front matter counts as used, as if parsed here
+            self.yaml.get(front)
         try:
             return decode_record(stored)
         except Exception:  # a record of any other shape: a miss, never half used
@@ -243,39 +247,26 @@ class BuildCache:
     def _parallel(self) -> bool:
         return self.jobs >= 2 and can_fork()  # in-line, a prefetch would only do the same work twice
 
-    def prefetch_front_matter(self, paths: list[Path]) -> None:
-        """Parse every article's front matter that is not cached yet, over ``jobs`` cores."""
-        from briefgen.content.yamlsource import YamlProblem, load_yaml, normalise_text, split_front_matter
-
+    def prefetch_front_matter(self, paths: list[str], loader) -> None:
+        """Read and parse every article file whose front matter is not cached yet, over ``jobs`` cores, and
+        make the record of each that loads without a problem (``engine.preparse``): ``loader`` (the
+        ``content.load.Loader`` with the config loaded) then takes those from their records."""
         if not self._parallel() or (self.session and self.yaml.entries):
             return  # serve after its first build: a save changes a file or two, parsed in-line
         if len(self.yaml.entries) >= len(paths) - PREFETCH_MIN:
             return  # a rebuild: at most a few misses, cheaper to parse in-line than to read every file twice
-        wanted: list[tuple[str, str, int]] = []
-        for path in paths:
-            try:
-                yaml_text, offset, _body, _line = split_front_matter(normalise_text(Path(path).read_bytes()))
-            except (OSError, UnicodeDecodeError, YamlProblem):
-                continue  # load reports it
-            key = f"{offset}|{digest(yaml_text)}"
-            if key not in self.yaml:
-                wanted.append((key, yaml_text, offset))
-        if len(wanted) < PREFETCH_MIN:
-            return
+        from briefgen.engine.preparse import preparser
 
         def work(start: int, stop: int) -> list:
-            out = []
-            for key, text, offset in wanted[start:stop]:
-                try:
-                    doc = load_yaml(text, offset)
-                    if not doc.problems:
-                        out.append((key, to_text(encode_doc(doc))))
-                except (YamlProblem, TypeError, ValueError):
-                    continue
-            return out
+            preparse = preparser(loader, self.yaml, digest, self.enabled)
+            return [found for found in map(preparse, paths[start:stop]) if found is not None]
 
-        for key, value in map_chunks(work, len(wanted), self.jobs):
-            self.yaml.add(key, value)
+        for key, entry, stored, record in map_chunks(work, len(paths), self.jobs):
+            if entry is not None and key not in self.yaml:
+                self.yaml.add(key, entry)
+            if record is not None:
+                self.parsed.add(stored, record)
+                self._fronts[stored] = key
 
     def prefetch_bodies(self, renderer, articles: list, resolver) -> None:
         """Render the bodies not cached yet over ``jobs`` cores; ``resolver(article)`` is the link resolver
