@@ -27,6 +27,7 @@ from briefgen.pages.assemble import Page
 from briefgen.project import Project, default_theme_dir
 from briefgen.render.codegen import CODE_GENERATOR
 from briefgen.render.compiled import CompiledTemplates, note_parse
+from briefgen.render.contexts import ThemeTemplate
 from briefgen.render.sitewide import SitewideExtension
 
 HASHED_SUFFIXES = (".css", ".js")
@@ -248,7 +249,10 @@ COMPILED = CompiledTemplates()  # for the life of the process; the default theme
 
 
 class ThemeEnvironment(jinja2.Environment):
-    """Jinja's environment, noting what each template it compiles names (``referenced``) from the same parse."""
+    """Jinja's environment, noting what each template it compiles names (``referenced``) from the same parse, its
+    templates making their contexts from plain dicts (``contexts.ThemeTemplate``)."""
+
+    template_class = ThemeTemplate
 
     def _parse(self, source, name, filename):
         ast = super()._parse(source, name, filename)
