@@ -104,9 +104,7 @@ class StoredModel:
                         kept = dict(zip(order, again.records, strict=True))
                         shards = {shard_of(path) for path in changed}
                         make = kept.__getitem__
-                        self._write(
-                            environment, inputs, again.stored, order, model.shards, shards, make, model.written
-                        )
+                        self._write(environment, inputs, again.stored, order, model.shards, shards, make, model.written)
                     return again.site
             record = {} if self.enabled else None
             site = load_site(project, problems, memo, drafts=drafts, base_url=base_url, record=record)
