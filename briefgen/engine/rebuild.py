@@ -83,7 +83,7 @@ class Rebuild:
         collecting = gc.isenabled()  # the stored model turns it off for a while (``_freeze_loaded``)
         thresholds = gc.get_threshold()
         gc.set_threshold(100_000, 50, 100)  # a build allocates millions of small objects and frees few
-        frozen = False
+        frozen, theirs = False, gc.get_freeze_count() > 0  # theirs: the caller's frozen objects (``_freeze_loaded``)
         try:
             self.plan()  # (the state's rows: some 40,000 objects, collected 24 times at Python's threshold)
             self.load()
@@ -106,8 +106,8 @@ class Rebuild:
                 self.staging.discard()  # a failed build leaves the old site as it was
             raise
         finally:
-            if self.db.once and self.db.model.reread is not None:  # the young objects too: the process ends, and
-                gc.freeze()  # a last collection of them, at Python's threshold again, cost an edit 0.02 s
+            if (frozen or theirs) and self.db.once and self.db.model.reread is not None:  # the young objects too: the
+                gc.freeze()  # process ends, and a last collection of them at Python's threshold cost an edit 0.02 s
             if frozen:
                 gc.unfreeze()
             if collecting:
