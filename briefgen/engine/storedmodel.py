@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import os
 
 import msgspec
 
@@ -48,11 +49,20 @@ class ModelR(msgspec.Struct, array_like=True):
     site: SiteR  # its ``articles`` empty: they are in the shards
     order: list[str]  # the path of each record, in the site's order
     shards: list[str]  # the SHA-256 of each shard file, which holds {path: record}
+    # each shard file's identity as written (``_identity``): a shard that still has it is not hashed again
+    written: list[tuple[int, ...]] = []
 
 
 _decoder = msgspec.msgpack.Decoder(ModelR)
 _shard = msgspec.msgpack.Decoder(dict[str, msgspec.Raw])
 _encoder = msgspec.msgpack.Encoder()
+
+
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    """What changes whenever a file is written or replaced: its device, inode, size, mtime and ctime. The
+    ctime (the inode's last change) cannot be set back by a program, so a shard written or replaced since
+    the index recorded it, by a build stopped half-way or by hand, has another identity and is hashed."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def shard_of(path: str) -> int:
@@ -93,7 +103,8 @@ class StoredModel:
                         order = [a.path for a in again.site.articles]
                         kept = dict(zip(order, again.records, strict=True))
                         shards = {shard_of(path) for path in changed}
-                        self._write(environment, inputs, again.stored, order, model.shards, shards, kept.__getitem__)
+                        make = kept.__getitem__
+                        self._write(environment, inputs, again.stored, order, model.shards, shards, make, model.written)
                     return again.site
             record = {} if self.enabled else None
             site = load_site(project, problems, memo, drafts=drafts, base_url=base_url, record=record)
@@ -120,9 +131,12 @@ class StoredModel:
             if model.inputs.keys() != inputs.keys():
                 return None  # a file added or removed
             records: dict[str, msgspec.Raw] = {}
+            written = model.written if len(model.written) == len(model.shards) else [()] * len(model.shards)
             for i, digest in enumerate(model.shards):
-                data = (self.folder / f"model-{i:02d}.msgpack").read_bytes()
-                if hashlib.sha256(data).hexdigest() != digest:
+                with open(self.folder / f"model-{i:02d}.msgpack", "rb") as f:
+                    same = _identity(os.fstat(f.fileno())) == tuple(written[i])
+                    data = f.read()
+                if not same and hashlib.sha256(data).hexdigest() != digest:
                     raise ValueError("a shard is not the one its index was written with")
                 records.update(_shard.decode(data))
             model.site.articles = [records[path] for path in model.order]
@@ -139,19 +153,24 @@ class StoredModel:
     def _ignore(self, why: str) -> None:
         self.notes.append(f"{CACHE_DIR}/{NAME} {why}; ignoring it and loading every file")
 
-    def _write(self, environment, inputs: dict, site: SiteR, order: list[str], digests, shards, record) -> None:
+    def _write(
+        self, environment, inputs: dict, site: SiteR, order: list[str], digests, shards, record, written=None
+    ) -> None:
         """Write ``shards`` (each made when it is written: ``record(path)`` gives a record) and then the index
-        naming every shard's hash (``digests``: the other shards', as read): a build stopped between the two
-        leaves an index whose shards do not match."""
+        naming every shard's hash and identity (``digests``, ``written``: the other shards', as read): a build
+        stopped between the two leaves an index whose shards do not match."""
         paths: list[list[str]] = [[] for _ in range(SHARDS)]
         for path in order:
             paths[shard_of(path)].append(path)
         digests = list(digests) if digests is not None else [""] * SHARDS
+        written = list(written) if written is not None and len(written) == SHARDS else [()] * SHARDS
         try:
             for i in shards:
                 data = _encoder.encode({path: record(path) for path in paths[i]})
                 digests[i] = hashlib.sha256(data).hexdigest()
-                write_atomic(self.folder / f"model-{i:02d}.msgpack", data)
+                shard = self.folder / f"model-{i:02d}.msgpack"
+                write_atomic(shard, data)
+                written[i] = _identity(os.stat(shard))
                 data = None
             index = ModelR(
                 str(self.project.root),
@@ -160,6 +179,7 @@ class StoredModel:
                 msgspec.structs.replace(site, articles=[]),
                 order,
                 digests,
+                written,
             )
             write_checked(self.path, MAGIC, code_fingerprint(), None, _encoder.encode(index))
         except TypeError:  # a value a record cannot keep exactly: no store, the next build loads it all
