@@ -66,6 +66,12 @@ def can_fork() -> bool:
     )
 
 
+# How often this process offers the GIL to its other threads while workers run (seconds; Python's default is
+# 0.005). The pool's result thread needs the GIL between each 64 KiB read of a worker's answer from the pipe:
+# at the default, while this process works on its own chunks, a worker's answer of a few MB trickled in at
+# about 13 MB/s, the worker blocked on writing it, and this process did 85 % of the Markdown prefetch.
+SWITCH_INTERVAL = 0.0002
+
 WORKER_LOG = "BRIEFGEN_WORKER_LOG"  # tests: a file each forked worker appends its process id to
 
 
@@ -139,6 +145,8 @@ def _shared(work: Callable, chunks: list[tuple[int, int]], jobs: int, on_chunk: 
     _WORK, _CHUNKS, _NEXT = work, chunks, ctx.Value("l", 1)  # chunk 0 is this process's
     give_back_free_memory()
     plugs = plug_heap_holes()
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     gc.freeze()  # the inherited objects stay out of the workers' collections (no copy-on-write for them)
     try:
         with ctx.Pool(jobs - 1) as pool:
@@ -159,6 +167,7 @@ def _shared(work: Callable, chunks: list[tuple[int, int]], jobs: int, on_chunk: 
     finally:
         gc.unfreeze()
         _WORK = _CHUNKS = _NEXT = None
+        sys.setswitchinterval(switch)
         unplug(plugs)  # the workers are gone: this process may allocate in its holes again
     return parts
 
