@@ -249,7 +249,7 @@ class Loader(ContentFiles):
         if known is not None and digest is not None and known[0] == digest and self._inside(path):
             fields, meta, doc = known[1]  # unchanged since it was parsed, read and checked
             return Article(**fields), meta, doc
-        stored = f"{limit}|{digest}" if digest is not None and self.memo is not None else None
+        stored = self.record_key(rel) if self.memo is not None else None
         record = self.memo.parsed_article(stored) if stored is not None and self._inside(path) else None
         if record is not None:  # what this content parsed to in an earlier build, made into fields now
             found = self._article(rel, name, *record)  # a problem (another time zone) is reported here
@@ -273,9 +273,16 @@ class Loader(ContentFiles):
 
     def has_record(self, path: str) -> bool:
         """Whether the build database holds what the article file at ``path`` parses to (it is not read)."""
-        digest = self.articles.digests.get(self.rel(path)) if self.articles is not None else None
+        stored = self.record_key(self.rel(path))
+        return stored is not None and self.memo.has_parsed(stored)
+
+    def record_key(self, rel: str) -> str | None:
+        """The build database's key for what the article file at ``rel`` parses to: its content digest and the
+        file-size limit it was read under (``content.parsed``); None when its digest is not known. The one place
+        the key is made: ``load_article`` looks records up by it, ``engine.preparse`` stores them under it."""
+        digest = self.articles.digests.get(rel) if self.articles is not None else None
         limit = self.config.max_file_size if self.config else ""
-        return digest is not None and self.memo.has_parsed(f"{limit}|{digest}")
+        return f"{limit}|{digest}" if digest is not None else None
 
     def _parse_article(self, rel: str, name: str, text: str) -> tuple[dict, schema.ArticleIn, YamlDoc] | None:
         """An article file's text -> (Article fields, its validated front matter, the parsed YAML)."""

@@ -23,13 +23,6 @@ from briefgen.engine.cachedata import decode_doc, encode_doc, to_text
 from briefgen.problems import Problems
 
 
-def record_key(loader, rel: str) -> str | None:
-    """The ``articles`` store's key for the article at ``rel`` (as ``Loader.load_article`` makes it), or None."""
-    digest = loader.articles.digests.get(rel) if loader.articles is not None else None
-    limit = loader.config.max_file_size if loader.config else ""
-    return f"{limit}|{digest}" if digest is not None else None
-
-
 def preparser(loader, yaml_store, digest, records: bool):
     """A function ``path -> answer or None`` for one chunk of a prefetch: ``(front-matter key, its entry or
     None, record key, record or None)``. ``loader`` is copied so that what it reports goes nowhere (the chunk
@@ -62,7 +55,7 @@ def preparser(loader, yaml_store, digest, records: bool):
         except (YamlProblem, TypeError, ValueError, KeyError, AttributeError):
             return None
         rel = scratch.rel(path)
-        stored = record_key(scratch, rel) if records else None
+        stored = scratch.record_key(rel) if records else None
         if stored is None:
             return key, entry, None, None
         found = scratch.checked(rel, os.path.basename(path), doc, body, body_line)
