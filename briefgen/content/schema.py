@@ -37,7 +37,7 @@ When = dt.datetime | dt.date
 class Strict(BaseModel):
     # strict: YAML's `NO`, `1.10` or a date never silently become text;
     # allow_inf_nan=False: `.inf` and `.nan` are not numbers a reader can use.
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False, defer_build=True)
 
 
 # --- briefgen.yaml -----------------------------------------------------------

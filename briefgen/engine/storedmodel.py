@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import mmap
 import os
 
 import msgspec
@@ -63,6 +64,16 @@ def _identity(st: os.stat_result) -> tuple[int, ...]:
     ctime (the inode's last change) cannot be set back by a program, so a shard written or replaced since
     the index recorded it, by a build stopped half-way or by hand, has another identity and is hashed."""
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _contents(f, size: int):
+    """The bytes of the open shard ``f``: mapped read-only where the system allows replacing a mapped file
+    (each shard is only ever replaced, by ``write_atomic``, never rewritten in place), else read. Mapped, the
+    records (``msgspec.Raw`` views of it) cost no copy and the bodies in them, skipped by the decoders, are
+    not even paged in: reading the 16 shards (50 MB at 4,000 articles) cost an edit 0.03-0.04 s."""
+    if os.name == "nt" or size == 0:  # Windows cannot replace a mapped file; an empty file cannot be mapped
+        return f.read()
+    return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def shard_of(path: str) -> int:
@@ -134,8 +145,9 @@ class StoredModel:
             written = model.written if len(model.written) == len(model.shards) else [()] * len(model.shards)
             for i, digest in enumerate(model.shards):
                 with open(self.folder / f"model-{i:02d}.msgpack", "rb") as f:
-                    same = _identity(os.fstat(f.fileno())) == tuple(written[i])
-                    data = f.read()
+                    st = os.fstat(f.fileno())
+                    same = _identity(st) == tuple(written[i])
+                    data = _contents(f, st.st_size)
                 if not same and hashlib.sha256(data).hexdigest() != digest:
                     raise ValueError("a shard is not the one its index was written with")
                 records.update(_shard.decode(data))
