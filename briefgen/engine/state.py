@@ -127,8 +127,11 @@ def save_state(project, state: BuildState) -> None:
         (state_path(project).parent / "state.bin").unlink()  # format 1 (a pickle): never read
 
 
-def output_intact(output: Path, outputs: dict[str, OutputFile], only: set[str] | None = None) -> set[str]:
-    """The recorded output files that are missing or were touched since (size or mtime differ)."""
+def output_intact(
+    output: Path, outputs: dict[str, OutputFile], only: set[str] | None = None, seen: dict | None = None
+) -> set[str]:
+    """The recorded output files that are missing or were touched since (size or mtime differ); ``seen`` gets
+    the ``stat`` of each of the others (the write stage stages it by that, ``write.Staging.link``)."""
     bad = set()
     base = str(output) + os.sep
     for rel, info in outputs.items():
@@ -141,6 +144,8 @@ def output_intact(output: Path, outputs: dict[str, OutputFile], only: set[str] |
             continue
         if st.st_size != info.size or st.st_mtime_ns != info.mtime_ns:
             bad.add(rel)
+        elif seen is not None:
+            seen[rel] = st
     return bad
 
 
