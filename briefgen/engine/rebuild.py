@@ -74,6 +74,7 @@ class Rebuild:
         self.fingerprint: dict[str, str] = {}  # output -> fingerprint of what it was made from
         self.made_by: dict[str, str] = {}  # feed or export -> its fingerprint (briefgen.outputs.kept)
         self.copies: dict[str, Path] = {}
+        self.seen: dict[str, os.stat_result] = {}  # the output's intact files, stat'ed (``write.write_site``)
         self.search_note: str | None = None
 
     def run(self) -> BuildResult:
@@ -170,7 +171,7 @@ class Rebuild:
             self.site, project, self.inputs, self.renderer.env, self.environment.code, self.db.template_refs
         )
         outputs = {p.output for p in self.pages}
-        self.touched = output_intact(project.output, previous, outputs) if previous else set()
+        self.touched = output_intact(project.output, previous, outputs, self.seen) if previous else set()
         early = getattr(self.builder, "early", None)  # serve: the pages a browser shows, rendered first
         self.in_place = bool(previous) and project.output.is_dir()  # not a whole new site
         wanted = early and self.in_place and self.write
@@ -341,7 +342,9 @@ class Rebuild:
                 staging.copy(rel, source, digests[rel])
             result.stats = staging.commit()
         else:  # a rebuild with a record of the output: unchanged files linked, not read
-            result.stats = write_site(self.project.output, files, copies, known=self.known, digests=digests)
+            result.stats = write_site(
+                self.project.output, files, copies, known=self.known, digests=digests, seen=self.seen
+            )
 
     def record(self, result: BuildResult) -> None:
         """What this build read (the input table, the environment) and wrote, for the next one."""
