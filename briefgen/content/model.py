@@ -239,9 +239,18 @@ class Topic:
 
     @property
     def updated(self) -> dt.datetime | None:
+        """The newest ``Article.modified`` of its reports. Read ~185 times an edit at 4,000 articles (cards,
+        sorting, review), each over hundreds of reports whose time-zone-aware times are slow to compare: kept
+        for the list it was worked out from, while that is still ``articles`` and as long (a list is replaced,
+        or appended to while linking, never edited in place; an article's times are fixed once it is linked)."""
         if self.pinned_updated is not None:
             return self.pinned_updated[0]
-        return max((a.modified for a in self.articles), default=None)
+        articles, memo = self.articles, self.__dict__.get("_updated_memo")
+        if memo is not None and memo[0] is articles and memo[1] == len(articles):
+            return memo[2]
+        found = max((a.modified for a in articles), default=None)
+        self.__dict__["_updated_memo"] = (articles, len(articles), found)
+        return found
 
 
 @dataclass(eq=False)

@@ -100,18 +100,18 @@ class Fingerprints:
         self.env = env
         self.closures: dict[str, frozenset[str] | None] = {}
         self.template_refs = template_refs  # the build database's: template source -> the templates it names
-        self.pulled: dict[str, frozenset[str]] = {}
         self.data: dict[str, str] = {}
-        self.path_digests: dict[str, str] = {}
+        # one declared input's digest (16 bytes) with what it pulls in, and the text one pulled-in input adds to
+        # it: each worked out once per build, then only looked up (``_deps_digest``)
+        self.elements: dict[str, bytes] = {}
+        self.input_lines: dict[str, str] = {}
         self.deps_digests: dict[frozenset[str], str] = {}
         self.template_digests: dict[str, str] = {}
         self.articles = {a.path: a for a in site.articles}
         self.topics = {t.path: t for t in site.topics.values()}
         self.template_keys = self._template_keys()
-        everything = hashlib.blake2b(digest_size=16)
-        for key in sorted(inputs):
-            everything.update(f"{key}\0{inputs[key].digest}\n".encode())
-        self.everything = everything.hexdigest()
+        everything = "".join([f"{key}\0{inputs[key].digest}\n" for key in sorted(inputs)])
+        self.everything = hashlib.blake2b(everything.encode(), digest_size=16).hexdigest()
         self.global_digest = self._global(code)
 
     def _template_keys(self) -> dict[str, str]:
@@ -162,38 +162,40 @@ class Fingerprints:
             self.data[name] = _data_digest(DATA_DEPS[name](self.site))
         return self.data[name]
 
-    def _pulls(self, path: str) -> frozenset[str]:
-        """What an input pulls into any page that shows it: an article's topics and link targets."""
-        found = self.pulled.get(path)
-        if found is None:
-            article = self.articles.get(path)
-            found = set()
-            if article is not None:
-                found.update(t.path for t in article.topics)
-                found.update(getattr(article, "image_inputs", ()))  # feeds and packs show its images
-                found.update(LINKED + target for target in article.links_to)  # recorded by the link resolver
-            found = self.pulled[path] = frozenset(found)
+    def _element(self, path: str) -> bytes:
+        """Digest of one declared input (``path``, bound in) with what it pulls into any page that shows it:
+        an article's topics, images (feeds and packs show them) and link targets (as the link resolver
+        recorded them); "*" is every input and the data deps. Worked out once per build, then looked up."""
+        article = self.articles.get(path)
+        pulls = set()
+        if article is not None:
+            pulls.update([t.path for t in article.topics])
+            pulls.update(getattr(article, "image_inputs", ()))
+            pulls.update([LINKED + target for target in article.links_to])
+        if pulls:
+            pulls.add(path)
+            lines, line = self.input_lines, self._input_line  # a topic's line serves all its articles
+            text = path + "\0\0" + "".join([lines.get(dep) or line(dep) for dep in sorted(pulls)])
+        elif path == "*":
+            text = "*\0" + self.everything + "".join(self._data(name) for name in DATA_DEPS)
+        elif path in DATA_DEPS:
+            text = f"{path}\0{self._data(path)}"
+        else:  # a topic, a person, an image...: its own content hash is all it brings
+            text = f"{path}\0{self._input(path)}"
+        found = self.elements[path] = hashlib.blake2b(text.encode(), digest_size=16).digest()
         return found
 
-    def _path_digest(self, path: str) -> str:
-        """Hash of one declared input with what it pulls in (an article's topics, images and link targets),
-        worked out once per build: a page's dependency digest combines these, one per input it declares."""
-        found = self.path_digests.get(path)
-        if found is None:
-            pulls = self._pulls(path)
-            if pulls:
-                text = "".join(f"{dep}\0{self._input(dep)}\n" for dep in sorted({path} | pulls))
-                found = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-            else:  # a topic, a person, an image...: its own content hash is all it brings
-                found = self._input(path)
-            self.path_digests[path] = found
+    def _input_line(self, dep: str) -> str:
+        """What input ``dep`` adds to the digest of a declared input that pulls it in (``_element``)."""
+        found = self.input_lines[dep] = f"{dep}\0{self._input(dep)}\n"
         return found
 
     def feed_key(self, url_path: str, title: str, subtitle: str, articles) -> bytes:
         """What one Atom feed shows: the site-wide data, its own title, and each article it lists."""
         head = repr(("feed", self.global_digest, url_path, title, subtitle))
-        text = "".join(f"{article.path}\0{self._path_digest(article.path)}\n" for article in articles)
-        return hashlib.blake2b((head + text).encode(), digest_size=20).digest()
+        elements, element = self.elements, self._element
+        text = b"".join([elements.get(article.path) or element(article.path) for article in articles])
+        return hashlib.blake2b(head.encode() + text, digest_size=20).digest()
 
     def of(self, page) -> str:
         head = repr((page.kind, page.url_path, page.template, page.title, page.description))
@@ -201,8 +203,8 @@ class Fingerprints:
         return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
     def _templates_digest(self, template: str) -> str:
-        """The names and content hashes of every template ``template`` uses (all of them when that cannot
-        be told), once per template name."""
+        """A hash of the names and content hashes of every template ``template`` uses (all of them when that
+        cannot be told), once per template name."""
         found = self.template_digests.get(template)
         if found is None:
             closure = template_closure(self.env, template, self.closures, self.template_refs)
@@ -210,31 +212,25 @@ class Fingerprints:
                 found = repr(sorted(self.template_keys.items()))
             else:
                 found = "".join(f"{name}\0{self.template_keys.get(name, '?')}\n" for name in sorted(closure))
-            self.template_digests[template] = found
+            # hashed here once, not again inside every page's fingerprint
+            found = self.template_digests[template] = hashlib.blake2b(found.encode(), digest_size=16).hexdigest()
         return found
 
     def _deps_digest(self, declared: frozenset[str]) -> str:
-        """Hash of the inputs behind ``declared`` (a page's deps): for each, its own digest with what it pulls
-        in (``_path_digest``). The pages of one topic share theirs."""
+        """Hash of the inputs behind ``declared`` (a page's deps): each one's ``_element`` (which binds its path,
+        so the text says which inputs the page shows, not only what they pull in), in the order of those
+        digests, which is canonical and cheaper to sort than the paths. The pages of one topic share theirs."""
         found = self.deps_digests.get(declared)
         if found is not None:
             return found
-        # which inputs the page shows, not only what they pull in: an archive page that loses an article
-        # its other article links to still has the same widened set
-        paths = sorted(declared)
-        parts = ["\0".join(paths), "\n"]
-        known = self.path_digests  # a topic's pages name hundreds of articles: the memo read inline
-        for path in paths:
-            digest = known.get(path)
-            if digest is not None:
-                parts.append(f"{path}\0{digest}\n")
-            elif path == "*":
-                parts.append(self.everything + "".join(self._data(name) for name in DATA_DEPS))
-            elif path in DATA_DEPS:
-                parts.append(f"{path}\0{self._data(path)}\n")
-            else:
-                parts.append(f"{path}\0{self._path_digest(path)}\n")
-        found = self.deps_digests[declared] = hashlib.blake2b("".join(parts).encode(), digest_size=16).hexdigest()
+        elements = self.elements  # a topic's pages name hundreds of articles: the memo read inline
+        try:
+            parts = [elements[path] for path in declared]
+        except KeyError:
+            element = self._element
+            parts = [elements.get(path) or element(path) for path in declared]
+        parts.sort()
+        found = self.deps_digests[declared] = hashlib.blake2b(b"".join(parts), digest_size=16).hexdigest()
         return found
 
     def _input(self, dep: str) -> str:
