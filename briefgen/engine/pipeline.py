@@ -21,7 +21,6 @@ from briefgen.checks.linkcheck import check_links
 from briefgen.content.model import Site
 from briefgen.content.site import load_site
 from briefgen.engine.parallel import MIN_ITEMS_PER_WORKER, can_fork, give_back_free_memory, map_chunks
-from briefgen.engine.weighed import heaviest_first, render_weighed
 from briefgen.engine.write import WriteStats
 from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes
 from briefgen.outputs.outputs import extra_outputs, head_for
@@ -131,13 +130,12 @@ class Progress:
         pass
 
 
-def render_pages(site, pages, renderer, project, jobs: int, progress: Progress, sink=None, sizes=None) -> list[tuple]:
+def render_pages(site, pages, renderer, project, jobs: int, progress: Progress, sink=None) -> list[tuple]:
     """[(output, bytes or None, problem-where or None)] for ``pages``, in order.
 
     With ``sink``, each page goes to ``sink(output, text pieces)`` as it is made, where it is rendered (in
     the worker: ``Renderer.render_text``; ``write.Staging.write_text`` writes a large page as it comes), and
-    the sink's answer (small: a digest, not the page) takes the place of the bytes. ``sizes``: the last
-    build's output -> (digest, size, ...): a few large pages are rendered on two processes (``weighed``).
+    the sink's answer (small: a digest, not the page) takes the place of the bytes.
     """
 
     def work(start: int, stop: int) -> list[tuple]:
@@ -158,15 +156,12 @@ def render_pages(site, pages, renderer, project, jobs: int, progress: Progress, 
         return out
 
     forks = _forks(len(pages), jobs)
-    order = None if forks or sink is not None else heaviest_first(pages, sizes, jobs)
-    if forks or order:  # compiled once here, not once in each worker (and shared with them)
+    if forks:  # compiled once here, not once in each worker (and shared with them)
         compile_templates(renderer.env, {page.template for page in pages})
     # else each template is compiled when a page first needs it: a rebuild of a few pages compiles only theirs
     thresholds = gc.get_threshold()
     gc.set_threshold(RENDER_GC_THRESHOLD, *thresholds[1:])
     try:
-        if order:
-            return render_weighed(work, order, progress.advance)
         return map_chunks(work, len(pages), jobs, progress.advance)
     finally:
         gc.set_threshold(*thresholds)
@@ -197,7 +192,7 @@ def compile_templates(env: jinja2.Environment, names: set[str]) -> None:
 
 
 def render_into(
-    site, pages, renderer, project, jobs: int, progress: Progress, problems, sink=None, sizes=None
+    site, pages, renderer, project, jobs: int, progress: Progress, problems, sink=None
 ) -> tuple[dict, bool]:
     """Render ``pages``; each template failure becomes one located problem. Returns (bytes by output, failed).
 
@@ -205,7 +200,7 @@ def render_into(
     """
     rendered: dict[str, bytes] = {}
     failed: set[tuple] = set()
-    answers = render_pages(site, pages, renderer, project, jobs, progress, sink, sizes)
+    answers = render_pages(site, pages, renderer, project, jobs, progress, sink)
     for page, (_output, data, where) in zip(pages, answers, strict=True):
         if data is not None:
             rendered[page.output] = data

@@ -226,7 +226,7 @@ class Rebuild:
         sink = staging.write_text if staging is not None else None
         rest = [p for p in todo if p.output not in self.first] if self.first else todo
         rendered, self.failed = render_into(
-            self.site, rest, self.renderer, project, self.jobs, self.progress, self.problems, sink, self.known
+            self.site, rest, self.renderer, project, self.jobs, self.progress, self.problems, sink
         )
         rendered.update(self.first)
         self.rendered = rendered
