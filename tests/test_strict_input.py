@@ -303,20 +303,24 @@ class _LinkHandler(http.server.BaseHTTPRequestHandler):
             elif self.path == "/no-head" and self.command == "HEAD":
                 status = 405
             elif self.path == "/moved":
-                self.send_response(301)
-                self.send_header("Location", "/ok")
-                self.end_headers()
-                return
+                status = 301
             else:
                 status = {"/ok": 200, "/no-head": 200, "/gone": 404, "/broken": 500}.get(self.path, 404)
-            self.send_response(status)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            if body:
-                self.wfile.write(b"ok")
         finally:
+            # no longer in flight once the answer starts: the client may send its next request as soon as it
+            # has read this one, before this thread would get back here (counted after the write, a loaded
+            # machine showed one request more in flight than the client ever had open)
             with server.lock:
                 server.in_flight -= 1
+        self.send_response(status)
+        if status == 301:
+            self.send_header("Location", "/ok")
+            self.end_headers()
+            return
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        if body:
+            self.wfile.write(b"ok")
 
     def do_HEAD(self) -> None:
         self._answer(False)
