@@ -25,7 +25,7 @@ _float = float.__repr__
 _INT_MIN, _INT_MAX = -(1 << 63), (1 << 64) - 1  # what msgspec encodes as a JSON integer
 
 
-def _plain(value) -> bool:
+def same_as_json(value) -> bool:
     """Whether msgspec writes ``value`` exactly as ``json.dumps`` does (see the module's docstring)."""
     stack = [value]
     pop, extend = stack.pop, stack.extend
@@ -60,9 +60,22 @@ def dumps(value) -> str:
 
 def file_bytes(value) -> bytes:
     """The bytes of a JSON file: the text, a final newline, UTF-8."""
-    if _plain(value):
+    if same_as_json(value):
         try:
             return msgspec.json.format(_ENCODER.encode(value), indent=1) + b"\n"
         except (msgspec.EncodeError, RecursionError, UnicodeEncodeError):  # too deep, a lone surrogate: as below
             pass
     return (json.dumps(value, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def compact(value) -> str:
+    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``, by msgspec where it can: four times as fast.
+
+    The same text wherever ``same_as_json(value)`` holds. That is not checked here (walking the value would cost
+    what msgspec saves): a caller whose values may hold a float written with an exponent, NaN or infinity checks
+    first, or needs only JSON that reads back the same, not ``json.dumps``'s very text. What msgspec refuses (a
+    subclass of ``str``, a lone surrogate, an integer past 64 bits...) goes to ``json.dumps``."""
+    try:
+        return _ENCODER.encode(value).decode("utf-8")
+    except (TypeError, ValueError, msgspec.EncodeError, RecursionError):  # UnicodeEncodeError is a ValueError
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

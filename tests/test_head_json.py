@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 from briefgen.engine.build import load_and_assemble
-from briefgen.outputs.metadata import compact_json, json_for_script, structured_data
+from briefgen.jsontext import compact as compact_json
+from briefgen.outputs.metadata import json_for_script, structured_data
 from briefgen.outputs.search import available
 from briefgen.problems import Problems
 from briefgen.project import Project

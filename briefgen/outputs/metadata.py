@@ -20,7 +20,7 @@ relative like every other link, so the site works at any base path.
 
 Every page of a build has a head, so its cost counts (about a tenth of an
 article page's render): the JSON is written by msgspec (a maintained C encoder)
-rather than ``json.dumps``, and what recurs from page to page (a person's or
+rather than ``json.dumps`` (``jsontext.compact``), and what recurs from page to page (a person's or
 source's reference, a topic's, the publisher, the site feed's link) is made
 once per distinct value (``_PARTY_REFS``, ``_FEED_LINKS``).
 """
@@ -28,13 +28,12 @@ once per distinct value (``_PARTY_REFS``, ``_FEED_LINKS``).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
-import msgspec
 from markupsafe import Markup, escape
 
 from briefgen.content.model import Article, Claim, Party, Site
+from briefgen.jsontext import compact
 from briefgen.outputs.feeds import FEED_NAME, feeds_for
 from briefgen.pages.assemble import Page
 from briefgen.render.codegen import _escape_inner, output_text
@@ -47,27 +46,15 @@ VERDICT_RATINGS = {"false": 1, "disputed": 3, "confirmed": 5}  # on a 1-5 scale,
 HEADLINE_MAX = 110  # schema.org/Google limit for NewsArticle.headline
 
 
-_ENCODER = msgspec.json.Encoder()
 _MEMO_KEPT = 65536  # values per kind; past this (a serve session that runs for weeks) a memo starts again
-
-
-def compact_json(data: Any) -> str:
-    """``json.dumps(data, ensure_ascii=False, separators=(",", ":"))``, by msgspec, four times as fast.
-
-    For what JSON-LD holds (dicts with ``str`` keys, lists, ``str``, ``int``, ``bool``, None) the two write
-    the same text, character for character (tests/test_sitemap_metadata.py checks it). What msgspec refuses
-    (a subclass of ``str``, a lone surrogate...) goes to ``json.dumps``. They differ on floats written with an
-    exponent (``1e16``; ``json``: ``1e+16``) and NaN: the JSON-LD here holds no floats (an image's size is in
-    pixels, a rating an integer)."""
-    try:
-        return _ENCODER.encode(data).decode("utf-8")
-    except (TypeError, ValueError, msgspec.EncodeError, RecursionError):  # UnicodeEncodeError is a ValueError
-        return json.dumps(data, ensure_ascii=False, indent=None, separators=(",", ":"))
 
 
 def json_for_script(data: Any) -> Markup:
     """JSON safe inside <script>: no '<', '>' or '&' can appear literally."""
-    text = compact_json(data)
+    # ``jsontext.compact`` writes json.dumps's text for what JSON-LD holds (dicts with ``str`` keys, lists,
+    # ``str``, ``int``, ``bool``, None): it holds no floats (an image's size is in pixels, a rating an integer;
+    # tests/test_head_json.py pins that), where msgspec and ``json`` differ (``1e16`` against ``1e+16``, NaN)
+    text = compact(data)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return Markup(text)
