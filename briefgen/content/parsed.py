@@ -129,8 +129,19 @@ class StoredDoc(YamlDoc):
 
 
 def _key(loc: tuple) -> str | None:
+    if len(loc) == 1:  # most locations: a key of the front matter, written as it is
+        p = loc[0]
+        if p.__class__ is str and _SEP not in p and p[:1] != "#":
+            return p
     parts = []
     for p in loc:
+        cls = p.__class__
+        if cls is str and _SEP not in p and p[:1] != "#":
+            parts.append(p)
+            continue
+        if cls is int:
+            parts.append(f"#{p}")
+            continue
         if isinstance(p, bool) or not isinstance(p, (int, str)) or (isinstance(p, str) and (_SEP in p or p[:1] == "#")):
             return None  # cannot be written unambiguously: no record
         parts.append(f"#{p}" if isinstance(p, int) else p)
@@ -169,11 +180,19 @@ def _plain(value):
 
 def _same(a, b) -> bool:
     """Whether ``b`` (decoded) is ``a`` (validated) exactly: same types, values and time zones."""
+    cls = a.__class__
+    if cls is str or cls is int or cls is bool:  # most values, asked first (every article's record is checked)
+        return b.__class__ is cls and a == b
+    if a is None:
+        return b is None
     if isinstance(a, BaseModel):
-        return all(_same(getattr(a, name), getattr(b, name, _same)) for name, _date in _plan(type(a)))
+        for name, _date in _plan(cls):
+            if not _same(getattr(a, name), getattr(b, name, _same)):
+                return False
+        return True
     if isinstance(a, list):
         return type(b) is list and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return type(a) is type(b) and (a == b if a.__class__ in (str, int, bool) else repr(a) == repr(b))
+    return type(a) is type(b) and repr(a) == repr(b)
 
 
 def encode_record(meta: schema.ArticleIn, doc: YamlDoc, body: str, body_line: int) -> bytes | None:

@@ -258,7 +258,7 @@ class BuildCache:
         from briefgen.engine.preparse import preparser
 
         def work(start: int, stop: int) -> list:
-            preparse = preparser(loader, self.yaml, digest, self.enabled)
+            preparse = preparser(loader, self.yaml, digest, self.keep)
             return [found for found in map(preparse, paths[start:stop]) if found is not None]
 
         for key, entry, stored, record in map_chunks(work, len(paths), self.jobs):
@@ -278,6 +278,7 @@ class BuildCache:
         if len(missing) < PREFETCH_MIN:
             return
         prefix = _renderer_key(renderer) + "|"
+        keep = self.keep
 
         def work(start: int, stop: int) -> list:
             out = []
@@ -291,11 +292,16 @@ class BuildCache:
                     return answer
 
                 rendered = renderer.render(article.body_md, recording)
-                out.append((prefix + digest(article.body_md), to_text(encode_rendered(rendered, asked))))
+                key = prefix + digest(article.body_md)
+                out.append((key, to_text(encode_rendered(rendered, asked)) if keep else (rendered, asked)))
             return out
 
         for key, value in map_chunks(work, len(missing), self.jobs):
-            self.markdown.add(key, value)
+            if keep:
+                self.markdown.add(key, value)
+            else:  # stored nowhere: the answer as it is, no JSON made and parsed (the key stands in for the text)
+                self.markdown.add(key, key)
+                self._decoded[key] = (key, value)
             self.md_texts.add(key.rpartition("|")[2])
 
     def save(self) -> None:
