@@ -107,11 +107,19 @@ def _noted(staging) -> int:
 
 
 def plain_chunks(count: int, jobs: int) -> list[tuple[int, int]]:
-    """The pages ``check_links_parallel`` hands each call of ``check_links``: its own rule and ``map_chunks``'."""
+    """The pages of each call of ``check_links`` that ``check_links_parallel`` makes: all at once in line; else the
+    chunks of ``map_chunks``, the first in quarters (this process takes it, a quarter at a time). Which of the other
+    chunks this process takes (in quarters too) and which a worker takes (whole) is down to timing there: taken
+    here as a worker's. It matters only to a broken link on two pages of one source (a topic's pages), which each
+    call reports once."""
     if jobs == 1 or count < LINKCHECK_PARALLEL_MIN:
         return [(0, count)]
     jobs = max(1, min(jobs, count // MIN_ITEMS_PER_WORKER or 1))
-    return chunked(count, jobs) if jobs > 1 and can_fork() else [(0, count)]
+    if jobs == 1 or not can_fork():
+        return [(0, count)]
+    chunks = chunked(count, jobs)
+    start, stop = chunks[0]
+    return [(start + a, start + b) for a, b in chunked(stop - start, 1)] + chunks[1:]
 
 
 def start(rebuild) -> LinksAhead | None:
