@@ -191,7 +191,7 @@ def test_a_failed_worker_fails_the_check_and_a_cancelled_one_is_ended(tmp_path: 
 
 
 def test_each_piece_is_taken_once_from_either_end(tmp_path: Path):
-    """``Claims``: the build takes pieces from the front while a worker takes them from the back, each once."""
+    """``Claims``: one process takes pieces from the front while another takes them from the back, each once."""
     from briefgen.checks.linkworker import Claims
 
     counter = tmp_path / "counter"

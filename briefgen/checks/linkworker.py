@@ -5,7 +5,7 @@ its site as it does, and a forked worker would end up holding its own copy of ev
 touched (some 50 MB at 4,000 articles). This one imports the link check and nothing else (``-S``: not even
 site-packages), and is handed what it needs as JSON (``run``): the staging folder, the pages rendered there
 (each one's output, kind and source) and the pieces of that list to share out. It takes one piece at a time
-(``Claims``, shared with the build and any other worker, from the back) and writes what ``early_links.EarlyCheck.events``
+(``Claims``, shared with the build and any other worker, from the front) and writes what ``early_links.EarlyCheck.events``
 answers for it, as one JSON line on its standard output: ``[piece, events]``.
 """
 
@@ -58,10 +58,11 @@ class StagedPages(Mapping):
 
 
 class Claims:
-    """Pieces of work 0 .. ``count - 1`` shared out between processes: the build takes them from the front, the
-    workers from the back (the first pages are the largest: topic pages and briefing packs, checked after the build's
-    own peak of memory has passed). The count taken from each end is kept in the file ``fd`` (each process has it
-    open), read and written under a ``lockf`` lock, which excludes other processes."""
+    """Pieces of work 0 .. ``count - 1`` shared out between processes: the workers take them from the front, the
+    build from the back. The first pages are the largest (the topic pages, and briefing packs of up to 12 MB at 4,000
+    articles): a worker checks them while the build's outputs begin, before the outputs' peak of memory, and gives
+    their memory back after each piece. The count taken from each end is kept in the file ``fd`` (each process has
+    it open), read and written under a ``lockf`` lock, which excludes other processes."""
 
     def __init__(self, fd: int, count: int):
         self.fd, self.count = fd, count
