@@ -49,7 +49,7 @@ class LinksAhead:
             "pieces": self.pieces,
             "claims": self.counter.fileno(),
         }
-        self.workers: list[tuple[subprocess.Popen, object, object]] = []
+        self.workers: list[tuple[subprocess.Popen, object]] = []
         try:
             self._start(json.dumps(job).encode(), jobs - 1)
         except BaseException:
@@ -61,29 +61,31 @@ class LinksAhead:
             with tempfile.TemporaryFile() as given:  # (one each: a file's offset is shared by whoever has it open)
                 given.write(job)
                 given.seek(0)
-                out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+                out = tempfile.TemporaryFile()
                 command = [sys.executable, "-S", "-c", COMMAND, IMPORT_ROOT]
-                worker = subprocess.Popen(command, stdin=given, stdout=out, stderr=err, pass_fds=(self.claims.fd,))
-                self.workers.append((worker, out, err))
+                worker = subprocess.Popen(
+                    command, stdin=given, stdout=out, stderr=subprocess.DEVNULL, pass_fds=(self.claims.fd,)
+                )
+                self.workers.append((worker, out))
 
     def finish(self, files, statics: set[str], problems: Problems) -> bool:
-        """Report what the plain check of the pages would; False (nothing reported): a file made since the check
-        began took the place of a page it read, and the caller checks them the plain way instead."""
+        """Report what the plain check of the pages would. False, with nothing reported, where the caller must check
+        them the plain way: a worker failed (this Python cannot start one, say; an error of the check itself, the plain
+        check meets too), or a file made since the check began took the place of a page it read."""
         parts: list = [None] * len(self.pieces)
         try:
             while (index := self.claims.take(front=False)) is not None:
                 parts[index] = EarlyCheck(self.staging.files, self.known).events(self.pages, *self.pieces[index])
-            for worker, out, err in self.workers:
+            for worker, out in self.workers:
                 if worker.wait() != 0:
-                    err.seek(0)
-                    raise RuntimeError(f"the link check's worker failed:\n{err.read().decode(errors='replace')}")
+                    return False
                 out.seek(0)
                 for line in out:
                     index, events = json.loads(line)
                     parts[index] = events
         finally:
             self.cancel()
-        if _noted(self.staging) - self.noted != len(self.staging.names) - self.names:
+        if _noted(self.staging) - self.noted != len(self.staging.names) - self.names or None in parts:
             return False
         events = [event for part in parts for event in part]
         settle(files, self.pages, statics, plain_chunks(len(self.pages), self.jobs), events, problems)
@@ -91,12 +93,11 @@ class LinksAhead:
 
     def cancel(self) -> None:
         """End the workers (at once, if they are still at work) and let go of their files."""
-        for worker, out, err in self.workers:
+        for worker, out in self.workers:
             if worker.poll() is None:
                 worker.kill()
             worker.wait()
             out.close()
-            err.close()
         self.workers = []
         self.counter.close()
 
@@ -126,7 +127,9 @@ def start(rebuild) -> LinksAhead | None:
     """The link check begun beside ``rebuild``'s outputs, or None where it would not pay (or not be the plain
     check's: only a cold build, whose every page is rendered and on disk, checks them all)."""
     staging, jobs = rebuild.staging, rebuild.jobs
-    if staging is None or rebuild.previous or rebuild.failed or not rebuild.write or jobs < 2 or os.name != "posix":
+    if staging is None or rebuild.previous or rebuild.failed or not rebuild.write or jobs < 2:
+        return None
+    if os.name != "posix" or not sys.executable:  # (``Claims`` locks with ``lockf``; a worker is ``sys.executable``)
         return None
     pages = [p for p in rebuild.pages if p.output in rebuild.rendered]  # what ``Rebuild.check_links`` checks
     if len(pages) < LINKCHECK_PARALLEL_MIN or any(p.output not in staging.names for p in pages):
