@@ -134,7 +134,10 @@ def start(rebuild) -> LinksAhead | None:
     pages = [p for p in rebuild.pages if p.output in rebuild.rendered]  # what ``Rebuild.check_links`` checks
     if len(pages) < LINKCHECK_PARALLEL_MIN or any(p.output not in staging.names for p in pages):
         return None
-    return LinksAhead(staging, pages, jobs)
+    try:
+        return LinksAhead(staging, pages, jobs)
+    except OSError:  # no temporary file, no process: the plain check, after the outputs
+        return None
 
 
 @contextlib.contextmanager
