@@ -16,11 +16,13 @@ import html
 import posixpath
 import re
 from collections import Counter
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from briefgen.content.sources import markdown_of
-from briefgen.pages.assemble import Page
 from briefgen.problems import Problems
+
+if TYPE_CHECKING:  # (the content model and its schema: not needed by a worker that only checks: ``linkworker``)
+    from briefgen.pages.assemble import Page
 
 # A value: double-quoted, single-quoted, or unquoted (HTML allows ``href=page/``: anything but whitespace,
 # quotes, ``=``, ``<``, ``>`` and backticks). A user's template override may write any of them.
@@ -155,6 +157,8 @@ def body_line(page: Page, url: str) -> int | None:
         for written in (path[:-10], path[:-11]):  # "topics/x/" or, for "../index.html", ".."
             if written:
                 needles |= {written + mark + rest, unquote(written + mark + rest)}
+    from briefgen.content.sources import markdown_of
+
     source = markdown_of(article)  # a one-off build let go of it after loading: read again (content.sources)
     if source is None:
         return None

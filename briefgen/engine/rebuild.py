@@ -30,6 +30,7 @@ from pathlib import Path
 from briefgen.checks.linkcheck import _SKIP_PREFIXES
 from briefgen.content.schedule import site_lines
 from briefgen.content.sources import forget_sources
+from briefgen.engine import linksahead
 from briefgen.engine.environment import Environment
 from briefgen.engine.fingerprints import Fingerprints
 from briefgen.engine.inputs import bytes_digest, bytes_hash, file_digest
@@ -76,6 +77,7 @@ class Rebuild:
         self.copies: dict[str, Path] = {}
         self.seen: dict[str, os.stat_result] = {}  # the output's intact files, stat'ed (``write.write_site``)
         self.search_note: str | None = None
+        self.ahead: linksahead.LinksAhead | None = None  # the link check begun beside the outputs
 
     def run(self) -> BuildResult:
         started = time.perf_counter()
@@ -94,7 +96,8 @@ class Rebuild:
             self.fingerprint_pages()
             self.render()
             if not self.failed:
-                self.outputs()
+                with linksahead.beside(self):  # a cold build checks its pages' links meanwhile
+                    self.outputs()
             self.check_links()
             result = self.result()
             if self.write:
@@ -309,7 +312,8 @@ class Rebuild:
             rel not in files and rel not in copies and not rel.startswith(_SKIP_PREFIXES) for rel in self.previous
         )
         checked = self.pages if gone else [p for p in self.pages if p.output in self.rendered]
-        check_links_parallel(files, checked, self.problems, set(copies), self.jobs, remember=self.staging is None)
+        if self.ahead is None or not self.ahead.finish(files, set(copies), self.problems):
+            check_links_parallel(files, checked, self.problems, set(copies), self.jobs, remember=self.staging is None)
         if self.write:  # write=False (check): the errors are in the result, with the files, for check's own stages
             fail_if_errors(self.problems, self.builder.strict)
 
