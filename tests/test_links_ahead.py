@@ -297,3 +297,19 @@ def test_a_cold_build_reports_what_it_did_before_and_writes_the_same_site(tmp_pa
         line = len((project / "content" / "articles" / name).read_text().splitlines())
         assert any(f"{name}:{line}: page " in e and what in e for e in errors), (name, line, what, errors)
     assert not (tmp_path / "early").exists() and not (tmp_path / "plain").exists(), "no site written"
+
+
+def test_a_module_planted_in_the_folder_the_build_runs_in_never_runs_in_the_worker(tmp_path: Path):
+    """The worker is a new Python: run where the project is, it must not import the project's own ``json.py``
+    (Python puts the current folder first on the path of ``-c``; ``-I`` leaves it out)."""
+    project, _ = _corpus(tmp_path, False)
+    ran = tmp_path / "ran"
+    for name in ("json", "struct", "ctypes", "typing"):  # modules the worker imports
+        (project / f"{name}.py").write_text(f"open({str(ran)!r}, 'a').write('{name}\\n')\n")
+    note = tmp_path / "note"
+    env = dict(os.environ, NO_COLOR="1", NOTE=str(note), PYTHONPATH=str(REPO))
+    command = [sys.executable, "-P", "-c", EARLY + BUILD, "build", "--jobs", "2", "-o", str(tmp_path / "site")]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert not ran.exists(), f"a planted module ran: {ran.read_text()}"
+    assert note.read_text() == "True\n", "the early check ran, and reported"

@@ -3,10 +3,11 @@
 A new process, not a fork of the build: the build goes on making its other files meanwhile, touching most of
 its site as it does, and a forked worker would end up holding its own copy of every memory page the build
 touched (some 50 MB at 4,000 articles). This one imports the link check and nothing else (``-S``: not even
-site-packages), and is handed what it needs as JSON (``run``): the staging folder, the pages rendered there
-(each one's output, kind and source) and the pieces of that list to share out. It takes one piece at a time
-(``Claims``, shared with the build and any other worker, from the front) and writes what ``early_links.EarlyCheck.events``
-answers for it, as one JSON line on its standard output: ``[piece, events]``.
+site-packages; ``-I``: nor a module in the folder the build runs in, nor one a ``PYTHON*`` variable names), and
+is handed what it needs as JSON (``run``): the staging folder, the pages rendered there (each one's output, kind
+and source) and the pieces of that list to share out. It takes one piece at a time (``Claims``, shared with the
+build and any other worker, from the front) and writes what ``early_links.EarlyCheck.events`` answers for it, as
+one JSON line on its standard output: ``[piece, events]``.
 """
 
 from __future__ import annotations

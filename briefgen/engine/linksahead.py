@@ -62,7 +62,8 @@ class LinksAhead:
                 given.write(job)
                 given.seek(0)
                 out = tempfile.TemporaryFile()
-                command = [sys.executable, "-S", "-c", COMMAND, IMPORT_ROOT]
+                # -I: no module of the folder the build runs in, nor of what a PYTHON* variable names
+                command = [sys.executable, "-I", "-S", "-c", COMMAND, IMPORT_ROOT]
                 worker = subprocess.Popen(
                     command, stdin=given, stdout=out, stderr=subprocess.DEVNULL, pass_fds=(self.claims.fd,)
                 )
