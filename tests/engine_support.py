@@ -62,3 +62,15 @@ def write_article(path: Path, title: str, topic: str, source: str, body: str, da
     path.write_text(
         ARTICLE.format(title=title, date=date, topic=topic, source=source, slug_hint=path.stem, extra=extra, body=body)
     )
+
+
+def in_a_new_process(module: str, scenario: str, *args) -> None:
+    """``scenario(*args)`` of the test module ``module`` in a new, single-threaded Python process, where forking is
+    allowed (``parallel.can_fork``): there the parallel paths run as they do in a build."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import {module} as t; "
+        f"from briefgen.engine import parallel; assert parallel.can_fork(), 'a new process may fork'; "
+        f"t.{scenario}(*{args!r})"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr

@@ -135,15 +135,11 @@ def _same_problems_as_the_plain_check(tmp: str, chunked: bool = False) -> None:
 
 
 def _in_a_new_process(scenario: str, tmp: Path, *args) -> None:
-    """``scenario(tmp)`` in a new, single-threaded Python process: there ``check_links_parallel`` checks in chunks
-    (``map_chunks`` forks), and a broken link of one source is reported once per chunk."""
-    code = (
-        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import test_links_ahead as t; "
-        f"from briefgen.engine import parallel; assert parallel.can_fork(), 'a new process may fork'; "
-        f"t.{scenario}({str(tmp)!r}, *{args!r})"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
+    """``scenario(tmp)`` in a new process: there ``check_links_parallel`` checks in chunks (``map_chunks`` forks),
+    and a broken link of one source is reported once per chunk."""
+    from engine_support import in_a_new_process
+
+    in_a_new_process("test_links_ahead", scenario, str(tmp), *args)
 
 
 def test_the_early_check_reports_what_the_plain_check_reports_in_chunks(tmp_path: Path):

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -103,14 +100,9 @@ def _a_block_allocated_after_plugging_comes_from_above_the_heap_not_from_a_hole(
 
 
 def _in_a_new_process(scenario: str, *args: int) -> None:
-    """Run ``scenario(*args)`` of this module in a new, single-threaded Python process, where forking is allowed."""
-    code = (
-        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import test_parallel as t; "
-        f"from briefgen.engine import parallel; assert parallel.can_fork(), 'a new process may fork'; "
-        f"t.{scenario}(*{args!r})"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
+    from engine_support import in_a_new_process
+
+    in_a_new_process("test_parallel", scenario, *args)
 
 
 @pytest.mark.parametrize("jobs", [2, 3])
