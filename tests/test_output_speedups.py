@@ -319,7 +319,8 @@ def test_recency_order_gives_the_plain_newest(reports, data):
 def test_sitemap_entries_are_the_plain_page_dates(example):
     """The sitemap's entries, found with the recency order, are each page's ``page_date`` as lastmod."""
     from briefgen.engine.build import load_and_assemble
-    from briefgen.outputs.sitemap import NOT_LISTED, lastmod, page_date, sitemap_entries
+    from briefgen.outputs.feeds import RecencyOrder
+    from briefgen.outputs.sitemap import NOT_LISTED, _preview, lastmod, page_date, sitemap_entries
     from briefgen.problems import Problems
     from briefgen.project import Project
     from briefgen.render.render import Renderer, static_files
@@ -329,11 +330,24 @@ def test_sitemap_entries_are_the_plain_page_dates(example):
     renderer = Renderer(site, project, static_files(project))
     want = []
     for page in pages:
-        if page.kind not in NOT_LISTED:
+        if page.kind not in NOT_LISTED and not _preview(page):
             when = page_date(site, page)
             want.append((renderer.absolute(page.url_path), lastmod(when) if when is not None else None))
     assert sitemap_entries(site, pages, renderer) == want
+    assert sitemap_entries(site, pages, renderer, RecencyOrder(site.articles)) == want  # the feeds' order
     assert {"topic", "party", "article"} <= {p.kind for p in pages}  # each way to a date is taken
+
+
+@given(
+    st.datetimes(min_value=dt.datetime(2, 1, 1), max_value=dt.datetime(9998, 12, 30)),
+    st.integers(-23 * 60, 23 * 60),
+)
+def test_lastmod_is_the_strftime_of_the_utc_time(when, minutes):
+    """``lastmod``'s formatting is ``strftime``'s, for any time and offset (a year before 1000 included)."""
+    from briefgen.outputs.sitemap import lastmod
+
+    aware = when.replace(tzinfo=dt.timezone(dt.timedelta(minutes=minutes)))
+    assert lastmod(aware) == aware.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @given(

@@ -33,7 +33,7 @@ from briefgen.content.sources import forget_sources
 from briefgen.engine import linksahead
 from briefgen.engine.environment import Environment
 from briefgen.engine.fingerprints import Fingerprints
-from briefgen.engine.inputs import bytes_digest, bytes_hash, file_digest
+from briefgen.engine.inputs import bytes_hash, file_digest
 from briefgen.engine.pipeline import (
     BuildResult,
     Progress,
@@ -44,7 +44,7 @@ from briefgen.engine.pipeline import (
 )
 from briefgen.engine.sitefiles import SiteFiles
 from briefgen.engine.state import BuildState, OutputFile, output_intact
-from briefgen.engine.write import Staging, write_site
+from briefgen.engine.write import Staging, output_digest, write_site
 from briefgen.outputs.feeds import forget_entries
 from briefgen.outputs.kept import KEPT, Keeper
 from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes, read_manifest
@@ -335,10 +335,10 @@ class Rebuild:
         if staging is not None:
             digests.update(staging.digests)
         else:
-            for rel in files:
+            for rel in files:  # a kept file's bytes are the ones recorded; the others' hashed for the manifest
                 old = self.previous.get(rel)
-                # a kept file's bytes are the ones recorded: no need to read or hash them again
-                digests[rel] = old.digest if rel in self.same and old is not None else bytes_digest(files[rel])
+                same = rel in self.same and old is not None
+                digests[rel] = old.digest if same else output_digest(self.db.manifest, files[rel])
         for rel, source in copies.items():
             digests[rel] = file_digest(source)
         if staging is not None:

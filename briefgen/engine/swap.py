@@ -49,16 +49,10 @@ def _exchange(a: Path, b: Path) -> bool:
     global _renameat2
     if faults.no_exchange():
         return False
-    import ctypes  # (and ctypes.util, which imports subprocess: not for a build that finds nothing changed)
-    import ctypes.util
+    import ctypes  # (here: not for a build that finds nothing changed)
 
     if _renameat2 is None:
-        try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-            _renameat2 = libc.renameat2
-            _renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-        except (OSError, AttributeError):
-            _renameat2 = False
+        _renameat2 = _libc_renameat2(ctypes)
     if _renameat2 is False:
         return False
     if _renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
@@ -67,6 +61,26 @@ def _exchange(a: Path, b: Path) -> bool:
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
         return False
     raise OSError(err, os.strerror(err), str(b))
+
+
+def _libc_renameat2(ctypes):
+    """libc's ``renameat2``, or False. Looked up among the process's own symbols first (``CDLL(None)``: CPython
+    on Linux has libc loaded); only where they lack it is libc found by name, by ``ctypes.util.find_library``,
+    which runs ``ldconfig -p`` in a subprocess (10-60 ms of an edit's wall time, for every rebuild)."""
+    for by_name in (False, True):
+        try:
+            if by_name:
+                import ctypes.util
+
+                libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+            else:
+                libc = ctypes.CDLL(None, use_errno=True)
+            found = libc.renameat2
+        except (OSError, AttributeError):
+            continue
+        found.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+        return found
+    return False
 
 
 def journal_path(output: Path) -> Path:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefgen.engine import faults, spare, streamed
-from briefgen.engine.inputs import bytes_hash, digest_of_sha256
+from briefgen.engine.inputs import bytes_digest, bytes_hash, digest_of_sha256
 from briefgen.engine.listing import existing_files, kept_entries
 from briefgen.engine.swap import swap_in
 
@@ -51,6 +51,16 @@ class WriteStats:
     @property
     def removed(self) -> int:
         return len(self.removed_paths)
+
+
+def output_digest(memo, data: bytes) -> str:
+    """``inputs.bytes_digest(data)``: from the SHA-256 ``manifest.manifest_bytes`` took of these very bytes (its
+    ``memo``, a ``manifest.ManifestHashes``), if it did, instead of a second pass over them (a rebuild records
+    the digest of each file it writes)."""
+    entry = memo.by_id.get(id(data)) if memo is not None else None
+    if entry is not None and entry[0] is data:
+        return digest_of_sha256(entry[1])
+    return bytes_digest(data)
 
 
 def _same(old: Path, data: bytes) -> bool:

@@ -219,14 +219,17 @@ def party_articles(site: Site, page: Page) -> list[Article]:
     return list(page.context["articles"])
 
 
-def iter_feeds(site: Site, pages: list[Page], renderer, write=None) -> Iterator[tuple[str, bytes]]:
+def iter_feeds(
+    site: Site, pages: list[Page], renderer, write=None, order: RecencyOrder | None = None
+) -> Iterator[tuple[str, bytes]]:
     """Every feed of the site as (output path, bytes), one at a time: a cold build writes each as it is made.
 
-    ``write`` makes one feed (default ``write_feed``; a rebuild passes ``briefgen.outputs.kept.Keeper.feed``).
+    ``write`` makes one feed (default ``write_feed``; a rebuild passes ``briefgen.outputs.kept.Keeper.feed``);
+    ``order``: the ``RecencyOrder`` of ``site.articles``, when the caller has it (the sitemap uses the same).
     """
     write_feed_ = write or write_feed
     config = site.config
-    order = RecencyOrder(site.articles)
+    order = RecencyOrder(site.articles) if order is None else order
     # each feed is handed only the articles it shows: briefgen.outputs.kept fingerprints it by them
     yield FEED_NAME, write_feed_(site, renderer, "", config.title, config.description, newest(site.articles, order))
     for page in pages:

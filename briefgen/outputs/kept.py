@@ -62,11 +62,11 @@ class Keeper:
             return KEPT
         return feeds.write_feed(site, renderer, url_path, title, subtitle, articles)
 
-    def sitemap(self, site, pages, renderer, memo=None):
+    def sitemap(self, site, pages, renderer, memo=None, order=None):
         """The sitemap files, kept when the (URL, lastmod) entries they list are the last build's."""
         from briefgen.outputs import sitemap
 
-        entries = sitemap.sitemap_entries(site, pages, renderer)
+        entries = sitemap.sitemap_entries(site, pages, renderer, order)
         paths = sitemap.sitemap_paths(entries)
         digest = hashlib.blake2b(repr((entries, sitemap.MAX_URLS)).encode(), digest_size=20).hexdigest()
         key = "sitemap|" + digest

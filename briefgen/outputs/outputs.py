@@ -70,15 +70,17 @@ def site_outputs(
     from briefgen.content.images import outputs as image_outputs
     from briefgen.outputs.changefeeds import change_feeds
     from briefgen.outputs.exports import exports
-    from briefgen.outputs.feeds import iter_feeds
+    from briefgen.outputs.feeds import RecencyOrder, iter_feeds
     from briefgen.outputs.sitemap import robots_txt, sitemap_files
 
-    yield from iter_feeds(site, pages, renderer, keeper.feed if keeper is not None else None)
+    order = RecencyOrder(site.articles)  # worked out once, for the feeds and the sitemap
+    yield from iter_feeds(site, pages, renderer, keeper.feed if keeper is not None else None, order)
     # resized, metadata-free copies of the images articles show (briefgen.content.images)
     yield from image_outputs([p for a in site.articles for p in a.all_pictures()]).items()
     make_sitemap = keeper.sitemap if keeper is not None else sitemap_files
     # sitemap.xml (past 50,000 URLs: an index of sitemap-N.xml) and robots.txt
-    yield from {**make_sitemap(site, pages, renderer, sitemap_memo), "robots.txt": robots_txt(renderer)}.items()
+    sitemaps = make_sitemap(site, pages, renderer, sitemap_memo, order=order)
+    yield from {**sitemaps, "robots.txt": robots_txt(renderer)}.items()
     yield from change_feeds(site, renderer).items()  # changes/history.json and the "what changed" feeds
     # the briefing schema, then each topic's briefing.json and timeline.json
     yield from keeper.exports(site, pages, renderer) if keeper is not None else exports(site, pages, renderer).items()

@@ -50,7 +50,11 @@ def _site_newest(site: Site) -> dt.datetime | None:
 
 def lastmod(value: dt.datetime) -> str:
     """W3C datetime in UTC (a 'Z' date is the least ambiguous for crawlers)."""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    u = value.astimezone(dt.UTC)
+    if u.year < 1000:  # the platform's %Y (glibc's has no leading zeros)
+        return u.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # what strftime("%Y-%m-%dT%H:%M:%SZ") gives, in two thirds of the time (a sitemap formats thousands)
+    return f"{u.year}-{u.month:02}-{u.day:02}T{u.hour:02}:{u.minute:02}:{u.second:02}Z"
 
 
 class SitemapMemo:
@@ -67,16 +71,27 @@ def _preview(page: Page) -> bool:
     return bool(getattr(shown, "preview", "")) if page.kind in ("article", "topic") else False
 
 
-def sitemap_entries(site: Site, pages: list[Page], renderer) -> list[tuple[str, str | None]]:
-    """(URL, lastmod) of every listed page, in page order: all a sitemap's bytes are made from."""
-    order = RecencyOrder(site.articles)  # the newest of a page's articles by a look-up, not by comparing dates
+def sitemap_entries(
+    site: Site, pages: list[Page], renderer, order: RecencyOrder | None = None
+) -> list[tuple[str, str | None]]:
+    """(URL, lastmod) of every listed page, in page order: all a sitemap's bytes are made from. ``order``: the
+    ``RecencyOrder`` of ``site.articles``, when the caller has it (the feeds use the same)."""
+    if order is None:  # the newest of a page's articles by a look-up, not by comparing dates
+        order = RecencyOrder(site.articles)
     first = order.newest(site.articles)
     site_newest = first.modified if first is not None else None
     entries = []
     for page in pages:
-        if page.kind in NOT_LISTED or _preview(page):
+        kind = page.kind
+        if kind == "article":  # most pages: ``_preview`` and ``page_date`` of an article, read once
+            article = page.context["article"]
+            if getattr(article, "preview", ""):
+                continue
+            when = article.modified
+        elif kind in NOT_LISTED or _preview(page):
             continue
-        when = _page_date(site, page, site_newest, order)
+        else:
+            when = _page_date(site, page, site_newest, order)
         entries.append((renderer.absolute(page.url_path), lastmod(when) if when is not None else None))
     return entries
 
@@ -110,12 +125,13 @@ def sitemap_files(
     memo: SitemapMemo | None = None,
     max_urls: int = MAX_URLS,
     entries: list | None = None,
+    order: RecencyOrder | None = None,
 ) -> dict[str, bytes]:
     """``sitemap.xml`` (and, past ``max_urls`` listed pages, the files a sitemap index points to): every
     listed page with its last change (``entries``, when the caller has them); ``memo`` spares a rebuild the
     XML when the entries are the last build's."""
     if entries is None:
-        entries = sitemap_entries(site, pages, renderer)
+        entries = sitemap_entries(site, pages, renderer, order)
     if memo is not None and memo.last is not None and memo.last[0] == (entries, max_urls):
         return memo.last[1]
     if len(entries) <= max_urls:
