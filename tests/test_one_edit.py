@@ -228,18 +228,23 @@ def _redraw_image(project: Path) -> None:
         image.save(path)
 
 
+def _edit(rel: str, old: str, new: str):
+    return lambda project: _replace(project / rel, old, new)
+
+
+ARTICLES, NATO_OFFER = "content/articles/", "content/topics/nato-offer.yaml"
 # (what changes, the change, whether the articles' carried elements still hold: else all are worked out again)
 CARRIED = [
-    ("a linked report's body", lambda p: _replace(p / "content/articles" / KELLOGG, "\n---\n", "\n---\nNew.\n"), True),
-    ("a linked report's title", lambda p: _replace(p / "content/articles" / KELLOGG, "title: ", "title: Now "), True),
-    ("a linked report's topics", lambda p: _replace(p / "content/articles" / KELLOGG, ", nato-offer]", "]"), True),
-    ("a linked report's slug", lambda p: _replace(p / "content/articles" / KELLOGG, "title:", "slug: k\ntitle:"), False),
-    ("a topic's summary", lambda p: _replace(p / "content/topics/nato-offer.yaml", "summary: ", "summary: Now "), False),
-    ("a topic's title", lambda p: _replace(p / "content/topics/nato-offer.yaml", "title: ", "title: Now "), False),
+    ("a linked report's body", _edit(ARTICLES + KELLOGG, "\n---\n", "\n---\nNew.\n"), True),
+    ("a linked report's title", _edit(ARTICLES + KELLOGG, "title: ", "title: Now "), True),
+    ("a linked report's topics", _edit(ARTICLES + KELLOGG, ", nato-offer]", "]"), True),
+    ("a linked report's slug", _edit(ARTICLES + KELLOGG, "title:", "slug: k\ntitle:"), False),
+    ("a topic's summary", _edit(NATO_OFFER, "summary: ", "summary: Now "), False),
+    ("a topic's title", _edit(NATO_OFFER, "title: ", "title: Now "), False),
     ("a report's image", _redraw_image, False),
-    ("a template", lambda p: _replace(p / "templates/article.html", "{% block content %}", "{% block content %}."), False),
-    ("a report deleted", lambda p: (p / "content/articles" / DOWNED).unlink(), False),
-    ("a report's body, after all that", lambda p: _replace(p / "content/articles" / NATO, "\n---\n", "\n---\nNew.\n"), True),
+    ("a template", _edit("templates/article.html", "{% block content %}", "{% block content %}."), False),
+    ("a report deleted", lambda p: (p / ARTICLES / DOWNED).unlink(), False),
+    ("a report's body, after all that", _edit(ARTICLES + NATO, "\n---\n", "\n---\nNew.\n"), True),
 ]
 
 

@@ -185,7 +185,6 @@ class Fingerprints:
             return {}
         return {"world": self.world, "items": "".join(items)}
 
-
     def _template_keys(self) -> dict[str, str]:
         """Template name -> hash of its file's contents."""
         out = {}
