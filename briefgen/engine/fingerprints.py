@@ -298,16 +298,11 @@ class Fingerprints:
     def _deps_digest(self, declared: frozenset[str]) -> str:
         """Hash of the inputs behind ``declared`` (a page's deps): each one's ``_element`` (which binds its path,
         so the text says which inputs the page shows, not only what they pull in), in the order of those
-        digests, which is canonical and cheaper to sort than the paths (one input's: its element, in hex). The pages
-        of one topic share theirs."""
+        digests, which is canonical and cheaper to sort than the paths. The pages of one topic share theirs."""
         found = self.deps_digests.get(declared)
         if found is not None:
             return found
         elements = self.elements  # a topic's pages name hundreds of articles: the memo read inline
-        if len(declared) == 1:  # an article's page: its element is the digest of that one input already
-            (path,) = declared
-            found = self.deps_digests[declared] = (elements.get(path) or self._element(path)).hex()
-            return found
         try:
             parts = [elements[path] for path in declared]
         except KeyError:
