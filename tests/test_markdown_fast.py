@@ -356,7 +356,7 @@ def test_the_fast_paths_copies_of_markdown_it_helpers_are_markdown_it_pys():
     from briefgen.content import markdown_fast
 
     assert markdown_fast._MD_TRIM_CHARS == utils.MD_TRIM_CHARS
-    samples = ['a & b < c > d "e" \'f\'', "\u00a0 x \u3000\t", "&amp;&lt;", "", " \u2028y\u2029 ", "\u200bz"]
+    samples = ["a & b < c > d \"e\" 'f'", "\u00a0 x \u3000\t", "&amp;&lt;", "", " \u2028y\u2029 ", "\u200bz"]
     for text in samples:
         assert markdown_fast.escapeHtml(text) == utils.escapeHtml(text)
         assert markdown_fast.mdTrim(text) == utils.mdTrim(text)
