@@ -346,3 +346,30 @@ def test_no_text_that_panics_markdown_it_rs_reaches_it(text: str, allow_html: bo
             spy.md.render(text)
         except BaseException as exc:  # pyo3's PanicException derives from BaseException
             raise AssertionError(f"markdown-it.rs panicked on {text!r}: {type(exc).__name__}") from None
+
+
+def test_the_fast_paths_copies_of_markdown_it_helpers_are_markdown_it_pys():
+    """``markdown_fast`` keeps its own ``escapeHtml`` and ``mdTrim`` so that a body it renders imports no
+    markdown-it-py: they must stay the library's."""
+    from markdown_it.common import utils
+
+    from briefgen.content import markdown_fast
+
+    assert markdown_fast._MD_TRIM_CHARS == utils.MD_TRIM_CHARS
+    samples = ["a & b < c > d \"e\" 'f'", "\u00a0 x \u3000\t", "&amp;&lt;", "", " \u2028y\u2029 ", "\u200bz"]
+    for text in samples:
+        assert markdown_fast.escapeHtml(text) == utils.escapeHtml(text)
+        assert markdown_fast.mdTrim(text) == utils.mdTrim(text)
+
+
+def test_a_body_on_the_fast_path_imports_no_markdown_it_py():
+    """The reference parser is made (and markdown-it-py imported) only when a body needs it."""
+    code = (
+        "import sys; from briefgen.content.markdown import MarkdownRenderer; r = MarkdownRenderer(); "
+        "out = r.render('# Title\\n\\nA [link](other.md) and *text*.\\n', lambda p: '../other/'); "
+        "assert 'href=\"../other/\"' in out.html, out.html; "
+        "print(any(m.split('.')[0] in ('markdown_it', 'mdit_py_plugins') for m in sys.modules)); "
+        "r.render('“Curly” quotes go to the reference.\\n'); print('markdown_it' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == ["False", "True"]

@@ -209,3 +209,81 @@ def test_a_new_title_shows_wherever_the_report_is_listed_or_indexed(tmp_path: Pa
     assert all(new in got[rel] and old not in got[rel] for rel in shown)
     index = [rel for rel in want if rel.startswith("pagefind/")]
     assert index and [rel for rel in index if got[rel] != before.get(rel)], "the search index changed"
+
+
+# --- each article's part of the fingerprints, carried from the last build -----------------------------------
+
+KELLOGG = "2025-02-21-kellogg-kyiv-talks.md"  # two other reports link to it
+NO_CARDS = "2025-02-21-trump-ukraine-no-cards.md"  # one of them
+DOWNED = "2025-02-23-russia-says-20-ukrainian-drones-downed.md"  # no report links to it
+
+
+def _redraw_image(project: Path) -> None:
+    from PIL import Image
+
+    path = project / "content" / "articles" / "images" / "kryvyi-rih-locator.png"
+    with Image.open(path) as image:  # narrower: the pages that show it say so (width and height)
+        image = image.crop((0, 0, image.width - 40, image.height))
+    image.save(path)
+
+
+def _edit(rel: str, old: str, new: str):
+    return lambda project: _replace(project / rel, old, new)
+
+
+ARTICLES, NATO_OFFER = "content/articles/", "content/topics/nato-offer.yaml"
+# (what changes, the change, whether the articles' carried elements still hold: else all are worked out again)
+CARRIED = [
+    ("a linked report's body", _edit(ARTICLES + KELLOGG, "\n---\n", "\n---\nNew.\n"), True),
+    ("a linked report's title", _edit(ARTICLES + KELLOGG, "title: ", "title: Now "), True),
+    ("a linked report's topics", _edit(ARTICLES + KELLOGG, ", nato-offer]", "]"), True),
+    ("a linked report's slug", _edit(ARTICLES + KELLOGG, "title:", "slug: k\ntitle:"), False),
+    ("a topic's summary", _edit(NATO_OFFER, "summary: ", "summary: Now "), False),
+    ("a topic's title", _edit(NATO_OFFER, "title: ", "title: Now "), False),
+    ("a report's image", _redraw_image, False),
+    ("a template", _edit("templates/article.html", "{% block content %}", "{% block content %}."), False),
+    ("a report deleted", lambda p: (p / ARTICLES / DOWNED).unlink(), False),
+    ("a report's body, after all that", _edit(ARTICLES + NATO, "\n---\n", "\n---\nNew.\n"), True),
+]
+
+
+def test_carried_elements_give_the_clean_bytes(paginated: Path, tmp_path: Path, monkeypatch):
+    """A one-article edit works out that article's part of the fingerprints (``Fingerprints._element``) and carries
+    the others' over from the last build; a change to what the others pull in (a URL a body links to, a topic, an
+    image) or to the site works them all out again. After each change, the command line's build equals a clean
+    build: an element carried where it no longer held would keep a stale page (the report that links to one whose
+    slug changed, the report whose image changed), and that fails the comparison."""
+    import shutil
+
+    from conftest import REPO
+
+    from briefgen.engine.fingerprints import Fingerprints
+
+    (paginated / "templates").mkdir(exist_ok=True)
+    shutil.copy2(REPO / "templates" / "article.html", paginated / "templates" / "article.html")
+    worked_out: list[str] = []
+    element = Fingerprints._element
+
+    def counting(self, path: str) -> bytes:
+        if path in self.articles:
+            worked_out.append(path)
+        return element(self, path)
+
+    monkeypatch.setattr(Fingerprints, "_element", counting)
+    out = tmp_path / "site"
+    _build(paginated, out)
+    shown = len(set(worked_out))
+    for what, change, held in CARRIED:
+        change(paginated)
+        before = (out / "articles" / NO_CARDS.removesuffix(".md") / "index.html").read_bytes()
+        worked_out.clear()
+        got = _build(paginated, out)
+        counted = list(worked_out)
+        want = _build(paginated, tmp_path / "clean", cache=False)
+        assert sorted(got) == sorted(want), what
+        assert [rel for rel in want if got[rel] != want[rel]] == [], what
+        if what == "a linked report's slug":  # the report that links to it shows the new URL
+            page = got["articles/" + NO_CARDS.removesuffix(".md") + "/index.html"]
+            assert page != before and b'href="../k/"' in page
+        assert len(counted) == (1 if held else shown - (what == "a report deleted")), what
+        shown = len(set(counted)) if not held else shown

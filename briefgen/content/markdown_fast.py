@@ -66,8 +66,22 @@ import re
 from collections.abc import Callable
 
 import markdown_it_pyrs
-from markdown_it.common.utils import escapeHtml, mdTrim
-from markdown_it.token import Token
+
+# markdown-it-py's ``escapeHtml`` and ``mdTrim`` (``markdown_it.common.utils``; tests/test_markdown_fast.py checks
+# they are the same): importing that module imports all of markdown-it-py, which a body on this path never needs
+_MD_TRIM_CHARS = (
+    "\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029"
+    "\u202f\u205f\u3000"
+)
+
+
+def escapeHtml(raw: str) -> str:
+    return raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def mdTrim(string: str) -> str:
+    return string.strip(_MD_TRIM_CHARS)
+
 
 MAX_DEPTH = 20  # elements inside each other; the reference's MAX_NESTING (32) counts levels, >= this
 _RUST_PLUGINS = "blockquote code fence heading hr lheading list paragraph reference".split() + (
@@ -114,6 +128,15 @@ _BLOCK_SPLIT = re.compile(r"</?(?:p|h[1-6]|li|t[dh]|tr|blockquote|pre|ul|ol|tabl
 def _unescape(value: str) -> str:
     """The exact inverse of markdown-it's escapeHtml."""
     return value.replace("&quot;", '"').replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
+
+
+class _LinkOpen:
+    """A link_open token as the reference's ``MarkdownRenderer._link`` reads and rewrites it: its attributes."""
+
+    __slots__ = ("attrs",)
+
+    def __init__(self, href: str):
+        self.attrs: dict[str, str] = {"href": href}
 
 
 class Fallback(Exception):
@@ -251,7 +274,7 @@ class FastPath:
             marker = _LIST_MARKER.match(rest)
             if int(m[2]) != line or marker is None or not rest[marker.end() :].strip() or "\t" in rest:
                 raise Fallback
-        token = Token("link_open", "a", 1, attrs={"href": href})
+        token = _LinkOpen(href)
         self.ref.MarkdownRenderer._link(token, line - 1, resolve, out)
         rel = f' rel="{escapeHtml(token.attrs["rel"])}"' if "rel" in token.attrs else ""
         return f'<a href="{escapeHtml(str(token.attrs["href"]))}"{m[6][found.end() :]}{rel}>'

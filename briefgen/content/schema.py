@@ -6,9 +6,11 @@ errors), the docs (``briefgen.content.reference`` makes the field tables of
 JSON Schema). Models are strict: a YAML
 value of the wrong type is an error, never silently converted, and unknown
 keys are errors (with a "did you mean" hint added by the loader).
-"""
 
-from __future__ import annotations
+Cheap to import: a model's validator is built when it first validates (``defer_build``), the defaults that
+are models are made without one (``model_construct``), and the annotations are objects, not text that
+pydantic would evaluate again for every model (no ``from __future__ import annotations`` here).
+"""
 
 import datetime as dt
 from typing import Annotated, Literal
@@ -106,8 +108,8 @@ class SiteConfig(Strict):
     pdf: bool = Field(
         False, description="also write each topic's briefing pack as PDF (topics/<slug>/briefing.pdf); needs WeasyPrint"
     )
-    markdown: MarkdownConfig = Field(MarkdownConfig(), description="how article bodies are rendered")
-    publish: PublishConfig = Field(PublishConfig(), description="where briefgen publish sends the site")
+    markdown: MarkdownConfig = Field(MarkdownConfig.model_construct(), description="how article bodies are rendered")
+    publish: PublishConfig = Field(PublishConfig.model_construct(), description="where briefgen publish sends the site")
 
 
 # --- content/topics/<slug>.yaml ----------------------------------------------
@@ -302,6 +304,8 @@ def _keyed_by_id(model: type[BaseModel], what: str) -> dict:
 def json_schemas() -> dict:
     """JSON Schema (draft 2020-12) for every file kind, for editors (``briefgen schema``)."""
     dialect = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+    for default in (MarkdownConfig, PublishConfig):  # their defaults are made unvalidated: JSON needs them built
+        default.model_rebuild()
     return {
         "briefgen.yaml": dialect | SiteConfig.model_json_schema(),
         "content/topics/*.yaml": dialect | TopicIn.model_json_schema(),

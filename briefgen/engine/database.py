@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from briefgen.engine.cache import BuildCache
 from briefgen.engine.environment import Environment
+from briefgen.engine.fingerprints import CarriedElements
 from briefgen.engine.inputs import InputFile, scan_inputs
 from briefgen.engine.state import BuildState, load_state, save_state
 from briefgen.engine.storedmodel import StoredModel
@@ -54,6 +55,7 @@ class BuildDatabase:
         self.model = StoredModel(project, enabled=enabled and not session, notes=self.memo.notes, once=once)
         self.pack_bodies: PackBodyMemo | None = None if once else {}
         self.template_refs: dict[str, tuple[str | None, ...]] = {}  # template source -> the templates it names
+        self.elements = CarriedElements()  # each article's part of the fingerprints, from the last build
         self.sitemap = SitemapMemo()  # the last sitemap's entries and bytes
         self.manifest = ManifestHashes()  # the last build's files' SHA-256, by bytes object
         self.state: BuildState | None = None  # of the last written build
@@ -77,6 +79,7 @@ class BuildDatabase:
             return None
         if state is not None:
             self.template_refs.update(state.template_refs)
+            self.elements = CarriedElements(state.elements)
         return state
 
     def plan_inputs(self, last: BuildState | None, changed: set[str] | None) -> dict[str, InputFile]:
@@ -100,6 +103,7 @@ class BuildDatabase:
     def record(self, state: BuildState, files) -> None:
         """What a written build read and wrote, for the next one (``persist`` saves it)."""
         state.template_refs = dict(self.template_refs)
+        state.elements = self.elements.rows()
         self.state, self.state_files, self.unsaved_state = state, files, state
 
     def persist(self) -> None:

@@ -19,6 +19,13 @@ A page's *fingerprint* hashes everything its bytes can depend on:
 A rebuild renders a page only when its fingerprint differs from the one
 recorded for the bytes already in the output (or those bytes are gone or
 were touched since).
+
+An article's part of the fingerprints (``Fingerprints._element``: its file with what it pulls in) is
+carried over from the last build (``CarriedElements``, kept in the build state) when nothing it can
+depend on but its own file changed: the *world* (``Fingerprints.world``) hashes the site-wide data, every
+input that is not a shown article's file, with its hash, and where every article's and topic's page is.
+What an article pulls in (its topics, images and link targets) is worked out from its own file against
+that world, so an article whose file has the hash recorded with its element has that element again.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import os
 import pickle
 from pathlib import Path
 
-from briefgen.engine.inputs import InputFile, bytes_digest, rel_key
+from briefgen.engine.inputs import DIGEST_CHARS, InputFile, bytes_digest, rel_key
 
 LINKED = "linked:"  # a dep on where a file a body links to is (its page's URL), not on its content
 # Dependencies that are data rather than input files: name -> how to read it from the site.
@@ -90,16 +97,38 @@ def template_files(env) -> dict[str, str]:
     return out
 
 
-class Fingerprints:
-    """Computes each page's fingerprint from the loaded site and the hashed inputs."""
+class CarriedElements:
+    """The build database's record of each shown article's element, carried from one build to the next: the
+    ``world`` it was worked out in, and ``items``: for each article, in the order of their paths, the hash of
+    its file and its element, in hex (``DIGEST_CHARS`` each). Kept in the build state (``state.BuildState``)."""
 
-    def __init__(self, site, project, inputs: dict[str, InputFile], env, code: str, template_refs: dict):
+    def __init__(self, rows: dict | None = None):
+        self.last = rows if _carried_rows(rows) else None  # as recorded by the last build
+        self.source: Fingerprints | None = None  # this build's, which ``rows`` asks for its elements
+
+    def rows(self) -> dict:
+        """What to record for the next build: this build's elements (then those are let go), or the last."""
+        source, self.source = self.source, None
+        if source is not None:
+            self.last = source.carry()
+        return self.last or {}
+
+
+def _carried_rows(rows) -> bool:
+    return isinstance(rows, dict) and isinstance(rows.get("world"), str) and isinstance(rows.get("items"), str)
+
+
+class Fingerprints:
+    """Computes each page's fingerprint from the loaded site and the hashed inputs. ``db``: the build
+    database, for its memos (the templates each template names; the elements of the last build)."""
+
+    def __init__(self, site, project, inputs: dict[str, InputFile], env, code: str, db):
         self.site = site
         self.project = project
         self.inputs = inputs
         self.env = env
         self.closures: dict[str, frozenset[str] | None] = {}
-        self.template_refs = template_refs  # the build database's: template source -> the templates it names
+        self.template_refs = db.template_refs  # template source -> the templates it names
         self.data: dict[str, str] = {}
         # one declared input's digest (16 bytes) with what it pulls in, and the text one pulled-in input adds to
         # it: each worked out once per build, then only looked up (``_deps_digest``)
@@ -110,9 +139,51 @@ class Fingerprints:
         self.articles = {a.path: a for a in site.articles}
         self.topics = {t.path: t for t in site.topics.values()}
         self.template_keys = self._template_keys()
-        everything = "".join([f"{key}\0{inputs[key].digest}\n" for key in sorted(inputs)])
+        keys = sorted(inputs)
+        everything = "".join([f"{key}\0{inputs[key].digest}\n" for key in keys])
         self.everything = hashlib.blake2b(everything.encode(), digest_size=16).hexdigest()
-        self.global_digest = self._global(code)
+        others = [key for key in keys if key not in self.articles]  # every input but the shown articles' files
+        self.global_digest = self._global(code, others)
+        self.paths = sorted(self.articles)
+        self.world = self._world(others)
+        self.carried = 0  # articles whose element came from the last build
+        self._take_carried(db.elements.last)
+        db.elements.source = self
+
+    def _world(self, others: list[str]) -> str:
+        """Everything an article's element depends on but its own file: the site-wide data, every input that
+        is not a shown article's file (``others``: topics, images, drafts and held reports, people...) with its
+        hash, and each article's and topic's URL (where a link to it goes; which files a link can name)."""
+        articles, inputs = self.articles, self.inputs
+        text = [self.global_digest, "\0"]
+        text += [f"{key}\0{inputs[key].digest}\n" for key in others]
+        text.append("\0")
+        text += [f"{path}\0{articles[path].url_path}\n" for path in self.paths]
+        text.append("\0")
+        text += [f"{path}\0{self.topics[path].url_path}\n" for path in sorted(self.topics)]
+        return hashlib.blake2b("".join(text).encode(), digest_size=16).hexdigest()
+
+    def _take_carried(self, rows: dict | None) -> None:
+        """The last build's elements of the articles whose file is as it was then, if the world is the same."""
+        if rows is None or rows["world"] != self.world or len(rows["items"]) != 2 * DIGEST_CHARS * len(self.paths):
+            return
+        items, inputs, elements, size = rows["items"], self.inputs, self.elements, 2 * DIGEST_CHARS
+        for i, path in enumerate(self.paths):
+            info = inputs.get(path)
+            if info is not None and items.startswith(info.digest, i * size, i * size + DIGEST_CHARS):
+                elements[path] = bytes.fromhex(items[i * size + DIGEST_CHARS : (i + 1) * size])
+        self.carried = len(elements)
+
+    def carry(self) -> dict:
+        """Each shown article's element with the hash of its file, for the next build (``CarriedElements``)."""
+        inputs, elements, element = self.inputs, self.elements, self._element
+        try:
+            items = [inputs[path].digest + (elements.get(path) or element(path)).hex() for path in self.paths]
+        except KeyError:  # an article with no input (none is expected): nothing to vouch for
+            return {}
+        if any(len(item) != 2 * DIGEST_CHARS for item in items):
+            return {}
+        return {"world": self.world, "items": "".join(items)}
 
     def _template_keys(self) -> dict[str, str]:
         """Template name -> hash of its file's contents."""
@@ -125,7 +196,9 @@ class Fingerprints:
             out[name] = info.digest if info else "?"
         return out
 
-    def _global(self, code: str) -> str:
+    def _global(self, code: str, others: list[str]) -> str:
+        """The site-wide part of every fingerprint; ``others``: the inputs but the shown articles' files (none
+        of which is the config, people, sources or a static file), in order."""
         h = hashlib.blake2b(digest_size=16)
         from briefgen.content.clock import content_now
 
@@ -133,7 +206,8 @@ class Fingerprints:
         h.update(repr(content_now(self.site)).encode())  # the build's "now" (SOURCE_DATE_EPOCH)
         h.update(repr(self.site.config).encode())  # as loaded, with what the command line changed (--pdf)
         config_key = self.project.rel(self.project.config_path)
-        for key, info in sorted(self.inputs.items()):
+        for key in others:
+            info = self.inputs[key]
             # the config, people, sources and every static file count for every page
             if key.startswith("config:") or key == config_key:
                 h.update(f"{key}\0{info.digest}\n".encode())
@@ -198,8 +272,13 @@ class Fingerprints:
         return hashlib.blake2b(head.encode() + text, digest_size=20).digest()
 
     def of(self, page) -> str:
-        head = repr((page.kind, page.url_path, page.template, page.title, page.description))
-        text = self.global_digest + head + self._templates_digest(page.template) + self._deps_digest(page.deps)
+        kind, url, template, title, deps = page.kind, page.url_path, page.template, page.title, page.deps
+        # the digests have fixed lengths and each free text but the last its length: one text, one page
+        text = (
+            f"{self.global_digest}{self.template_digests.get(template) or self._templates_digest(template)}"
+            f"{self.deps_digests.get(deps) or self._deps_digest(deps)}"
+            f"{len(kind)}:{kind}{len(url)}:{url}{len(template)}:{template}{len(title)}:{title}{page.description}"
+        )
         return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
     def _templates_digest(self, template: str) -> str:

@@ -170,9 +170,7 @@ class Rebuild:
     def fingerprint_pages(self) -> None:
         """Each page's fingerprint, and which pages keep the bytes of the last build (``reused``)."""
         project, previous = self.project, self.previous
-        self.prints = Fingerprints(
-            self.site, project, self.inputs, self.renderer.env, self.environment.code, self.db.template_refs
-        )
+        self.prints = Fingerprints(self.site, project, self.inputs, self.renderer.env, self.environment.code, self.db)
         outputs = {p.output for p in self.pages}
         self.touched = output_intact(project.output, previous, outputs, self.seen) if previous else set()
         early = getattr(self.builder, "early", None)  # serve: the pages a browser shows, rendered first

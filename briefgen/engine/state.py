@@ -41,6 +41,8 @@ class BuildState:
     # hash of a template's source -> the templates it names (fingerprints.template_closure): parsing them
     # again in every build cost more than fingerprinting every page
     template_refs: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
+    # each article's part of the fingerprints, carried to the next build (fingerprints.CarriedElements)
+    elements: dict = field(default_factory=dict)
 
 
 def state_path(project) -> Path:
@@ -95,6 +97,7 @@ def load_state(project, code: str) -> BuildState | None:
             {k: OutputFile(*v) for k, v in data["outputs"].items()},
             data["summary"],
             _template_refs(data.get("template_refs", {})),
+            data.get("elements", {}),  # (checked by fingerprints.CarriedElements)
         )
     except Exception:  # anything wrong with it: a build that reads no state, never a wrong one
         return None
@@ -119,6 +122,7 @@ def save_state(project, state: BuildState) -> None:
         "outputs": {k: [v.digest, v.size, v.mtime_ns, v.fingerprint] for k, v in state.outputs.items()},
         "summary": state.summary,
         "template_refs": {k: list(v) for k, v in state.template_refs.items()},
+        "elements": state.elements,
         # each folder's mtime: an entry added anywhere in the output changes its folder's (briefgen.engine.unchanged)
         "folders": folder_times(project.output, state.outputs),
     }
