@@ -37,7 +37,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import msgspec
@@ -282,11 +281,10 @@ class BuildCache:
         if len(missing) < PREFETCH_MIN:
             return
         prefix = _renderer_key(renderer) + "|"
-        keep, parent = self.keep, os.getpid()
+        keep = self.keep
 
         def work(start: int, stop: int) -> list:
             out = []
-            here = os.getpid() == parent  # this process's own chunks: the answers as they are, beside their JSON
             for article in missing[start:stop]:
                 resolve = resolver(article)
                 asked: list = []
@@ -298,17 +296,12 @@ class BuildCache:
 
                 rendered = renderer.render(article.body_md, recording)
                 key = prefix + digest(article.body_md)
-                if keep:
-                    out.append((key, to_text(encode_rendered(rendered, asked)), (rendered, asked) if here else None))
-                else:
-                    out.append((key, (rendered, asked), None))
+                out.append((key, to_text(encode_rendered(rendered, asked)) if keep else (rendered, asked)))
             return out
 
-        for key, value, live in map_chunks(work, len(missing), self.jobs, pieces=PREFETCH_PIECES):
+        for key, value in map_chunks(work, len(missing), self.jobs, pieces=PREFETCH_PIECES):
             if keep:
                 self.markdown.add(key, value)
-                if live is not None:  # made here: not parsed back from its JSON when the body is rendered (``render``)
-                    self._decoded[key] = (value, live)
             else:  # stored nowhere: the answer as it is, no JSON made and parsed (the key stands in for the text)
                 self.markdown.add(key, key)
                 self._decoded[key] = (key, value)
