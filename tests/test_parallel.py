@@ -47,6 +47,24 @@ def _a_worker_does_some_of_the_work_while_the_parent_works():
     assert parent in pids and set(pids) - {parent}, "both the parent and a forked worker worked"
 
 
+def _large_answers_in_finer_chunks_come_back_whole_and_in_order():
+    """A chunk's answers of a few MB (a prefetch's: loaded articles), in 8 chunks a job: through the pool's pipe,
+    made wider (``_widen``), every answer arrives, each in its place."""
+    count = 16 * parallel.MIN_ITEMS_PER_WORKER
+    parent = os.getpid()
+
+    def big(start: int, stop: int) -> list[tuple[int, int, str]]:
+        if os.getpid() == parent:
+            time.sleep(0.05)  # slow enough in the parent that the worker answers several chunks
+        return [(i, os.getpid(), f"{i:08d}" * 2_000) for i in range(start, stop)]  # 16 KB an item
+
+    answers = map_chunks(big, count, 2, pieces=8)
+    assert [i for i, _pid, _text in answers] == list(range(count))
+    assert all(text == f"{i:08d}" * 2_000 for i, _pid, text in answers)
+    assert {pid for _i, pid, _text in answers} - {parent}, "a worker answered some chunks"
+    assert len(chunked(count, 2, 8)) == 16
+
+
 def test_one_job_runs_in_line():
     answers = map_chunks(_squares, 100, 1)
     assert {pid for _i, _sq, pid in answers} == {os.getpid()}
@@ -108,6 +126,10 @@ def _in_a_new_process(scenario: str, *args: int) -> None:
 @pytest.mark.parametrize("jobs", [2, 3])
 def test_answers_come_back_in_order_from_the_parent_and_its_workers(jobs: int):
     _in_a_new_process("_answers_come_back_in_order_from_the_parent_and_its_workers", jobs)
+
+
+def test_large_answers_in_finer_chunks_come_back_whole_and_in_order():
+    _in_a_new_process("_large_answers_in_finer_chunks_come_back_whole_and_in_order")
 
 
 def test_a_worker_does_some_of_the_work_while_the_parent_works():
