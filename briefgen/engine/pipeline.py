@@ -95,7 +95,8 @@ def load_and_assemble(
         raise BuildError(problems.sorted())
     review(site, problems)  # editorial warnings; marks stale and one-sided topics
     history = project.history_from or project.output
-    attach(site, history, problems, project.rel(history), record=record_changes)
+    states = getattr(load, "states", None)  # the stored model's topic states (``topicstates``), if any
+    attach(site, history, problems, project.rel(history), record=record_changes, states=states)
     if pdf and not site.config.pdf:
         site.config = site.config.model_copy(update={"pdf": True})
     if file_links and site.config.links != "files":  # build --file-links
