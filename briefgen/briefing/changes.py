@@ -394,9 +394,7 @@ def dead_links(site: Site) -> list[str]:
     return sorted(u for u in urls if u and not still_there(u, live))
 
 
-def attach(
-    site: Site, output: Path, problems: Problems, shown_as: str, *, record: bool = True, states=None
-) -> History:
+def attach(site: Site, output: Path, problems: Problems, shown_as: str, *, record: bool = True, states=None) -> History:
     """Read the previous output's history, update it with this build's content and keep it on ``site``
     (``states``: see ``snapshot``)."""
     history = update(previous_history(output, problems, shown_as), site, site_tz(site), record, states)
