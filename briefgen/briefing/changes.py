@@ -100,14 +100,17 @@ def topic_state(topic: Topic, tz: dt.tzinfo | None = None) -> dict[str, Any]:
 
 def snapshot(site: Site, tz: dt.tzinfo | None = None, states=None) -> dict[str, Any]:
     """The site's state; ``states`` (``engine.topicstates.TopicStates``) gives the state of each topic none of
-    whose inputs changed since the last build worked it out, and keeps this build's for the next."""
+    whose inputs changed since the last build worked it out, and notes the others' for the next build."""
     now = content_now(site)
     topics = {}
     for slug in sorted(site.topics):
-        state = states.get(site.topics[slug]) if states is not None else None
-        topics[slug] = state if state is not None else topic_state(site.topics[slug], tz)
-    if states is not None:
-        states.keep(site.topics, topics)
+        topic = site.topics[slug]
+        state = states.state(topic) if states is not None else None
+        if state is None:
+            state = topic_state(topic, tz)
+            if states is not None:
+                states.worked_out(topic, state)
+        topics[slug] = state
     return {"date": _iso(now), "topics": topics}
 
 

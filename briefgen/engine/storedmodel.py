@@ -39,7 +39,7 @@ from briefgen.engine.cachedata import CACHE_DIR, read_checked, write_atomic, wri
 from briefgen.engine.environment import code_fingerprint
 from briefgen.engine.topicstates import TopicStates
 
-MAGIC = b"briefgen-model 2\n"
+MAGIC = b"briefgen-model 1\n"
 NAME = "model.msgpack"
 SHARDS = 16  # the records are in this many files: an edit rewrites one (and the index)
 
@@ -136,7 +136,7 @@ class StoredModel:
             return site
 
         if self.enabled:
-            load.states = TopicStates(self)  # ``pipeline.load_and_assemble`` gives them to ``changes.attach``
+            load.carried = TopicStates(self)  # for ``pipeline.load_and_assemble``'s review and change history
         return load
 
     def _read(self, environment, inputs: dict) -> tuple[ModelR, list[str]] | None:

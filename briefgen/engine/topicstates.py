@@ -1,18 +1,21 @@
-"""Each topic's state for the change history (``changes.topic_state``), kept beside the stored model.
+"""What the review and the change history worked out from unchanged reports, kept beside the stored model.
 
-Every build that records changes works out what each topic asserts (its articles, figures, claims, status)
-to compare it with the last build's (``changes.snapshot``): at 4,000 articles, a fifth of loading an edit.
-A topic's state is made from its reports, in their order, the parties and the topic's own file, and the
-site's time zone: after an edit of one report, every topic that report is not in has the state it had.
+Every build reviews each report (``editorial.Review.article``), looks for each topic's origins
+(``editorial.origins``) and, when it records changes, works out what each topic asserts
+(``changes.topic_state``) to compare it with the last build's: at 4,000 articles, a third of loading an edit.
+A report's review is made from that report alone and the parties; a topic's origins and state from its
+reports, in their order, the parties, the topic's own file and the site's time zone. After an edit of one
+report, the others' reviews and every topic that report is not in come out as they did.
 
-So a build that made the stored model (``storedmodel``) keeps the states it worked out in ``NAME``, with the
-token of that model's index (a new one each time the index is written) and, for each topic, the path of each
-of its reports in order. A build whose site came from that same index (the token matches: the same records,
-and the same topic, party and config files, flags and clock, or the index would not have been used) takes a
-topic's state from the file when every report of the topic was made from its stored record (a
-``StoredArticle``: its file did not change) and the reports are the ones listed, in that order; every
-other topic's state is worked out again, as always. A file that is missing, unreadable, damaged or of
-another index is none: every state is worked out, silently, and the file is written again.
+So a build that made the stored model (``storedmodel``) keeps them in ``NAME``, with the token of that model's
+index (a new one each time the index is written) and, for each topic, the path of each of its reports in
+order. A build whose site came from that same index (the token matches: the same records, and the same
+topic, party and config files, flags and clock, or the index would not have been used) takes a report's
+review when the report was made from its stored record (a ``StoredArticle``: its file did not change), and a
+topic's origins and state when every report of the topic was made from its stored record and they are the
+ones listed, in that order; everything else is worked out again, as always. A file that is missing,
+unreadable, damaged or of another index is none: everything is worked out, silently, and the file is
+written again.
 """
 
 from __future__ import annotations
@@ -24,34 +27,47 @@ import msgspec
 from briefgen.content.stored import StoredArticle
 from briefgen.engine.cachedata import read_checked, write_checked
 from briefgen.engine.environment import code_fingerprint
+from briefgen.problems import Problem
 
-MAGIC = b"briefgen-topic-states 1\n"
-NAME = "topic-states.msgpack"
-
-
-class StatesR(msgspec.Struct, array_like=True):
-    token: str  # the stored model's index these states are of (``ModelR.token``)
-    topics: dict[str, tuple[list[str], msgspec.Raw]]  # slug -> (its reports' paths in order, its state)
+MAGIC = b"briefgen-carried 1\n"
+NAME = "carried.msgpack"
 
 
-_decoder = msgspec.msgpack.Decoder(StatesR)
+class TopicR(msgspec.Struct, array_like=True):
+    paths: list[str]  # its reports' paths, newest first
+    origins: list[str] | None  # the ids ``editorial.origins`` found, in order; None: not worked out
+    state: msgspec.Raw | None  # its ``changes.topic_state``; None: not worked out (no changes recorded)
+
+
+class CarriedR(msgspec.Struct, array_like=True):
+    token: str  # the stored model's index these are of (``ModelR.token``)
+    reviews: dict[str, list[tuple[int | None, str, str | None]]]  # report path -> its warnings (line, message, hint)
+    topics: dict[str, TopicR]
+
+
+_decoder = msgspec.msgpack.Decoder(CarriedR)
 _encoder = msgspec.msgpack.Encoder()
 
 
 class TopicStates:
-    """The topic states of ``model`` (a ``StoredModel``): ``get`` the stored state of an unchanged topic,
-    ``keep`` this build's. Both ask the model which index was read (``model.used``) and which is on disk
-    now (``model.token``) once the load is done."""
+    """The carried results of ``model`` (a ``StoredModel``): ``review``, ``origins`` and ``state`` give the stored
+    ones of an unchanged report or topic (else None), ``reviewed``, ``found`` and ``worked_out`` note this build's,
+    and ``keep`` writes them for the index on disk now. Each asks the model which index the site came from
+    (``model.used``) and which is on disk (``model.token``) once the load is done."""
 
     def __init__(self, model):
         self.model = model
         self.path = model.folder / NAME
-        self._stored: dict[str, tuple[list[str], msgspec.Raw]] | None = None
-        self._taken: dict[str, msgspec.Raw] = {}  # slug -> the stored state given out, kept as it was
+        self._stored: CarriedR | None = None
+        self._clean: dict[str, bool] = {}  # slug -> whether the topic is as stored
+        self.reviews: dict[str, list] = {}
+        self.origin_ids: dict[str, list[str]] = {}
+        self.states: dict[str, msgspec.Raw] = {}
+        self.fresh = False  # something was worked out anew: ``keep`` writes the file
 
-    def _entries(self) -> dict[str, tuple[list[str], msgspec.Raw]]:
+    def _entries(self) -> CarriedR:
         if self._stored is None:
-            self._stored = {}
+            self._stored = CarriedR("", {}, {})
             used = self.model.used
             if used is not None:
                 try:
@@ -59,50 +75,100 @@ class TopicStates:
                 except Exception:  # noqa: BLE001 - missing, damaged, of another version: work them all out
                     found = None
                 if found is not None and found.token == used:
-                    self._stored = found.topics
+                    self._stored = found
         return self._stored
 
-    def get(self, topic) -> dict | None:
-        """``topic``'s state as the last build worked it out, if none of its inputs changed; else None."""
-        entry = self._entries().get(topic.slug)
+    def _topic(self, topic) -> TopicR | None:
+        """``topic``'s stored entry if none of its inputs changed since it was stored."""
+        entry = self._entries().topics.get(topic.slug)
         if entry is None:
             return None
-        paths, raw = entry
-        articles = topic.articles
-        if len(paths) != len(articles):
+        clean = self._clean.get(topic.slug)
+        if clean is None:
+            articles, paths = topic.articles, entry.paths
+            clean = len(paths) == len(articles) and all(
+                type(a) is StoredArticle and a.path == path
+                for a, path in zip(articles, paths)  # noqa: B905 - same length
+            )
+            self._clean[topic.slug] = clean
+        return entry if clean else None
+
+    # --- the review ---------------------------------------------------------------------------
+
+    def review(self, article) -> list[Problem] | None:
+        """``article``'s review warnings as the last build found them, if its file did not change; else None."""
+        if type(article) is not StoredArticle:
             return None
-        for article, path in zip(articles, paths):  # noqa: B905 - same length
-            if type(article) is not StoredArticle or article.path != path:
-                return None
+        found = self._entries().reviews.get(article.path)
+        if found is None:
+            return None
+        self.reviews[article.path] = found
+        path = article.path
+        return [Problem(path, line, message, hint, "warning") for line, message, hint in found]
+
+    def reviewed(self, article, warnings: list[Problem]) -> None:
+        self.fresh = True
+        self.reviews[article.path] = [(p.line, p.message, p.hint) for p in warnings]
+
+    def origins(self, topic, parties: dict) -> dict | None:
+        """``editorial.origins(topic)`` as the last build found it, if none of its inputs changed; else None."""
+        entry = self._topic(topic)
+        if entry is None or entry.origins is None:
+            return None
         try:
-            state = msgspec.msgpack.decode(raw)
+            found = {key: parties[key] for key in entry.origins}
+        except KeyError:
+            return None
+        self.origin_ids[topic.slug] = entry.origins
+        return found
+
+    def found(self, topic, origins: dict) -> None:
+        self.fresh = True
+        self.origin_ids[topic.slug] = list(origins)
+
+    # --- the change history -------------------------------------------------------------------
+
+    def state(self, topic) -> dict | None:
+        """``topic``'s state as the last build worked it out, if none of its inputs changed; else None."""
+        entry = self._topic(topic)
+        if entry is None or entry.state is None:
+            return None
+        try:
+            state = msgspec.msgpack.decode(entry.state)
         except msgspec.MsgspecError:
             return None
         if not isinstance(state, dict):
             return None
-        self._taken[topic.slug] = raw
+        self.states[topic.slug] = entry.state
         return state
 
-    def keep(self, topics: dict, states: dict[str, dict]) -> None:
-        """Write ``states`` (slug -> state, for every topic in ``topics``) for the index on disk now."""
+    def worked_out(self, topic, state: dict) -> None:
+        self.fresh = True
+        try:
+            self.states[topic.slug] = msgspec.Raw(_encoder.encode(state))
+        except (TypeError, ValueError, OverflowError, msgspec.MsgspecError):  # a value msgpack cannot keep
+            pass
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def keep(self, site) -> None:
+        """Write what this build worked out or carried, for the index on disk now (nothing when that is the
+        index the site came from and everything was carried: the file already holds it)."""
         token = self.model.token
         if token is None:
             self._remove()
             return
-        try:
-            entries = {}
-            for slug, state in states.items():
-                raw = self._taken.get(slug)
-                if raw is None:
-                    raw = msgspec.Raw(_encoder.encode(state))
-                entries[slug] = ([a.path for a in topics[slug].articles], raw)
-            payload = _encoder.encode(StatesR(token, entries))
-        except (TypeError, ValueError, OverflowError, msgspec.MsgspecError):  # a value msgpack cannot keep
-            self._remove()
+        if token == self.model.used and not self.fresh:
             return
+        reviews = {a.path: self.reviews[a.path] for a in site.articles if a.path in self.reviews}
+        topics = {
+            slug: TopicR([a.path for a in topic.articles], self.origin_ids.get(slug), self.states.get(slug))
+            for slug, topic in site.topics.items()
+        }
         try:
+            payload = _encoder.encode(CarriedR(token, reviews, topics))
             write_checked(self.path, MAGIC, code_fingerprint(), None, payload)
-        except OSError:
+        except (TypeError, ValueError, OverflowError, msgspec.MsgspecError, OSError):
             self._remove()
 
     def _remove(self) -> None:
