@@ -36,7 +36,7 @@ NAME = "carried.msgpack"
 class TopicR(msgspec.Struct, array_like=True):
     paths: list[str]  # its reports' paths, newest first
     origins: list[str] | None  # the ids ``editorial.origins`` found, in order; None: not worked out
-    state: msgspec.Raw | None  # its ``changes.topic_state``; None: not worked out (no changes recorded)
+    state: msgspec.Raw  # its ``changes.topic_state``; ``NONE``: not worked out (no changes recorded)
 
 
 class CarriedR(msgspec.Struct, array_like=True):
@@ -47,6 +47,7 @@ class CarriedR(msgspec.Struct, array_like=True):
 
 _decoder = msgspec.msgpack.Decoder(CarriedR)
 _encoder = msgspec.msgpack.Encoder()
+NONE = msgspec.Raw(_encoder.encode(None))  # (a Raw cannot be optional)
 
 
 class TopicStates:
@@ -131,7 +132,7 @@ class TopicStates:
     def state(self, topic) -> dict | None:
         """``topic``'s state as the last build worked it out, if none of its inputs changed; else None."""
         entry = self._topic(topic)
-        if entry is None or entry.state is None:
+        if entry is None:
             return None
         try:
             state = msgspec.msgpack.decode(entry.state)
@@ -162,7 +163,7 @@ class TopicStates:
             return
         reviews = {a.path: self.reviews[a.path] for a in site.articles if a.path in self.reviews}
         topics = {
-            slug: TopicR([a.path for a in topic.articles], self.origin_ids.get(slug), self.states.get(slug))
+            slug: TopicR([a.path for a in topic.articles], self.origin_ids.get(slug), self.states.get(slug, NONE))
             for slug, topic in site.topics.items()
         }
         try:
