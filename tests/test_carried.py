@@ -147,3 +147,22 @@ def test_an_edit_carries_the_other_topics_and_reviews(example: Path, tmp_path: P
         "articles": [edited.relative_to(example).as_posix()],
         "origins": ["drone-strikes"],
     }
+
+
+def test_a_topics_origins_follow_its_reports_sources(example: Path, tmp_path: Path):
+    """A topic of one report, every source of which comes from one originator, is one-sided; the report's
+    edit that cites another originator makes it not so, and the edit back one-sided again."""
+    topics = example / "content/topics"
+    (topics / "solo.yaml").write_text((topics / "nato-offer.yaml").read_text().replace("title: ", "title: Solo ", 1))
+    duda = example / "content/articles/2025-02-22-duda-urges-zelensky-calm.md"
+    _front(duda, lambda t: t.replace("topics: [minerals-deal]", "topics: [solo]"))
+    cli = lambda: Builder(Project.at(example, tmp_path / "site"), jobs=1, once=True)  # noqa: E731
+    whole = lambda: Builder(Project.at(example, tmp_path / "whole"), jobs=1, use_cache=False)  # noqa: E731
+    one_sided = "every source of this topic comes from one"
+    for step, cites in enumerate(("duda-x", "kellogg-x", "duda-x")):
+        _front(duda, lambda t, cites=cites: re.sub(r"(- source: )\S+", rf"\g<1>{cites}", t, count=1))
+        got, want = outcome(cli()), outcome(whole())
+        assert (got[1][2] is None) == (step == 0)  # a whole load first, then each edit from the store
+        assert got[1][1] == want[1][1]
+        assert any(one_sided in p and "solo.yaml" in p for p in got[1][1]) == (cites == "duda-x")
+        assert got[1][0] == want[1][0]
