@@ -166,3 +166,23 @@ def test_a_topics_origins_follow_its_reports_sources(example: Path, tmp_path: Pa
         assert got[1][1] == want[1][1]
         assert any(one_sided in p and "solo.yaml" in p for p in got[1][1]) == (cites == "duda-x")
         assert got[1][0] == want[1][0]
+
+
+def test_a_state_is_carried_only_as_the_history_has_it(example: Path, tmp_path: Path):
+    """A build that fails at the link check has stored its model and what it worked out, but the history in the
+    output is still the one before: the next build compares with that history, as a build without a cache does."""
+    strike = example / "content/articles/2025-02-23-kryvyi-rih-missile-strike.md"  # in another topic than Duda's
+    duda = example / "content/articles/2025-02-22-duda-urges-zelensky-calm.md"
+    broken = "\nA link to [nowhere](../../nowhere/).\n"
+    cli = lambda: Builder(Project.at(example, tmp_path / "site"), jobs=1, once=True)  # noqa: E731
+    whole = lambda: Builder(Project.at(example, tmp_path / "whole"), jobs=1, use_cache=False)  # noqa: E731
+    assert outcome(cli())[0] == outcome(whole())[0] == "built"
+    strike.write_text(strike.read_text() + broken)
+    assert outcome(cli())[0] == outcome(whole())[0] == "failed"
+    _front(duda, lambda t: re.sub(r"^title: .*$", "title: A new title", t, count=1, flags=re.M))
+    assert outcome(cli())[0] == outcome(whole())[0] == "failed"  # the new title's state stored, not recorded
+    strike.write_text(strike.read_text().replace(broken, ""))
+    got, want = outcome(cli()), outcome(whole())
+    assert got[1][2] == [strike.relative_to(example).as_posix()]  # from the store; Duda's report as stored
+    assert b"A new title" in got[1][0]["changes/history.json"]
+    assert got[1][0] == want[1][0]

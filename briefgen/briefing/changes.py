@@ -98,14 +98,15 @@ def topic_state(topic: Topic, tz: dt.tzinfo | None = None) -> dict[str, Any]:
     }
 
 
-def snapshot(site: Site, tz: dt.tzinfo | None = None, states=None) -> dict[str, Any]:
+def snapshot(site: Site, tz: dt.tzinfo | None = None, states=None, before: dict | None = None) -> dict[str, Any]:
     """The site's state; ``states`` (``engine.topicstates.TopicStates``) gives the state of each topic none of
-    whose inputs changed since the last build worked it out, and notes the others' for the next build."""
+    whose inputs changed since the last build worked it out, if ``before`` (the last history's topics) has it
+    as it was, and notes the others' for the next build."""
     now = content_now(site)
     topics = {}
     for slug in sorted(site.topics):
         topic = site.topics[slug]
-        state = states.state(topic) if states is not None else None
+        state = states.state(topic, before.get(slug)) if states is not None and before else None
         if state is None:
             state = topic_state(topic, tz)
             if states is not None:
@@ -234,7 +235,9 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any
     out = {}
     for slug, state in new["topics"].items():
         before = old["topics"].get(slug)
-        if before == state:  # (a topic's state as it was, recorded or carried over: no change to look for)
+        if (
+            before is state or before == state
+        ):  # (a topic's state as it was, recorded or carried over: no change to look for)
             continue
         items = topic_changes(before, state)
         if items:
@@ -359,7 +362,7 @@ def update(
     if not record:  # serve, build --drafts: shows the recorded changes, records none (and needs no snapshot)
         # with no history yet, not even a baseline: a preview's drafts must not become part of it
         return previous if previous is not None else History({}, [])
-    current = snapshot(site, tz, states)
+    current = snapshot(site, tz, states, previous.state.get("topics") if previous is not None else None)
     if previous is None or not previous.state:  # none yet, or a preview's empty one
         return History(current, previous.records if previous is not None else [])
     changed = compare(previous.state, current)
