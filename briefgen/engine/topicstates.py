@@ -79,6 +79,7 @@ class TopicStates:
         self.path = model.folder / NAME
         self._stored: CarriedR | None = None
         self._clean: dict[str, bool] = {}  # slug -> whether the topic is as stored
+        self._paths: dict[str, tuple] = {}  # slug -> (its list of reports, its length, ``_reports`` of it)
         self.reviews: dict[str, list] = {}
         self.origin_ids: dict[str, list[str]] = {}
         self.states: dict[str, bytes] = {}  # slug -> its state's digest
@@ -105,9 +106,16 @@ class TopicStates:
         clean = self._clean.get(topic.slug)
         if clean is None:
             articles = topic.articles
-            clean = all(type(a) is StoredArticle for a in articles) and _reports(articles) == entry.reports
+            clean = all(type(a) is StoredArticle for a in articles) and self._reports(topic) == entry.reports
             self._clean[topic.slug] = clean
         return entry if clean else None
+
+    def _reports(self, topic) -> bytes:
+        """``_reports`` of the topic's reports (worked out once: the lists are final once the review starts)."""
+        found = self._paths.get(topic.slug)
+        if found is None or found[0] is not topic.articles or found[1] != len(topic.articles):
+            found = self._paths[topic.slug] = (topic.articles, len(topic.articles), _reports(topic.articles))
+        return found[2]
 
     # --- the review ---------------------------------------------------------------------------
 
@@ -173,7 +181,7 @@ class TopicStates:
             return
         reviews = {a.path: self.reviews[a.path] for a in site.articles if a.path in self.reviews}
         topics = {
-            slug: TopicR(_reports(topic.articles), self.origin_ids.get(slug), self.states.get(slug, b""))
+            slug: TopicR(self._reports(topic), self.origin_ids.get(slug), self.states.get(slug, b""))
             for slug, topic in site.topics.items()
         }
         try:
