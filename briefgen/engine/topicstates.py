@@ -30,12 +30,12 @@ import hashlib
 import msgspec
 
 from briefgen.content.stored import StoredArticle
-from briefgen.engine.cachedata import read_checked, write_checked
+from briefgen.engine.cachedata import CACHE_DIR, read_checked, write_checked
 from briefgen.engine.environment import code_fingerprint
 from briefgen.problems import Problem
 
 MAGIC = b"briefgen-carried 1\n"
-NAME = "carried.msgpack"
+NAME = "model-carried.msgpack"  # beside the model's files, with their name
 
 
 class TopicR(msgspec.Struct, array_like=True):
@@ -92,8 +92,12 @@ class TopicStates:
             if used is not None:
                 try:
                     found = read_checked(self.path, MAGIC, code_fingerprint(), _decoder.decode)
-                except Exception:  # noqa: BLE001 - missing, damaged, of another version: work them all out
+                except FileNotFoundError:
                     found = None
+                except Exception as exc:  # noqa: BLE001 - damaged, planted, of another version: work them all out
+                    found = None
+                    why = f"cannot be read ({exc.strerror})" if isinstance(exc, OSError) else "is unusable"
+                    self.model.notes.append(f"{CACHE_DIR}/{NAME} {why}; ignoring it and reviewing every report")
                 if found is not None and found.token == used:
                     self._stored = found
         return self._stored
