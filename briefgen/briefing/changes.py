@@ -99,9 +99,7 @@ def topic_state(topic: Topic, tz: dt.tzinfo | None = None) -> dict[str, Any]:
 
 
 def snapshot(site: Site, tz: dt.tzinfo | None = None, states=None, before: dict | None = None) -> dict[str, Any]:
-    """The site's state; ``states`` (``engine.topicstates.TopicStates``) gives the state of each topic none of
-    whose inputs changed since the last build worked it out, if ``before`` (the last history's topics) has it
-    as it was, and notes the others' for the next build."""
+    """The site's state; each topic's from ``before`` (the last history's) if ``engine.topicstates`` carries it."""
     now = content_now(site)
     topics = {}
     for slug in sorted(site.topics):
@@ -235,9 +233,7 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any
     out = {}
     for slug, state in new["topics"].items():
         before = old["topics"].get(slug)
-        if (
-            before is state or before == state
-        ):  # (a topic's state as it was, recorded or carried over: no change to look for)
+        if before is state or before == state:  # carried over, or as it was: no change to look for
             continue
         items = topic_changes(before, state)
         if items:
@@ -354,11 +350,8 @@ def previous_history(output: Path, problems: Problems, shown_as: str) -> History
     return history
 
 
-def update(
-    previous: History | None, site: Site, tz: dt.tzinfo | None = None, record: bool = True, states=None
-) -> History:
-    """The history after this build: the previous one, plus a record when the content changed (``states``:
-    see ``snapshot``)."""
+def update(previous: History | None, site: Site, tz: dt.tzinfo | None = None, record=True, states=None) -> History:
+    """The history after this build: the previous one, plus a record when the content changed."""
     if not record:  # serve, build --drafts: shows the recorded changes, records none (and needs no snapshot)
         # with no history yet, not even a baseline: a preview's drafts must not become part of it
         return previous if previous is not None else History({}, [])
@@ -401,8 +394,7 @@ def dead_links(site: Site) -> list[str]:
 
 
 def attach(site: Site, output: Path, problems: Problems, shown_as: str, *, record: bool = True, states=None) -> History:
-    """Read the previous output's history, update it with this build's content and keep it on ``site``
-    (``states``: see ``snapshot``)."""
+    """Read the previous output's history, update it with this build's content and keep it on ``site``."""
     history = update(previous_history(output, problems, shown_as), site, site_tz(site), record, states)
     site.changes = history
     return history

@@ -209,19 +209,9 @@ def _from_zone(code: str) -> dt.tzinfo:
     return tz
 
 
-_whens: dict[str, dt.date] = {}  # stored date -> its value: dates repeat across records, and are immutable
-
-
 def decode_when(text: str | None):
     if text is None:
         return None
-    found = _whens.get(text)
-    if found is None:
-        found = _whens[text] = _decode_when(text)
-    return found
-
-
-def _decode_when(text: str):
     head, sep, iso = text.partition("|")
     if not sep:
         raise ValueError("not a stored date")
