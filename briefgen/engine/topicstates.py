@@ -35,7 +35,7 @@ from briefgen.engine.environment import code_fingerprint
 from briefgen.problems import Problem
 
 MAGIC = b"briefgen-carried 1\n"
-NAME = "model-carried.msgpack"  # beside the model's files, with their name
+NAME = "model.carried.msgpack"  # beside the model's files (not one of its shards, model-NN)
 
 
 class TopicR(msgspec.Struct, array_like=True):
