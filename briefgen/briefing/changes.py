@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from briefgen.briefing.briefing import group_figures
 from briefgen.content.clock import content_now, site_tz
 from briefgen.content.model import Site, Topic
@@ -96,12 +98,19 @@ def topic_state(topic: Topic, tz: dt.tzinfo | None = None) -> dict[str, Any]:
     }
 
 
-def snapshot(site: Site, tz: dt.tzinfo | None = None) -> dict[str, Any]:
+def snapshot(site: Site, tz: dt.tzinfo | None = None, states=None, before: dict | None = None) -> dict[str, Any]:
+    """The site's state; each topic's from ``before`` (the last history's) if ``engine.topicstates`` carries it."""
     now = content_now(site)
-    return {
-        "date": _iso(now),
-        "topics": {slug: topic_state(site.topics[slug], tz) for slug in sorted(site.topics)},
-    }
+    topics = {}
+    for slug in sorted(site.topics):
+        topic = site.topics[slug]
+        state = states.state(topic, before.get(slug)) if states is not None and before else None
+        if state is None:
+            state = topic_state(topic, tz)
+            if states is not None:
+                states.worked_out(topic, state)
+        topics[slug] = state
+    return {"date": _iso(now), "topics": topics}
 
 
 # --- comparing two snapshots -----------------------------------------------------
@@ -223,7 +232,10 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any
     """slug -> {title, url, items} for every topic that changed between two snapshots."""
     out = {}
     for slug, state in new["topics"].items():
-        items = topic_changes(old["topics"].get(slug), state)
+        before = old["topics"].get(slug)
+        if before is state or before == state:  # carried over, or as it was: no change to look for
+            continue
+        items = topic_changes(before, state)
         if items:
             out[slug] = {"title": state["title"], "url": state["url"], "items": items}
     for slug, state in old["topics"].items():
@@ -307,7 +319,10 @@ def _parse(value: Any) -> dt.datetime | None:
 def read_history(data: bytes) -> History | None:
     """A history from its bytes; None when they are not one (then the build starts a new history)."""
     try:
-        doc = json.loads(data)
+        try:
+            doc = msgspec.json.decode(data)  # the same values as ``json.loads``, twice as fast
+        except msgspec.DecodeError:  # what only ``json.loads`` reads (NaN, UTF-16), or nothing: as ever
+            doc = json.loads(data)
         if doc.get("format") != FORMAT or not isinstance(doc.get("state", {}).get("topics"), dict):
             return None
         history = History(doc["state"], [Record.from_json(r) for r in doc.get("records", [])])
@@ -335,12 +350,12 @@ def previous_history(output: Path, problems: Problems, shown_as: str) -> History
     return history
 
 
-def update(previous: History | None, site: Site, tz: dt.tzinfo | None = None, record: bool = True) -> History:
+def update(previous: History | None, site: Site, tz: dt.tzinfo | None = None, record=True, states=None) -> History:
     """The history after this build: the previous one, plus a record when the content changed."""
     if not record:  # serve, build --drafts: shows the recorded changes, records none (and needs no snapshot)
         # with no history yet, not even a baseline: a preview's drafts must not become part of it
         return previous if previous is not None else History({}, [])
-    current = snapshot(site, tz)
+    current = snapshot(site, tz, states, previous.state.get("topics") if previous is not None else None)
     if previous is None or not previous.state:  # none yet, or a preview's empty one
         return History(current, previous.records if previous is not None else [])
     changed = compare(previous.state, current)
@@ -378,8 +393,8 @@ def dead_links(site: Site) -> list[str]:
     return sorted(u for u in urls if u and not still_there(u, live))
 
 
-def attach(site: Site, output: Path, problems: Problems, shown_as: str, *, record: bool = True) -> History:
+def attach(site: Site, output: Path, problems: Problems, shown_as: str, *, record: bool = True, states=None) -> History:
     """Read the previous output's history, update it with this build's content and keep it on ``site``."""
-    history = update(previous_history(output, problems, shown_as), site, site_tz(site), record)
+    history = update(previous_history(output, problems, shown_as), site, site_tz(site), record, states)
     site.changes = history
     return history

@@ -121,10 +121,11 @@ def origins(topic: Topic) -> dict[str, Party]:
 
 
 class Review:
-    def __init__(self, site: Site, problems: Problems):
+    def __init__(self, site: Site, problems: Problems, carried=None):
         self.site = site
         self.problems = problems
         self.now = content_now(site)
+        self.carried = carried
 
     def article(self, article: Article) -> None:
         for f in article.figures:
@@ -207,7 +208,11 @@ class Review:
             )
 
     def sources(self, topic: Topic) -> None:
-        found = origins(topic)
+        found = self.carried.origins(topic, self.site.parties) if self.carried is not None else None
+        if found is None:
+            found = origins(topic)
+            if self.carried is not None:
+                self.carried.found(topic, found)
         if len(found) != 1:
             return
         (only,) = found.values()
@@ -221,10 +226,19 @@ class Review:
         )
 
 
-def review(site: Site, problems: Problems) -> None:
-    """Warn about every editorial problem in ``site``; mark stale and one-sided topics."""
-    r = Review(site, problems)
+def review(site: Site, problems: Problems, carried=None) -> None:
+    """Warn about every editorial problem in ``site``; mark stale and one-sided topics. ``carried``
+    (``engine.topicstates.TopicStates``) gives a report's warnings and a topic's origins as the last build found
+    them when none of their inputs changed, and notes the others' for the next build."""
+    r = Review(site, problems, carried)
     for article in site.articles:
+        found = carried.review(article) if carried is not None else None
+        if found is not None:
+            problems.items.extend(found)
+            continue
+        start = len(problems.items)
         r.article(article)
+        if carried is not None:
+            carried.reviewed(article, problems.items[start:])
     for topic in site.topics.values():
         r.topic(topic)

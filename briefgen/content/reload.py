@@ -104,7 +104,7 @@ def _load_changed(loader: Loader, site: Site, records: list, changed: list[str],
     """[(article, meta, doc)] of the ``changed`` files, loaded and linked into ``site``; None to give up."""
     full = dict(zip(loader.article_paths, paths, strict=True))
     old = {r.path: r for r in records}
-    others = {f.id for r in records if r.path not in changed for f in r.figures}
+    others: set[str] | None = None  # the other records' figure ids, made when a changed file has figures
     out = []
     for rel in changed:
         before = old.get(rel)
@@ -121,7 +121,9 @@ def _load_changed(loader: Loader, site: Site, records: list, changed: list[str],
             and before.preview == ""
             and reason_for(article, meta, site.schedule) == ""
         )
-        if not same or len(set(ids)) != len(ids) or others.intersection(ids):
+        if ids and others is None:
+            others = {f.id for r in records if r.path not in changed for f in r.figures}
+        if not same or len(set(ids)) != len(ids) or (ids and others.intersection(ids)):
             return None
         Linker(site, loader, loader.problems).article(article, meta, doc)
         if not meta.sources:

@@ -93,9 +93,12 @@ def load_and_assemble(
     if site is None:
         fail_if_errors(problems, strict)
         raise BuildError(problems.sorted())
-    review(site, problems)  # editorial warnings; marks stale and one-sided topics
+    carried = getattr(load, "carried", None)  # what the stored model's last build worked out (``topicstates``)
+    review(site, problems, carried)  # editorial warnings; marks stale and one-sided topics
     history = project.history_from or project.output
-    attach(site, history, problems, project.rel(history), record=record_changes)
+    attach(site, history, problems, project.rel(history), record=record_changes, states=carried)
+    if carried is not None:
+        carried.keep(site)
     if pdf and not site.config.pdf:
         site.config = site.config.model_copy(update={"pdf": True})
     if file_links and site.config.links != "files":  # build --file-links

@@ -37,6 +37,7 @@ from briefgen.content.site import load_site
 from briefgen.content.storedsite import SiteR, article_record, store_site
 from briefgen.engine.cachedata import CACHE_DIR, read_checked, write_atomic, write_checked
 from briefgen.engine.environment import code_fingerprint
+from briefgen.engine.topicstates import TopicStates
 
 MAGIC = b"briefgen-model 1\n"
 NAME = "model.msgpack"
@@ -52,6 +53,7 @@ class ModelR(msgspec.Struct, array_like=True):
     shards: list[str]  # the SHA-256 of each shard file, which holds {path: record}
     # each shard file's identity as written (``_identity``): a shard that still has it is not hashed again
     written: list[tuple[int, ...]] = []
+    token: str = ""  # new each time the index is written: what ``topicstates`` ties its states to
 
 
 _decoder = msgspec.msgpack.Decoder(ModelR)
@@ -91,12 +93,14 @@ class StoredModel:
         self.enabled = enabled
         self.notes = notes
         self.reread: list[str] | None = None  # the last load's article files read again; None: a whole load
+        self.used: str | None = None  # the token of the index the last load's site came from; None: a whole load
+        self.token: str | None = None  # the token of the index on disk now, if it is of the last load
 
     def loader(self, inputs: dict, environment):
         """The load function for ``pipeline.load_and_assemble``: from the store when it can, else whole."""
 
         def load(project, problems, memo, *, drafts: bool, base_url: str | None):
-            self.reread = None
+            self.reread = self.used = self.token = None
             found = self._read(environment, inputs) if self.enabled else None
             if found is not None:
                 model, changed = found
@@ -108,6 +112,7 @@ class StoredModel:
                     gc.enable()  # the whole load below makes garbage of its own: collected as ever
                 if again is not None:
                     self.reread = changed
+                    self.used = self.token = model.token or None
                     if memo is not None:
                         memo.keep_unused()  # the other articles' memo entries were not asked for, and stay
                     if changed:
@@ -130,6 +135,8 @@ class StoredModel:
                     self._write(environment, inputs, stored, list(shown), None, range(SHARDS), make)
             return site
 
+        if self.enabled:
+            load.carried = TopicStates(self)  # for ``pipeline.load_and_assemble``'s review and change history
         return load
 
     def _read(self, environment, inputs: dict) -> tuple[ModelR, list[str]] | None:
@@ -176,6 +183,8 @@ class StoredModel:
             paths[shard_of(path)].append(path)
         digests = list(digests) if digests is not None else [""] * SHARDS
         written = list(written) if written is not None and len(written) == SHARDS else [()] * SHARDS
+        token = os.urandom(16).hex()
+        self.token = None
         try:
             for i in shards:
                 data = _encoder.encode({path: record(path) for path in paths[i]})
@@ -192,8 +201,10 @@ class StoredModel:
                 order,
                 digests,
                 written,
+                token,
             )
             write_checked(self.path, MAGIC, code_fingerprint(), None, _encoder.encode(index))
+            self.token = token
         except TypeError:  # a value a record cannot keep exactly: no store, the next build loads it all
             self._remove()
         except OSError as exc:
