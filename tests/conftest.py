@@ -29,6 +29,17 @@ def copy_example(dest: Path) -> Path:
     return dest
 
 
+def fresh_work(prepared: Path) -> tuple[Path, Path]:
+    """(work, project): an empty ``work`` folder beside ``prepared`` (a project a fixture made once) holding a copy
+    of it, for one hypothesis example (a function-scoped fixture is not made again between examples)."""
+    work = prepared.parent / "work"
+    if work.exists():
+        shutil.rmtree(work)
+    project = work / "project"
+    shutil.copytree(prepared, project)
+    return work, project
+
+
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     return copy_example(tmp_path / "project")

@@ -13,11 +13,10 @@ and a deletion (the whole load).
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import copy_example
+from conftest import copy_example, fresh_work
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -102,11 +101,7 @@ def example(tmp_path: Path) -> Path:
 @settings(max_examples=14, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(operations, min_size=1, max_size=5))
 def test_edits_with_changes_recorded_equal_builds_without_a_cache(example: Path, steps):
-    work = example.parent / "work"
-    if work.exists():
-        shutil.rmtree(work)
-    project = work / "project"
-    shutil.copytree(example, project)
+    work, project = fresh_work(example)
     cli = lambda: Builder(Project.at(project, work / "site"), jobs=1, once=True)  # noqa: E731
     whole = lambda: Builder(Project.at(project, work / "whole"), jobs=1, use_cache=False)  # noqa: E731
     assert outcome(cli())[0] == outcome(whole())[0] == "built"

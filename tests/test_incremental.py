@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, copy_example, run_cli
+from conftest import REPO, copy_example, fresh_work, run_cli
 from engine_support import write_article
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -167,11 +167,7 @@ def small_example(tmp_path: Path) -> Path:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=steps)
 def test_incremental_rebuild_equals_clean_build(small_example: Path, steps):
-    work = small_example.parent / "work"
-    if work.exists():
-        shutil.rmtree(work)
-    project = work / "project"
-    shutil.copytree(small_example, project)
+    work, project = fresh_work(small_example)
     out = work / "site"
     builder = Builder(Project.at(project, out), jobs=1, record_changes=False)
     assert outcome(builder, None)[0] == "built"
