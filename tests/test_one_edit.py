@@ -287,3 +287,30 @@ def test_carried_elements_give_the_clean_bytes(paginated: Path, tmp_path: Path, 
             assert page != before and b'href="../k/"' in page
         assert len(counted) == (1 if held else shown - (what == "a report deleted")), what
         shown = len(set(counted)) if not held else shown
+
+
+@pytest.mark.parametrize("damage", ["not hex", "not text"])
+def test_a_planted_record_of_elements_carries_nothing(paginated: Path, tmp_path: Path, damage: str):
+    """The state's carried elements, replaced behind a header that checks out (not hex where a digest goes, or not
+    text at all), are not used: the edit's build works every element out and gives a clean build's bytes, with no
+    traceback."""
+    from briefgen.engine import state as states
+    from briefgen.engine.inputs import DIGEST_CHARS
+
+    out = tmp_path / "site"
+    _build(paginated, out)
+    project = Project.at(paginated, out)
+    path = states.state_path(project)
+    code = json.loads(path.read_bytes().split(b"\n", 2)[1])["env"]
+    state = states.load_state(project, code)
+    assert state is not None and set(state.elements) == {"world", "items"}
+    items = state.elements["items"]
+    state.elements["items"] = (
+        items[:DIGEST_CHARS] + "zz" + items[DIGEST_CHARS + 2 :] if damage == "not hex" else ["zz"] * len(items)
+    )
+    states.save_state(project, state)
+    assert states.load_state(project, code).elements == state.elements  # the planted record is read back
+    EDITS["quote-speaker"](paginated / "content" / "articles")
+    got = _build(paginated, out)
+    want = _build(paginated, tmp_path / "clean", cache=False)
+    assert [rel for rel in want if got.get(rel) != want[rel]] == []

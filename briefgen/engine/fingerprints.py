@@ -167,12 +167,16 @@ class Fingerprints:
         """The last build's elements of the articles whose file is as it was then, if the world is the same."""
         if rows is None or rows["world"] != self.world or len(rows["items"]) != 2 * DIGEST_CHARS * len(self.paths):
             return
-        items, inputs, elements, size = rows["items"], self.inputs, self.elements, 2 * DIGEST_CHARS
-        for i, path in enumerate(self.paths):
-            info = inputs.get(path)
-            if info is not None and items.startswith(info.digest, i * size, i * size + DIGEST_CHARS):
-                elements[path] = bytes.fromhex(items[i * size + DIGEST_CHARS : (i + 1) * size])
-        self.carried = len(elements)
+        items, inputs, size, found = rows["items"], self.inputs, 2 * DIGEST_CHARS, {}
+        try:
+            for i, path in enumerate(self.paths):
+                info = inputs.get(path)
+                if info is not None and items.startswith(info.digest, i * size, i * size + DIGEST_CHARS):
+                    found[path] = bytes.fromhex(items[i * size + DIGEST_CHARS : (i + 1) * size])
+        except ValueError:  # not hex: a damaged or planted state carries nothing (every element worked out)
+            return
+        self.elements.update(found)
+        self.carried = len(found)
 
     def carry(self) -> dict:
         """Each shown article's element with the hash of its file, for the next build (``CarriedElements``)."""
