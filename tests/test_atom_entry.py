@@ -148,3 +148,66 @@ def test_url_values_of_real_markup():
     body = '<p><a href="../x/">a</a> <img\nsrc="i.png" alt="href=&quot;no&quot;"><a title=" href=" href="y">'
     assert list(feeds.url_values(body)) == [m.span(2) for m in feeds._URL_ATTR.finditer(body)]
     assert len(list(feeds.url_values(body))) == 3  # the third is inside a title, as the pattern finds it
+
+
+def reference_feed(site, renderer, url_path: str, title: str, subtitle: str, articles) -> bytes:
+    """A feed as feedgenerator writes it item by item, each entry written anew (no memo of any kind)."""
+    import html
+
+    from feedgenerator import get_tag_uri
+
+    config = site.config
+    feed = feeds.new_feed(
+        site, renderer, url_path, feeds.feed_path(url_path), title, subtitle, renderer.absolute(url_path)
+    )
+    for article in sorted(articles, key=feeds._recency, reverse=True)[: feeds.MAX_ENTRIES]:
+        link = renderer.absolute(article.url_path)
+        feed.add_item(
+            title=article.title,
+            link=link,
+            description=html.escape(article.summary, quote=False),
+            content=feeds.absolute_links(article.body_html, link),
+            author_name=", ".join(p.name for p in article.authors)
+            or article.author
+            or config.publisher
+            or config.title,
+            pubdate=article.date,
+            updateddate=article.modified,
+            unique_id=get_tag_uri(link, article.date),
+            categories=[t.title for t in article.topics],
+        )
+    return feed.writeString("utf-8").encode("utf-8")
+
+
+def test_every_feed_of_a_site_is_what_feedgenerator_writes(example):
+    """iter_feeds writes each article's entry once for all the feeds that list it (``FeedWriter``)."""
+    from briefgen.engine.build import load_and_assemble
+    from briefgen.problems import Problems
+    from briefgen.project import Project
+    from briefgen.render.render import Renderer, static_files
+
+    project = Project.at(example)
+    site, pages = load_and_assemble(project, Problems())
+    renderer = Renderer(site, project, static_files(project))
+    feeds._entries.clear()
+    want = {
+        feeds.FEED_NAME: reference_feed(site, renderer, "", site.config.title, site.config.description, site.articles)
+    }
+    for page in pages:
+        if page.kind == "topic" and page.url_path == page.context["topic"].url_path:
+            t = page.context["topic"]
+            want[feeds.feed_path(t.url_path)] = reference_feed(
+                site, renderer, t.url_path, f"{t.title} · {site.config.title}", t.meta.summary, t.articles
+            )
+        elif page.kind == "party":
+            p = page.context["party"]
+            title = f"{p.name} · {site.config.title}"
+            articles = feeds.party_articles(site, page)
+            want[feeds.feed_path(p.url_path)] = reference_feed(
+                site, renderer, p.url_path, title, page.description, articles
+            )
+    for memo in ("empty memo", "every entry memoised"):
+        got = dict(feeds.iter_feeds(site, pages, renderer))
+        assert got.keys() == want.keys()
+        assert [rel for rel in want if got[rel] != want[rel]] == [], memo
+        assert len({e for data in got.values() for e in data.split(b"<entry>")}) > 3

@@ -193,27 +193,59 @@ def _first(pair: tuple) -> tuple:
     return pair[0]
 
 
-def newest(articles: Iterable[Article], order: RecencyOrder | None = None) -> list[Article]:
+class Newest(list):
+    """What ``newest`` answers: a feed's articles already chosen and ordered (``newest`` of it is itself)."""
+
+
+def newest(articles: Iterable[Article], order: RecencyOrder | None = None) -> Newest:
     """The articles a feed shows: the newest ``MAX_ENTRIES``, newest first (a stable sort: ties keep their order).
 
     ``order`` (``RecencyOrder`` of the site's articles) gives the same answer as sorting by ``_recency`` itself."""
     articles = list(articles)
     if order is not None:
         try:
-            return sorted(articles, key=order.__getitem__)[:MAX_ENTRIES]
+            return Newest(sorted(articles, key=order.__getitem__)[:MAX_ENTRIES])
         except KeyError:  # an article the order was not made from
             pass
-    return sorted(articles, key=_recency, reverse=True)[:MAX_ENTRIES]
+    return Newest(sorted(articles, key=_recency, reverse=True)[:MAX_ENTRIES])
 
 
-def write_feed(site: Site, renderer, url_path: str, title: str, subtitle: str, articles: Iterable[Article]) -> bytes:
-    config = site.config
-    feed = new_feed(site, renderer, url_path, feed_path(url_path), title, subtitle, renderer.absolute(url_path))
-    limit = 2 * len(site.articles) + 2 * MAX_ENTRIES
-    entries = []
-    for article in newest(articles):
-        link = renderer.absolute(article.url_path)
-        author = ", ".join(p.name for p in article.authors) or article.author or config.publisher or config.title
+def write_feed(
+    site: Site, renderer, url_path: str, title: str, subtitle: str, articles: Iterable[Article], writer=None
+) -> bytes:
+    """One feed: the newest of ``articles``. ``writer``: the ``FeedWriter`` of this build's site, if there is one."""
+    return (writer or FeedWriter(site, renderer)).feed(url_path, title, subtitle, articles)
+
+
+class FeedWriter:
+    """Writes the feeds of one site as one build sees it: each article's <entry> is looked up in ``_entries``
+    once, not once per feed that lists it (~3.4 at 4,000 articles), and each feed's head is feedgenerator's."""
+
+    def __init__(self, site: Site, renderer):
+        self.site, self.renderer = site, renderer
+        config = site.config
+        self.fallback_author = config.publisher or config.title
+        self.limit = 2 * len(site.articles) + 2 * MAX_ENTRIES  # of _entries
+        self.built: dict[int, tuple[Article, bytes]] = {}  # id(article) -> (the article, kept alive; its entry)
+
+    def feed(self, url_path: str, title: str, subtitle: str, articles: Iterable[Article]) -> bytes:
+        renderer = self.renderer
+        feed = new_feed(
+            self.site, renderer, url_path, feed_path(url_path), title, subtitle, renderer.absolute(url_path)
+        )
+        entries = []
+        for article in articles if type(articles) is Newest else newest(articles):
+            found = self.built.get(id(article))
+            xml = found[1] if found is not None else self.entry(article)
+            feed.add_dates(article.date, article.modified)
+            entries.append(xml)
+        head, tail = feed.head_and_tail()
+        return b"".join([head, *entries, tail])
+
+    def entry(self, article: Article) -> bytes:
+        """The article's <entry>, from ``_entries`` if an earlier build or feed wrote it."""
+        link = self.renderer.absolute(article.url_path)
+        author = ", ".join(p.name for p in article.authors) or article.author or self.fallback_author
         categories = [t.title for t in article.topics]
         date, modified = article.date, article.modified
         key = (link, article.title, article.summary, article.body_html, author, tuple(categories))
@@ -231,13 +263,11 @@ def write_feed(site: Site, renderer, url_path: str, title: str, subtitle: str, a
                 unique_id=get_tag_uri(link, date),
                 categories=categories,
             ).encode("utf-8")  # encoded once, for every feed that lists it
-            while len(_entries) >= limit:
+            while len(_entries) >= self.limit:
                 del _entries[next(iter(_entries))]  # the entry used longest ago
         _entries[key] = xml  # (re)inserted last: most recently used
-        feed.add_dates(date, modified)
-        entries.append(xml)
-    head, tail = feed.head_and_tail()
-    return b"".join([head, *entries, tail])
+        self.built[id(article)] = (article, xml)
+        return xml
 
 
 def party_articles(site: Site, page: Page) -> list[Article]:
@@ -253,9 +283,13 @@ def iter_feeds(
     ``write`` makes one feed (default ``write_feed``; a rebuild passes ``briefgen.outputs.kept.Keeper.feed``);
     ``order``: the ``RecencyOrder`` of ``site.articles``, when the caller has it (the sitemap uses the same).
     """
-    write_feed_ = write or write_feed
     config = site.config
     order = RecencyOrder(site.articles) if order is None else order
+    writer = FeedWriter(site, renderer)
+
+    def write_feed_(site, renderer, url_path, title, subtitle, articles):
+        return (write or write_feed)(site, renderer, url_path, title, subtitle, articles, writer=writer)
+
     # each feed is handed only the articles it shows: briefgen.outputs.kept fingerprints it by them
     yield FEED_NAME, write_feed_(site, renderer, "", config.title, config.description, newest(site.articles, order))
     for page in pages:
