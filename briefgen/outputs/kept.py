@@ -52,15 +52,16 @@ class Keeper:
         self.record = record
         self.site_key = site_key  # what every page shows (code, config, ...): the briefing schema's fingerprint
 
-    def feed(self, site, renderer, url_path, title, subtitle, articles):
+    def feed(self, site, renderer, url_path, title, subtitle, articles, writer=None):
+        """The feed's bytes, or KEPT; ``writer``: this build's ``feeds.FeedWriter``, if the caller has one."""
         from briefgen.outputs import feeds
 
-        articles = list(articles)
+        articles = articles if isinstance(articles, list) else list(articles)  # (a feeds.Newest stays one)
         rel = feeds.feed_path(url_path)
         key = self.record[rel] = "feed|" + self.feed_key(url_path, title, subtitle, articles).hex()
         if self.kept(rel, key):
             return KEPT
-        return feeds.write_feed(site, renderer, url_path, title, subtitle, articles)
+        return feeds.write_feed(site, renderer, url_path, title, subtitle, articles, writer=writer)
 
     def sitemap(self, site, pages, renderer, memo=None, order=None):
         """The sitemap files, kept when the (URL, lastmod) entries they list are the last build's."""
