@@ -209,21 +209,9 @@ def _from_zone(code: str) -> dt.tzinfo:
     return tz
 
 
-_whens: dict[str, dt.date] = {}  # a stored date -> its value: dates and times are immutable, and shared
-
-
 def decode_when(text: str | None):
-    """The date or time ``encode_when`` wrote as ``text``; ValueError if it is not one. Of the 30,000 a store of
-    4,000 articles holds, most are a report's few dates over again: each is worked out once."""
     if text is None:
         return None
-    found = _whens.get(text)
-    if found is None:
-        found = _whens[text] = _decode_when(text)
-    return found
-
-
-def _decode_when(text: str):
     head, sep, iso = text.partition("|")
     if not sep:
         raise ValueError("not a stored date")
