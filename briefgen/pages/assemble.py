@@ -181,12 +181,14 @@ def _quotes_by_topic(party: Party) -> list[tuple[Topic, list]]:
     return list(quotes_by_topic.values())
 
 
-def date_ranks(site: Site) -> dict[Article, int]:
+def date_ranks(site: Site) -> dict[Article, int] | None:
     """Each of the site's articles -> a number that orders them as their dates do, equal for equal dates
-    (``site.articles`` is newest first by date: ``link.list_articles``)."""
+    (``site.articles`` is newest first by date: ``link.list_articles``); None when it is not in that order."""
     rank, n, last = {}, len(site.articles), None
     for article in site.articles:
         if last is not None and article.date != last:
+            if article.date > last:
+                return None
             n -= 1
         rank[article], last = n, article.date
     return rank
