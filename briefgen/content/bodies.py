@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import posixpath
 import unicodedata
+from collections import Counter
 from urllib.parse import unquote, urlsplit
 
 from briefgen.content.markdown import HEADING_PREFIX, MarkdownRenderer
@@ -118,19 +119,19 @@ class ContentTargets:
 
     def __init__(self, site: Site, article_paths):
         self.site = site
-        self.articles = {_nfc(a.path): a for a in site.articles}
+        articles = site.articles  # (an edit's reload makes these maps of 4,000 articles: few calls a path)
+        self.articles = dict(zip(_nfc_all([a.path for a in articles]), articles, strict=True))
         self.topics = {_nfc(t.path): t for t in site.topics.values()}
-        names: dict[str, list[Article]] = {}
-        for a in site.articles:
-            names.setdefault(_nfc(posixpath.basename(a.path)), []).append(a)
-        self.by_name = {n: found[0] for n, found in names.items() if len(found) == 1}
-        self.by_url: dict[str, Article] = {f"../{a.slug}/": a for a in site.articles}
+        names = _nfc_all([a.path.rpartition("/")[2] for a in articles])  # each file's name (``basename``)
+        count = Counter(names)
+        self.by_name = {n: a for n, a in zip(names, articles, strict=True) if count[n] == 1}
+        self.by_url: dict[str, Article] = {f"../{a.slug}/": a for a in articles}
         schedule = site.schedule
         left_out = (schedule.held + schedule.withdrawn) if schedule is not None else []
         shown = {a.path for a in site.articles}  # a set: held reports times articles was quadratic
         self.left_out = {_nfc(h.path): h.reason for h in left_out if h.path not in shown}
         # articles that exist but failed to load (a draft or scheduled report is not one of them)
-        self.existing = {_nfc(p) for p in article_paths} - set(self.left_out)
+        self.existing = set(_nfc_all(article_paths)) - self.left_out.keys()
         self.answers: dict[tuple[str, str], str | None] = {}  # (folder, target) -> answer; articles share folders
 
     def resolver(self, article: Article):
@@ -184,3 +185,8 @@ class ContentTargets:
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+def _nfc_all(texts: list[str]) -> list[str]:
+    """``_nfc`` of each of ``texts`` (an ASCII text is NFC as it is)."""
+    return [t if t.isascii() else unicodedata.normalize("NFC", t) for t in texts]

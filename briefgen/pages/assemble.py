@@ -140,40 +140,72 @@ def _site_pages(site: Site) -> frozenset[str]:
     return site_pages([*(a.url_path for a in site.articles), *(t.url_path for t in site.topics.values())])
 
 
-def party_page(site: Site, party: Party) -> Page:
-    quotes_by_topic: dict[str, tuple[Topic, list]] = {}
-    for q in party.quotes:  # each quote once, under its report's first topic
-        if q.article.topics:
-            t = q.article.topics[0]
-            quotes_by_topic.setdefault(t.slug, (t, []))[1].append(q)
+def party_page(site: Site, party: Party, rank: dict[Article, int] | None = None) -> Page:
+    """A person's or a source's page; ``rank``: ``date_ranks(site)``, when the caller has it."""
     articles = list(party.articles)
     listed = set(map(id, articles))  # membership by identity, as ``in`` tests it (a list was quadratic)
-    for item in itertools.chain(party.quotes, party.figures, party.claims):
-        article = item.article
-        if id(article) not in listed:
-            listed.add(id(article))
-            articles.append(article)
-    articles.sort(key=_date_of, reverse=True)
+    # the other reports its quotes, figures and claims are in, each once, in the order first met (in C: the
+    # site's 280 parties' 40,000 items were a fifth of assembling an edit's pages at 4,000 articles)
+    met = dict.fromkeys(map(_article_of, itertools.chain(party.quotes, party.figures, party.claims)))
+    articles.extend(a for a in met if id(a) not in listed)
+    _by_date(articles, rank)
     description = f"{party.name}, {party.role}" if party.role else party.name
-    deps = frozenset({party.path, *(a.path for a in articles)})
+    deps = frozenset(map(_path_of, articles)) | {party.path}
     return Page(
         "party",
         party.url_path,
         "party.html",
         party.name,
         description,
-        {
-            "party": party,
-            "quotes_by_topic": list(quotes_by_topic.values()),
-            "figures": party.figures,
-            "claims": party.claims,
-            "articles": articles,
-        },
+        LazyContext(
+            {
+                "party": party,
+                "quotes_by_topic": Later(functools.partial(_quotes_by_topic, party)),  # made when rendered
+                "figures": party.figures,
+                "claims": party.claims,
+                "articles": articles,
+            }
+        ),
         deps,
         party.path,
     )
 
 
+def _quotes_by_topic(party: Party) -> list[tuple[Topic, list]]:
+    """Each of ``party``'s quotes once, under its report's first topic."""
+    quotes_by_topic: dict[str, tuple[Topic, list]] = {}
+    for q in party.quotes:
+        if q.article.topics:
+            t = q.article.topics[0]
+            quotes_by_topic.setdefault(t.slug, (t, []))[1].append(q)
+    return list(quotes_by_topic.values())
+
+
+def date_ranks(site: Site) -> dict[Article, int] | None:
+    """Each of the site's articles -> a number that orders them as their dates do, equal for equal dates
+    (``site.articles`` is newest first by date: ``link.list_articles``); None when it is not in that order."""
+    rank, n, last = {}, len(site.articles), None
+    for article in site.articles:
+        if last is not None and article.date != last:
+            if article.date > last:
+                return None
+            n -= 1
+        rank[article], last = n, article.date
+    return rank
+
+
+def _by_date(articles: list[Article], rank: dict[Article, int] | None) -> None:
+    """Sort ``articles`` newest first, as ``sort(key=date, reverse=True)`` does; with ``rank`` by its numbers
+    (a sort by time-zoned dates compared 30,000 of them for the site's parties, a tenth of assembling an edit's
+    pages at 4,000 articles), unless an article is not in it."""
+    if rank is not None and all(map(rank.__contains__, articles)):
+        articles.sort(key=rank.__getitem__, reverse=True)
+    else:
+        articles.sort(key=_date_of, reverse=True)
+
+
+_article_of = operator.attrgetter("article")
+_path_of = operator.attrgetter("path")
 _date_of: Callable[[Article], dt.datetime] = operator.attrgetter("date")  # a report's date, in C
 
 
@@ -252,8 +284,9 @@ def assemble(site: Site, pack_bodies: PackBodyMemo | None = None) -> list[Page]:
         pages.extend(topic_pages(site, topic, linkable, pack_bodies))
     pages.extend(article_page(article) for article in site.articles)
     pages.extend(withdrawn_pages(site))
+    rank = date_ranks(site)
     for party in site.parties.values():
-        pages.append(party_page(site, party))
+        pages.append(party_page(site, party, rank))
     return pages
 
 
