@@ -2,9 +2,10 @@
 
 ``_LinkCheck.page`` passes over, as a set, the links already found fine on another page as deep (the header, the
 topic strip and the footer most pages share), answers a page's own ``#anchor`` from its ids without the memo of
-verdicts, works out the rest in any order and reports what is wrong in the order of first appearance; ``Ids`` keeps
-a page's double-quoted ids as bytes; ``markup`` finds the end of a script, style or comment a run at a time. Each is
-compared here with the plain way on generated input, and a real build with broken links planted where the
+verdicts, works out the rest in any order and reports what is wrong in the order of first appearance;
+``pass_plain`` answers the plainest of the rest (to a folder's page by plain names, to the page's own anchor)
+directly; ``Ids`` keeps a page's double-quoted ids as bytes; ``markup`` finds the end of a script, style or
+comment a run at a time. Each is compared here with the plain way on generated input, and a real build with broken links planted where the
 shortcuts pass over (in one variant of the shared header, in the footer on one page only, in a body, a missing
 anchor on the page itself and on another page) reports each of them, once per source, in order.
 """
@@ -55,6 +56,7 @@ OUTPUTS = ["index.html", "topics/index.html", "topics/t/index.html", "articles/a
 TARGETS = ["", "topics/", "topics/t/", "articles/a/", "articles/b/", "articles/gone/", "feed.xml", "static/s.css"]
 FRAGMENTS = ["", "#h", "#a-only", "#gone", "#h%20x"]
 OTHER = ["https://example.org/", "mailto:a@b", "//cdn.example/x", "/abs/", "?q=1", "#", "%7E/"]
+CLIMBS = ["articles/a/", "../articles/a/", "../topics/", "../../articles/b/"]  # too few or many "../" for some pages
 
 
 def _href(page_dir: str, target: str, fragment: str) -> str:
@@ -64,7 +66,7 @@ def _href(page_dir: str, target: str, fragment: str) -> str:
 
 LINKS = st.one_of(
     st.tuples(st.sampled_from(TARGETS), st.sampled_from(FRAGMENTS)),
-    st.tuples(st.just(None), st.sampled_from(OTHER + FRAGMENTS[1:] + ["../a/", "../../x/", "b/../a/"])),
+    st.tuples(st.just(None), st.sampled_from(OTHER + FRAGMENTS[1:] + ["../a/", "../../x/", "b/../a/", *CLIMBS])),
 )
 
 
@@ -129,12 +131,18 @@ def test_the_check_reports_what_the_plain_check_reports(headers, bodies, order, 
         files[output] = _page_html(output, header, own, [ids])
     source = (lambda o: "t.md") if shared_source else (lambda o: o.replace("/index.html", ".md"))
     pages = [Page("topic", o[: -len("index.html")], "topic.html", o, source=source(o)) for o in order]
-    linkcheck._hrefs.clear()
-    linkcheck._joins.clear()
-    problems = Problems()
-    checked = linkcheck.check_links(files, pages, problems, {"static/s.css"})
-    got = [f"{p.path}: {p.message}" for p in problems.items if " links to " in p.message]  # (not a page twice)
-    assert (checked, got) == plain_check(files, pages, {"static/s.css"})
+    plain = plain_check(files, pages, {"static/s.css"})
+    for least in (0, linkcheck.PLAIN_PASS_MIN):  # every page's links through ``pass_plain`` first, and as built
+        linkcheck._hrefs.clear()
+        linkcheck._joins.clear()
+        problems = Problems()
+        linkcheck.PLAIN_PASS_MIN, before = least, linkcheck.PLAIN_PASS_MIN
+        try:
+            checked = linkcheck.check_links(files, pages, problems, {"static/s.css"})
+        finally:
+            linkcheck.PLAIN_PASS_MIN = before
+        got = [f"{p.path}: {p.message}" for p in problems.items if " links to " in p.message]  # (not a page twice)
+        assert (checked, got) == plain
 
 
 def _planted_project(tmp_path: Path) -> Path:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from briefgen.checks.bodyline import body_line
+from briefgen.checks.plainlinks import pass_plain
 from briefgen.problems import Problems
 
 if TYPE_CHECKING:  # (the content model and its schema: not needed by a worker that only checks: ``linkworker``)
@@ -164,20 +165,20 @@ class Ids:
     exactly when its bytes are one of those values (a value that decodes to it is those bytes; ``&amp;`` would
     leave an ``&``); any other name is looked up in the strings, made from those bytes when first asked."""
 
-    __slots__ = ("_values", "_text")
+    __slots__ = ("values", "_text")
 
     def __init__(self, html: bytes):
         found = _ID.findall(html)
         if any(map(itemgetter(1), found)) or any(map(itemgetter(2), found)):  # a value not double-quoted
-            self._values, self._text = None, {_attr(m) for m in found}
+            self.values, self._text = None, {_attr(m) for m in found}
         else:
-            self._values, self._text = set(map(itemgetter(0), found)), None
+            self.values, self._text = set(map(itemgetter(0), found)), None
 
     def __contains__(self, name: str) -> bool:
-        if self._values is not None and name.isascii() and "&" not in name:
-            return name.encode() in self._values
+        if self.values is not None and name.isascii() and "&" not in name:
+            return name.encode() in self.values
         if self._text is None:
-            self._text = {_attr((value,)) for value in self._values}
+            self._text = {_attr((value,)) for value in self.values}
         return name in self._text
 
 
@@ -233,6 +234,7 @@ def check_links(
 
 
 _NO_PAGE = (None, b"", b"")
+PLAIN_PASS_MIN = 8  # how many links a page has not met at its depth before ``pass_plain`` pays
 
 
 class _Known:
@@ -310,7 +312,12 @@ class _LinkCheck:
         values = times.keys()
         checked = len(links) - sum(times[match] for match in values & same_depth.away)
         wrong = []
-        for match in set(values).difference(same_depth.settled):  # (``values - settled`` would go through settled)
+        rest = set(values).difference(same_depth.settled)  # (``values - settled`` would go through settled)
+        if (
+            len(rest) > PLAIN_PASS_MIN and depth >= 0
+        ):  # a page with many links not met at this depth: the plainest quickly
+            pass_plain(rest, depth, self.files, page.output, lambda: self.ids(page.output), same_depth.settled)
+        for match in rest:
             known = same_depth.answers.get(match)
             if known is None:
                 known = self.resolve(match, page.output, base_dir, depth, to_root, same_depth)
