@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from urllib.parse import unquote, urlsplit
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from briefgen.checks import linkcheck
@@ -39,13 +39,25 @@ def plain_join(base_dir: str, path: str) -> str:
 URL_PIECES = st.sampled_from(
     ["a", "b/", "../", "./", ".", "..", "/", "//", "#", "#x", ":", "?", "?q=1", "%", "%2E", "%41", "&", "é"]
     + [" ", "\t", "\n", "\r", "\x00", "\x01", "\x1f", "\x7f", "http:", "mailto:", "a1+.-:", "index.html"]
+    + ["https://", "http://", "[", "]", "ｘ"]
 )
 urls = st.lists(URL_PIECES, max_size=8).map("".join)
 
 
+def _outcome(split, url: str):
+    try:
+        return split(url)
+    except ValueError as error:  # urlsplit's "Invalid IPv6 URL", for one: the check stops as it did
+        return repr(error)
+
+
 @given(urls)
+@example("https://[x/")
+@example("http://a]/b")
+@example("https://a\uff0fb/")  # a full-width solidus: urlsplit objects to the host NFKC makes of it
+@example("https://a.org/[")
 def test_split_gives_what_urlsplit_and_unquote_give(url):
-    assert linkcheck._split(url) == plain_split(url)
+    assert _outcome(linkcheck._split, url) == _outcome(plain_split, url)
 
 
 def test_split_takes_the_short_way_for_plain_links_only():

@@ -12,13 +12,15 @@ source when it can be found there, so an editor can jump to it.
 
 from __future__ import annotations
 
-import html
 import posixpath
 import re
 from collections import Counter
+from operator import itemgetter
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from briefgen.checks.bodyline import body_line
+from briefgen.checks.plainlinks import pass_plain
 from briefgen.problems import Problems
 
 if TYPE_CHECKING:  # (the content model and its schema: not needed by a worker that only checks: ``linkworker``)
@@ -35,8 +37,16 @@ _HREF = re.compile(rb"href(?<=\shref)" + _VALUE)
 _SRC = re.compile(rb"src(?<=\ssrc)" + _VALUE)
 _ID = re.compile(rb"id(?<=\sid)" + _VALUE)
 _SKIP_PREFIXES = ("pagefind/",)  # written after the pages, by the search indexer
-# Text that is not markup: a URL inside JSON-LD or a comment is not a link a reader can follow.
-_NOT_MARKUP = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->", re.S | re.I)
+# Text that is not markup: a URL inside JSON-LD or a comment is not a link a reader can follow. Each element runs
+# from its opening to the first closing after it, as ``<script\b.*?</script\s*>`` would say (``<!--.*?-->`` for a
+# comment), written out so that the regex engine moves on a run of characters at a time, not one at a time
+# trying the closing at each (several times faster on a page's JSON-LD; tests/test_linkcheck_fast.py compares).
+_NOT_MARKUP = re.compile(
+    rb"<script\b[^<]*(?:<(?!/script\s*>)[^<]*)*</script\s*>"
+    rb"|<style\b[^<]*(?:<(?!/style\s*>)[^<]*)*</style\s*>"
+    rb"|<!--[^-]*(?:-(?!->)[^-]*)*-->",
+    re.S | re.I,
+)
 
 
 def markup(html: bytes) -> bytes:
@@ -55,7 +65,7 @@ def links_in(html: bytes) -> list[tuple[bytes, bytes, bytes]]:
     """
     if b"src" not in html or _SRC.search(html) is None:
         values = _HREF.findall(html)  # the groups of each match, without a match object per link
-        if not any(groups[2] for groups in values):  # nothing unquoted, whose place would need checking
+        if not any(map(itemgetter(2), values)):  # nothing unquoted, whose place would need checking
             return values
     found = [(m.start(), m.end(), m.groups(b"")) for m in _HREF.finditer(html)]
     if b"src" in html:
@@ -89,8 +99,6 @@ def _in_tag(html: bytes, at: int) -> bool:
 # A relative URL that ``urlsplit`` would leave as it is: no scheme, query or second "#" (no ":", "?"), nothing
 # it strips or removes (no whitespace or control character), not absolute ("/" first), and a path that
 # ``unquote`` leaves alone (no "%"). Such a URL's path and fragment are what is either side of its "#".
-_FOOTNOTE_ANCHOR = re.compile(r"#fn(ref)?\d+(?::\d+)?")  # the anchors Markdown's footnotes make
-_FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]*\](:?)")  # [^label] in the text, [^label]: its definition
 _PLAIN_URL = re.compile(r"(?:[^:?#%/\x00-\x20][^:?#%\x00-\x20]*)?(?:#[^:?#\x00-\x20]*)?")
 
 
@@ -99,6 +107,8 @@ def _split(url: str) -> tuple[str, str] | None:
     if _PLAIN_URL.fullmatch(url):  # most links of a page: the answer of the general case below, found cheaply
         path, _, fragment = url.partition("#")
         return path, fragment
+    if url.startswith(("https://", "http://")) and url.isascii() and "[" not in url and "]" not in url:
+        return None  # another site's, as urlsplit finds (its scheme; nothing in it that urlsplit objects to)
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or url.startswith(("mailto:", "//")):
         return None
@@ -114,15 +124,18 @@ def _join(base_dir: str, path: str, to_root: str | None = None) -> str:
     ``to_root``: the ``../`` that climb from ``base_dir`` (a folder without ``.`` or ``..`` in it) to the
     site's root. A path that starts with them and goes on by plain names (no ``.`` or ``..`` part, no
     empty one) names what follows them, as ``normpath`` would find."""
-    if to_root is not None and path.startswith(to_root):
-        rest = path[len(to_root) :]
-        if not rest:
-            return "index.html"
+    if to_root is not None:
+        up = 0  # the ``../`` it starts with, up to as many as climb to the root
+        while up < len(to_root) and path.startswith("../", up):
+            up += 3
+        rest = path[up:]
         parts = rest.split("/")
         if parts[-1] == "":
             parts.pop()
         if "" not in parts and "." not in parts and ".." not in parts:
-            return rest + "index.html" if rest.endswith("/") else rest
+            # the folder ``up`` climbs to: base_dir without its last up / 3 folders (the root: none of them)
+            folder = "" if up == len(to_root) else (base_dir.rsplit("/", up // 3)[0] if up else base_dir) + "/"
+            return folder + (rest + "index.html" if rest.endswith("/") or not rest else rest)
     joined = posixpath.normpath(posixpath.join(base_dir, path))
     if path.endswith("/") or joined == ".":
         joined = (joined + "/index.html") if joined != "." else "index.html"
@@ -139,43 +152,34 @@ _joins: dict[tuple[str | int, str], str] = {}
 MEMO_MAX = 400_000
 # The ids in each file looked up for #anchors last time, by the identity of its bytes object (kept alive
 # here): a rebuild in the same process hands the pages it kept over as the same objects.
-_ids: dict[int, tuple[bytes, set[str]]] = {}
+_ids: dict[int, tuple[bytes, Ids]] = {}
 
 
 def _attr(match: tuple[bytes, ...]) -> str:
     return b"".join(match).decode("utf-8", "replace").replace("&amp;", "&")  # one group is not empty
 
 
-def body_line(page: Page, url: str) -> int | None:
-    """The line of ``url`` in the Markdown body of the article a page shows, if it is written there."""
-    article = page.context.get("article") if page.kind == "article" else None
-    if article is None:
-        return None
-    needles = {url, unquote(url), url.replace("&", "&amp;")}
-    path, mark, rest = url.partition("#") if "#" in url else url.partition("?")
-    if path.endswith("index.html") and path[-11:-10] in ("/", ""):  # links: files added it (render.file_links)
-        for written in (path[:-10], path[:-11]):  # "topics/x/" or, for "../index.html", ".."
-            if written:
-                needles |= {written + mark + rest, unquote(written + mark + rest)}
-    from briefgen.content.sources import markdown_of
+class Ids:
+    """The ids of a page: ``{_attr(m) for m in _ID.findall(html)}``, kept as the values' bytes when every one is
+    double-quoted (a set made in C, not one string decoded per id). A name in ASCII without ``&`` is one of them
+    exactly when its bytes are one of those values (a value that decodes to it is those bytes; ``&amp;`` would
+    leave an ``&``); any other name is looked up in the strings, made from those bytes when first asked."""
 
-    source = markdown_of(article)  # a one-off build let go of it after loading: read again (content.sources)
-    if source is None:
-        return None
-    lines = [f"{text} {html.unescape(text)}" for text in source.split("\n")]  # entities as written
-    for i, text in enumerate(lines):  # as Markdown writes links: (url) <url> [ref]: url
-        if any(f"({n}" in text or f"<{n}>" in text or f": {n}" in text for n in needles):
-            return article.body_line + i
-    pattern = re.compile("|".join(rf"(?<![\w/.%-]){re.escape(n)}(?![\w/.%-])" for n in needles))
-    for i, text in enumerate(lines):  # anywhere else, e.g. in raw HTML: src=x
-        if pattern.search(text):
-            return article.body_line + i
-    footnote = _FOOTNOTE_ANCHOR.fullmatch(url)
-    if footnote:  # Markdown made this link for a footnote: the first note (#fnN) or reference (#fnrefN) written
-        for i, text in enumerate(lines):
-            if any(bool(m[1]) != bool(footnote[1]) for m in _FOOTNOTE_MARK.finditer(text)):
-                return article.body_line + i
-    return None
+    __slots__ = ("values", "_text")
+
+    def __init__(self, html: bytes):
+        found = _ID.findall(html)
+        if any(map(itemgetter(1), found)) or any(map(itemgetter(2), found)):  # a value not double-quoted
+            self.values, self._text = None, {_attr(m) for m in found}
+        else:
+            self.values, self._text = set(map(itemgetter(0), found)), None
+
+    def __contains__(self, name: str) -> bool:
+        if self.values is not None and name.isascii() and "&" not in name:
+            return name.encode() in self.values
+        if self._text is None:
+            self._text = {_attr((value,)) for value in self.values}
+        return name in self._text
 
 
 def check_outputs(pages: list[Page], problems: Problems, statics: set[str] = frozenset()) -> None:
@@ -230,6 +234,28 @@ def check_links(
 
 
 _NO_PAGE = (None, b"", b"")
+PLAIN_PASS_MIN = 8  # how many links a page has not met at its depth before ``pass_plain`` pays
+
+
+class _Known:
+    """What ``_LinkCheck.resolve`` answered for link values whose answer is the same on every page as deep:
+    ``answers``, and as sets the values that are fine (``settled``) and those of them that leave the site
+    (``away``: not counted as checked)."""
+
+    __slots__ = ("answers", "settled", "away")
+
+    def __init__(self):
+        self.answers: dict[tuple, tuple] = {}
+        self.settled: set[tuple] = set()
+        self.away: set[tuple] = set()
+
+    def keep(self, match: tuple, answer: tuple) -> tuple:
+        self.answers[match] = answer
+        if answer[2] is None:
+            self.settled.add(match)
+            if not answer[1]:
+                self.away.add(match)
+        return answer
 
 
 class _LinkCheck:
@@ -238,14 +264,14 @@ class _LinkCheck:
     def __init__(self, files, problems: Problems, statics, remember: bool, hrefs: dict, joins: dict):
         self.files, self.problems, self.statics, self.remember = files, problems, statics, remember
         self.hrefs, self.joins = hrefs, joins
-        self.ids_cache: dict[str, set[str]] = {}
+        self.ids_cache: dict[str, Ids] = {}
         self.ids_before, self.ids_now = _ids, {}
         self.reported: set[tuple[str, str]] = set()
         self.verdicts: dict[tuple[str, str], tuple[str, str] | None] = {}  # (path, fragment) -> verdict
-        self.by_depth: dict[int, dict] = {}  # depth -> {link value: (url, links here, verdict)} (``resolve``)
+        self.by_depth: dict[int, _Known] = {}  # depth -> what ``resolve`` answered for any page that deep
         self.own: tuple[str | None, bytes, bytes] = _NO_PAGE  # the page being checked: (output, bytes, markup)
 
-    def ids(self, path: str) -> set[str]:
+    def ids(self, path: str) -> Ids:
         """The ids in the output file ``path``, from the last build's memo when it hands over the same bytes.
 
         The page being checked is not read again: its ids come from the markup ``page`` has in hand (every
@@ -258,7 +284,7 @@ class _LinkCheck:
             if entry is not None and entry[0] is data:
                 found = entry[1]
             else:
-                found = {_attr(m) for m in _ID.findall(markup(data) if html is None else html)}
+                found = Ids(markup(data) if html is None else html)
             if self.remember:
                 self.ids_now[id(data)] = (data, found)
             self.ids_cache[path] = found
@@ -266,7 +292,6 @@ class _LinkCheck:
 
     def page(self, page: Page) -> int:
         """Check every link of one page; returns how many links to this site it has."""
-        reported = self.reported
         where = page.source or page.output
         data = self.files.get(page.output, b"")
         html = markup(data)
@@ -275,24 +300,40 @@ class _LinkCheck:
         folders = base_dir.split("/") if base_dir else []
         depth = len(folders) if all(f not in ("", ".", "..") for f in folders) else -1
         to_root = "../" * depth
-        checked = 0
         # what a link that climbs to the site's root first (or leaves the site) is, and what is wrong with it,
         # depends only on how deep the page is: kept by depth, for every page that deep
-        same_depth = self.by_depth.setdefault(depth, {}) if depth >= 0 else {}
-        # each distinct value once, in the order of its first occurrence: a topic page repeats most of its
-        # links (the same report in several blocks), and the answer for a value does not depend on where
-        for match, times in Counter(links_in(html)).items():
-            known = same_depth.get(match)
+        same_depth = self.by_depth.setdefault(depth, _Known()) if depth >= 0 else _Known()
+        links = links_in(html)
+        # each distinct value once: a topic page repeats most of its links (the same report in several blocks),
+        # and the answer for a value does not depend on where. Those known to be fine at this depth (most of a
+        # page's: its header, its topic strip, its footer) are passed over as a set, in C; the others are worked
+        # out in any order, and what is wrong reported in the order of first occurrence.
+        times = Counter(links)
+        values = times.keys()
+        checked = len(links) - sum(times[match] for match in values & same_depth.away)
+        wrong = []
+        rest = set(values).difference(same_depth.settled)  # (``values - settled`` would go through settled)
+        if (
+            len(rest) > PLAIN_PASS_MIN and depth >= 0
+        ):  # a page with many links not met at this depth: the plainest quickly
+            pass_plain(rest, depth, self.files, page.output, lambda: self.ids(page.output), same_depth.settled)
+        for match in rest:
+            known = same_depth.answers.get(match)
             if known is None:
                 known = self.resolve(match, page.output, base_dir, depth, to_root, same_depth)
-            url, counts, verdict = known
-            checked += times if counts else 0
-            if verdict is not None and (where, url) not in reported:
+            checked -= 0 if known[1] else times[match]
+            if known[2] is not None:
+                wrong.append((match, known))
+        if len(wrong) > 1:
+            first = {match: at for at, match in enumerate(values)}
+            wrong.sort(key=lambda item: first[item[0]])
+        for _, (url, _, verdict) in wrong:
+            if (where, url) not in self.reported:
                 self.report(page, url, *verdict)
         self.own = _NO_PAGE
         return checked
 
-    def resolve(self, match: tuple, output: str, base_dir: str, depth: int, to_root: str, same_depth: dict) -> tuple:
+    def resolve(self, match: tuple, output: str, base_dir: str, depth: int, to_root: str, same_depth) -> tuple:
         """(url, whether it links to this site, verdict) for a link value ``match`` on the page ``output``; kept
         in ``same_depth`` when the answer is the same for every page as deep."""
         known = self.hrefs.get(match)
@@ -301,20 +342,19 @@ class _LinkCheck:
             known = self.hrefs[match] = (url, _split(url))
         url, split = known
         if split is None:
-            same_depth[match] = answer = (url, False, None)
-            return answer
+            return same_depth.keep(match, (url, False, None))
         path, fragment = split
-        if path == "":  # on this page
+        if path == "":  # on this page: when its #fragment is there, that is all there is to know
+            if "%" not in fragment and fragment in self.ids(output) and output in self.files:
+                return url, True, None
             return url, True, self.verdict(output, fragment)
         climbs = depth >= 0 and path.startswith(to_root)
         key = (depth if climbs else base_dir, path)
         joined = self.joins.get(key)
         if joined is None:
-            joined = self.joins[key] = _join(base_dir, path, to_root if climbs else None)
+            joined = self.joins[key] = _join(base_dir, path, to_root if depth >= 0 else None)
         answer = (url, True, self.verdict(joined, fragment))
-        if climbs:
-            same_depth[match] = answer
-        return answer
+        return same_depth.keep(match, answer) if climbs else answer
 
     def verdict(self, path: str, fragment: str) -> tuple[str, str] | None:
         """What is wrong with a link to the output file ``path`` and its #``fragment`` (what, hint); None: nothing."""

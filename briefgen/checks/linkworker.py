@@ -19,7 +19,6 @@ import os
 import struct
 import sys
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import NamedTuple
 
 from briefgen.checks.early_links import EarlyCheck
@@ -41,12 +40,13 @@ class StagedPages(Mapping):
     """Path -> bytes of the files ``names`` under ``folder``, read when asked (as ``write.StagedFiles`` reads them)."""
 
     def __init__(self, folder: str, names: frozenset[str]):
-        self._folder, self._names = Path(folder), names
+        self._folder, self._names = folder, names
 
     def __getitem__(self, rel: str) -> bytes:
         if rel not in self._names:
             raise KeyError(rel)
-        return (self._folder / rel).read_bytes()
+        with open(os.path.join(self._folder, rel), "rb", buffering=0) as file:  # (no Path, no buffer: one read)
+            return file.readall()
 
     def __contains__(self, rel: object) -> bool:
         return rel in self._names
