@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 
 import feedparser
 import pytest
+from feed_support import reference_feed
 from feedgenerator.django.utils.xmlutils import SimplerXMLGenerator, UnserializableContentError
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -148,35 +149,6 @@ def test_url_values_of_real_markup():
     body = '<p><a href="../x/">a</a> <img\nsrc="i.png" alt="href=&quot;no&quot;"><a title=" href=" href="y">'
     assert list(feeds.url_values(body)) == [m.span(2) for m in feeds._URL_ATTR.finditer(body)]
     assert len(list(feeds.url_values(body))) == 3  # the third is inside a title, as the pattern finds it
-
-
-def reference_feed(site, renderer, url_path: str, title: str, subtitle: str, articles) -> bytes:
-    """A feed as feedgenerator writes it item by item, each entry written anew (no memo of any kind)."""
-    import html
-
-    from feedgenerator import get_tag_uri
-
-    config = site.config
-    feed = feeds.new_feed(
-        site, renderer, url_path, feeds.feed_path(url_path), title, subtitle, renderer.absolute(url_path)
-    )
-    for article in sorted(articles, key=feeds._recency, reverse=True)[: feeds.MAX_ENTRIES]:
-        link = renderer.absolute(article.url_path)
-        feed.add_item(
-            title=article.title,
-            link=link,
-            description=html.escape(article.summary, quote=False),
-            content=feeds.absolute_links(article.body_html, link),
-            author_name=", ".join(p.name for p in article.authors)
-            or article.author
-            or config.publisher
-            or config.title,
-            pubdate=article.date,
-            updateddate=article.modified,
-            unique_id=get_tag_uri(link, article.date),
-            categories=[t.title for t in article.topics],
-        )
-    return feed.writeString("utf-8").encode("utf-8")
 
 
 def test_every_feed_of_a_site_is_what_feedgenerator_writes(example):
