@@ -14,7 +14,8 @@ from conftest import REPO, run_cli
 from engine_support import clean_reference, differing, on_terminal, tree, write_article
 
 ENV_SALT = "BRIEFGEN_TEST_ENVIRONMENT"  # briefgen.engine.cache.ENV_SALT: stands for a library upgrade
-WORKER_LOG = "BRIEFGEN_WORKER_LOG"  # briefgen.engine.parallel.WORKER_LOG: each forked worker writes its pid there
+WORKER_LOG = "BRIEFGEN_WORKER_LOG"  # briefgen.engine.workers.WORKER_LOG: each forked worker writes its pid there
+KILL_WORKER = "BRIEFGEN_FAULT_KILL_WORKER"  # briefgen.engine.faults.worker_claimed: a worker SIGKILLs itself
 
 sys.path.insert(0, str(REPO / "bench"))
 
@@ -35,6 +36,27 @@ def test_a_build_on_a_terminal_forks_its_workers_and_equals_a_clean_build(tmp_pa
     assert differing(tree(project / "site"), tree(reference)) == []
     workers = set(log.read_text().split()) if log.exists() else set()
     assert workers, "a build on a terminal rendered in forked workers"
+
+
+def test_a_worker_killed_mid_build_fails_the_build_with_one_line_and_the_site_as_it_was(tmp_path: Path):
+    """The OOM killer takes a forked worker in the middle of a build on a terminal: the build stops at once with a
+    located line and no traceback, and the previous site is untouched (with multiprocessing.Pool it hung)."""
+    project = make_corpus(300, tmp_path / "corpus", seed=7)
+    run_cli("build", "-q", "--jobs", "1", "-s", str(project), check=True)
+    for path in sorted((project / "content" / "articles").glob("*.md"))[:120]:
+        path.write_text(path.read_text() + "\nA paragraph added later, about the talks.\n")
+    before = tree(project / "site")
+    log = tmp_path / "workers.log"
+    proc = on_terminal("build", "--jobs", "2", "-s", str(project), env={KILL_WORKER: "1", WORKER_LOG: str(log)})
+    assert proc.returncode == 1, proc.stdout
+    assert log.exists(), "a worker was forked (and killed)"
+    assert "briefgen: a worker process was killed (SIGKILL) before it finished its share" in proc.stdout
+    assert "fewer --jobs" in proc.stdout and "Traceback" not in proc.stdout
+    assert "The previous site was left as it was" in proc.stdout
+    assert tree(project / "site") == before
+    assert not [p.name for p in project.iterdir() if p.name.startswith(".site.tmp")]
+    again = on_terminal("build", "--jobs", "2", "-s", str(project))  # nothing held: the next build works
+    assert again.returncode == 0, again.stdout
 
 
 def _renamed_slug_project(root: Path) -> Path:

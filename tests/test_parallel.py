@@ -10,12 +10,24 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
+import threading
 import time
 
 import pytest
 
 from briefgen.engine import parallel
 from briefgen.engine.parallel import chunked, map_chunks
+from briefgen.engine.workers import WorkerLost
+
+
+def _no_children_left() -> bool:
+    """Every forked worker has been reaped (none running, none a zombie)."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
 
 
 def _squares(start: int, stop: int) -> list[tuple[int, int, int]]:
@@ -30,7 +42,7 @@ def _answers_come_back_in_order_from_the_parent_and_its_workers(jobs: int):
     assert sum(seen) == count  # every chunk reported once, in the parent
     first = chunked(count, jobs)[0]
     assert {pid for i, _sq, pid in answers if i < first[1]} == {os.getpid()}  # the first chunk is the parent's
-    assert not parallel.multiprocessing.active_children()  # the workers are gone
+    assert _no_children_left()  # the workers are gone
 
 
 def _a_worker_does_some_of_the_work_while_the_parent_works():
@@ -84,11 +96,75 @@ def _an_error_in_a_worker_or_in_the_parent_reaches_the_caller():
 
         return work
 
-    for where in ("parent", "worker"):
-        with pytest.raises(ValueError, match=where):
+    # 20 times each: with multiprocessing.Pool, one run in about 80 hung for ever in its terminate()
+    for where in ("parent", "worker") * 20:
+        with pytest.raises(ValueError, match=where) as raised:
             map_chunks(fails_in(where), 16 * parallel.MIN_ITEMS_PER_WORKER, 2)
-        assert not parallel.multiprocessing.active_children()
+        assert _no_children_left()
+        if where == "worker":  # the worker's own traceback comes with it
+            assert any("in a forked worker" in note for note in raised.value.__notes__)
     assert gc.isenabled() and gc.get_freeze_count() == 0  # nothing left frozen in the parent
+    assert threading.active_count() == 1  # the inbox's thread is gone: the next stage may fork
+
+
+def _a_worker_killed_from_outside_is_reported_not_waited_for():
+    """The OOM killer or a ``kill -9`` takes a worker while it works: the caller gets ``WorkerLost`` at once (a
+    Pool waited for the lost answer for ever), every other worker is reaped, and the next call works."""
+    parent = os.getpid()
+
+    def killed_in_the_worker(start: int, stop: int) -> list[int]:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(0.05)
+        return list(range(start, stop))
+
+    began = time.monotonic()
+    with pytest.raises(WorkerLost) as raised:
+        map_chunks(killed_in_the_worker, 16 * parallel.MIN_ITEMS_PER_WORKER, 3)
+    assert time.monotonic() - began < 60  # not the 120 s the test process would wait
+    assert "killed (SIGKILL)" in str(raised.value.problems[0])
+    assert _no_children_left()
+    assert map_chunks(_ranges, 16 * parallel.MIN_ITEMS_PER_WORKER, 2) == list(range(16 * parallel.MIN_ITEMS_PER_WORKER))
+
+
+def _ranges(start: int, stop: int) -> list[int]:
+    return list(range(start, stop))
+
+
+def _an_interrupt_in_the_parent_stops_the_workers():
+    """Ctrl-C while the workers are busy: the interrupt reaches the caller and no worker is left running."""
+    parent = os.getpid()
+
+    def work(start: int, stop: int) -> list[int]:
+        if os.getpid() == parent:
+            raise KeyboardInterrupt
+        time.sleep(30)  # a worker busy for longer than the test waits: it must be killed, not waited for
+        return list(range(start, stop))
+
+    began = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        map_chunks(work, 16 * parallel.MIN_ITEMS_PER_WORKER, 2)
+    assert time.monotonic() - began < 20
+    assert _no_children_left()
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self):
+        raise TypeError("no pickling this")
+
+
+def _an_exception_that_does_not_pickle_still_reaches_the_caller():
+    parent = os.getpid()
+
+    def work(start: int, stop: int) -> list[int]:
+        if os.getpid() != parent:
+            raise _Unpicklable("the worker's own words")
+        time.sleep(0.3)
+        return list(range(start, stop))
+
+    with pytest.raises(RuntimeError, match="_Unpicklable: the worker's own words"):
+        map_chunks(work, 16 * parallel.MIN_ITEMS_PER_WORKER, 2)
+    assert _no_children_left()
 
 
 def _a_block_allocated_after_plugging_comes_from_above_the_heap_not_from_a_hole():
@@ -140,6 +216,18 @@ def test_an_error_in_a_worker_or_in_the_parent_reaches_the_caller():
     _in_a_new_process("_an_error_in_a_worker_or_in_the_parent_reaches_the_caller")
 
 
+def test_a_worker_killed_from_outside_is_reported_not_waited_for():
+    _in_a_new_process("_a_worker_killed_from_outside_is_reported_not_waited_for")
+
+
+def test_an_interrupt_in_the_parent_stops_the_workers():
+    _in_a_new_process("_an_interrupt_in_the_parent_stops_the_workers")
+
+
+def test_an_exception_that_does_not_pickle_still_reaches_the_caller():
+    _in_a_new_process("_an_exception_that_does_not_pickle_still_reaches_the_caller")
+
+
 @pytest.mark.skipif(parallel._libc() is None, reason="the heap is plugged with glibc only")
 def test_a_block_allocated_after_plugging_comes_from_above_the_heap_not_from_a_hole():
     """What keeps a forked worker and its parent from copying each other's heap pages: see plug_heap_holes."""
@@ -148,8 +236,6 @@ def test_a_block_allocated_after_plugging_comes_from_above_the_heap_not_from_a_h
 
 def test_a_process_with_another_thread_runs_every_chunk_in_line():
     """What the scenarios above avoid: with a second thread alive, nothing forks and the answers are the same."""
-    import threading
-
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()

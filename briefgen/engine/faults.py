@@ -32,3 +32,10 @@ def point(name: str) -> None:
 def no_exchange() -> bool:
     """Whether to swap folders with two renames even where the kernel exchanges them at once (tests)."""
     return os.environ.get("BRIEFGEN_FAULT_NO_EXCHANGE") == "1"
+
+
+def worker_claimed() -> None:
+    """In a forked worker, as it takes a chunk: ``BRIEFGEN_FAULT_KILL_WORKER=1`` kills it there (SIGKILL), before it
+    answers, as the OOM killer would."""
+    if os.environ.get("BRIEFGEN_FAULT_KILL_WORKER") == "1":
+        os.kill(os.getpid(), signal.SIGKILL)

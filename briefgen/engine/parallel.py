@@ -21,31 +21,25 @@ the largest pages, which touch most of the site, are rendered where touching
 costs nothing. ``gc.freeze()`` before forking keeps the workers' garbage
 collector off the inherited objects, and the C heap's holes are given back
 (``malloc_trim``) and then plugged (``plug_heap_holes``), so that what each
-process allocates after the fork comes from pages of its own.
+process allocates after the fork comes from pages of its own. The workers
+themselves (``engine.workers``) share nothing a killed process could leave
+locked: an error or a lost worker reaches the caller, never a hang.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import gc
-import multiprocessing
 import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not on Windows
-    fcntl = None  # type: ignore[assignment]
+from briefgen.engine import workers
 
 T = TypeVar("T")
 
-_WORK: Callable[[int, int], Any] | None = None  # set in the parent just before forking
-_CHUNKS: list[tuple[int, int]] | None = None  # the (start, stop) of each chunk of that work
-_NEXT: Any = None  # a shared counter: the first chunk no process has taken yet
 MIN_ITEMS_PER_WORKER = 32
 
 
@@ -67,40 +61,14 @@ def can_fork() -> bool:
     on this process: when this says no, the same function runs in-line and
     gives the same answers, only on one core.
     """
-    return (
-        sys.platform != "win32" and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-    )
+    return sys.platform != "win32" and hasattr(os, "fork") and threading.active_count() == 1
 
 
 # How often this process offers the GIL to its other threads while workers run (seconds; Python's default is
-# 0.005). The pool's result thread needs the GIL between each 64 KiB read of a worker's answer from the pipe:
+# 0.005). The inbox's thread (``workers.Inbox``) needs the GIL between each read of a worker's answer from the pipe:
 # at the default, while this process works on its own chunks, a worker's answer of a few MB trickled in at
-# about 13 MB/s, the worker blocked on writing it, and this process did 85 % of the Markdown prefetch.
+# about 13 MB/s, the worker blocked on writing it, and this process did 85 % of the Markdown prefetch (with the pool's thread).
 SWITCH_INTERVAL = 0.0002
-
-WORKER_LOG = "BRIEFGEN_WORKER_LOG"  # tests: a file each forked worker appends its process id to
-
-
-def _claim() -> int | None:
-    """Take the next chunk no process has taken yet (its index), or None when all are taken."""
-    assert _NEXT is not None and _CHUNKS is not None
-    with _NEXT.get_lock():
-        index = _NEXT.value
-        if index >= len(_CHUNKS):
-            return None
-        _NEXT.value = index + 1
-    return index
-
-
-def _run_next(_task: int) -> tuple[int, Any] | None:
-    """In a worker: (index, answers) of the next chunk no process has taken, or None if none is left."""
-    assert _WORK is not None and _CHUNKS is not None
-    log = os.environ.get(WORKER_LOG)
-    if log:
-        with open(log, "a", encoding="utf-8") as f:
-            f.write(f"{os.getpid()}\n")
-    index = _claim()
-    return None if index is None else (index, _WORK(*_CHUNKS[index]))
 
 
 def chunked(count: int, jobs: int, each: int = 4) -> list[tuple[int, int]]:
@@ -148,59 +116,52 @@ def map_chunks(
 
 
 def _shared(work: Callable, chunks: list[tuple[int, int]], jobs: int, on_chunk: Callable[[int], None]) -> list:
-    """Each chunk's answers, worked out by this process and ``jobs - 1`` forked workers, each taking the next
-    chunk no one has taken yet (this process the first); the workers' answers arrive on the pool's own
-    thread while this process works on its chunks."""
-    global _WORK, _CHUNKS, _NEXT
-    ctx = multiprocessing.get_context("fork")
+    """Each chunk's answers, worked out by this process and ``jobs - 1`` forked workers (``engine.workers``), each
+    taking the next chunk no one has taken yet (this process the first); the workers' answers arrive on a
+    thread of this process while it works on its chunks."""
     parts: list[list | None] = [None] * len(chunks)
-    _WORK, _CHUNKS, _NEXT = work, chunks, ctx.Value("l", 1)  # chunk 0 is this process's
+    queue = workers.Chunks(1, len(chunks))  # chunk 0 is this process's
     give_back_free_memory()
     plugs = plug_heap_holes()
     switch = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL)
+    pids: list[int] = []
+    fds: list[int] = []
+    inbox = None
     gc.freeze()  # the inherited objects stay out of the workers' collections (no copy-on-write for them)
     try:
-        with ctx.Pool(jobs - 1) as pool:
-            gc.unfreeze()  # the parent collects as before
-            _widen(pool)
-            answers = pool.imap_unordered(_run_next, range(len(chunks) - 1), chunksize=1)
-            index: int | None = 0
-            while index is not None:
-                start, stop = chunks[index]
-                part: list = []
-                for a, b in chunked(stop - start, 1):  # in quarters: progress and the workers' answers between
-                    done = work(start + a, start + b)
-                    part.extend(done)
-                    on_chunk(len(done))
-                    _take(answers, parts, on_chunk, wait=False)
-                parts[index] = part
-                index = _claim()
-            _take(answers, parts, on_chunk, wait=True)
+        for _ in range(jobs - 1):
+            fd, pid = workers.fork(queue, lambda index: work(*chunks[index]), fds)
+            fds.append(fd)
+            pids.append(pid)
+        gc.unfreeze()  # the parent collects as before
+        inbox, fds = workers.Inbox(fds), []  # the inbox closes them
+        index: int | None = 0
+        while index is not None:
+            start, stop = chunks[index]
+            part: list = []
+            for a, b in chunked(stop - start, 1):  # in quarters: progress and the workers' answers between
+                done = work(start + a, start + b)
+                part.extend(done)
+                on_chunk(len(done))
+                inbox.take(parts, on_chunk, wait=False)
+            parts[index] = part
+            index = queue.claim()
+        inbox.take(parts, on_chunk, wait=True)  # every pipe closed: every worker has exited or died
+        statuses, pids = workers.reap(pids, kill=False), []
+        if any(part is None for part in parts):
+            raise workers.WorkerLost(workers.how_lost(statuses))
     finally:
         gc.unfreeze()
-        _WORK = _CHUNKS = _NEXT = None
+        workers.reap(pids, kill=True)  # after an error: the workers still running
+        for fd in fds:
+            os.close(fd)
+        if inbox is not None:
+            inbox.join()
+        queue.close()
         sys.setswitchinterval(switch)
         unplug(plugs)  # the workers are gone: this process may allocate in its holes again
     return parts
-
-
-PIPE_SIZE = 1 << 20  # bytes: Linux's largest pipe an unprivileged process may ask for (``/proc/sys/fs/pipe-max-size``)
-
-
-def _widen(pool) -> None:
-    """Make the pipe the workers answer through hold ``PIPE_SIZE`` bytes (Linux; elsewhere nothing).
-
-    A chunk of loaded articles is some 5 MB pickled. Through the default pipe of 64 KiB a worker waited for this
-    process's result thread to read each piece, and that thread needs the GIL for every read, which this process's
-    own work gives up only every ``SWITCH_INTERVAL``: some 80 waits a chunk, 30-50 ms in all, that the worker sat
-    idle (some 0.35 s over the two prefetches at 4,000 articles). A pipe of 1 MiB needs a few."""
-    setter = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
-    reader = getattr(getattr(pool, "_outqueue", None), "_reader", None)
-    if setter is None or reader is None:
-        return
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        fcntl.fcntl(reader.fileno(), setter, PIPE_SIZE)
 
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
@@ -283,18 +244,3 @@ def unplug(plugs: list[int]) -> None:
     if libc is not None:
         for block in plugs:
             libc.free(block)
-
-
-def _take(answers, parts: list, on_chunk: Callable[[int], None], wait: bool) -> None:
-    """Put the workers' finished chunks in their places; ``wait``: until every worker's task is answered."""
-    while True:
-        try:
-            got = answers.next() if wait else answers.next(timeout=0)
-        except StopIteration:
-            return
-        except multiprocessing.TimeoutError:
-            return
-        if got is not None:
-            index, part = got
-            parts[index] = part
-            on_chunk(len(part))
