@@ -45,7 +45,7 @@ When = dt.datetime | dt.date
 
 
 class Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class PartyRef(Out):
@@ -156,7 +156,7 @@ class WatchOut(Out):
 class BriefingExport(Out):
     """One topic's briefing as data (briefgen's ``topics/<slug>/briefing.json``)."""
 
-    model_config = ConfigDict(extra="forbid", title="briefgen topic briefing")
+    model_config = ConfigDict(extra="forbid", title="briefgen topic briefing", defer_build=True)
 
     format: Literal[1] = Field(description="bumped only when the meaning of a field changes")
     generator: Literal["briefgen"]
