@@ -45,6 +45,7 @@ from briefgen.engine.pipeline import (
 from briefgen.engine.sitefiles import SiteFiles
 from briefgen.engine.state import BuildState, OutputFile, output_intact
 from briefgen.engine.write import Staging, output_digest, write_site
+from briefgen.outputs.exportkey import ExportKeys
 from briefgen.outputs.feeds import forget_entries
 from briefgen.outputs.kept import KEPT, Keeper
 from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes, read_manifest
@@ -249,7 +250,7 @@ class Rebuild:
         site, files, staging = self.site, self.files, self.staging
         keeper = Keeper(
             self.prints.feed_key,
-            lambda p: self.fingerprint[p.output],
+            ExportKeys(self.prints.global_digest, self.inputs, self.db.heads, self.project.root).of,
             self.still_there,
             self.made_by,
             site_key=self.prints.global_digest,

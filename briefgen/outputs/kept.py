@@ -3,8 +3,8 @@
 Pages are kept by their fingerprint (``briefgen.engine.fingerprints``). Feeds and a
 topic's exports are made outside the templates, so they get fingerprints of
 their own here, from the same inputs: ``Fingerprints.feed_key`` (the feed's
-title and each article it lists), the fingerprint of the topic's pack
-page (its exports are computed from what the pack shows) and, for the
+title and each article it lists), for a topic's exports what they read
+(``exportkey.ExportKeys``: no article's body) and, for the
 sitemap, a hash of the (URL, lastmod) entries it lists. Each is recorded
 in the build state beside the file it named. When a rebuild finds the same
 fingerprint and the file still as written, the file is not made at all: the
@@ -35,19 +35,20 @@ class Keeper:
     fingerprint in ``record`` and answers ``KEPT`` for those ``kept(path, fingerprint)`` says are on disk
     as they would be made.
 
-    ``feed_key(url_path, title, subtitle, articles)`` fingerprints a feed, ``pack_print(page)`` a pack page.
+    ``feed_key(url_path, title, subtitle, articles)`` fingerprints a feed, ``export_key(page)`` the exports of a
+    pack page's topic (``exportkey.ExportKeys.of``).
     """
 
     def __init__(
         self,
         feed_key: Callable,
-        pack_print: Callable,
+        export_key: Callable,
         kept: Callable[[str, str], bool],
         record: dict[str, str],
         site_key: str = "",
     ):
         self.feed_key = feed_key
-        self.pack_print = pack_print
+        self.export_key = export_key
         self.kept = kept
         self.record = record
         self.site_key = site_key  # what every page shows (code, config, ...): the briefing schema's fingerprint
@@ -89,7 +90,7 @@ class Keeper:
         for page in pages:
             if page.kind != "pack":
                 continue
-            key = "exports|" + self.pack_print(page)
+            key = self.export_key(page)
             paths = exports.topic_paths(page.context["topic"])
             self.record.update(dict.fromkeys(paths, key))
             if all(self.kept(rel, key) for rel in paths):
