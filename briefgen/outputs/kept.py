@@ -77,6 +77,28 @@ class Keeper:
             return dict.fromkeys(paths, KEPT)
         return sitemap.sitemap_files(site, pages, renderer, memo, entries=entries)
 
+    def changes(self, site, renderer) -> Iterator[tuple[str, bytes | object]]:
+        """The change history, then the "what changed" feeds (``changefeeds.change_feeds``). The history is kept
+        when it is the one the build read, unchanged, from the very bytes the last build wrote (by this code,
+        whose encoding of what it reads from them gives them back): they are recorded by their hash."""
+        from briefgen.briefing.changes import HISTORY_PATH
+        from briefgen.engine.inputs import bytes_digest
+        from briefgen.outputs.changefeeds import change_feeds
+
+        history = site.changes
+        if history is None:
+            return
+        read_from = history.read_from  # None for a history this build changed or began
+        data = history.to_bytes() if read_from is None else read_from
+        key = self.record[HISTORY_PATH] = "history|" + bytes_digest(data)
+        if read_from is not None and not self.kept(HISTORY_PATH, key):
+            data = history.to_bytes()  # not the bytes the last build wrote: encoded again (then the same key)
+            key = self.record[HISTORY_PATH] = "history|" + bytes_digest(data)
+        elif read_from is not None:
+            data = KEPT
+        yield HISTORY_PATH, data
+        yield from change_feeds(site, renderer, with_history=False).items()
+
     def exports(self, site, pages, renderer) -> Iterator[tuple[str, bytes | object]]:
         """(path, bytes or KEPT) of each export, one topic's at a time (a topic's are not held past it)."""
         from briefgen.outputs import exports

@@ -81,7 +81,8 @@ def site_outputs(
     # sitemap.xml (past 50,000 URLs: an index of sitemap-N.xml) and robots.txt
     sitemaps = make_sitemap(site, pages, renderer, sitemap_memo, order=order)
     yield from {**sitemaps, "robots.txt": robots_txt(renderer)}.items()
-    yield from change_feeds(site, renderer).items()  # changes/history.json and the "what changed" feeds
+    # changes/history.json and the "what changed" feeds
+    yield from keeper.changes(site, renderer) if keeper is not None else change_feeds(site, renderer).items()
     # the briefing schema, then each topic's briefing.json and timeline.json
     yield from keeper.exports(site, pages, renderer) if keeper is not None else exports(site, pages, renderer).items()
 
