@@ -1,4 +1,4 @@
-"""A topic's exports (``briefing.json``, ``timeline.json``) are kept by what they read (``outputs.exportkey``):
+"""A topic's exports (``briefing.json``, ``timeline.json``) are kept by what they read (``engine.exportkey``):
 the site-wide data, the topic's file and each of its articles' front matter, not a body. An edit of any of
 those gives a clean build's bytes; an edit of a body alone keeps every export, unmade.
 

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 from briefgen.engine.cache import BuildCache
 from briefgen.engine.environment import Environment
+from briefgen.engine.exportkey import current_heads, heads_from_text, heads_text
 from briefgen.engine.fingerprints import CarriedElements
 from briefgen.engine.inputs import InputFile, scan_inputs
 from briefgen.engine.state import BuildState, load_state, save_state
 from briefgen.engine.storedmodel import StoredModel
-from briefgen.outputs.exportkey import current_heads, heads_from_text, heads_text
 from briefgen.outputs.manifest import ManifestHashes
 from briefgen.outputs.sitemap import SitemapMemo
 from briefgen.pages.pack import PackBodyMemo
@@ -58,7 +58,7 @@ class BuildDatabase:
         self.template_refs: dict[str, tuple[str | None, ...]] = {}  # template source -> the templates it names
         self.elements = CarriedElements()  # each article's part of the fingerprints, from the last build
         self.sitemap = SitemapMemo()  # the last sitemap's entries and bytes
-        self.heads: dict[str, str] = {}  # file hash -> front-matter hash (outputs.exportkey)
+        self.heads: dict[str, str] = {}  # file hash -> front-matter hash (engine.exportkey)
         self.manifest = ManifestHashes()  # the last build's files' SHA-256, by bytes object
         self.state: BuildState | None = None  # of the last written build
         self.state_files: dict[str, bytes] = {}  # serve: the bytes of that build's files, held in memory

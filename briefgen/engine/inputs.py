@@ -30,7 +30,7 @@ _CLOSING_LINE = re.compile(rb"^(?:---|\.\.\.)[^\S\n]*$", re.M)
 def head_digest(data: bytes) -> str:
     """A hash of an article file's front matter: its bytes up to the line that closes it (the whole file when
     none does, or it does not begin with ``---``). It covers all the loader reads as front matter, perhaps more;
-    the body is left out: what a topic's exports show (``outputs.exportkey``) is read from front matter only."""
+    the body is left out: what a topic's exports show (``engine.exportkey``) is read from front matter only."""
     end = len(data)
     if data.startswith(b"---"):
         first_nl = data.find(b"\n")

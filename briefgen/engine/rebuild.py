@@ -32,6 +32,7 @@ from briefgen.content.schedule import site_lines
 from briefgen.content.sources import forget_sources
 from briefgen.engine import linksahead
 from briefgen.engine.environment import Environment
+from briefgen.engine.exportkey import ExportKeys
 from briefgen.engine.fingerprints import Fingerprints
 from briefgen.engine.inputs import bytes_hash, file_digest
 from briefgen.engine.pipeline import (
@@ -45,7 +46,6 @@ from briefgen.engine.pipeline import (
 from briefgen.engine.sitefiles import SiteFiles
 from briefgen.engine.state import BuildState, OutputFile, output_intact
 from briefgen.engine.write import Staging, output_digest, write_site
-from briefgen.outputs.exportkey import ExportKeys
 from briefgen.outputs.feeds import forget_entries
 from briefgen.outputs.kept import KEPT, Keeper
 from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes, read_manifest

@@ -43,7 +43,7 @@ class BuildState:
     template_refs: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
     # each article's part of the fingerprints, carried to the next build (fingerprints.CarriedElements)
     elements: dict = field(default_factory=dict)
-    # each article file's front-matter hash, by its hash: what a topic's exports are kept by (outputs.exportkey)
+    # each article file's front-matter hash, by its hash: what a topic's exports are kept by (engine.exportkey)
     heads: str = ""
 
 

@@ -4,7 +4,7 @@ Pages are kept by their fingerprint (``briefgen.engine.fingerprints``). Feeds an
 topic's exports are made outside the templates, so they get fingerprints of
 their own here, from the same inputs: ``Fingerprints.feed_key`` (the feed's
 title and each article it lists), for a topic's exports what they read
-(``exportkey.ExportKeys``: no article's body) and, for the
+(``engine.exportkey.ExportKeys``: no article's body) and, for the
 sitemap, a hash of the (URL, lastmod) entries it lists. Each is recorded
 in the build state beside the file it named. When a rebuild finds the same
 fingerprint and the file still as written, the file is not made at all: the
@@ -36,7 +36,7 @@ class Keeper:
     as they would be made.
 
     ``feed_key(url_path, title, subtitle, articles)`` fingerprints a feed, ``export_key(page)`` the exports of a
-    pack page's topic (``exportkey.ExportKeys.of``).
+    pack page's topic (``engine.exportkey.ExportKeys.of``).
     """
 
     def __init__(
@@ -82,7 +82,6 @@ class Keeper:
         when it is the one the build read, unchanged, from the very bytes the last build wrote (by this code,
         whose encoding of what it reads from them gives them back): they are recorded by their hash."""
         from briefgen.briefing.changes import HISTORY_PATH
-        from briefgen.engine.inputs import bytes_digest
         from briefgen.outputs.changefeeds import change_feeds
 
         history = site.changes
@@ -90,10 +89,10 @@ class Keeper:
             return
         read_from = history.read_from  # None for a history this build changed or began
         data = history.to_bytes() if read_from is None else read_from
-        key = self.record[HISTORY_PATH] = "history|" + bytes_digest(data)
+        key = self.record[HISTORY_PATH] = "history|" + hashlib.sha256(data).hexdigest()
         if read_from is not None and not self.kept(HISTORY_PATH, key):
             data = history.to_bytes()  # not the bytes the last build wrote: encoded again (then the same key)
-            key = self.record[HISTORY_PATH] = "history|" + bytes_digest(data)
+            key = self.record[HISTORY_PATH] = "history|" + hashlib.sha256(data).hexdigest()
         elif read_from is not None:
             data = KEPT
         yield HISTORY_PATH, data
