@@ -200,3 +200,33 @@ def test_a_history_file_not_as_the_last_build_wrote_it_is_written_again(project:
     want = _build(project, tmp_path / "clean", cache=False, record=True)
     assert got[HISTORY] == want[HISTORY] != json.dumps(json.loads(want[HISTORY]), indent=3).encode()
     assert [rel for rel in want if got[rel] != want[rel]] == []
+
+
+def test_the_sitemap_is_kept_unlisted_after_a_body_edit_and_by_its_entries_after_a_figure(
+    project: Path, tmp_path: Path, monkeypatch
+):
+    """A body edit keeps the sitemap without listing its entries (what it reads is unchanged); a figure edit
+    changes what it reads but not its entries: kept by them; an ``updated:`` time changes them: made again.
+    Each gives a clean build's bytes."""
+    from briefgen.outputs import sitemap
+
+    out = tmp_path / "site"
+    before = _build(project, out)
+    listed, made = [], []
+    entries, files = sitemap.sitemap_entries, sitemap.sitemap_files
+    monkeypatch.setattr(sitemap, "sitemap_entries", lambda *a, **k: listed.append(1) or entries(*a, **k))
+    monkeypatch.setattr(sitemap, "sitemap_files", lambda *a, **k: made.append(1) or files(*a, **k))
+    article = project / MINERALS
+    article.write_text(article.read_text() + "\nA line of the body.\n")
+    _build(project, out)
+    assert (listed, made) == ([], [])
+    EDITS["figure"](project)
+    _build(project, out)
+    assert (len(listed), made) == (1, [])
+    EDITS["updated"](project)
+    got = _build(project, out)
+    assert (len(listed), len(made)) == (2, 1)
+    assert got["sitemap.xml"] != before["sitemap.xml"]
+    monkeypatch.undo()
+    want = _build(project, tmp_path / "clean", cache=False)
+    assert [rel for rel in want if got[rel] != want[rel]] == []

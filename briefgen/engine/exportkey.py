@@ -10,6 +10,8 @@ events, citations, people). No export reads a body, nor any other topic's file. 
 global digest, the topic file's hash, and each article's path with the hash of its front matter
 (``inputs.head_digest``).
 
+The sitemap is keyed the same way (``ExportKeys.sitemap``): its dates are the articles' front matter's.
+
 Front-matter hashes are made where an article file is read anyway, when it is hashed (``inputs.scan_inputs``),
 and kept in the build state (``heads_text``) by file hash: a file whose hash is unchanged has its front-matter
 hash again, unread. One that is missing (a state from before) is worked out here from the file, when the file
@@ -55,27 +57,54 @@ def heads_text(heads: dict[str, str]) -> str:
 
 
 class ExportKeys:
-    """``of(page)``: the key of the exports of a pack page's topic (``kept.Keeper``)."""
+    """``of(page)``: the key of the exports of a pack page's topic (``kept.Keeper``); ``sitemap``: of the sitemap;
+    ``last(rel)``: the key the last build recorded for output ``rel`` (``previous``: its recorded outputs)."""
 
-    def __init__(self, global_digest: str, inputs, heads: dict[str, str], root: Path):
+    def __init__(self, global_digest: str, inputs, heads: dict[str, str], root: Path, previous=None):
         self.global_digest = global_digest
         self.inputs = inputs
         self.heads = heads  # file hash -> front-matter hash (this build's scan and the last build's state)
         self.root = root
+        self.previous = previous or {}
 
     def of(self, page) -> str:
         topic = page.context["topic"]
-        inputs, heads = self.inputs, self.heads
-        text = [self.global_digest, "\0", topic.path, "\0", self._digest(topic.path), "\n"]
-        try:  # hundreds of articles a topic, each looked up in two tables: inline
-            text += [f"{path}\0{heads[inputs[path].digest]}\n" for path in [a.path for a in topic.articles]]
-        except KeyError:
-            for article in topic.articles:
-                head = self._head(article.path)
-                if head is None:  # cannot tell what it says: a key no build recorded
-                    return "exports!" + os.urandom(16).hex()
-                text.append(f"{article.path}\0{head}\n")
+        lines = self._lines(topic.articles)
+        if lines is None:  # cannot tell what one says: a key no build recorded
+            return "exports!" + os.urandom(16).hex()
+        text = [self.global_digest, "\0", topic.path, "\0", self._digest(topic.path), "\n", *lines]
         return "exports:" + hashlib.blake2b("".join(text).encode(), digest_size=20).hexdigest()
+
+    def sitemap(self, site, pages, max_urls: int) -> str | None:
+        """What the sitemap reads (``outputs.sitemap``): which pages there are, of which kind, where (a topic's
+        and a person's list their articles, as their front matter says), every article's front matter (its
+        dates: ``modified``), every topic's file, the site-wide data (``base_url``, the time zone, the schedule,
+        drafts shown); None past one file's worth of pages, or when an article's front matter cannot be told."""
+        lines = self._lines(site.articles) if len(pages) <= max_urls else None
+        if lines is None:
+            return None
+        text = [self.global_digest, "\0", *[f"{p.kind}\0{p.url_path}\n" for p in pages], "\0", *lines, "\0"]
+        text += [f"{t.path}\0{self._digest(t.path)}\n" for t in site.topics.values()]  # (a draft topic: unlisted)
+        return "sitemap:" + hashlib.blake2b("".join(text).encode(), digest_size=20).hexdigest()
+
+    def last(self, rel: str) -> str | None:
+        old = self.previous.get(rel)
+        return old.fingerprint if old is not None else None
+
+    def _lines(self, articles) -> list[str] | None:
+        """Each article's path and front-matter hash, in order (a line each); None when one cannot be told."""
+        inputs, heads = self.inputs, self.heads
+        try:  # thousands of articles, each looked up in two tables: inline
+            return [f"{path}\0{heads[inputs[path].digest]}\n" for path in [a.path for a in articles]]
+        except KeyError:
+            pass
+        lines = []
+        for article in articles:
+            head = self._head(article.path)
+            if head is None:
+                return None
+            lines.append(f"{article.path}\0{head}\n")
+        return lines
 
     def _digest(self, path: str) -> str:
         info = self.inputs.get(path)

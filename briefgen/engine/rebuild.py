@@ -250,7 +250,7 @@ class Rebuild:
         site, files, staging = self.site, self.files, self.staging
         keeper = Keeper(
             self.prints.feed_key,
-            ExportKeys(self.prints.global_digest, self.inputs, self.db.heads, self.project.root).of,
+            ExportKeys(self.prints.global_digest, self.inputs, self.db.heads, self.project.root, self.previous),
             self.still_there,
             self.made_by,
             site_key=self.prints.global_digest,

@@ -35,20 +35,21 @@ class Keeper:
     fingerprint in ``record`` and answers ``KEPT`` for those ``kept(path, fingerprint)`` says are on disk
     as they would be made.
 
-    ``feed_key(url_path, title, subtitle, articles)`` fingerprints a feed, ``export_key(page)`` the exports of a
-    pack page's topic (``engine.exportkey.ExportKeys.of``).
+    ``feed_key(url_path, title, subtitle, articles)`` fingerprints a feed; ``keys`` (``engine.exportkey.ExportKeys``)
+    keys the exports of a pack page's topic (``of(page)``) and the sitemap (``sitemap``), and tells the key a file
+    was recorded with by the last build (``last(rel)``).
     """
 
     def __init__(
         self,
         feed_key: Callable,
-        export_key: Callable,
+        keys,
         kept: Callable[[str, str], bool],
         record: dict[str, str],
         site_key: str = "",
     ):
         self.feed_key = feed_key
-        self.export_key = export_key
+        self.keys = keys
         self.kept = kept
         self.record = record
         self.site_key = site_key  # what every page shows (code, config, ...): the briefing schema's fingerprint
@@ -65,17 +66,28 @@ class Keeper:
         return feeds.write_feed(site, renderer, url_path, title, subtitle, articles, writer=writer)
 
     def sitemap(self, site, pages, renderer, memo=None, order=None):
-        """The sitemap files, kept when the (URL, lastmod) entries they list are the last build's."""
+        """The sitemap files, kept when what they are made of is the last build's: what they read (``keys.sitemap``:
+        every page, every article's front matter and the site-wide data), or else the (URL, lastmod) entries they
+        list. Both are recorded: ``READ|sitemap|ENTRIES``."""
         from briefgen.outputs import sitemap
 
+        made_from = self.keys.sitemap(site, pages, sitemap.MAX_URLS)  # None: not known, or more than one file
+        last = self.keys.last("sitemap.xml") or ""
+        if made_from is not None and last.startswith(made_from + "|") and self.kept("sitemap.xml", last):
+            self.record["sitemap.xml"] = last  # the same inputs: the same entries, unlisted
+            return {"sitemap.xml": KEPT}
         entries = sitemap.sitemap_entries(site, pages, renderer, order)
         paths = sitemap.sitemap_paths(entries)
         digest = hashlib.blake2b(repr((entries, sitemap.MAX_URLS)).encode(), digest_size=20).hexdigest()
-        key = "sitemap|" + digest
-        self.record.update(dict.fromkeys(paths, key))
-        if all(self.kept(rel, key) for rel in paths):
+        self.record.update(dict.fromkeys(paths, f"{made_from or '-'}|sitemap|{digest}"))
+        if all(self._made_of(rel, "|sitemap|" + digest) for rel in paths):
             return dict.fromkeys(paths, KEPT)
         return sitemap.sitemap_files(site, pages, renderer, memo, entries=entries)
+
+    def _made_of(self, rel: str, tail: str) -> bool:
+        """Whether the last build wrote ``rel`` under a key that ends in ``tail``, and it is as written."""
+        last = self.keys.last(rel)
+        return last is not None and last.endswith(tail) and self.kept(rel, last)
 
     def changes(self, site, renderer) -> Iterator[tuple[str, bytes | object]]:
         """The change history, then the "what changed" feeds (``changefeeds.change_feeds``). The history is kept
@@ -111,7 +123,7 @@ class Keeper:
         for page in pages:
             if page.kind != "pack":
                 continue
-            key = self.export_key(page)
+            key = self.keys.of(page)
             paths = exports.topic_paths(page.context["topic"])
             self.record.update(dict.fromkeys(paths, key))
             if all(self.kept(rel, key) for rel in paths):
