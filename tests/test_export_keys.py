@@ -230,3 +230,16 @@ def test_the_sitemap_is_kept_unlisted_after_a_body_edit_and_by_its_entries_after
     monkeypatch.undo()
     want = _build(project, tmp_path / "clean", cache=False)
     assert [rel for rel in want if got[rel] != want[rel]] == []
+
+
+def test_front_matter_hashes_of_another_shape_in_the_state_are_dropped():
+    from briefgen.engine.exportkey import heads_from_text, heads_text
+    from briefgen.engine.inputs import head_digest
+
+    heads = {"a" * 32: head_digest(b"---\ntitle: x\n---\nbody"), "b" * 32: head_digest(b"no front matter")}
+    assert heads_from_text(heads_text(heads)) == heads
+    assert head_digest(b"---\ntitle: x\n---\nbody") == head_digest(b"---\ntitle: x\n---\nanother body")
+    assert head_digest(b"---\ntitle: x\n---\nbody") != head_digest(b"---\ntitle: y\n---\nbody")
+    assert head_digest(b"---\ntitle: x\n---") != head_digest(b"---\ntitle: x\n---more"), "not a closing line"
+    for bad in ("a" * 63, "z" * 64, ["a" * 64], None, 7):
+        assert heads_from_text(bad) == {}

@@ -52,8 +52,7 @@ def current_heads(heads: dict[str, str], inputs) -> dict[str, str]:
 
 def heads_text(heads: dict[str, str]) -> str:
     """``heads`` for the build state: one string (one JSON value), read back by ``heads_from_text``."""
-    rows = [digest + head for digest, head in heads.items() if len(digest) == len(head) == DIGEST_CHARS]
-    return "".join(sorted(rows))
+    return "".join([digest + head for digest, head in heads.items() if len(digest) == len(head) == DIGEST_CHARS])
 
 
 class ExportKeys:
