@@ -111,22 +111,27 @@ class Keeper:
         yield from change_feeds(site, renderer, with_history=False).items()
 
     def exports(self, site, pages, renderer) -> Iterator[tuple[str, bytes | object]]:
-        """(path, bytes or KEPT) of each export, one topic's at a time (a topic's are not held past it)."""
-        from briefgen.outputs import exports
+        """(path, bytes or KEPT) of each export, one topic's at a time (a topic's are not held past it). The module
+        that makes them (``outputs.exports``) is imported only to make one."""
+        from briefgen.outputs.exportpaths import SCHEMA_PATH, topic_paths
 
         # the schema depends on the code and base_url only: kept unless the site-wide fingerprint moved
-        key = self.record[exports.SCHEMA_PATH] = "schema|" + self.site_key
-        if self.site_key and self.kept(exports.SCHEMA_PATH, key):
-            yield exports.SCHEMA_PATH, KEPT
+        key = self.record[SCHEMA_PATH] = "schema|" + self.site_key
+        if self.site_key and self.kept(SCHEMA_PATH, key):
+            yield SCHEMA_PATH, KEPT
         else:
-            yield exports.SCHEMA_PATH, exports.schema_bytes(site.config.base_url)
+            from briefgen.outputs import exports
+
+            yield SCHEMA_PATH, exports.schema_bytes(site.config.base_url)
         for page in pages:
             if page.kind != "pack":
                 continue
             key = self.keys.of(page)
-            paths = exports.topic_paths(page.context["topic"])
+            paths = topic_paths(page.context["topic"])
             self.record.update(dict.fromkeys(paths, key))
             if all(self.kept(rel, key) for rel in paths):
                 yield from dict.fromkeys(paths, KEPT).items()
             else:
+                from briefgen.outputs import exports
+
                 yield from exports.topic_exports(site, [page], renderer).items()
