@@ -273,8 +273,8 @@ class Record:
 class History:
     state: dict[str, Any]
     records: list[Record] = field(default_factory=list)  # oldest first
-    # The bytes it was read from, when they are bytes this process wrote (see read_history): to_bytes returns them.
-    source: bytes | None = field(default=None, repr=False, compare=False)
+    # The bytes it was read from (to_bytes returns them when this process wrote them, see read_history; kept.Keeper)
+    read_from: bytes | None = field(default=None, repr=False, compare=False)
 
     def for_topic(self, slug: str) -> list[tuple[Record, dict[str, Any]]]:
         """(record, that topic's changes) for every record that touched it, newest first."""
@@ -285,8 +285,8 @@ class History:
         return found[0] if found else None
 
     def to_bytes(self) -> bytes:
-        if self.source is not None:
-            return self.source
+        if self.read_from is not None and self.read_from in _written:
+            return self.read_from
         doc = {
             "format": FORMAT,
             "generator": "briefgen",
@@ -328,8 +328,7 @@ def read_history(data: bytes) -> History | None:
         history = History(doc["state"], [Record.from_json(r) for r in doc.get("records", [])])
     except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError):
         return None
-    if data in _written:
-        history.source = data
+    history.read_from = data
     return history
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from briefgen.engine.cache import BuildCache
 from briefgen.engine.environment import Environment
+from briefgen.engine.exportkey import current_heads, heads_from_text, heads_text
 from briefgen.engine.fingerprints import CarriedElements
 from briefgen.engine.inputs import InputFile, scan_inputs
 from briefgen.engine.state import BuildState, load_state, save_state
@@ -57,6 +58,7 @@ class BuildDatabase:
         self.template_refs: dict[str, tuple[str | None, ...]] = {}  # template source -> the templates it names
         self.elements = CarriedElements()  # each article's part of the fingerprints, from the last build
         self.sitemap = SitemapMemo()  # the last sitemap's entries and bytes
+        self.heads: dict[str, str] = {}  # file hash -> front-matter hash (engine.exportkey)
         self.manifest = ManifestHashes()  # the last build's files' SHA-256, by bytes object
         self.state: BuildState | None = None  # of the last written build
         self.state_files: dict[str, bytes] = {}  # serve: the bytes of that build's files, held in memory
@@ -80,11 +82,12 @@ class BuildDatabase:
         if state is not None:
             self.template_refs.update(state.template_refs)
             self.elements = CarriedElements(state.elements)
+            self.heads = heads_from_text(state.heads)
         return state
 
     def plan_inputs(self, last: BuildState | None, changed: set[str] | None) -> dict[str, InputFile]:
         """The input table now: files whose stat is the recorded one keep their hash; ``changed`` are hashed."""
-        return scan_inputs(self.project, last.inputs if last else None, changed)
+        return scan_inputs(self.project, last.inputs if last else None, changed, self.heads)
 
     def start_loading(self, inputs: dict[str, InputFile]) -> None:
         """A build starts loading: the memos learn the input hashes and start counting what is used."""
@@ -104,6 +107,8 @@ class BuildDatabase:
         """What a written build read and wrote, for the next one (``persist`` saves it)."""
         state.template_refs = dict(self.template_refs)
         state.elements = self.elements.rows()
+        self.heads = current_heads(self.heads, state.inputs)
+        state.heads = heads_text(self.heads)
         self.state, self.state_files, self.unsaved_state = state, files, state
 
     def persist(self) -> None:

@@ -32,6 +32,7 @@ from briefgen.content.schedule import site_lines
 from briefgen.content.sources import forget_sources
 from briefgen.engine import linksahead
 from briefgen.engine.environment import Environment
+from briefgen.engine.exportkey import ExportKeys
 from briefgen.engine.fingerprints import Fingerprints
 from briefgen.engine.inputs import bytes_hash, file_digest
 from briefgen.engine.pipeline import (
@@ -249,7 +250,7 @@ class Rebuild:
         site, files, staging = self.site, self.files, self.staging
         keeper = Keeper(
             self.prints.feed_key,
-            lambda p: self.fingerprint[p.output],
+            ExportKeys(self.prints.global_digest, self.inputs, self.db.heads, self.project.root, self.previous),
             self.still_there,
             self.made_by,
             site_key=self.prints.global_digest,

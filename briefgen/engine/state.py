@@ -43,6 +43,8 @@ class BuildState:
     template_refs: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
     # each article's part of the fingerprints, carried to the next build (fingerprints.CarriedElements)
     elements: dict = field(default_factory=dict)
+    # each article file's front-matter hash, by its hash: what a topic's exports are kept by (engine.exportkey)
+    heads: str = ""
 
 
 def state_path(project) -> Path:
@@ -98,6 +100,7 @@ def load_state(project, code: str) -> BuildState | None:
             data["summary"],
             _template_refs(data.get("template_refs", {})),
             data.get("elements", {}),  # (checked by fingerprints.CarriedElements)
+            data.get("heads", ""),  # (checked by exportkey.heads_from_text)
         )
     except Exception:  # anything wrong with it: a build that reads no state, never a wrong one
         return None
@@ -123,6 +126,7 @@ def save_state(project, state: BuildState) -> None:
         "summary": state.summary,
         "template_refs": {k: list(v) for k, v in state.template_refs.items()},
         "elements": state.elements,
+        "heads": state.heads,
         # each folder's mtime: an entry added anywhere in the output changes its folder's (briefgen.engine.unchanged)
         "folders": folder_times(project.output, state.outputs),
     }

@@ -51,13 +51,14 @@ def _feed(site: Site, renderer, url_path: str, feed_path: str, title: str, subti
     return feed.writeString("utf-8").encode("utf-8")
 
 
-def change_feeds(site: Site, renderer) -> dict[str, bytes]:
-    """The history file, a changes feed per topic and one for the whole site."""
+def change_feeds(site: Site, renderer, with_history: bool = True) -> dict[str, bytes]:
+    """The history file (unless not ``with_history``: ``kept.Keeper.changes``), a changes feed per topic and
+    one for the whole site."""
     history: History | None = site.changes
     if history is None:
         return {}
     config = site.config
-    out = {HISTORY_PATH: history.to_bytes()}
+    out = {HISTORY_PATH: history.to_bytes()} if with_history else {}
     every = [(r, slug, tc) for r in reversed(history.records) for slug, tc in r.topics.items()]
     out[SITE_FEED] = _feed(
         site,

@@ -34,11 +34,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from briefgen.briefing.briefing import Briefing, FigureGroup
 from briefgen.content.model import Article, Claim, Party, Site, Topic
 from briefgen.jsontext import file_bytes, same_as_json
+from briefgen.outputs.exportpaths import SCHEMA_PATH, topic_paths
 from briefgen.pages.assemble import Page
 
-SCHEMA_PATH = "schema/briefing.schema.json"
-BRIEFING_NAME = "briefing.json"
-TIMELINE_NAME = "timeline.json"
 FORMAT = 1
 
 When = dt.datetime | dt.date
@@ -377,8 +375,3 @@ def briefing_bytes(export: BriefingExport) -> bytes:
         except (ValueError, UnicodeEncodeError):  # pydantic's own errors are ValueErrors
             pass
     return _json(export.model_dump(mode="json"))
-
-
-def topic_paths(topic) -> tuple[str, str]:
-    """Where a topic's exports go: its briefing.json and timeline.json."""
-    return topic.url_path + BRIEFING_NAME, topic.url_path + TIMELINE_NAME

@@ -3,8 +3,8 @@
 Pages are kept by their fingerprint (``briefgen.engine.fingerprints``). Feeds and a
 topic's exports are made outside the templates, so they get fingerprints of
 their own here, from the same inputs: ``Fingerprints.feed_key`` (the feed's
-title and each article it lists), the fingerprint of the topic's pack
-page (its exports are computed from what the pack shows) and, for the
+title and each article it lists), for a topic's exports what they read
+(``engine.exportkey.ExportKeys``: no article's body) and, for the
 sitemap, a hash of the (URL, lastmod) entries it lists. Each is recorded
 in the build state beside the file it named. When a rebuild finds the same
 fingerprint and the file still as written, the file is not made at all: the
@@ -35,19 +35,21 @@ class Keeper:
     fingerprint in ``record`` and answers ``KEPT`` for those ``kept(path, fingerprint)`` says are on disk
     as they would be made.
 
-    ``feed_key(url_path, title, subtitle, articles)`` fingerprints a feed, ``pack_print(page)`` a pack page.
+    ``feed_key(url_path, title, subtitle, articles)`` fingerprints a feed; ``keys`` (``engine.exportkey.ExportKeys``)
+    keys the exports of a pack page's topic (``of(page)``) and the sitemap (``sitemap``), and tells the key a file
+    was recorded with by the last build (``last(rel)``).
     """
 
     def __init__(
         self,
         feed_key: Callable,
-        pack_print: Callable,
+        keys,
         kept: Callable[[str, str], bool],
         record: dict[str, str],
         site_key: str = "",
     ):
         self.feed_key = feed_key
-        self.pack_print = pack_print
+        self.keys = keys
         self.kept = kept
         self.record = record
         self.site_key = site_key  # what every page shows (code, config, ...): the briefing schema's fingerprint
@@ -64,35 +66,72 @@ class Keeper:
         return feeds.write_feed(site, renderer, url_path, title, subtitle, articles, writer=writer)
 
     def sitemap(self, site, pages, renderer, memo=None, order=None):
-        """The sitemap files, kept when the (URL, lastmod) entries they list are the last build's."""
+        """The sitemap files, kept when what they are made of is the last build's: what they read (``keys.sitemap``:
+        every page, every article's front matter and the site-wide data), or else the (URL, lastmod) entries they
+        list. Both are recorded: ``READ|sitemap|ENTRIES``."""
         from briefgen.outputs import sitemap
 
+        made_from = self.keys.sitemap(site, pages, sitemap.MAX_URLS)  # None: not known, or more than one file
+        last = self.keys.last("sitemap.xml") or ""
+        if made_from is not None and last.startswith(made_from + "|") and self.kept("sitemap.xml", last):
+            self.record["sitemap.xml"] = last  # the same inputs: the same entries, unlisted
+            return {"sitemap.xml": KEPT}
         entries = sitemap.sitemap_entries(site, pages, renderer, order)
         paths = sitemap.sitemap_paths(entries)
         digest = hashlib.blake2b(repr((entries, sitemap.MAX_URLS)).encode(), digest_size=20).hexdigest()
-        key = "sitemap|" + digest
-        self.record.update(dict.fromkeys(paths, key))
-        if all(self.kept(rel, key) for rel in paths):
+        self.record.update(dict.fromkeys(paths, f"{made_from or '-'}|sitemap|{digest}"))
+        if all(self._made_of(rel, "|sitemap|" + digest) for rel in paths):
             return dict.fromkeys(paths, KEPT)
         return sitemap.sitemap_files(site, pages, renderer, memo, entries=entries)
 
+    def _made_of(self, rel: str, tail: str) -> bool:
+        """Whether the last build wrote ``rel`` under a key that ends in ``tail``, and it is as written."""
+        last = self.keys.last(rel)
+        return last is not None and last.endswith(tail) and self.kept(rel, last)
+
+    def changes(self, site, renderer) -> Iterator[tuple[str, bytes | object]]:
+        """The change history, then the "what changed" feeds (``changefeeds.change_feeds``). The history is kept
+        when it is the one the build read, unchanged, from the very bytes the last build wrote (by this code,
+        whose encoding of what it reads from them gives them back): they are recorded by their hash."""
+        from briefgen.briefing.changes import HISTORY_PATH
+        from briefgen.outputs.changefeeds import change_feeds
+
+        history = site.changes
+        if history is None:
+            return
+        read_from = history.read_from  # None for a history this build changed or began
+        data = history.to_bytes() if read_from is None else read_from
+        key = self.record[HISTORY_PATH] = "history|" + hashlib.sha256(data).hexdigest()
+        if read_from is not None and not self.kept(HISTORY_PATH, key):
+            data = history.to_bytes()  # not the bytes the last build wrote: encoded again (then the same key)
+            key = self.record[HISTORY_PATH] = "history|" + hashlib.sha256(data).hexdigest()
+        elif read_from is not None:
+            data = KEPT
+        yield HISTORY_PATH, data
+        yield from change_feeds(site, renderer, with_history=False).items()
+
     def exports(self, site, pages, renderer) -> Iterator[tuple[str, bytes | object]]:
-        """(path, bytes or KEPT) of each export, one topic's at a time (a topic's are not held past it)."""
-        from briefgen.outputs import exports
+        """(path, bytes or KEPT) of each export, one topic's at a time (a topic's are not held past it). The module
+        that makes them (``outputs.exports``) is imported only to make one."""
+        from briefgen.outputs.exportpaths import SCHEMA_PATH, topic_paths
 
         # the schema depends on the code and base_url only: kept unless the site-wide fingerprint moved
-        key = self.record[exports.SCHEMA_PATH] = "schema|" + self.site_key
-        if self.site_key and self.kept(exports.SCHEMA_PATH, key):
-            yield exports.SCHEMA_PATH, KEPT
+        key = self.record[SCHEMA_PATH] = "schema|" + self.site_key
+        if self.site_key and self.kept(SCHEMA_PATH, key):
+            yield SCHEMA_PATH, KEPT
         else:
-            yield exports.SCHEMA_PATH, exports.schema_bytes(site.config.base_url)
+            from briefgen.outputs import exports
+
+            yield SCHEMA_PATH, exports.schema_bytes(site.config.base_url)
         for page in pages:
             if page.kind != "pack":
                 continue
-            key = "exports|" + self.pack_print(page)
-            paths = exports.topic_paths(page.context["topic"])
+            key = self.keys.of(page)
+            paths = topic_paths(page.context["topic"])
             self.record.update(dict.fromkeys(paths, key))
             if all(self.kept(rel, key) for rel in paths):
                 yield from dict.fromkeys(paths, KEPT).items()
             else:
+                from briefgen.outputs import exports
+
                 yield from exports.topic_exports(site, [page], renderer).items()

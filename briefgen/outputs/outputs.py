@@ -69,7 +69,6 @@ def site_outputs(
     and none needs a page rendered."""
     from briefgen.content.images import outputs as image_outputs
     from briefgen.outputs.changefeeds import change_feeds
-    from briefgen.outputs.exports import exports
     from briefgen.outputs.feeds import RecencyOrder, iter_feeds
     from briefgen.outputs.sitemap import robots_txt, sitemap_files
 
@@ -81,9 +80,15 @@ def site_outputs(
     # sitemap.xml (past 50,000 URLs: an index of sitemap-N.xml) and robots.txt
     sitemaps = make_sitemap(site, pages, renderer, sitemap_memo, order=order)
     yield from {**sitemaps, "robots.txt": robots_txt(renderer)}.items()
-    yield from change_feeds(site, renderer).items()  # changes/history.json and the "what changed" feeds
+    # changes/history.json and the "what changed" feeds
+    yield from keeper.changes(site, renderer) if keeper is not None else change_feeds(site, renderer).items()
     # the briefing schema, then each topic's briefing.json and timeline.json
-    yield from keeper.exports(site, pages, renderer) if keeper is not None else exports(site, pages, renderer).items()
+    if keeper is not None:
+        yield from keeper.exports(site, pages, renderer)  # (which imports ``exports`` only to make one)
+    else:
+        from briefgen.outputs.exports import exports
+
+        yield from exports(site, pages, renderer).items()
 
 
 def page_outputs(
