@@ -74,3 +74,15 @@ def in_a_new_process(module: str, scenario: str, *args) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def edit_first_figure(articles: Path) -> None:
+    """The first figure of the first article (in ``articles``) that has one: another value (4321)."""
+    for path in sorted(articles.glob("*.md")):
+        text = path.read_text()
+        at = text.find("\n    value: ")
+        if at != -1 and text.find("\n---", 4) > at:
+            end = text.index("\n", at + 1)
+            path.write_text(text[:at] + "\n    value: 4321" + text[end:])
+            return
+    raise AssertionError("the example has no figure to edit")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_example
+from engine_support import edit_first_figure
 
 from briefgen.briefing import changes
 from briefgen.engine import database
@@ -70,7 +71,7 @@ EDITS = {
     "claim-status": _article("    status: unverified\n", "    status: confirmed\n"),
     "source": _article("  - source: roundup\n", "  - source: roundup\n  - source: fox-news\n"),
     "people": _article("people: [trump, kellogg, zelensky, biden,", "people: [trump, kellogg, biden, duda,"),
-    "figure": lambda p: _edit_figure(p),
+    "figure": lambda p: edit_first_figure(p / "content/articles"),
     "topics": _article("topics: [minerals-deal]", "topics: [minerals-deal, nato-offer]"),
     "slug": _article("topics: [minerals-deal]\n", "topics: [minerals-deal]\nslug: minerals-close\n"),
     "topic-file": lambda p: _replace(
@@ -84,18 +85,6 @@ EDITS = {
 
 
 UNSHOWN = {"people"}  # an article's people are on its pages, in no export
-
-
-def _edit_figure(project: Path) -> None:
-    """The first figure of the first article that has one: another value."""
-    for path in sorted((project / "content/articles").glob("*.md")):
-        text = path.read_text()
-        at = text.find("\n    value: ")
-        if at != -1 and text.find("\n---", 4) > at:
-            end = text.index("\n", at + 1)
-            path.write_text(text[:at] + "\n    value: 4321" + text[end:])
-            return
-    raise AssertionError("the example has no figure to edit")
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_example
+from engine_support import edit_first_figure
 
 from briefgen.engine.build import Builder
 from briefgen.project import Project
@@ -67,7 +68,7 @@ EDITS = {
     "people": lambda a: _replace(
         a / MINERALS, "people: [trump, kellogg, zelensky, biden,", "people: [trump, kellogg, biden, duda,"
     ),
-    "figure-value": lambda a: _edit_figure(a),
+    "figure-value": edit_first_figure,
     "correction": lambda a: _replace(
         a / MINERALS,
         "---\nThe White House",
@@ -83,18 +84,6 @@ EDITS = {
         (a / MINERALS).read_text() + "\nCorrection 1: an earlier version of this article gave the wrong figure.\n"
     ),
 }
-
-
-def _edit_figure(articles: Path) -> None:
-    """The first figure of the first article that has one: another value."""
-    for path in sorted(articles.glob("*.md")):
-        text = path.read_text()
-        at = text.find("\n    value: ")
-        if at != -1 and text.find("\n---", 4) > at:
-            end = text.index("\n", at + 1)
-            path.write_text(text[:at] + "\n    value: 4321" + text[end:])
-            return
-    raise AssertionError("the example has no figure to edit")
 
 
 @pytest.fixture
