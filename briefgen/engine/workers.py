@@ -137,10 +137,44 @@ def _picklable(exc: BaseException, trace: str) -> BaseException:
 
 
 def _send(fd: int, message: Any) -> None:
+    """``message`` pickled, after its length: two writes, so that an answer of many MB is not copied once more."""
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_LENGTH.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view) :]
+    for part in (_LENGTH.pack(len(data)), data):
+        view = memoryview(part)
+        while view:
+            view = view[os.write(fd, view) :]
+
+
+class _Incoming:
+    """What has come of a pipe's current message: its length's bytes, then its body, read into a buffer made once
+    at its full size (not grown a read at a time: each growth of a buffer of many MB is a new mapping)."""
+
+    __slots__ = ("head", "body", "got")
+
+    def __init__(self):
+        self.head, self.body, self.got = b"", None, 0
+
+    def read(self, fd: int) -> tuple[bool, Any]:
+        """Read what the pipe holds of the message: (whether the pipe is open, the whole message or ``_DONE``)."""
+        if self.body is None:
+            data = os.read(fd, _LENGTH.size - len(self.head))
+            if not data:
+                return False, _DONE
+            self.head += data
+            if len(self.head) < _LENGTH.size:
+                return True, _DONE
+            self.body, self.got = bytearray(_LENGTH.unpack(self.head)[0]), 0
+        if self.got < len(self.body):
+            with memoryview(self.body) as view:
+                count = os.readv(fd, [view[self.got :]])
+            if not count:
+                return False, _DONE
+            self.got += count
+        if self.got < len(self.body):
+            return True, _DONE
+        message = pickle.loads(self.body)
+        self.head, self.body = b"", None
+        return True, message
 
 
 class Inbox:
@@ -154,41 +188,30 @@ class Inbox:
         self._thread.start()
 
     def _read(self, fds: list[int]) -> None:
-        buffers = {fd: bytearray() for fd in fds}  # the pipes still open, each with what has come of its message
+        pipes = {fd: _Incoming() for fd in fds}  # the pipes still open, each with what has come of its message
         try:
-            self._read_all(buffers)
+            self._read_all(pipes)
         except BaseException as exc:  # noqa: BLE001 - an answer that does not unpickle: the parent raises it
             self.messages.put((None, exc))
-            for fd in buffers:  # a worker still writing gets a broken pipe; the parent kills them anyway
+            for fd in pipes:  # a worker still writing gets a broken pipe; the parent kills them anyway
                 os.close(fd)
         finally:
             self.messages.put(_DONE)
 
-    def _read_all(self, buffers: dict[int, bytearray]) -> None:
+    def _read_all(self, pipes: dict[int, _Incoming]) -> None:
         with selectors.DefaultSelector() as selector:
-            for fd in buffers:
+            for fd in pipes:
                 selector.register(fd, selectors.EVENT_READ)
-            while buffers:
+            while pipes:
                 for key, _ in selector.select():
                     fd = key.fd
-                    data = os.read(fd, PIPE_SIZE)
-                    if not data:
+                    open_, message = pipes[fd].read(fd)
+                    if message is not _DONE:
+                        self.messages.put(message)
+                    if not open_:  # (a message cut short by a worker's death is dropped: the parent reports it)
                         selector.unregister(fd)
                         os.close(fd)
-                        del buffers[fd]
-                        continue
-                    buffer = buffers[fd]
-                    buffer += data
-                    self._unframe(buffer)
-
-    def _unframe(self, buffer: bytearray) -> None:
-        while len(buffer) >= _LENGTH.size:
-            (length,) = _LENGTH.unpack_from(buffer)
-            end = _LENGTH.size + length
-            if len(buffer) < end:
-                return
-            self.messages.put(pickle.loads(buffer[_LENGTH.size : end]))
-            del buffer[:end]
+                        del pipes[fd]
 
     def take(self, parts: list, on_chunk: Callable[[int], None], wait: bool) -> bool:
         """Put the answers that have come in their places (raising a worker's exception); ``wait``: until every
