@@ -246,3 +246,20 @@ def test_a_process_with_another_thread_runs_every_chunk_in_line():
         thread.join()
     assert [(i, sq) for i, sq, _pid in answers] == [(i, i * i) for i in range(8 * parallel.MIN_ITEMS_PER_WORKER)]
     assert {pid for _i, _sq, pid in answers} == {os.getpid()}
+
+
+def test_more_chunks_than_a_default_pipe_holds_are_each_taken_once():
+    """Past 16,384 chunks (64 KiB of numbers: some --jobs 4,096 and up) the pipe is widened; past what it can
+    hold, one located problem, never a write that waits for ever for a reader."""
+    from briefgen.engine.workers import Chunks
+    from briefgen.problems import BuildError
+
+    chunks = Chunks(1, 50_000)
+    taken = []
+    while (index := chunks.claim()) is not None:
+        taken.append(index)
+    chunks.close()
+    assert taken == list(range(1, 50_000))
+    with pytest.raises(BuildError) as raised:
+        Chunks(1, 10_000_000)  # 40 MB of numbers: more than any pipe is allowed to hold
+    assert str(raised.value.problems[0]).startswith("--jobs: too many chunks of work")

@@ -39,6 +39,7 @@ from briefgen.problems import BuildError, Problem
 PIPE_SIZE = 1 << 20  # bytes: Linux's largest pipe an unprivileged process may ask for (``/proc/sys/fs/pipe-max-size``)
 _INDEX = struct.Struct("<I")
 _LENGTH = struct.Struct("<Q")
+LESS = "build with fewer --jobs"
 _DONE = object()  # the inbox's last message: every worker's pipe is closed
 WORKER_LOG = "BRIEFGEN_WORKER_LOG"  # tests: a file each forked worker appends its process id to
 
@@ -64,11 +65,21 @@ class Chunks:
     """The numbers of the chunks no process has taken yet, in a pipe every process reads from."""
 
     def __init__(self, first: int, count: int):
-        if (count - first) * _INDEX.size > 1 << 16:  # a pipe holds 64 KiB: more would block this write
-            raise ValueError(f"too many chunks for one pipe: {count}")
+        data = b"".join(_INDEX.pack(i) for i in range(first, count))
         self.fd, write = os.pipe()
         try:
-            os.write(write, b"".join(_INDEX.pack(i) for i in range(first, count)))
+            if len(data) > 1 << 16:  # more than a pipe holds by default (some --jobs 4,096 and up): a wider pipe
+                _widen(write, len(data))
+            os.set_blocking(write, False)  # no reader yet: a pipe too small for them must not wait for ever
+            try:
+                whole = os.write(write, data) == len(data)
+            except BlockingIOError:
+                whole = False
+            if not whole:
+                raise BuildError([Problem("--jobs", None, f"too many chunks of work for one pipe ({count})", LESS)])
+        except BaseException:
+            os.close(self.fd)
+            raise
         finally:
             os.close(write)  # with no writer left, an empty pipe reads as the end
 
@@ -80,13 +91,14 @@ class Chunks:
         os.close(self.fd)
 
 
-def _widen(fd: int) -> None:
-    """Let the pipe hold ``PIPE_SIZE`` bytes (Linux; elsewhere nothing), so a worker's answer of a few MB (a chunk of
-    loaded articles) goes through in a few writes rather than a wait for this process's reader at every 64 KiB."""
+def _widen(fd: int, size: int = PIPE_SIZE) -> None:
+    """Let the pipe hold ``size`` bytes (Linux; elsewhere nothing): ``PIPE_SIZE``, so a worker's answer of a few MB
+    (a chunk of loaded articles) goes through in a few writes rather than a wait for this process's reader at every
+    64 KiB; more chunk numbers than 64 KiB hold (``Chunks``). Where it cannot be had, the pipe stays as it is."""
     setter = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
     if setter is not None:
         try:
-            fcntl.fcntl(fd, setter, PIPE_SIZE)
+            fcntl.fcntl(fd, setter, size)
         except OSError:
             pass
 
