@@ -105,6 +105,24 @@ def test_compiled_code_is_reused_for_the_same_source_and_compiled_again_for_an_e
     assert third.parses == {"page.html": 1}
 
 
+def test_a_new_process_finds_what_each_template_names_from_the_kept_code_without_parsing(tmp_path: Path, monkeypatch):
+    """A build with no state (a cold one) works out each page's templates (``template_closure``) before rendering:
+    with the default theme's compiled code kept, it loads that code, which carries the names each template uses,
+    and parses nothing; the answer is the one a fresh parse gives."""
+    from briefgen.render import compiled
+
+    kept = tmp_path / "kept"
+    first = environment(theme(), CompiledTemplates(kept, theme=REPO / "templates"))
+    compile_templates(first, {"article.html", "pack.html"})
+    assert first.parses and list(kept.iterdir())  # compiled once, and kept
+    monkeypatch.setattr(compiled, "_PARSED", {})  # what a new process knows
+    later = environment(theme(), CompiledTemplates(kept, theme=REPO / "templates"))
+    found = template_closure(later, "article.html", {}, {}) | template_closure(later, "pack.html", {}, {})
+    assert later.parses == {}
+    plain = jinja2.Environment(loader=theme(), extensions=[SitewideExtension])
+    assert found == template_closure(plain, "article.html", {}, {}) | template_closure(plain, "pack.html", {}, {})
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
