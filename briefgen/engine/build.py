@@ -12,7 +12,7 @@ from __future__ import annotations
 from briefgen.engine import rebuild as _rebuild
 from briefgen.engine.database import BuildDatabase
 from briefgen.engine.lock import project_lock
-from briefgen.engine.parallel import default_jobs
+from briefgen.engine.parallel import default_jobs, steady_heap
 from briefgen.engine.pipeline import BuildResult, Progress, load_and_assemble, render_site
 from briefgen.engine.swap import recover
 from briefgen.problems import BuildError, Problem
@@ -104,6 +104,7 @@ class Builder:
         ``write=False`` (``briefgen check``) touches nothing in or beside the output folder (no recovery, no
         refusal of a folder briefgen did not make, no build state saved) and returns the errors in the result
         instead of raising them; a site that cannot be loaded still raises ``BuildError``."""
+        steady_heap()  # from the start: loading allocates and frees as much as rendering
         with project_lock(self.project.root, wait=self.lock_wait):
             if write:  # write=False (check) leaves the output folder exactly as it is, a cut-short swap too
                 self.recover()

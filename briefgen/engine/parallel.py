@@ -164,21 +164,35 @@ def _shared(work: Callable, chunks: list[tuple[int, int]], jobs: int, on_chunk: 
     return parts
 
 
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3  # glibc's mallopt parameters
 MMAP_THRESHOLD = 128 * 1024  # glibc's own starting value
+TOP_PAD = 16 * 1024 * 1024  # the heap grows this much beyond what is asked, and keeps this much when it shrinks
+TRIM_THRESHOLD = 64 * 1024 * 1024  # free at the heap's top before free() gives any of it back
 
 
 def steady_heap() -> None:
-    """Keep the C heap from holding freed large blocks (glibc; elsewhere nothing).
+    """Keep the C heap from holding freed large blocks, and from giving back and faulting in again its top's
+    pages all the time (glibc; elsewhere nothing).
 
     glibc maps a block of 128 KiB or more on its own and unmaps it when freed, but raises that threshold
     to the size of each such block freed (up to 32 MiB): after one large page (a briefing pack, a cache
     file) every later one up to that size is carved from the heap, and its pages stay in the process
     once freed, in a worker and in the parent alike (about 30 MB between them at 4,000 articles). Setting
     the threshold fixes it where it starts.
+
+    At its top, by default, the heap grows 128 KiB at a time and gives back its free top once 128 KiB is
+    free there; a build allocates and frees texts and records at the top all the time, so the same pages
+    went back to the system and were faulted in again: some 380,000 page faults in a 4,000-article cold build,
+    1.5 s of system time. Growing it 16 MiB at a time and giving back only past 64 MiB free (``TOP_PAD``,
+    ``TRIM_THRESHOLD``) left about 280,000, for 6-13 MiB more peak PSS (docs/architecture.md has the pairs).
+    ``give_back_free_memory`` before a fork and after each chunk of pages still gives every free page back,
+    which is what bounds the workers' memory.
     """
     try:
-        ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc = ctypes.CDLL(None)
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc.mallopt(M_TOP_PAD, TOP_PAD)
+        libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
     except (AttributeError, OSError):
         pass
 
