@@ -248,18 +248,32 @@ def test_a_process_with_another_thread_runs_every_chunk_in_line():
     assert {pid for _i, _sq, pid in answers} == {os.getpid()}
 
 
+@pytest.mark.skipif(not hasattr(__import__("fcntl"), "F_SETPIPE_SZ"), reason="pipes cannot be widened here")
 def test_more_chunks_than_a_default_pipe_holds_are_each_taken_once():
-    """Past 16,384 chunks (64 KiB of numbers: some --jobs 4,096 and up) the pipe is widened; past what it can
-    hold, one located problem, never a write that waits for ever for a reader."""
+    """Past 16,384 chunks (64 KiB of numbers: some --jobs 4,096 and up) the pipe is widened, and each chunk is
+    taken once, in order."""
     from briefgen.engine.workers import Chunks
-    from briefgen.problems import BuildError
 
-    chunks = Chunks(1, 50_000)
+    chunks = Chunks(1, 50_000)  # 200 KB of numbers: within Linux's default pipe-max-size (1 MiB)
     taken = []
     while (index := chunks.claim()) is not None:
         taken.append(index)
     chunks.close()
     assert taken == list(range(1, 50_000))
+
+
+def test_chunk_numbers_a_pipe_cannot_hold_are_one_located_problem(monkeypatch):
+    """Where the pipe cannot be widened enough (a limit, a system without ``F_SETPIPE_SZ``, or a root allowed more
+    than any limit would still meet one), one located problem and no descriptor left open: never a write that
+    waits for ever for a reader. The widening is what is taken away here, so the answer does not depend on what
+    this machine's limit or this user's rights are."""
+    from briefgen.engine import workers
+    from briefgen.problems import BuildError
+
+    monkeypatch.setattr(workers, "_widen", lambda fd, size=workers.PIPE_SIZE: None)
+    before = set(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
     with pytest.raises(BuildError) as raised:
-        Chunks(1, 10_000_000)  # 40 MB of numbers: more than any pipe is allowed to hold
+        workers.Chunks(1, 20_000)  # 80 KB of numbers: more than a pipe holds unwidened
     assert str(raised.value.problems[0]).startswith("--jobs: too many chunks of work")
+    if before is not None:
+        assert set(os.listdir("/proc/self/fd")) == before
