@@ -26,6 +26,13 @@ depend on but its own file changed: the *world* (``Fingerprints.world``) hashes 
 input that is not a shown article's file, with its hash, and where every article's and topic's page is.
 What an article pulls in (its topics, images and link targets) is worked out from its own file against
 that world, so an article whose file has the hash recorded with its element has that element again.
+
+Each article also has a *card* (``Fingerprints.cards``): its element with the hash of its front matter
+(``inputs.head_digest``) in place of its file's. A page of a kind that shows no article's body
+(``pages.page.FRONT_MATTER_KINDS``: the topic pages, the indexes, a person's page), rendered with none but the
+default theme's templates, counts its articles by their cards: an edit of a report's text renders its own page
+and its topics' packs, which show it, and leaves the topic pages, the home page and the ledgers as they were.
+Where a front matter's hash is not known, the card is the element.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ import pickle
 from pathlib import Path
 
 from briefgen.engine.inputs import DIGEST_CHARS, InputFile, bytes_digest, rel_key
+from briefgen.pages.page import FRONT_MATTER_KINDS
 
 LINKED = "linked:"  # a dep on where a file a body links to is (its page's URL), not on its content
 # Dependencies that are data rather than input files: name -> how to read it from the site.
@@ -103,10 +111,14 @@ def template_files(env) -> dict[str, str]:
     return out
 
 
+ROW = 3 * DIGEST_CHARS  # a carried article: the hash of its file, its element, its card (hex)
+
+
 class CarriedElements:
-    """The build database's record of each shown article's element, carried from one build to the next: the
-    ``world`` it was worked out in, and ``items``: for each article, in the order of their paths, the hash of
-    its file and its element, in hex (``DIGEST_CHARS`` each). Kept in the build state (``state.BuildState``)."""
+    """The build database's record of each shown article's element and card, carried from one build to the next:
+    the ``world`` they were worked out in, and ``items``: for each article, in the order of their paths, the hash
+    of its file, its element and its card, in hex (``DIGEST_CHARS`` each). Kept in the build state
+    (``state.BuildState``)."""
 
     def __init__(self, rows: dict | None = None):
         self.last = rows if _carried_rows(rows) else None  # as recorded by the last build
@@ -142,12 +154,22 @@ class Fingerprints:
         self.input_lines: dict[str, str] = {}
         self.deps_digests: dict[frozenset[str], str] = {}
         self.template_digests: dict[str, str] = {}
+        self.heads = db.heads  # file hash -> front-matter hash (``inputs.head_digest``)
+        self.cards: dict[str, bytes] = {}  # an article's element as a page that shows no body counts it
+        self.card_digests: dict[frozenset[str], str] = {}  # ``deps_digests`` counted by cards
+        self.by_cards: dict[str, bool] = {}  # template -> whether its pages (of FRONT_MATTER_KINDS) count cards
         self.articles = {a.path: a for a in site.articles}
         self.topics = {t.path: t for t in site.topics.values()}
         self.template_keys = self._template_keys()
         keys = sorted(inputs)
         everything = "".join([f"{key}\0{inputs[key].digest}\n" for key in keys])
         self.everything = hashlib.blake2b(everything.encode(), digest_size=16).hexdigest()
+        # the same with each shown article's front-matter hash in place of its file's, where known ("*"'s card)
+        heads, shown = self.heads, self.articles
+        lines = [
+            f"{k}\0{heads.get(inputs[k].digest, inputs[k].digest) if k in shown else inputs[k].digest}\n" for k in keys
+        ]
+        self.everything_cards = hashlib.blake2b("".join(lines).encode(), digest_size=16).hexdigest()
         others = [key for key in keys if key not in self.articles]  # every input but the shown articles' files
         self.global_digest = self._global(code, others)
         self.paths = sorted(self.articles)
@@ -171,38 +193,44 @@ class Fingerprints:
 
     def _take_carried(self, rows: dict | None) -> None:
         """The last build's elements of the articles whose file is as it was then, if the world is the same."""
-        if rows is None or rows["world"] != self.world or len(rows["items"]) != 2 * DIGEST_CHARS * len(self.paths):
+        if rows is None or rows["world"] != self.world or len(rows["items"]) != ROW * len(self.paths):
             return
-        items, inputs, size, found = rows["items"], self.inputs, 2 * DIGEST_CHARS, {}
+        items, inputs, found, cards = rows["items"], self.inputs, {}, {}
         try:
             for i, path in enumerate(self.paths):
-                info = inputs.get(path)
-                if info is not None and items.startswith(info.digest, i * size, i * size + DIGEST_CHARS):
-                    found[path] = bytes.fromhex(items[i * size + DIGEST_CHARS : (i + 1) * size])
+                info, at = inputs.get(path), i * ROW
+                if info is not None and items.startswith(info.digest, at, at + DIGEST_CHARS):
+                    found[path] = bytes.fromhex(items[at + DIGEST_CHARS : at + 2 * DIGEST_CHARS])
+                    cards[path] = bytes.fromhex(items[at + 2 * DIGEST_CHARS : at + ROW])
         except ValueError:  # not hex: a damaged or planted state carries nothing (every element worked out)
             return
         self.elements.update(found)
+        self.cards.update(cards)
         self.carried = len(found)
 
     def carry(self) -> dict:
-        """Each shown article's element with the hash of its file, for the next build (``CarriedElements``)."""
-        inputs, elements, element = self.inputs, self.elements, self._element
+        """Each shown article's element and card with the hash of its file, for the next build (``CarriedElements``)."""
+        inputs, elements, element, cards = self.inputs, self.elements, self._element, self.cards
         try:
-            items = [inputs[path].digest + (elements.get(path) or element(path)).hex() for path in self.paths]
+            items = [
+                inputs[path].digest + (elements.get(path) or element(path)).hex() + cards[path].hex()
+                for path in self.paths
+            ]
         except KeyError:  # an article with no input (none is expected): nothing to vouch for
             return {}
-        if any(len(item) != 2 * DIGEST_CHARS for item in items):
+        if any(len(item) != ROW for item in items):
             return {}
         return {"world": self.world, "items": "".join(items)}
 
     def _template_keys(self) -> dict[str, str]:
-        """Template name -> hash of its file's contents."""
-        out = {}
+        """Template name -> hash of its file's contents; ``self.theirs``: the names whose file is not the default
+        theme's (the project's own, or one not known)."""
+        out, self.theirs = {}, set()
         for name, path in template_files(self.env).items():
-            key = rel_key(Path(path), self.project.root, "")
-            info = self.inputs.get(key)
-            if info is None:  # the default theme, outside the project: keyed by its own folder
-                info = self.inputs.get("theme:" + name)
+            theme = self.inputs.get("theme:" + name)  # the default theme, outside the project: keyed by its folder
+            info = self.inputs.get(rel_key(Path(path), self.project.root, "")) or theme
+            if info is None or info is not theme:
+                self.theirs.add(name)
             out[name] = info.digest if info else "?"
         return out
 
@@ -249,18 +277,26 @@ class Fingerprints:
     def _element(self, path: str) -> bytes:
         """Digest of one declared input (``path``, bound in) with what it pulls into any page that shows it:
         an article's topics, images (feeds and packs show them) and link targets (as the link resolver
-        recorded them); "*" is every input and the data deps. Worked out once per build, then looked up."""
+        recorded them); "*" is every input and the data deps. Worked out once per build, then looked up. An
+        article's card (``cards``) is worked out with its element, from the same lines."""
         article = self.articles.get(path)
-        pulls = set()
         if article is not None:
-            pulls.update([t.path for t in article.topics])
-            pulls.update(getattr(article, "image_inputs", ()))
+            pulls = {path, *[t.path for t in article.topics], *getattr(article, "image_inputs", ())}
             pulls.update([LINKED + target for target in article.links_to])
-        if pulls:
-            pulls.add(path)
             lines, line = self.input_lines, self._input_line  # a topic's line serves all its articles
-            text = path + "\0\0" + "".join([lines.get(dep) or line(dep) for dep in sorted(pulls)])
-        elif path == "*":
+            ordered = sorted(pulls)
+            parts = [lines.get(dep) or line(dep) for dep in ordered]
+            text = path + "\0\0" + "".join(parts)
+            found = self.elements[path] = hashlib.blake2b(text.encode(), digest_size=16).digest()
+            head = self.heads.get(self.inputs[path].digest) if path in self.inputs else None
+            if head is None:  # not known: counted by its whole file
+                self.cards[path] = found
+            else:
+                parts[ordered.index(path)] = f"{path}\0front matter\0{head}\n"
+                text = "card\0" + path + "\0\0" + "".join(parts)
+                self.cards[path] = hashlib.blake2b(text.encode(), digest_size=16).digest()
+            return found
+        if path == "*":
             text = "*\0" + self.everything + "".join(self._data(name) for name in DATA_DEPS)
         elif path in DATA_DEPS:
             text = f"{path}\0{self._data(path)}"
@@ -283,10 +319,12 @@ class Fingerprints:
 
     def of(self, page) -> str:
         kind, url, template, title, deps = page.kind, page.url_path, page.template, page.title, page.deps
+        cards = kind in FRONT_MATTER_KINDS and (self.by_cards.get(template) or self._by_cards(template))
+        deps_digest = (self.card_digests if cards else self.deps_digests).get(deps) or self._deps_digest(deps, cards)
         # the digests have fixed lengths and each free text but the last its length: one text, one page
         text = (
             f"{self.global_digest}{self.template_digests.get(template) or self._templates_digest(template)}"
-            f"{self.deps_digests.get(deps) or self._deps_digest(deps)}"
+            f"{deps_digest}"
             f"{len(kind)}:{kind}{len(url)}:{url}{len(template)}:{template}{len(title)}:{title}{page.description}"
         )
         return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
@@ -305,22 +343,41 @@ class Fingerprints:
             found = self.template_digests[template] = hashlib.blake2b(found.encode(), digest_size=16).hexdigest()
         return found
 
-    def _deps_digest(self, declared: frozenset[str]) -> str:
+    def _by_cards(self, template: str) -> bool:
+        """Whether a page of ``FRONT_MATTER_KINDS`` rendered with ``template`` counts its articles by their cards:
+        when every template it uses is the default theme's (a project's own may show a body anywhere)."""
+        closure = template_closure(self.env, template, self.closures, self.template_refs)
+        found = self.by_cards[template] = closure is not None and not closure & self.theirs
+        return found
+
+    def _deps_digest(self, declared: frozenset[str], cards: bool = False) -> str:
         """Hash of the inputs behind ``declared`` (a page's deps): each one's ``_element`` (which binds its path,
-        so the text says which inputs the page shows, not only what they pull in), in the order of those
-        digests, which is canonical and cheaper to sort than the paths. The pages of one topic share theirs."""
-        found = self.deps_digests.get(declared)
+        so the text says which inputs the page shows, not only what they pull in), or with ``cards`` its card,
+        in the order of those digests, which is canonical and cheaper to sort than the paths. The pages of one
+        topic share theirs."""
+        memo = self.card_digests if cards else self.deps_digests
+        found = memo.get(declared)
         if found is not None:
             return found
-        elements = self.elements  # a topic's pages name hundreds of articles: the memo read inline
+        elements = self.cards if cards else self.elements  # a topic's pages name hundreds of articles: read inline
         try:
             parts = [elements[path] for path in declared]
         except KeyError:
-            element = self._element
+            element = self._card if cards else self._element
             parts = [elements.get(path) or element(path) for path in declared]
         parts.sort()
-        found = self.deps_digests[declared] = hashlib.blake2b(b"".join(parts), digest_size=16).hexdigest()
+        found = memo[declared] = hashlib.blake2b(b"".join(parts), digest_size=16).hexdigest()
         return found
+
+    def _card(self, path: str) -> bytes:
+        """``_element`` as a page that shows no body counts it: an article's card, "*" with every shown article's
+        front matter in place of its file; any other input's element."""
+        if path == "*":
+            text = "*cards\0" + self.everything_cards + "".join(self._data(name) for name in DATA_DEPS)
+            self.cards[path] = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        else:  # (``_element`` makes an article's card, before ``setdefault`` looks)
+            self.cards.setdefault(path, self.elements.get(path) or self._element(path))
+        return self.cards[path]
 
     def _input(self, dep: str) -> str:
         """What of input ``dep`` a page depends on: its content hash, or for a file a body links to

@@ -57,6 +57,16 @@ class Pagination:
     next_url: str | None
 
 
+# The page kinds whose templates in the default theme show of an article only what its front matter says (title,
+# dates, summary, figures, quotes, claims, corrections...) and where its page is, never its body: a rebuild after
+# an edit of a report's text renders none of them (``engine.fingerprints``: their articles count by the hash of
+# their front matter). A page of another kind, or rendered with a template the project has of its own, counts
+# each article by its whole file. tests/test_body_edits.py edits every body and compares these pages' bytes.
+FRONT_MATTER_KINDS = frozenset(
+    {"home", "topics", "people", "claims", "changes", "corrections", "search", "notfound", "topic", "party"}
+)
+
+
 @dataclass
 class Page:
     kind: str
