@@ -11,6 +11,7 @@ same as a page made whole.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -69,7 +70,7 @@ class Hashes:
         )
 
 
-def write_pieces(dest: Path, head: str, rest: Iterator[str], hashes: Hashes) -> None:
+def write_pieces(dest: str | Path, head: str, rest: Iterator[str], hashes: Hashes) -> None:
     """Create ``dest`` (never through an existing file: ``FileExistsError``) with ``head`` and then the texts of
     ``rest`` (from ``start``) encoded as UTF-8, each fed to ``hashes``."""
     with open(dest, "xb") as fh:
@@ -79,10 +80,10 @@ def write_pieces(dest: Path, head: str, rest: Iterator[str], hashes: Hashes) -> 
             hashes.write(fh, text.encode("utf-8"))
 
 
-def same_file(old: Path, new: Path) -> bool:
+def same_file(old: Path, new: str | Path) -> bool:
     """Whether two files hold the same bytes, read a block at a time."""
     try:
-        if old.stat().st_size != new.stat().st_size:
+        if os.stat(old).st_size != os.stat(new).st_size:
             return False
         with open(old, "rb") as a, open(new, "rb") as b:
             while True:
