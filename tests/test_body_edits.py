@@ -169,3 +169,30 @@ def test_a_state_that_carries_elements_without_cards_carries_nothing(tmp_path: P
     got, want = _clean_tree(out), _clean_tree(tmp_path / "clean")
     assert [rel for rel in want if got.get(rel) != want[rel]] == []
     shutil.rmtree(tmp_path / "clean")
+
+
+def test_an_edit_works_out_the_fingerprint_of_one_report_page(tmp_path: Path, monkeypatch):
+    """The report pages whose element was carried keep the fingerprint the last build recorded (``last_of``): an
+    edit works out one report page's, not every report's; and the site is a clean build's."""
+    from briefgen.engine.fingerprints import Fingerprints
+
+    project = copy_example(tmp_path / "project")
+    out = tmp_path / "site"
+    _build(project, out, cache=True)
+    worked_out: list[str] = []
+    of = Fingerprints.of
+
+    def counting(self, page):
+        if page.kind == "article":
+            worked_out.append(page.output)
+        return of(self, page)
+
+    monkeypatch.setattr(Fingerprints, "of", counting)
+    path = project / "content" / "articles" / "2025-02-22-trump-says-minerals-deal-close.md"
+    path.write_text(path.read_text() + NEW_TEXT)
+    _build(project, out, cache=True)
+    assert worked_out == ["articles/2025-02-22-trump-says-minerals-deal-close/index.html"]
+    monkeypatch.setattr(Fingerprints, "of", of)
+    _build(project, tmp_path / "clean", cache=False)
+    got, want = _clean_tree(out), _clean_tree(tmp_path / "clean")
+    assert [rel for rel in want if got.get(rel) != want[rel]] == []

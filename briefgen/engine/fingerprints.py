@@ -1,20 +1,14 @@
 """Page fingerprints: what a rebuild must redo.
 
-A page's *fingerprint* hashes everything its bytes can depend on:
-
-* the hashes of the input files it declared (``Page.deps``, from assemble),
-  widened here to what those inputs pull in: an article's topics and the
-  files its body links to (as the link resolver recorded them,
-  ``Article.links_to``); ``"*"`` means every input;
-* the templates it is rendered with, followed through ``extends``,
-  ``include`` and ``import`` (any template that cannot be followed, or any
-  change to a static file, counts for every page: asset names carry hashes);
-* data shown on every page or derived from the whole site (the site config,
-  people and sources, each topic's title, label, status and editorial marks, the
-  change history when the page declares it);
-* the environment: briefgen's code and the version of every library that
-  shapes the output (``environment.code_fingerprint``) and the build's "now"
-  (``SOURCE_DATE_EPOCH``).
+A page's *fingerprint* hashes everything its bytes can depend on: the hashes of the input files it declared
+(``Page.deps``, from assemble), widened here to what those inputs pull in (an article's topics and the files its
+body links to, as the link resolver recorded them, ``Article.links_to``; ``"*"`` means every input); the
+templates it is rendered with, followed through ``extends``, ``include`` and ``import`` (any template that
+cannot be followed, or any change to a static file, counts for every page: asset names carry hashes); data
+shown on every page or derived from the whole site (the site config, people and sources, each topic's title,
+label, status and editorial marks, the change history when the page declares it); the environment: briefgen's
+code and the version of every library that shapes the output (``environment.code_fingerprint``) and the
+build's "now" (``SOURCE_DATE_EPOCH``).
 
 A rebuild renders a page only when its fingerprint differs from the one
 recorded for the bytes already in the output (or those bytes are gone or
@@ -174,7 +168,7 @@ class Fingerprints:
         self.global_digest = self._global(code, others)
         self.paths = sorted(self.articles)
         self.world = self._world(others)
-        self.carried = 0  # articles whose element came from the last build
+        self.carried, self.carried_paths = 0, frozenset()  # articles whose element came from the last build
         self._take_carried(db.elements.last)
         db.elements.source = self
 
@@ -206,7 +200,7 @@ class Fingerprints:
             return
         self.elements.update(found)
         self.cards.update(cards)
-        self.carried = len(found)
+        self.carried, self.carried_paths = len(found), found.keys()
 
     def carry(self) -> dict:
         """Each shown article's element and card with the hash of its file, for the next build (``CarriedElements``)."""
@@ -316,6 +310,13 @@ class Fingerprints:
         elements, element = self.elements, self._element
         text = b"".join([elements.get(article.path) or element(article.path) for article in articles])
         return hashlib.blake2b(head.encode() + text, digest_size=20).digest()
+
+    def last_of(self, page, previous: dict) -> str | None:
+        """The fingerprint the last build recorded for ``page`` (``previous``: its outputs) when ``of`` must give it
+        again: a report's page whose element was carried (its file and its world are as they were then, and they
+        hold all that ``of`` reads of such a page). Spares an edit 4,000 fingerprints; None: work it out."""
+        old = previous.get(page.output) if page.kind == "article" and page.source in self.carried_paths else None
+        return old.fingerprint if old is not None else None
 
     def of(self, page) -> str:
         kind, url, template, title, deps = page.kind, page.url_path, page.template, page.title, page.deps
