@@ -196,3 +196,20 @@ def test_an_edit_works_out_the_fingerprint_of_one_report_page(tmp_path: Path, mo
     _build(project, tmp_path / "clean", cache=False)
     got, want = _clean_tree(out), _clean_tree(tmp_path / "clean")
     assert [rel for rel in want if got.get(rel) != want[rel]] == []
+
+
+def test_a_report_written_as_markdown_counts_by_its_front_matter_too(tmp_path: Path):
+    """A report file may end in ``.markdown``: its front matter is hashed as an ``.md`` file's is, so an edit of its
+    text renders its page and its topic's pack only."""
+    project = copy_example(tmp_path / "project")
+    old = project / "content" / "articles" / "2025-02-23-russia-says-20-ukrainian-drones-downed.md"  # linked by none
+    path = old.rename(old.with_suffix(".markdown"))
+    out = tmp_path / "site"
+    first = _build(project, out, cache=True)
+    topics = len(next(a for a in first.site.articles if a.path.endswith(path.name)).topics)
+    path.write_text(path.read_text() + NEW_TEXT)
+    rendered = _build(project, out, cache=True).rendered
+    assert rendered == 1 + topics
+    _build(project, tmp_path / "clean", cache=False)
+    got, want = _clean_tree(out), _clean_tree(tmp_path / "clean")
+    assert [rel for rel in want if got.get(rel) != want[rel]] == []

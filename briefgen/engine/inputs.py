@@ -107,7 +107,7 @@ def scan_inputs(
             continue
         digest = bytes_digest(data)
         out[key] = InputFile(st.st_mtime_ns, st.st_size, digest)
-        if heads is not None and key.endswith(".md"):
+        if heads is not None and key.endswith((".md", ".markdown")):  # an article file (``load.ARTICLE_SUFFIXES``)
             heads[digest] = head_digest(data)
     return out
 
