@@ -218,7 +218,8 @@ class Fingerprints:
 
     def _template_keys(self) -> dict[str, str]:
         """Template name -> hash of its file's contents; ``self.theirs``: the names whose file is not the default
-        theme's (the project's own, or one not known)."""
+        theme's (the project's own, or one not known; a project whose templates folder is the theme's own, the
+        repository's root, counts them as its own: it may edit them)."""
         out, self.theirs = {}, set()
         for name, path in template_files(self.env).items():
             theme = self.inputs.get("theme:" + name)  # the default theme, outside the project: keyed by its folder
