@@ -44,11 +44,12 @@ from briefgen.engine.pipeline import (
     render_into,
 )
 from briefgen.engine.sitefiles import SiteFiles
-from briefgen.engine.state import BuildState, OutputFile, output_intact
+from briefgen.engine.state import BuildState, OutputFile, last_manifest, output_intact, recorded_bytes
 from briefgen.engine.write import Staging, output_digest, write_site
 from briefgen.outputs.feeds import forget_entries
 from briefgen.outputs.kept import KEPT, Keeper
-from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes, read_manifest
+from briefgen.outputs.lastentries import last_entries
+from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes
 from briefgen.outputs.outputs import extra_outputs
 from briefgen.outputs.rootfiles import site_copies
 from briefgen.outputs.search import available as search_available
@@ -257,6 +258,7 @@ class Rebuild:
             self.still_there,
             self.made_by,
             site_key=self.prints.global_digest,
+            last_entries=self._last_entries(),
         )
         if staging is None:
             made = extra_outputs(
@@ -287,13 +289,20 @@ class Rebuild:
             forget_entries()
         self.copies = site_copies(self.project, self.statics, files, self.problems)  # static and root/ files
         if staging is None:  # kept files as the last manifest lists them, if it is intact
-            listed = _last_manifest(self.project.output, self.previous)
+            listed = last_manifest(self.project.output, self.previous)
             kept = {rel: listed[rel] for rel in self.same if rel in listed and files.kept(rel)}
             files[MANIFEST_NAME] = manifest_bytes(site.config.base_url, files, self.copies, kept, self.db.manifest)
         else:  # hashed as they were staged: nothing to read back
             files[MANIFEST_NAME] = manifest_bytes(
                 site.config.base_url, {}, self.copies, staging.sha256, self.db.manifest
             )
+
+    def _last_entries(self):
+        """Where a feed made again takes the entries of reports carried from a last build with these flags here."""
+        if not (self.in_place and self.last and self.environment.same_as(self.last.summary.get("environment"))):
+            return None
+        held = self.db.state_files if self.read_kept else None
+        return last_entries(recorded_bytes(self.project.output, self.previous, held), self.prints.carried_paths)
 
     def still_there(self, rel: str, key: str) -> bool:
         """Whether the last build wrote ``rel`` from the same inputs, and it is as written."""
@@ -388,13 +397,3 @@ class Rebuild:
 def _next_due(site) -> str | None:
     due = getattr(getattr(site, "schedule", None), "next_due", None)
     return due.isoformat() if due is not None else None
-
-
-def _last_manifest(output: Path, previous: dict) -> dict[str, str]:
-    """path -> SHA-256 from the manifest the last build wrote, if it is still as written; else {}."""
-    if MANIFEST_NAME not in previous or output_intact(output, {MANIFEST_NAME: previous[MANIFEST_NAME]}):
-        return {}
-    try:
-        return read_manifest((output / MANIFEST_NAME).read_bytes())
-    except OSError:
-        return {}

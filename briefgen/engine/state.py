@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefgen.engine.cachedata import CACHE_DIR, read_checked, write_checked
-from briefgen.engine.inputs import InputFile
+from briefgen.engine.inputs import InputFile, bytes_digest
 
 STATE_NAME = "state.json"
 
@@ -166,6 +166,26 @@ def output_intact(
     return bad
 
 
+def recorded_bytes(output: Path, outputs: dict[str, OutputFile], held: dict | None = None):
+    """A function of an output path: its file's bytes when they are the ones recorded in ``outputs`` (by their hash),
+    else None. ``held``: the bytes a session (serve) holds, looked at before the output folder."""
+
+    def read(rel: str) -> bytes | None:
+        old = outputs.get(rel)
+        if old is None:
+            return None
+        data = held.get(rel) if held else None
+        if data is None:
+            try:
+                with open(str(output) + os.sep + rel, "rb") as f:
+                    data = f.read()
+            except OSError:
+                return None
+        return data if bytes_digest(data) == old.digest else None
+
+    return read
+
+
 def folder_times(output: Path, outputs) -> dict[str, int]:
     """The mtime of every folder that holds one of ``outputs`` (paths in ``output``), "" for ``output`` itself;
     -1 for one that cannot be read."""
@@ -183,3 +203,15 @@ def folder_times(output: Path, outputs) -> dict[str, int]:
         except OSError:
             times[rel] = -1
     return times
+
+
+def last_manifest(output: Path, previous: dict) -> dict[str, str]:
+    """path -> SHA-256 from the manifest the last build wrote, if it is still as written; else {}."""
+    from briefgen.outputs.manifest import MANIFEST_NAME, read_manifest  # (not for the "nothing changed" shortcut)
+
+    if MANIFEST_NAME not in previous or output_intact(output, {MANIFEST_NAME: previous[MANIFEST_NAME]}):
+        return {}
+    try:
+        return read_manifest((output / MANIFEST_NAME).read_bytes())
+    except OSError:
+        return {}

@@ -49,6 +49,11 @@ def _element(name: str, text: str | None, attrs: str = "") -> str:
     return f"<{name}{attrs}>{escape(text)}</{name}>"
 
 
+def link_element(link: str) -> str:
+    """An entry's link to its page, as ``entry_xml`` writes it (attributes sorted, as feedgenerator does)."""
+    return f'<link href={quoteattr(iri_to_uri(link))} rel="alternate"/>'
+
+
 def entry_xml(
     *,
     title: str,
@@ -65,7 +70,7 @@ def entry_xml(
     email, author link, enclosures or rights), both dates given."""
     parts = [
         "<entry>" + _element("title", title),  # item_attributes: none
-        f'<link href={quoteattr(iri_to_uri(link))} rel="alternate"/>',  # attributes sorted, as feedgenerator does
+        link_element(link),
         _element("published", rfc3339_date(pubdate)),
         _element("updated", rfc3339_date(updateddate)),
     ]

@@ -211,10 +211,11 @@ def newest(articles: Iterable[Article], order: RecencyOrder | None = None) -> Ne
 
 
 def write_feed(
-    site: Site, renderer, url_path: str, title: str, subtitle: str, articles: Iterable[Article], writer=None
+    site: Site, renderer, url_path: str, title: str, subtitle: str, articles: Iterable[Article], writer=None, last=None
 ) -> bytes:
-    """One feed: the newest of ``articles``. ``writer``: the ``FeedWriter`` of this build's site, if there is one."""
-    return (writer or FeedWriter(site, renderer)).feed(url_path, title, subtitle, articles)
+    """One feed: the newest of ``articles``. ``writer``: the ``FeedWriter`` of this build's site, if there is one;
+    ``last``: the entries of its last file a rebuild can take (``lastentries.LastEntries``), if any."""
+    return (writer or FeedWriter(site, renderer)).feed(url_path, title, subtitle, articles, last)
 
 
 class FeedWriter:
@@ -228,7 +229,7 @@ class FeedWriter:
         self.limit = 2 * len(site.articles) + 2 * MAX_ENTRIES  # of _entries
         self.built: dict[int, tuple[Article, bytes]] = {}  # id(article) -> (the article, kept alive; its entry)
 
-    def feed(self, url_path: str, title: str, subtitle: str, articles: Iterable[Article]) -> bytes:
+    def feed(self, url_path: str, title: str, subtitle: str, articles: Iterable[Article], last=None) -> bytes:
         renderer = self.renderer
         feed = new_feed(
             self.site, renderer, url_path, feed_path(url_path), title, subtitle, renderer.absolute(url_path)
@@ -236,7 +237,12 @@ class FeedWriter:
         entries = []
         for article in articles if type(articles) is Newest else newest(articles):
             found = self.built.get(id(article))
-            xml = found[1] if found is not None else self.entry(article)
+            if found is not None:
+                xml = found[1]
+            elif last is not None and (xml := last.get(article.path, renderer.absolute(article.url_path))):
+                self.built[id(article)] = (article, xml)  # as the last build wrote it (``lastentries``)
+            else:
+                xml = self.entry(article)
             feed.add_dates(article.date, article.modified)
             entries.append(xml)
         head, tail = feed.head_and_tail()

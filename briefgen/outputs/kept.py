@@ -47,8 +47,10 @@ class Keeper:
         kept: Callable[[str, str], bool],
         record: dict[str, str],
         site_key: str = "",
+        last_entries: Callable | None = None,
     ):
         self.feed_key = feed_key
+        self.last_entries = last_entries  # rel -> the entries of a feed's last file to take (``lastentries``), or None
         self.keys = keys
         self.kept = kept
         self.record = record
@@ -63,7 +65,8 @@ class Keeper:
         key = self.record[rel] = "feed|" + self.feed_key(url_path, title, subtitle, articles).hex()
         if self.kept(rel, key):
             return KEPT
-        return feeds.write_feed(site, renderer, url_path, title, subtitle, articles, writer=writer)
+        last = self.last_entries(rel) if self.last_entries is not None else None
+        return feeds.write_feed(site, renderer, url_path, title, subtitle, articles, writer=writer, last=last)
 
     def sitemap(self, site, pages, renderer, memo=None, order=None):
         """The sitemap files, kept when what they are made of is the last build's: what they read (``keys.sitemap``:
