@@ -122,3 +122,53 @@ def test_the_quick_path_takes_only_the_plain_options(tmp_path: Path):
         ["-c", str(tmp_path)],  # a folder where the config file goes
     ):
         assert options(declined) is None, declined
+
+
+COUNTING = """
+import sys
+from briefgen.engine import inputs
+listing, log = inputs._listing, sys.argv[1]
+def counting(folder, ordered):
+    if folder.endswith("articles"):
+        with open(log, "a") as f:
+            f.write(folder + "\\n")
+    return listing(folder, ordered)
+inputs._listing = counting
+sys.argv = ["briefgen", "build", "-s", sys.argv[2]]
+from briefgen.cli import main
+main()
+"""
+
+
+def test_a_build_after_the_shortcut_lists_the_input_files_once(built: Path, tmp_path: Path):
+    """The shortcut lists every input file to compare it; when the answer is "build", the build that follows in
+    the same command takes that listing (``nochange.listed``) instead of listing the 4,000 files again."""
+    article = sorted((built / "content" / "articles").glob("*.md"))[0]
+    article.write_text(article.read_text() + "\nOne more line.\n")
+    log = tmp_path / "listed.txt"
+    proc = subprocess.run(
+        [sys.executable, "-c", COUNTING, str(log), str(built)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    rendered, reused = map(int, re.search(r"(\d+) rendered, (\d+) reused", proc.stdout).groups())
+    assert 0 < rendered < reused  # a rebuild: the edit, not the whole site
+    assert len(log.read_text().splitlines()) == 1
+    again = run_cli("build", "-s", str(built))  # nothing changed since: the listing was the build's own
+    assert NOTHING in again.stdout
+
+
+def test_the_shortcuts_listing_goes_to_the_next_build_of_that_project_only(built: Path, tmp_path: Path):
+    from briefgen.commands import nochange
+    from briefgen.project import Project
+
+    other = copy_example(tmp_path / "other")
+    article = sorted((built / "content" / "articles").glob("*.md"))[0]
+    assert nochange.quick_build(["-s", str(built), "-q"])  # nothing changed: nothing handed on
+    assert nochange.listed(Project.at(built)) is None
+    article.write_text(article.read_text() + "\nOne more line.\n")
+    assert not nochange.quick_build(["-s", str(built), "-q"])
+    assert nochange.listed(Project.at(other)) is None  # another project's build lists its own files
+    assert not nochange.quick_build(["-s", str(built), "-q"])
+    keys = [key for key, _path, _st in nochange.listed(Project.at(built))]
+    assert f"content/articles/{article.name}" in keys
+    assert nochange.listed(Project.at(built)) is None  # taken once

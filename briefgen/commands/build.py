@@ -70,19 +70,16 @@ def _build(
     for note in recover(project.output):  # a build killed mid-swap: finish or undo it before anything reads
         click.echo(f"note: {project.rel(project.output)}: {note}", err=True)
     asked = nochange.ASKED  # cli.main asked already, before click parsed these arguments: "build"
+    listed = nochange.listed(project) if asked else []  # the input files as the shortcut listed them
     if not (no_cache or pdf or file_links or asked) and nothing_to_do(
-        project, quiet, strict, started, source, drafts, base_url
+        project, quiet, strict, started, source, drafts, base_url, listed
     ):
         return
     from briefgen.commands._progress import TerminalProgress, wanted
     from briefgen.engine.build import build as run_build
 
     if pdf:
-        from briefgen.pages.pack import PDF_HINT, weasyprint_problem
-
-        missing = weasyprint_problem()
-        if missing:
-            fail([Problem("--pdf", None, missing, PDF_HINT)])
+        _need_weasyprint()
     progress = TerminalProgress() if wanted(quiet) else None
     _collect_from_here()
     try:
@@ -97,6 +94,7 @@ def _build(
             drafts=drafts,
             base_url=base_url,
             force=force,
+            listed=listed or None,
         )
     finally:
         if progress:
@@ -125,6 +123,15 @@ def _build(
 
 __all__ = ["build", "command", "report", "unchanged_build"]
 command = build
+
+
+def _need_weasyprint() -> None:
+    """``--pdf`` without WeasyPrint: say so before building."""
+    from briefgen.pages.pack import PDF_HINT, weasyprint_problem
+
+    missing = weasyprint_problem()
+    if missing:
+        fail([Problem("--pdf", None, missing, PDF_HINT)])
 
 
 def _collect_from_here() -> None:

@@ -130,8 +130,10 @@ def build(
     drafts: bool = False,
     base_url: str | None = None,
     force: bool = False,
+    listed: list | None = None,
 ) -> BuildResult:
-    """One complete build (``briefgen build``); ``drafts=True`` also shows drafts and scheduled reports."""
+    """One complete build (``briefgen build``); ``drafts=True`` also shows drafts and scheduled reports; ``listed``:
+    the input files as the command's "nothing changed" shortcut listed them (``commands.nochange.listed``)."""
     builder = Builder(
         project,
         strict=strict,
@@ -145,4 +147,5 @@ def build(
         base_url=base_url,
         force=force,
     )
+    builder.db.listed = listed
     return builder.rebuild(write=write)

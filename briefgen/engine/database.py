@@ -63,6 +63,7 @@ class BuildDatabase:
         self.state: BuildState | None = None  # of the last written build
         self.state_files: dict[str, bytes] = {}  # serve: the bytes of that build's files, held in memory
         self.unsaved_state: BuildState | None = None  # not yet saved to .briefgen-cache/ (see persist)
+        self.listed: list | None = None  # the input files as this command listed them (``plan_inputs``)
 
     @property
     def notes(self) -> list[str]:
@@ -86,8 +87,10 @@ class BuildDatabase:
         return state
 
     def plan_inputs(self, last: BuildState | None, changed: set[str] | None) -> dict[str, InputFile]:
-        """The input table now: files whose stat is the recorded one keep their hash; ``changed`` are hashed."""
-        return scan_inputs(self.project, last.inputs if last else None, changed, self.heads)
+        """The input table now: files whose stat is the recorded one keep their hash; ``changed`` are hashed.
+        ``listed`` (the command's own listing of the input files, moments ago: ``commands.nochange``) is used once."""
+        listed, self.listed = self.listed, None
+        return scan_inputs(self.project, last.inputs if last else None, changed, self.heads, listed)
 
     def start_loading(self, inputs: dict[str, InputFile]) -> None:
         """A build starts loading: the memos learn the input hashes and start counting what is used."""

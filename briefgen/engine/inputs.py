@@ -85,18 +85,23 @@ def input_roots(project) -> list[tuple[str, Path]]:
 
 
 def scan_inputs(
-    project, previous: dict[str, InputFile] | None, changed: set[str] | None = None, heads: dict | None = None
+    project,
+    previous: dict[str, InputFile] | None,
+    changed: set[str] | None = None,
+    heads: dict | None = None,
+    listed: list | None = None,
 ) -> dict[str, InputFile]:
     """Every input file with its hash; files whose size and mtime are unchanged keep their old hash.
 
     ``changed`` (paths relative to the project) are hashed again whatever their
     mtime says: ``serve`` knows what it saw change. ``heads``: gets the ``head_digest`` of each Markdown
-    file hashed, by its digest (its bytes are at hand then).
+    file hashed, by its digest (its bytes are at hand then). ``listed``: ``input_stats(project)`` as the
+    command's "nothing changed" shortcut took it moments before (``commands.nochange``), instead of a new listing.
     """
     previous = previous or {}
     changed = changed or set()
     out: dict[str, InputFile] = {}
-    for key, path, st in input_stats(project):
+    for key, path, st in input_stats(project) if listed is None else listed:
         old = previous.get(key)
         if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size and key not in changed:
             out[key] = old

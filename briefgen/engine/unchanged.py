@@ -37,9 +37,11 @@ class LastBuild:
     outputs: int  # files it wrote
 
 
-def nothing_changed(project, environment: Environment) -> LastBuild | None:
+def nothing_changed(project, environment: Environment, listed: list | None = None) -> LastBuild | None:
     """The last build when no input, no output file and nothing of the ``environment`` (code and libraries,
-    clock, flags) changed since; else None (also for a state that is missing, damaged or of another shape)."""
+    clock, flags) changed since; else None (also for a state that is missing, damaged or of another shape).
+    ``listed`` gets every input file's ``input_stats`` row, in order, when the inputs are compared: the build that
+    follows in this command takes them instead of listing the files again."""
     try:
         data = read_rows(project, environment.code, hand_on=True)  # the build that may follow takes them
         summary, outputs = data["summary"], data["outputs"]
@@ -47,17 +49,24 @@ def nothing_changed(project, environment: Environment) -> LastBuild | None:
             return None
         if not environment.same_as(summary.get("environment")):
             return None  # another SOURCE_DATE_EPOCH (another "now": stale marks, change dates) or other flags
-        if not (_inputs_same(project, data["inputs"]) and _outputs_same(project.output, outputs, data["folders"])):
+        if not (
+            _inputs_same(project, data["inputs"], listed) and _outputs_same(project.output, outputs, data["folders"])
+        ):
             return None
     except Exception:  # anything unexpected in the state: build
         return None
     return LastBuild(summary, len(outputs))
 
 
-def _inputs_same(project, rows: dict) -> bool:
-    """Whether the input files are the ones in ``rows`` (key -> [mtime_ns, size, digest]), by content."""
+def _inputs_same(project, rows: dict, listed: list | None = None) -> bool:
+    """Whether the input files are the ones in ``rows`` (key -> [mtime_ns, size, digest]), by content; ``listed``
+    gets them all, in order (else they are listed in any order, and only until one differs)."""
     seen = set()  # (a key met twice, as a config kept in content/ is, counts once, as in the table)
-    for key, path, st in input_stats(project, ordered=False):
+    stats = input_stats(project, ordered=listed is not None)
+    if listed is not None:
+        listed.extend(list(stats))  # whole or not at all
+        stats = listed
+    for key, path, st in stats:
         row = rows.get(key)
         if row is None:
             return False  # a new file
