@@ -159,6 +159,12 @@ def describe(schedule: Schedule, tz: dt.tzinfo | None, zone_name: str) -> list[s
     return lines
 
 
+def next_due_text(site) -> str | None:
+    """When the site's schedule next changes what is shown (ISO 8601), for the build state; None: never."""
+    due = getattr(getattr(site, "schedule", None), "next_due", None)
+    return due.isoformat() if due is not None else None
+
+
 def site_lines(site) -> list[str]:
     """``describe`` for a loaded site, in its own time zone."""
     from zoneinfo import ZoneInfo

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from briefgen.checks.linkcheck import _SKIP_PREFIXES
-from briefgen.content.schedule import site_lines
+from briefgen.content.schedule import next_due_text, site_lines
 from briefgen.content.sources import forget_sources
 from briefgen.engine import linksahead
 from briefgen.engine.environment import Environment
@@ -43,6 +43,7 @@ from briefgen.engine.pipeline import (
     load_and_assemble,
     render_into,
 )
+from briefgen.engine.probe import start as start_probe
 from briefgen.engine.sitefiles import SiteFiles
 from briefgen.engine.state import BuildState, OutputFile, last_manifest, output_intact, recorded_bytes
 from briefgen.engine.write import Staging, output_digest, write_site
@@ -80,6 +81,7 @@ class Rebuild:
         self.seen: dict[str, os.stat_result] = {}  # the output's intact files, stat'ed (``write.write_site``)
         self.search_note: str | None = None
         self.ahead: linksahead.LinksAhead | None = None  # the link check begun beside the outputs
+        self.probe = None  # the output folder looked at on another core (``probe.Probe``)
 
     def run(self) -> BuildResult:
         started = time.perf_counter()
@@ -112,6 +114,8 @@ class Rebuild:
                 self.staging.discard()  # a failed build leaves the old site as it was
             raise
         finally:
+            if self.probe is not None:
+                self.probe.close()
             if (frozen or theirs) and self.db.once and self.db.model.reread is not None:  # the young objects too: the
                 gc.freeze()  # process ends, and a last collection of them at Python's threshold cost an edit 0.02 s
             if frozen:
@@ -144,6 +148,8 @@ class Rebuild:
         self.last = self.db.last_state(self.environment)
         self.inputs = self.db.plan_inputs(self.last, self.changed)
         self.previous: dict[str, OutputFile] = self.last.outputs if self.last else {}
+        # a command-line rebuild has its output folder looked at on another core meanwhile
+        self.probe = start_probe(self.project.output, self.previous, fork=self.write and self.db.once)
 
     def load(self) -> None:
         """Load, review and assemble, with the database's memos."""
@@ -176,7 +182,7 @@ class Rebuild:
         project, previous = self.project, self.previous
         self.prints = Fingerprints(self.site, project, self.inputs, self.renderer.env, self.environment.code, self.db)
         outputs = {p.output for p in self.pages}
-        self.touched = output_intact(project.output, previous, outputs, self.seen) if previous else set()
+        self.touched = self.probe.intact(outputs, self.seen) if previous else set()  # (``state.output_intact``)
         early = getattr(self.builder, "early", None)  # serve: the pages a browser shows, rendered first
         self.in_place = bool(previous) and project.output.is_dir()  # not a whole new site
         wanted = early and self.in_place and self.write
@@ -357,8 +363,9 @@ class Rebuild:
                 staging.copy(rel, source, digests[rel])
             result.stats = staging.commit()
         else:  # a rebuild with a record of the output: unchanged files linked, not read
+            listing = self.probe.listing()  # what the output folder holds, if the probe looked
             result.stats = write_site(
-                self.project.output, files, copies, known=self.known, digests=digests, seen=self.seen
+                self.project.output, files, copies, known=self.known, digests=digests, seen=self.seen, listing=listing
             )
 
     def record(self, result: BuildResult) -> None:
@@ -383,17 +390,11 @@ class Rebuild:
             "problems": [w.as_dict() for w in result.warnings],  # check repeats them when nothing changed
             "search_missing": self.search_note is not None,  # the next build runs if Pagefind is there by then
             # briefgen.content.schedule: a report due later needs a build then
-            "next_due": _next_due(self.site),
+            "next_due": next_due_text(self.site),
             "schedule": site_lines(self.site),
-            # the clock and the flags (--pdf, --file-links, --drafts, --base-url, whether changes were
-            # recorded: serve records none): briefgen.engine.unchanged.nothing_changed compares them
+            # the clock and the flags (--pdf, --drafts...; serve records no changes): ``unchanged`` compares them
             "environment": self.environment.record(),
         }
         state = BuildState(self.environment.code, str(self.project.output), self.inputs, outputs, summary)
         # serve reuses these bytes; a streamed site is read back from the output folder instead
         self.db.record(state, self.files if self.staging is None else {})
-
-
-def _next_due(site) -> str | None:
-    due = getattr(getattr(site, "schedule", None), "next_due", None)
-    return due.isoformat() if due is not None else None

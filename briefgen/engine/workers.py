@@ -69,7 +69,7 @@ class Chunks:
         self.fd, write = os.pipe()
         try:
             if len(data) > 1 << 16:  # more than a pipe holds by default (some --jobs 4,096 and up): a wider pipe
-                _widen(write, len(data))
+                widen(write, len(data))
             os.set_blocking(write, False)  # no reader yet: a pipe too small for them must not wait for ever
             try:
                 whole = os.write(write, data) == len(data)
@@ -91,7 +91,7 @@ class Chunks:
         os.close(self.fd)
 
 
-def _widen(fd: int, size: int = PIPE_SIZE) -> None:
+def widen(fd: int, size: int = PIPE_SIZE) -> None:
     """Let the pipe hold ``size`` bytes (Linux; elsewhere nothing): ``PIPE_SIZE``, so a worker's answer of a few MB
     (a chunk of loaded articles) goes through in a few writes rather than a wait for this process's reader at every
     64 KiB; more chunk numbers than 64 KiB hold (``Chunks``). Where it cannot be had, the pipe stays as it is."""
@@ -107,7 +107,7 @@ def fork(chunks: Chunks, work: Callable[[int], Any], others: list[int]) -> tuple
     """Fork a worker that answers ``work(index)`` for each chunk it claims; (the pipe to read it from, its pid).
     ``others``: the pipes of workers forked before it, which it closes."""
     read, write = os.pipe()
-    _widen(write)
+    widen(write)
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
         os.close(read)

@@ -106,6 +106,7 @@ class Staging:
         hasher: Callable[[bytes], object] | None = None,
         sha256: bool = False,
         seen: dict[str, os.stat_result] | None = None,
+        listing: tuple[set[str], set[str]] | None = None,
     ):
         self.output = output
         self.known = known or {}
@@ -115,7 +116,8 @@ class Staging:
         self.digests: dict[str, str | None] = {}
         self.sha256: dict[str, str] = {}
         output.parent.mkdir(parents=True, exist_ok=True)
-        self.before, self.dots = existing_files(output)
+        # what the output holds (``listing.existing_files``; ``listing``: as the build's ``probe`` found it)
+        self.before, self.dots = listing if listing is not None else existing_files(output)
         self.folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-{os.getpid()}-", dir=output.parent))
         self.spare = spare.take(output, self.folder)  # the site before last, to bring up to date; or None
         self._old, self._staged = str(output) + os.sep, str(self.folder) + os.sep
@@ -323,6 +325,7 @@ def write_site(
     known: dict[str, tuple[str, int, int]] | None = None,
     digests: dict[str, str] | None = None,
     seen: dict[str, os.stat_result] | None = None,
+    listing: tuple[set[str], set[str]] | None = None,
 ) -> WriteStats:
     """Replace ``output`` with exactly ``files`` (generated) plus ``copies`` (static sources).
 
@@ -334,10 +337,10 @@ def write_site(
     very file of the output (its bytes, whatever they are now: the same as a
     ``stat`` taken here would stage, a moment before the link), and recorded
     with the size and mtime it had when seen, so the next build sees it touched
-    and makes it again.
+    and makes it again. ``listing``: ``existing_files(output)``, taken earlier in this build (``probe``).
     """
     digests = digests or {}
-    staging = Staging(output, known, seen=seen)
+    staging = Staging(output, known, seen=seen, listing=listing)
     try:
         for rel in files:  # a file's bytes only when they must be compared or written (see ``SiteFiles``)
             digest, placed = digests.get(rel), staging.placed

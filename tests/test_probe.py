@@ -1,0 +1,133 @@
+"""The output folder looked at by a forked child while the build loads (``engine.probe``).
+
+The child's answers must be the ones the build would work out itself (``state.output_intact`` and
+``listing.existing_files``) whatever the folder holds: touched, missing and extra files, a dot-entry. A child
+that fails, or sends half an answer, leaves the build to do the work itself; and a command-line rebuild with
+its probe gives a clean build's bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import copy_example
+
+from briefgen.engine import probe
+from briefgen.engine.build import Builder
+from briefgen.engine.listing import existing_files
+from briefgen.engine.state import load_state, output_intact, state_path
+from briefgen.project import Project
+
+HISTORY = "changes/history.json"
+
+
+def _build(project: Path, out: Path, *, cache: bool = True):
+    return Builder(Project.at(project, out), jobs=1, use_cache=cache, record_changes=False, once=True).rebuild()
+
+
+def _previous(project: Path, out: Path) -> dict:
+    import json
+
+    where = Project.at(project, out)
+    code = json.loads(state_path(where).read_bytes().split(b"\n", 2)[1])["env"]
+    return load_state(where, code).outputs
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> tuple[Path, Path]:
+    project = copy_example(tmp_path / "project")
+    out = tmp_path / "site"
+    _build(project, out)
+    return project, out
+
+
+def _disturb(out: Path) -> None:
+    """A touched file, a missing one, an extra one and a dot-entry the user keeps."""
+    home = out / "index.html"
+    home.write_bytes(home.read_bytes() + b"<!-- touched -->")
+    (out / "topics" / "minerals-deal" / "feed.xml").unlink()
+    (out / "extra.html").write_text("not briefgen's")
+    (out / ".well-known").mkdir()
+    (out / ".well-known" / "security.txt").write_text("Contact: mailto:desk@example.org\n")
+
+
+def test_the_childs_answers_are_the_builds_own(built):
+    project, out = built
+    _disturb(out)
+    previous = _previous(project, out)
+    found = probe.start(out, previous)
+    assert found._pid > 0  # a child was forked (the test process has no other thread)
+    only = set(previous) - {"sitemap.xml"}
+    mine: dict = {}
+    theirs: dict = {}
+    bad = found.intact(only, theirs)
+    assert bad == output_intact(out, previous, only, mine)
+    assert {"index.html", "topics/minerals-deal/feed.xml"} <= bad
+    assert theirs.keys() == mine.keys()
+    for rel, st in mine.items():
+        got = theirs[rel]
+        assert (got.st_size, got.st_mtime_ns, got.st_ino, got.st_dev) == (
+            st.st_size,
+            st.st_mtime_ns,
+            st.st_ino,
+            st.st_dev,
+        )
+    files, dots = existing_files(out)
+    assert found.listing() == (files, dots)
+    assert "extra.html" in files and ".well-known" in dots
+    found.close()
+    found.close()  # (twice is nothing)
+
+
+def test_a_child_that_fails_leaves_the_work_to_the_build(built, monkeypatch, tmp_path: Path):
+    project, out = built
+    previous = _previous(project, out)
+
+    def failing(output, recorded):
+        raise OSError("the disk went away")  # (in the child)
+
+    monkeypatch.setattr(probe, "_look", failing)
+    found = probe.start(out, previous)
+    assert found._pid > 0
+    seen: dict = {}
+    assert found.intact(set(previous), seen) == output_intact(out, previous, set(previous), {})
+    assert len(seen) == len(previous)
+    assert found.listing() is None  # the build lists the folder itself
+    found.close()
+
+    monkeypatch.setattr(probe, "_look", lambda output, recorded: b"\x93\x80")  # half an answer
+    found = probe.start(out, previous)
+    assert found.intact(set(previous), {}) == set()
+    assert found.listing() is None
+    found.close()
+
+
+def test_a_rebuild_with_the_probe_gives_a_clean_builds_bytes(built, tmp_path: Path, monkeypatch):
+    project, out = built
+    asked: list[str] = []
+    start = probe.start
+
+    def counting(output, previous, fork=True):
+        found = start(output, previous, fork)
+        asked.append("forked" if found._pid > 0 else "in-line")
+        return found
+
+    monkeypatch.setattr("briefgen.engine.rebuild.start_probe", counting)
+    _disturb(out)
+    path = project / "content" / "articles" / "2025-02-22-trump-says-minerals-deal-close.md"
+    path.write_text(path.read_text() + "\nA sentence the desk added.\n")
+    _build(project, out)
+    assert asked == ["forked"]
+    assert not (out / "extra.html").exists() and (out / ".well-known" / "security.txt").exists()
+    _build(project, tmp_path / "clean", cache=False)
+
+    def tree(root: Path) -> dict[str, bytes]:
+        files = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+        for rel in (HISTORY, ".briefgen-manifest.json", ".well-known/security.txt"):
+            files.pop(rel, None)
+        return files
+
+    got, want = tree(out), tree(tmp_path / "clean")
+    assert sorted(got) == sorted(want)
+    assert [rel for rel in want if got[rel] != want[rel]] == []
