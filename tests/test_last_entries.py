@@ -127,3 +127,39 @@ def test_a_last_feed_changed_on_disk_gives_no_entry(project: Path, tmp_path: Pat
     assert len(set(written)) >= min(len(shown), feeds.MAX_ENTRIES)  # every entry of the site's feed, anew
     assert feed.read_bytes() != planted
     assert _same_as_clean(project, out, tmp_path / "clean") == []
+
+
+def test_each_entry_is_found_by_its_own_link_whatever_its_text_says():
+    """Titles, summaries and bodies that spell out entries and link elements are escaped in the feed: each
+    article's entry is found by its own link, whole, and no other; an article not carried gets none."""
+    import datetime as dt
+
+    from briefgen.outputs.atomentry import entry_xml, link_element
+    from briefgen.outputs.lastentries import LastEntries
+
+    when = dt.datetime(2025, 2, 23, 11, 30, tzinfo=dt.UTC)
+    tricky = [
+        ("A <entry> & </entry> title", "https://example.org/articles/a/", '<link href="https://example.org/b/"/>'),
+        ("B /> \"quoted\" 'title'", "https://example.org/articles/b/?q=1&x=<2>", "</entry><entry><title>x</title>"),
+        ("C", "https://example.org/articles/c/", link_element("https://example.org/articles/a/")),
+    ]
+    entries = [
+        entry_xml(
+            title=title,
+            link=link,
+            description=body,
+            content=f"<p>{body}</p>",
+            author_name="Desk",
+            pubdate=when,
+            updateddate=when,
+            unique_id=link,
+            categories=["Topic </entry>"],
+        ).encode("utf-8")
+        for title, link, body in tricky
+    ]
+    data = b'<?xml version="1.0" encoding="utf-8"?>\n<feed>' + b"".join(entries) + b"</feed>"
+    last = LastEntries(data, {"a.md", "b.md", "c.md"})
+    for (_title, link, _body), entry, path in zip(tricky, entries, ["a.md", "b.md", "c.md"], strict=True):
+        assert last.get(path, link) == entry
+    assert last.get("d.md", tricky[0][1]) is None  # not carried
+    assert LastEntries(data, {"a.md"}).get("a.md", "https://example.org/articles/elsewhere/") is None

@@ -11,8 +11,8 @@ of the same feed, when that file's bytes are the ones the last build recorded (b
 
 How an entry is found: ``atomentry.entry_xml`` writes ``<entry><title>TEXT</title>``, then the link element of
 the article's URL (``atomentry.link_element``), every text and attribute escaped (no ``<`` in one, so no ``<entry>``
-or ``</entry>`` either). The article's link element found in the file, with only a title between it and the
-``<entry>`` before it, gives the entry up to the next ``</entry>``.
+or ``</entry>`` either). The file is read once into its entries, each by the link element that follows its title
+(``_spans``); the article's link element names its entry.
 """
 
 from __future__ import annotations
@@ -31,23 +31,37 @@ class LastEntries:
 
     def __init__(self, data: bytes, carried: Container[str]):
         self.data, self.carried = data, carried
+        self._spans: dict[bytes, tuple[int, int]] | None = None  # link element -> where its entry is
 
     def get(self, path: str, link: str) -> bytes | None:
         """The entry of the article at ``path`` (its page's absolute URL: ``link``), or None: write it anew."""
         if path not in self.carried:
             return None
-        data = self.data
+        if self._spans is None:
+            self._spans = _spans(self.data)
         try:
-            at = data.find(link_element(link).encode("utf-8"))
+            span = self._spans.get(link_element(link).encode("utf-8"))
         except UnicodeEncodeError:  # (a lone surrogate: written anew, and refused there as ever)
             return None
-        if at < 0:
-            return None
-        start = data.rfind(_OPEN, 0, at)
+        return self.data[span[0] : span[1]] if span is not None else None
+
+
+def _spans(data: bytes) -> dict[bytes, tuple[int, int]]:
+    """Each entry of a feed by its link element: ``<entry>``, a title, the link element up to its ``/>`` (a ``>``
+    in an attribute is written ``&gt;``), and the rest up to ``</entry>``. The first entry of a link counts."""
+    found: dict[bytes, tuple[int, int]] = {}
+    at = data.find(_OPEN)
+    while at >= 0:
         end = data.find(_CLOSE, at)
-        if start < 0 or end < 0 or not _TITLE.fullmatch(data, start + len(_OPEN), at):
-            return None
-        return data[start : end + len(_CLOSE)]
+        if end < 0:
+            break
+        title = _TITLE.match(data, at + len(_OPEN), end)
+        if title is not None and data.startswith(b"<link href=", title.end()):
+            close = data.find(b"/>", title.end(), end)
+            if close >= 0:
+                found.setdefault(data[title.end() : close + 2], (at, end + len(_CLOSE)))
+        at = data.find(_OPEN, end)
+    return found
 
 
 def last_entries(read: Callable[[str], bytes | None], carried: Container[str]) -> Callable[[str], LastEntries | None]:
