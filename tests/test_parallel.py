@@ -61,7 +61,7 @@ def _a_worker_does_some_of_the_work_while_the_parent_works():
 
 def _large_answers_in_finer_chunks_come_back_whole_and_in_order():
     """A chunk's answers of a few MB (a prefetch's: loaded articles), in 8 chunks a job: through the pool's pipe,
-    made wider (``_widen``), every answer arrives, each in its place."""
+    made wider (``widen``), every answer arrives, each in its place."""
     count = 16 * parallel.MIN_ITEMS_PER_WORKER
     parent = os.getpid()
 
@@ -270,7 +270,7 @@ def test_chunk_numbers_a_pipe_cannot_hold_are_one_located_problem(monkeypatch):
     from briefgen.engine import workers
     from briefgen.problems import BuildError
 
-    monkeypatch.setattr(workers, "_widen", lambda fd, size=workers.PIPE_SIZE: None)
+    monkeypatch.setattr(workers, "widen", lambda fd, size=workers.PIPE_SIZE: None)
     before = set(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
     with pytest.raises(BuildError) as raised:
         workers.Chunks(1, 20_000)  # 80 KB of numbers: more than a pipe holds unwidened

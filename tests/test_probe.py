@@ -3,15 +3,17 @@
 The child's answers must be the ones the build would work out itself (``state.output_intact`` and
 ``listing.existing_files``) whatever the folder holds: touched, missing and extra files, a dot-entry. A child
 that fails, or sends half an answer, leaves the build to do the work itself; and a command-line rebuild with
-its probe gives a clean build's bytes.
+its probe gives a clean build's bytes. Each scenario runs in a new, single-threaded process, where a build
+forks (``parallel.can_fork``), as ``briefgen build`` does; the test process may have threads of its own.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-import pytest
 from conftest import copy_example
+from engine_support import in_a_new_process
 
 from briefgen.engine import probe
 from briefgen.engine.build import Builder
@@ -26,20 +28,17 @@ def _build(project: Path, out: Path, *, cache: bool = True):
     return Builder(Project.at(project, out), jobs=1, use_cache=cache, record_changes=False, once=True).rebuild()
 
 
-def _previous(project: Path, out: Path) -> dict:
-    import json
+def _built(tmp: str) -> tuple[Path, Path]:
+    project = copy_example(Path(tmp) / "project")
+    out = Path(tmp) / "site"
+    _build(project, out)
+    return project, out
 
+
+def _previous(project: Path, out: Path) -> dict:
     where = Project.at(project, out)
     code = json.loads(state_path(where).read_bytes().split(b"\n", 2)[1])["env"]
     return load_state(where, code).outputs
-
-
-@pytest.fixture
-def built(tmp_path: Path) -> tuple[Path, Path]:
-    project = copy_example(tmp_path / "project")
-    out = tmp_path / "site"
-    _build(project, out)
-    return project, out
 
 
 def _disturb(out: Path) -> None:
@@ -52,12 +51,12 @@ def _disturb(out: Path) -> None:
     (out / ".well-known" / "security.txt").write_text("Contact: mailto:desk@example.org\n")
 
 
-def test_the_childs_answers_are_the_builds_own(built):
-    project, out = built
+def _same_answers(tmp: str) -> None:
+    project, out = _built(tmp)
     _disturb(out)
     previous = _previous(project, out)
     found = probe.start(out, previous)
-    assert found._pid > 0  # a child was forked (the test process has no other thread)
+    assert found._pid > 0  # a child was forked
     only = set(previous) - {"sitemap.xml"}
     mine: dict = {}
     theirs: dict = {}
@@ -80,14 +79,19 @@ def test_the_childs_answers_are_the_builds_own(built):
     found.close()  # (twice is nothing)
 
 
-def test_a_child_that_fails_leaves_the_work_to_the_build(built, monkeypatch, tmp_path: Path):
-    project, out = built
+def test_the_childs_answers_are_the_builds_own(tmp_path: Path):
+    in_a_new_process("test_probe", "_same_answers", str(tmp_path))
+
+
+def _failing_child(tmp: str) -> None:
+    project, out = _built(tmp)
     previous = _previous(project, out)
+    look = probe._look
 
     def failing(output, recorded):
         raise OSError("the disk went away")  # (in the child)
 
-    monkeypatch.setattr(probe, "_look", failing)
+    probe._look = failing
     found = probe.start(out, previous)
     assert found._pid > 0
     seen: dict = {}
@@ -95,39 +99,48 @@ def test_a_child_that_fails_leaves_the_work_to_the_build(built, monkeypatch, tmp
     assert len(seen) == len(previous)
     assert found.listing() is None  # the build lists the folder itself
     found.close()
-
-    monkeypatch.setattr(probe, "_look", lambda output, recorded: b"\x93\x80")  # half an answer
+    probe._look = lambda output, recorded: look(output, recorded)[:-3]  # half an answer
     found = probe.start(out, previous)
+    assert found._pid > 0
     assert found.intact(set(previous), {}) == set()
     assert found.listing() is None
     found.close()
 
 
-def test_a_rebuild_with_the_probe_gives_a_clean_builds_bytes(built, tmp_path: Path, monkeypatch):
-    project, out = built
+def test_a_child_that_fails_leaves_the_work_to_the_build(tmp_path: Path):
+    in_a_new_process("test_probe", "_failing_child", str(tmp_path))
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    for rel in (HISTORY, ".briefgen-manifest.json", ".well-known/security.txt"):
+        files.pop(rel, None)
+    return files
+
+
+def _rebuild_with_probe(tmp: str) -> None:
+    from briefgen.engine import rebuild
+
+    project, out = _built(tmp)
     asked: list[str] = []
-    start = probe.start
 
     def counting(output, previous, fork=True):
-        found = start(output, previous, fork)
+        found = probe.start(output, previous, fork)
         asked.append("forked" if found._pid > 0 else "in-line")
         return found
 
-    monkeypatch.setattr("briefgen.engine.rebuild.start_probe", counting)
+    rebuild.start_probe = counting
     _disturb(out)
     path = project / "content" / "articles" / "2025-02-22-trump-says-minerals-deal-close.md"
     path.write_text(path.read_text() + "\nA sentence the desk added.\n")
     _build(project, out)
     assert asked == ["forked"]
     assert not (out / "extra.html").exists() and (out / ".well-known" / "security.txt").exists()
-    _build(project, tmp_path / "clean", cache=False)
-
-    def tree(root: Path) -> dict[str, bytes]:
-        files = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-        for rel in (HISTORY, ".briefgen-manifest.json", ".well-known/security.txt"):
-            files.pop(rel, None)
-        return files
-
-    got, want = tree(out), tree(tmp_path / "clean")
+    _build(project, Path(tmp) / "clean", cache=False)
+    got, want = _tree(out), _tree(Path(tmp) / "clean")
     assert sorted(got) == sorted(want)
     assert [rel for rel in want if got[rel] != want[rel]] == []
+
+
+def test_a_rebuild_with_the_probe_gives_a_clean_builds_bytes(tmp_path: Path):
+    in_a_new_process("test_probe", "_rebuild_with_probe", str(tmp_path))
