@@ -56,7 +56,7 @@ def _same_answers(tmp: str) -> None:
     _disturb(out)
     previous = _previous(project, out)
     found = probe.start(out, previous)
-    assert found._pid > 0  # a child was forked
+    assert found._child is not None  # a child was forked
     only = set(previous) - {"sitemap.xml"}
     mine: dict = {}
     theirs: dict = {}
@@ -93,7 +93,7 @@ def _failing_child(tmp: str) -> None:
 
     probe._look = failing
     found = probe.start(out, previous)
-    assert found._pid > 0
+    assert found._child is not None
     seen: dict = {}
     assert found.intact(set(previous), seen) == output_intact(out, previous, set(previous), {})
     assert len(seen) == len(previous)
@@ -101,7 +101,7 @@ def _failing_child(tmp: str) -> None:
     found.close()
     probe._look = lambda output, recorded: look(output, recorded)[:-3]  # half an answer
     found = probe.start(out, previous)
-    assert found._pid > 0
+    assert found._child is not None
     assert found.intact(set(previous), {}) == set()
     assert found.listing() is None
     found.close()
@@ -126,7 +126,7 @@ def _rebuild_with_probe(tmp: str) -> None:
 
     def counting(output, previous, fork=True):
         found = probe.start(output, previous, fork)
-        asked.append("forked" if found._pid > 0 else "in-line")
+        asked.append("forked" if found._child is not None else "in-line")
         return found
 
     rebuild.start_probe = counting

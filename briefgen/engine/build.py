@@ -108,7 +108,10 @@ class Builder:
         with project_lock(self.project.root, wait=self.lock_wait):
             if write:  # write=False (check) leaves the output folder exactly as it is, a cut-short swap too
                 self.recover()
-            result = _rebuild.run(self, changed, write)
+            try:
+                result = _rebuild.run(self, changed, write)
+            finally:  # the stored model's writer, forked after the load (``storedmodel``), done before the lock goes
+                self.db.model.finish()
         self.last = result
         return result
 

@@ -39,3 +39,10 @@ def worker_claimed() -> None:
     answers, as the OOM killer would."""
     if os.environ.get("BRIEFGEN_FAULT_KILL_WORKER") == "1":
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def child_started(name: str) -> None:
+    """In a child ``forked.start`` made: ``BRIEFGEN_FAULT_KILL_CHILD=name`` kills the child called ``name`` there
+    (SIGKILL), before it has done anything, as the OOM killer would."""
+    if os.environ.get("BRIEFGEN_FAULT_KILL_CHILD") == name:
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -6,7 +6,7 @@ and 4,700 folder listings at 4,000 articles, 0.03-0.04 s of a one-article edit, 
 Neither depends on anything the build works out, and nothing writes into the output folder until the build
 swaps its new site in (it holds the project's lock). So a command-line rebuild into the folder its state
 names forks a child once it has planned (``start``): the child does both and sends the answers back through
-a pipe as msgpack, then exits; the build takes them when it needs them (``Probe.intact``, ``Probe.listing``).
+a pipe as msgpack (``forked``), then exits; the build takes them when it needs them (``Probe.intact``, ``Probe.listing``).
 
 When the child cannot be had (one core, a process with threads, no ``fork``), or died, or sent anything but
 a whole answer, the build does the same work itself: the answers are the same either way, taken a moment
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import msgspec
 
+from briefgen.engine import forked
+from briefgen.engine.forked import Forked
 from briefgen.engine.listing import existing_files
-from briefgen.engine.parallel import can_fork
 from briefgen.engine.state import OutputFile, output_intact
-from briefgen.engine.workers import widen
 
 # what the build reads of an output file's ``stat`` (``write.Staging.link``, ``spare.in_place``)
 Seen = namedtuple("Seen", "st_size st_mtime_ns st_ino st_dev")
@@ -56,21 +56,19 @@ def _look(output: Path, previous: dict[str, OutputFile]) -> bytes:
 class Probe:
     """The answers of a child forked by ``start``, read when first asked; each ``None`` when it has none."""
 
-    def __init__(self, output: Path, previous: dict[str, OutputFile], fd: int, pid: int):
+    def __init__(self, output: Path, previous: dict[str, OutputFile], child: Forked | None):
         self.output, self.previous = output, previous
-        self._fd, self._pid = fd, pid
+        self._child = child
         self._answer: _Answer | None = None
 
     def _take(self) -> _Answer | None:
-        if self._fd >= 0:
-            chunks = []
+        if self._child is not None:
+            data = self._child.answer()
+            self._child = None
             try:
-                while chunk := os.read(self._fd, 1 << 20):
-                    chunks.append(chunk)
-                self._answer = msgspec.msgpack.decode(b"".join(chunks), type=_Answer)
-            except (OSError, msgspec.MsgspecError):
+                self._answer = msgspec.msgpack.decode(data, type=_Answer) if data is not None else None
+            except msgspec.MsgspecError:
                 self._answer = None
-            self.close()
         return self._answer
 
     def intact(self, only: set[str], seen: dict) -> set[str]:
@@ -96,39 +94,14 @@ class Probe:
 
     def close(self) -> None:
         """Stop reading and reap the child (it has exited, or exits on the closed pipe)."""
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-        if self._pid > 0:
-            try:
-                os.waitpid(self._pid, 0)
-            except ChildProcessError:
-                pass
-            self._pid = 0
+        if self._child is not None:
+            self._child.close()
+            self._child = None
 
 
 def start(output: Path, previous: dict[str, OutputFile], fork: bool = True) -> Probe:
     """A probe of ``output`` (the recorded files ``previous``), with a child forked to look (``fork``) when it can
     be; without one, the probe's answers are worked out in this process when asked."""
-    if not (fork and previous and can_fork() and os.path.isdir(output)):
-        return Probe(output, previous, -1, 0)
-    read, write = os.pipe()
-    widen(write)
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read)
-        os.close(write)
-        return Probe(output, previous, -1, 0)
-    if pid == 0:  # pragma: no cover - the child's coverage is not collected
-        status = 1
-        try:
-            os.close(read)
-            data = memoryview(_look(output, previous))
-            while data:
-                data = data[os.write(write, data) :]
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write)
-    return Probe(output, previous, read, pid)
+    if not (fork and previous and os.path.isdir(output)):
+        return Probe(output, previous, None)
+    return Probe(output, previous, forked.start(lambda: _look(output, previous), "probe"))

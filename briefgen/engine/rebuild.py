@@ -108,7 +108,8 @@ class Rebuild:
                 self.write_out(result)
                 self.record(result)
             if not self.builder.persist_later:
-                self.builder.persist()
+                self.builder.persist()  # (and waits for the stored model's writer: ``storedmodel``)
+            result.notes = self.db.take_notes() + ([self.search_note] if self.search_note else [])
         except BaseException:
             if self.staging is not None:
                 self.staging.discard()  # a failed build leaves the old site as it was
@@ -340,8 +341,6 @@ class Rebuild:
         result.renderer = self.renderer
         result.memo = self.db.memo
         result.reread = self.db.model.reread
-        result.notes = list(self.db.notes) + ([self.search_note] if self.search_note else [])
-        self.db.notes.clear()
         return result
 
     def write_out(self, result: BuildResult) -> None:
