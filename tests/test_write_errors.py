@@ -160,3 +160,12 @@ def test_a_folder_where_a_site_file_should_be_never_leaves_half_a_rebuild(exampl
     revise(reference, 280)
     run_cli("build", cwd=reference, check=True)
     assert tree(site) == tree(reference / "site"), "the same site an undisturbed rebuild writes"
+
+
+def test_a_build_state_that_cannot_be_saved_is_said(example: Path):
+    """The state is saved after the site is written; a note about it came too late to be printed, and was lost."""
+    (example / ".briefgen-cache" / "state.json" / "kept").mkdir(parents=True)  # a folder where the state goes
+    proc = run_cli("build", "-q", cwd=example)
+    assert proc.returncode == 0, proc.stderr
+    assert "note: could not save the build state (Is a directory)" in proc.stderr
+    assert (example / "site" / "index.html").is_file()
