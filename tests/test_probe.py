@@ -2,7 +2,7 @@
 
 The child's answers must be the ones the build would work out itself (``state.output_intact`` and
 ``listing.existing_files``) whatever the folder holds: touched, missing and extra files, a dot-entry. A child
-that fails, or sends half an answer, leaves the build to do the work itself; and a command-line rebuild with
+that fails, is killed or sends half an answer leaves the build to do the work itself; and a command-line rebuild with
 its probe gives a clean build's bytes. Each scenario runs in a new, single-threaded process, where a build
 forks (``parallel.can_fork``), as ``briefgen build`` does; the test process may have threads of its own.
 """
@@ -10,6 +10,7 @@ forks (``parallel.can_fork``), as ``briefgen build`` does; the test process may 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from conftest import copy_example
@@ -105,6 +106,15 @@ def _failing_child(tmp: str) -> None:
     assert found.intact(set(previous), {}) == set()
     assert found.listing() is None
     found.close()
+    probe._look = look
+    os.environ["BRIEFGEN_FAULT_KILL_CHILD"] = "probe"  # killed (SIGKILL) before it looks: no answer at all
+    found = probe.start(out, previous)
+    del os.environ["BRIEFGEN_FAULT_KILL_CHILD"]
+    assert found._child is not None
+    assert found.listing() is None
+    seen = {}
+    assert found.intact(set(previous), seen) == output_intact(out, previous, set(previous), {})
+    assert len(seen) == len(previous)
 
 
 def test_a_child_that_fails_leaves_the_work_to_the_build(tmp_path: Path):

@@ -108,10 +108,7 @@ class Builder:
         with project_lock(self.project.root, wait=self.lock_wait):
             if write:  # write=False (check) leaves the output folder exactly as it is, a cut-short swap too
                 self.recover()
-            try:
-                result = _rebuild.run(self, changed, write)
-            finally:  # the stored model's writer, forked after the load (``storedmodel``), done before the lock goes
-                self.db.model.finish()
+            result = _rebuild.run(self, changed, write)
         self.last = result
         return result
 

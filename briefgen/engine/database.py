@@ -53,9 +53,7 @@ class BuildDatabase:
             project.root, enabled=enabled, jobs=jobs, session=session, keep=enabled or not once, once=once
         )
         # the linked site of the last load, for a command-line build after an edit (serve holds its own)
-        self.model = StoredModel(
-            project, enabled=enabled and not session, notes=self.memo.notes, once=once, beside=once and jobs > 1
-        )
+        self.model = StoredModel(project, enabled=enabled and not session, notes=self.memo.notes, once=once)
         self.pack_bodies: PackBodyMemo | None = None if once else {}
         self.template_refs: dict[str, tuple[str | None, ...]] = {}  # template source -> the templates it names
         self.elements = CarriedElements()  # each article's part of the fingerprints, from the last build
@@ -117,15 +115,14 @@ class BuildDatabase:
         self.state, self.state_files, self.unsaved_state = state, files, state
 
     def take_notes(self) -> list[str]:
-        """What the build database has to say so far (its caches, the stored model, the state saved), said once."""
+        """What the build database has to say so far (its caches, the stored model, the state saved), said once: taken
+        after ``persist``, so that a state or a cache that could not be saved is said too."""
         notes = list(self.notes)
         self.notes.clear()
         return notes
 
     def persist(self) -> None:
-        """Save the build state and the memo stores to ``.briefgen-cache/``, once the stored model's writer (if
-        one was forked after the load: ``storedmodel``) is done."""
-        self.model.finish()
+        """Save the build state and the memo stores to ``.briefgen-cache/``."""
         if self.unsaved_state is not None and self.enabled:
             try:
                 save_state(self.project, self.unsaved_state)

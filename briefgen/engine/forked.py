@@ -1,10 +1,12 @@
 """Work handed to a forked child while this process goes on; the child's answer comes back as bytes.
 
-A command-line build has stretches where one core works and the other waits: it plans, loads and links the
-site alone. Work in those stretches that depends on nothing the build works out next, and changes nothing
-the build reads, can run on the other core: the output folder looked at (``probe``), the stored model
-written (``storedmodel``). ``start(work)`` forks a child that runs ``work()`` and writes the bytes it
-returns into a pipe, then exits; ``Forked.answer()`` reads them and reaps the child.
+A command-line rebuild has stretches where one core works and the other waits: it plans, loads and links the
+site alone. Work in those stretches that depends on nothing the build works out next, and changes nothing the
+build reads, can run on the other core, as the look at the output folder does (``probe``). ``start(work)``
+forks a child that runs ``work()`` and writes the bytes it returns into a pipe, then exits;
+``Forked.answer()`` reads them and reaps the child. Work that walks the site's objects does not pay: reading
+a Python object writes its reference count, so the child copies the pages it reads (a child that wrote the
+stored model after a whole load copied some 40 MiB at 4,000 articles; bench/README, the twentieth session).
 
 Only a single-threaded process forks (``parallel.can_fork``). The child never runs the parent's exit
 (``os._exit``: no ``atexit`` hook, no buffered output flushed twice); a child that raised, was killed or

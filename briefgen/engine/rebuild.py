@@ -108,7 +108,7 @@ class Rebuild:
                 self.write_out(result)
                 self.record(result)
             if not self.builder.persist_later:
-                self.builder.persist()  # (and waits for the stored model's writer: ``storedmodel``)
+                self.builder.persist()
             result.notes = self.db.take_notes() + ([self.search_note] if self.search_note else [])
         except BaseException:
             if self.staging is not None:

@@ -16,15 +16,6 @@ collector on again: that site (a million objects at 4,000 articles) stays alive 
 each pass over it found nothing, and the passes cost an edit 0.02-0.04 s. Reference counting frees what the
 load drops all the same; a store that is given up turns the collector on again before the whole load.
 
-After a whole load, a build that forks its workers (``once``, two cores or more) has the store written by a forked
-child (``forked``), for a site of ``BESIDE_MIN`` articles or more: encoding and writing it took 0.15-0.2 s at
-4,000 articles while the other core waited, and the review, the change history, the assembly and the
-fingerprints that follow need nothing of it. The child has the site as the fork left it, which is what an
-in-line write would see (it ran at the same point), so the store is the same, byte for byte. The index's token
-is made before the fork (the topic states written meanwhile are tied to it); the build waits for the child
-before it saves its state (``finish``), and a child that did not write the index (killed, or a write failed:
-its note comes back) leaves no index: the next build loads every file.
-
 On disk it is one file behind ``cachedata``'s checked header (the code fingerprint, a SHA-256 of the
 payload), written atomically; the payload is msgpack decoded by msgspec into the structs of
 ``content.stored``: nothing in it can run code. A file that is missing, unreadable, truncated, corrupt, of
@@ -38,23 +29,19 @@ import gc
 import hashlib
 import mmap
 import os
-from functools import partial
 
 import msgspec
 
 from briefgen.content.reload import reload_site
 from briefgen.content.site import load_site
 from briefgen.content.storedsite import SiteR, article_record, store_site
-from briefgen.engine import forked
 from briefgen.engine.cachedata import CACHE_DIR, read_checked, write_atomic, write_checked
 from briefgen.engine.environment import code_fingerprint
-from briefgen.engine.forked import Forked
 from briefgen.engine.topicstates import TopicStates
 
 MAGIC = b"briefgen-model 1\n"
 NAME = "model.msgpack"
 SHARDS = 16  # the records are in this many files: an edit rewrites one (and the index)
-BESIDE_MIN = 64  # articles: a smaller store is written in-line sooner than a child is forked to write it
 
 
 class ModelR(msgspec.Struct, array_like=True):
@@ -72,7 +59,6 @@ class ModelR(msgspec.Struct, array_like=True):
 _decoder = msgspec.msgpack.Decoder(ModelR)
 _shard = msgspec.msgpack.Decoder(dict[str, msgspec.Raw])
 _encoder = msgspec.msgpack.Encoder()
-_writer_answer = msgspec.msgpack.Decoder(tuple[bool, list[str]])  # the model writer's (``StoredModel.finish``)
 
 
 def _identity(st: os.stat_result) -> tuple[int, ...]:
@@ -99,11 +85,9 @@ def shard_of(path: str) -> int:
 class StoredModel:
     """The stored model of one project; ``enabled=False``: never read or written (``--no-cache``, serve)."""
 
-    def __init__(self, project, *, enabled: bool, notes: list[str], once: bool = False, beside: bool = False):
+    def __init__(self, project, *, enabled: bool, notes: list[str], once: bool = False):
         self.project = project
         self.once = once  # no other build follows in this process: see ``loader``
-        self.beside = beside  # after a whole load, written by a forked child while the build goes on (``_fork_write``)
-        self._writer: Forked | None = None
         self.folder = project.root / CACHE_DIR
         self.path = self.folder / NAME
         self.enabled = enabled
@@ -148,9 +132,7 @@ class StoredModel:
                 else:
                     shown = {a.path: a for a in site.articles}
                     make = lambda path: article_record(shown[path], record)  # noqa: E731
-                    write = partial(self._write, environment, inputs, stored, list(shown), None, range(SHARDS), make)
-                    if not (self.beside and len(shown) >= BESIDE_MIN and self._fork_write(write)):
-                        write()
+                    self._write(environment, inputs, stored, list(shown), None, range(SHARDS), make)
             return site
 
         if self.enabled:
@@ -187,66 +169,21 @@ class StoredModel:
             return self._ignore(f"is unusable: {type(exc).__name__}")
         return model, [rel for rel, info in inputs.items() if model.inputs[rel] != info.digest]
 
-    def _fork_write(self, write) -> bool:
-        """Have ``write(token=...)`` done by a forked child (``forked``), with the token the index gets; whether one was
-        forked. The store is as the load left the site: the child has the site as it was at the fork, untouched by
-        the review and the change history that follow here. ``finish`` takes its notes and its outcome."""
-        token = os.urandom(16).hex()
-
-        def work() -> bytes:
-            before = len(self.notes)
-            write(token=token)
-            return _encoder.encode([self.token == token, self.notes[before:]])
-
-        self._writer = forked.start(work, "model writer")
-        if self._writer is None:
-            return False
-        self.token = token  # (the topic states written meanwhile are tied to it: ``topicstates``)
-        return True
-
-    def finish(self) -> None:
-        """Wait for the child writing the store, if any; if it did not write the index, no index is of this load."""
-        writer, self._writer = self._writer, None
-        if writer is None:
-            return
-        answer = writer.answer()
-        try:
-            written, notes = _writer_answer.decode(answer) if answer is not None else (False, [])
-        except msgspec.MsgspecError:
-            written, notes = False, []
-        self.notes.extend(notes)
-        if not written:
-            if not notes:
-                self.notes.append(
-                    f"could not save {CACHE_DIR}/{NAME} (its writer stopped); the next build loads every file"
-                )
-            self.token = None
-            self._remove()
-
     def _ignore(self, why: str) -> None:
         self.notes.append(f"{CACHE_DIR}/{NAME} {why}; ignoring it and loading every file")
 
     def _write(
-        self,
-        environment,
-        inputs: dict,
-        site: SiteR,
-        order: list[str],
-        digests,
-        shards,
-        record,
-        written=None,
-        token=None,
+        self, environment, inputs: dict, site: SiteR, order: list[str], digests, shards, record, written=None
     ) -> None:
         """Write ``shards`` (each made when it is written: ``record(path)`` gives a record) and then the index
         naming every shard's hash and identity (``digests``, ``written``: the other shards', as read): a build
-        stopped between the two leaves an index whose shards do not match. ``token``: the index's (else a new one)."""
+        stopped between the two leaves an index whose shards do not match."""
         paths: list[list[str]] = [[] for _ in range(SHARDS)]
         for path in order:
             paths[shard_of(path)].append(path)
         digests = list(digests) if digests is not None else [""] * SHARDS
         written = list(written) if written is not None and len(written) == SHARDS else [()] * SHARDS
-        token = token or os.urandom(16).hex()
+        token = os.urandom(16).hex()
         self.token = None
         try:
             for i in shards:
