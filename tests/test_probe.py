@@ -154,3 +154,28 @@ def _rebuild_with_probe(tmp: str) -> None:
 
 def test_a_rebuild_with_the_probe_gives_a_clean_builds_bytes(tmp_path: Path):
     in_a_new_process("test_probe", "_rebuild_with_probe", str(tmp_path))
+
+
+def _dot_entry_made_meanwhile(tmp: str) -> None:
+    from briefgen.engine import rebuild
+
+    project, out = _built(tmp)
+    made: list[str] = []
+
+    def looked_then_made(output, previous, fork=True):
+        found = probe.start(output, previous, fork)
+        found._take()  # the child has listed the folder and exited
+        (output / "topics" / ".nojekyll").write_text("")  # then the user makes a dot-entry in it
+        made.append("forked" if found._answer is not None else "no answer")
+        return found
+
+    rebuild.start_probe = looked_then_made
+    path = project / "content" / "articles" / "2025-02-22-trump-says-minerals-deal-close.md"
+    path.write_text(path.read_text() + "\nA sentence the desk added.\n")
+    _build(project, out)
+    assert made == ["forked"]
+    assert (out / "topics" / ".nojekyll").is_file()  # kept, as when the build lists the folder itself
+
+
+def test_a_dot_entry_made_after_the_child_looked_is_kept(tmp_path: Path):
+    in_a_new_process("test_probe", "_dot_entry_made_meanwhile", str(tmp_path))

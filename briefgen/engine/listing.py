@@ -15,10 +15,11 @@ from briefgen.atomicfile import TMP_SUFFIX
 from briefgen.outputs.manifest import MANIFEST_NAME
 
 
-def existing_files(root: Path) -> tuple[set[str], set[str]]:
+def existing_files(root: Path, times: dict[str, int] | None = None) -> tuple[set[str], set[str]]:
     """(files, dot-entries) under ``root``: a dot-entry (``.git``, ``.well-known``...) is listed as one
     entry, folder or file, and never walked into; the manifest briefgen writes is a file like the others.
-    A link to a folder is neither (it is not walked into); an unreadable folder is skipped."""
+    A link to a folder is neither (it is not walked into); an unreadable folder is skipped. ``times`` gets the
+    mtime of each folder walked, as it was before it was read (by its prefix: "" for ``root``, "a/b/")."""
     if not root.is_dir():
         return set(), set()
     out, dots = set(), set()
@@ -26,6 +27,8 @@ def existing_files(root: Path) -> tuple[set[str], set[str]]:
     while stack:  # os.scandir with string paths, not os.walk or a Path per file: 5,000 files in a few ms
         prefix, folder = stack.pop()
         try:
+            if times is not None:
+                times[prefix] = os.stat(folder).st_mtime_ns
             entries = list(os.scandir(folder))
         except OSError:
             continue
@@ -65,3 +68,16 @@ def kept_entries(output: Path, dots: set[str], produced: set[str], written: set[
         for rel in dots - produced
         if rel not in written and not rel.endswith(TMP_SUFFIX) and not any(p.startswith(rel + "/") for p in produced)
     )
+
+
+def folders_as_listed(root: Path, times: dict[str, int]) -> bool:
+    """Whether every folder ``existing_files(root, times)`` walked still has the mtime it had then: nothing was
+    added to, removed from or renamed in any of them since (a new dot-entry the user made included)."""
+    base = str(root) + os.sep
+    for prefix, mtime in times.items():
+        try:
+            if os.stat(base + prefix).st_mtime_ns != mtime:
+                return False
+        except OSError:
+            return False
+    return True

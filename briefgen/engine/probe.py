@@ -12,7 +12,11 @@ When the child cannot be had (one core, a process with threads, no ``fork``), or
 a whole answer, the build does the same work itself: the answers are the same either way, taken a moment
 earlier. A file changed in the output between the child's look and the build's write is seen as a
 ``write.write_site`` sees one changed after its own stat: recorded as it was when seen, so the next build
-finds it touched and makes it again. The child only reads the disk and never runs the parent's exit.
+finds it touched and makes it again. The listing decides which of the user's dot-entries the swap keeps,
+so it is used only while every folder it walked has the mtime the child saw (``listing.folders_as_listed``,
+some 4,700 stats against 4,700 listings): a dot-entry made meanwhile (a ``.nojekyll``, a ``.well-known/``)
+changes its folder's, and the build lists the folder itself. The child only reads the disk and never runs
+the parent's exit.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import msgspec
 
 from briefgen.engine import forked
 from briefgen.engine.forked import Forked
-from briefgen.engine.listing import existing_files
+from briefgen.engine.listing import existing_files, folders_as_listed
 from briefgen.engine.state import OutputFile, output_intact
 
 # what the build reads of an output file's ``stat`` (``write.Staging.link``, ``spare.in_place``)
@@ -36,6 +40,7 @@ class _Answer(msgspec.Struct, array_like=True):
     stats: dict[str, tuple[int, int, int, int] | None]  # each recorded output -> its stat, None: not there
     files: list[str]
     dots: list[str]
+    times: dict[str, int]  # each folder listed -> its mtime before it was read (``listing.existing_files``)
 
 
 def _look(output: Path, previous: dict[str, OutputFile]) -> bytes:
@@ -49,8 +54,9 @@ def _look(output: Path, previous: dict[str, OutputFile]) -> bytes:
             stats[rel] = None
         else:
             stats[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
-    files, dots = existing_files(output)
-    return msgspec.msgpack.encode(_Answer(stats, sorted(files), sorted(dots)))
+    times: dict[str, int] = {}
+    files, dots = existing_files(output, times)
+    return msgspec.msgpack.encode(_Answer(stats, sorted(files), sorted(dots), times))
 
 
 class Probe:
@@ -88,9 +94,12 @@ class Probe:
         return bad
 
     def listing(self) -> tuple[set[str], set[str]] | None:
-        """``listing.existing_files(output)`` as the child found it, or None."""
+        """``listing.existing_files(output)`` as the child found it, if no folder of it has changed since; or None. (The
+        swap keeps the dot-entries of this listing: one the user made after the child looked must be in it.)"""
         answer = self._take()
-        return (set(answer.files), set(answer.dots)) if answer is not None else None
+        if answer is None or not folders_as_listed(self.output, answer.times):
+            return None
+        return set(answer.files), set(answer.dots)
 
     def close(self) -> None:
         """Stop reading and reap the child (it has exited, or exits on the closed pipe)."""
