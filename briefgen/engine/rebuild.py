@@ -35,6 +35,7 @@ from briefgen.engine.environment import Environment
 from briefgen.engine.exportkey import ExportKeys
 from briefgen.engine.fingerprints import Fingerprints
 from briefgen.engine.inputs import bytes_hash, file_digest
+from briefgen.engine.parallel import giving_back
 from briefgen.engine.pipeline import (
     BuildResult,
     Progress,
@@ -47,7 +48,6 @@ from briefgen.engine.probe import start as start_probe
 from briefgen.engine.sitefiles import SiteFiles
 from briefgen.engine.state import BuildState, OutputFile, last_manifest, output_intact, recorded_bytes
 from briefgen.engine.write import Staging, output_digest, write_site
-from briefgen.outputs.feeds import forget_entries
 from briefgen.outputs.kept import KEPT, Keeper
 from briefgen.outputs.lastentries import last_entries
 from briefgen.outputs.manifest import MANIFEST_NAME, manifest_bytes
@@ -267,10 +267,10 @@ class Rebuild:
             site_key=self.prints.global_digest,
             last_entries=self._last_entries(),
         )
+        # the feeds' entries kept only for a later build in this process (not after ``briefgen build``)
+        common = dict(keeper=keeper, sitemap_memo=self.db.sitemap, keep_entries=not self.db.once)
         if staging is None:
-            made = extra_outputs(
-                site, self.pages, self.renderer, files, self.problems, keeper=keeper, sitemap_memo=self.db.sitemap
-            )
+            made = extra_outputs(site, self.pages, self.renderer, files, self.problems, **common)
             for rel, data in made.items():
                 if data is KEPT:
                     self.same.add(rel)
@@ -283,17 +283,8 @@ class Rebuild:
                 files[rel] = data
         else:  # each straight into the staging folder, as it is made
             extra_outputs(
-                site,
-                self.pages,
-                self.renderer,
-                files,
-                self.problems,
-                sink=staging.put,
-                keeper=keeper,
-                sitemap_memo=self.db.sitemap,
+                site, self.pages, self.renderer, files, self.problems, sink=giving_back(staging.put), **common
             )
-        if self.db.once:  # briefgen build: no other build follows in this process
-            forget_entries()
         self.copies = site_copies(self.project, self.statics, files, self.problems)  # static and root/ files
         if staging is None:  # kept files as the last manifest lists them, if it is intact
             listed = last_manifest(self.project.output, self.previous)

@@ -68,15 +68,10 @@ class _ReproducibleAtomFeed(Atom1Feed):
 
 # An article's <entry> is the same in every feed that lists it (the site's, its topics', its people's and
 # sources'), so it is written once: keyed by everything it shows, kept for the next build in this process
-# (``serve``) and bounded to about two entries per article of the site.
+# (``serve``) and bounded to about two entries per article of the site. A build that no other build follows
+# in this process (``briefgen build``) keeps none (``FeedWriter(keep=False)``): the entries, about 30 MB at
+# 4,000 articles (each holds its article's body), go with the feeds' writer once the last feed is made.
 _entries: dict[tuple, bytes] = {}
-
-
-def forget_entries() -> None:
-    """Let go of the kept <entry> elements (about 30 MB at 4,000 articles: each holds its article's body): a
-    build that no other build follows in this process (``briefgen build``) has no use for them once its feeds
-    are written, and the link check forks after them."""
-    _entries.clear()
 
 
 # Attribute values that are URLs with a host, in the scheme of the page (``https://example.com/410``): urljoin
@@ -222,8 +217,8 @@ class FeedWriter:
     """Writes the feeds of one site as one build sees it: each article's <entry> is looked up in ``_entries``
     once, not once per feed that lists it (~3.4 at 4,000 articles), and each feed's head is feedgenerator's."""
 
-    def __init__(self, site: Site, renderer):
-        self.site, self.renderer = site, renderer
+    def __init__(self, site: Site, renderer, keep: bool = True):
+        self.site, self.renderer, self.keep = site, renderer, keep  # keep: in ``_entries``, for the next build
         config = site.config
         self.fallback_author = config.publisher or config.title
         self.limit = 2 * len(site.articles) + 2 * MAX_ENTRIES  # of _entries
@@ -256,7 +251,7 @@ class FeedWriter:
         date, modified = article.date, article.modified
         key = (link, article.title, article.summary, article.body_html, author, tuple(categories))
         key += (type(date), date.isoformat(), type(modified), modified.isoformat())
-        xml = _entries.pop(key, None)
+        xml = _entries.pop(key, None) if self.keep else None
         if xml is None:
             xml = entry_xml(
                 title=article.title,
@@ -269,9 +264,10 @@ class FeedWriter:
                 unique_id=get_tag_uri(link, date),
                 categories=categories,
             ).encode("utf-8")  # encoded once, for every feed that lists it
-            while len(_entries) >= self.limit:
+            while self.keep and len(_entries) >= self.limit:
                 del _entries[next(iter(_entries))]  # the entry used longest ago
-        _entries[key] = xml  # (re)inserted last: most recently used
+        if self.keep:
+            _entries[key] = xml  # (re)inserted last: most recently used
         self.built[id(article)] = (article, xml)
         return xml
 
@@ -282,16 +278,17 @@ def party_articles(site: Site, page: Page) -> list[Article]:
 
 
 def iter_feeds(
-    site: Site, pages: list[Page], renderer, write=None, order: RecencyOrder | None = None
+    site: Site, pages: list[Page], renderer, write=None, order: RecencyOrder | None = None, keep: bool = True
 ) -> Iterator[tuple[str, bytes]]:
     """Every feed of the site as (output path, bytes), one at a time: a cold build writes each as it is made.
 
     ``write`` makes one feed (default ``write_feed``; a rebuild passes ``briefgen.outputs.kept.Keeper.feed``);
-    ``order``: the ``RecencyOrder`` of ``site.articles``, when the caller has it (the sitemap uses the same).
+    ``order``: the ``RecencyOrder`` of ``site.articles``, when the caller has it (the sitemap uses the same);
+    ``keep``: whether the entries stay in ``_entries`` for a later build in this process.
     """
     config = site.config
     order = RecencyOrder(site.articles) if order is None else order
-    writer = FeedWriter(site, renderer)
+    writer = FeedWriter(site, renderer, keep)
 
     def write_feed_(site, renderer, url_path, title, subtitle, articles):
         return (write or write_feed)(site, renderer, url_path, title, subtitle, articles, writer=writer)

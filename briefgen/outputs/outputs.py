@@ -30,6 +30,7 @@ def extra_outputs(
     sink: Callable[[str, bytes], object] | None = None,
     keeper=None,
     sitemap_memo: SitemapMemo | None = None,
+    keep_entries: bool = True,
 ) -> dict[str, bytes]:
     """Feeds, sitemap.xml, robots.txt, exports, change history and (from the rendered ``files``) search and PDFs.
 
@@ -37,7 +38,8 @@ def extra_outputs(
     made instead (a cold build streams them into its staging folder) and the answer is empty. Search and
     PDFs see the same ``files`` either way: the pages, not the outputs made here. ``keeper`` (``kept.Keeper``,
     a rebuild's) makes feeds, sitemap and exports, answering ``KEPT`` for unchanged ones; ``sitemap_memo``
-    is the build database's (``sitemap.SitemapMemo``). It makes them in two halves: ``site_outputs``, made from
+    is the build database's (``sitemap.SitemapMemo``); ``keep_entries``: whether the feeds' entries are kept for a
+    later build in this process (``feeds.FeedWriter``). It makes them in two halves: ``site_outputs``, made from
     the site, then ``page_outputs``, made from the rendered pages."""
     out: dict[str, bytes] = {}
     made: dict[str, None] = {}
@@ -49,7 +51,7 @@ def extra_outputs(
             made[rel] = None
             sink(rel, data)
 
-    for rel, data in site_outputs(site, pages, renderer, keeper, sitemap_memo):
+    for rel, data in site_outputs(site, pages, renderer, keeper, sitemap_memo, keep_entries):
         put(rel, data)
     if files is not None:
         for rel, data in page_outputs(site, pages, _Without(files, made) if made else files, renderer, problems):
@@ -63,6 +65,7 @@ def site_outputs(
     renderer,
     keeper=None,
     sitemap_memo: SitemapMemo | None = None,
+    keep_entries: bool = True,
 ) -> Iterator[tuple[str, bytes]]:
     """(path, bytes) of each output made from the site and the assembled pages, not from rendered pages:
     feeds, images, sitemap.xml, robots.txt, change history, exports; in that order. None reports a problem,
@@ -73,7 +76,7 @@ def site_outputs(
     from briefgen.outputs.sitemap import robots_txt, sitemap_files
 
     order = RecencyOrder(site.articles)  # worked out once, for the feeds and the sitemap
-    yield from iter_feeds(site, pages, renderer, keeper.feed if keeper is not None else None, order)
+    yield from iter_feeds(site, pages, renderer, keeper.feed if keeper is not None else None, order, keep_entries)
     # resized, metadata-free copies of the images articles show (briefgen.content.images)
     yield from image_outputs([p for a in site.articles for p in a.all_pictures()]).items()
     make_sitemap = keeper.sitemap if keeper is not None else sitemap_files
