@@ -149,6 +149,31 @@ def test_a_topic_without_articles_has_a_valid_empty_feed_with_a_fixed_date(tmp_p
     assert feed.feed.updated == "1970-01-01T00:00:00+00:00", "never the time of the build"
 
 
+def test_a_cold_build_gives_its_outputs_memory_back_as_it_goes_with_no_entries_kept(tmp_path: Path, monkeypatch):
+    """A cold one-off build hands its outputs to the staging folder through ``parallel.giving_back``: the C heap's
+    free pages go back to the system as the outputs are made (every byte here, at a threshold of one), and at no
+    point after the feeds does the process hold their entries for a later build."""
+    from briefgen.engine import parallel
+    from briefgen.engine.build import build
+    from briefgen.outputs import feeds
+
+    feeds._entries.clear()  # (what other tests in this process left)
+    real, seen = parallel.give_back_free_memory, []
+
+    def giving(*args):
+        seen.append(len(feeds._entries))
+        real(*args)
+
+    monkeypatch.setattr(parallel, "GIVE_BACK_EVERY", 1)
+    monkeypatch.setattr(parallel, "give_back_free_memory", giving)
+    project = Project.at(copy_example(tmp_path / "project"), tmp_path / "site")
+    build(project, jobs=1)
+    made = [p for p in (tmp_path / "site").rglob("*") if p.is_file()]
+    feed_files = [p for p in made if p.name == "feed.xml"]
+    assert len(seen) >= len(feed_files) > 1, "given back as the outputs were made, not once at the end"
+    assert set(seen) == {0}, "no entry kept for a later build"
+
+
 def test_a_one_off_build_lets_go_of_the_kept_entries_and_a_session_keeps_them(tmp_path: Path):
     """``briefgen build`` (``once``) has no next build to reuse the feeds' <entry> elements for: it keeps none
     (they go with the feeds' writer once the last feed is made). A session (serve's ``Builder``) keeps them,
