@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 from conftest import copy_example
@@ -52,9 +53,18 @@ def _disturb(out: Path) -> None:
     (out / ".well-known" / "security.txt").write_text("Contact: mailto:desk@example.org\n")
 
 
+def _aged(out: Path) -> None:
+    """Every folder of ``out`` last changed an hour ago: a listing the child made is trusted only for folders not
+    changed within seconds before it looked (``listing.RACY_NS``), and these tests change them just before."""
+    old = time.time_ns() - 3600 * 10**9
+    for folder in [out, *(p for p in out.rglob("*") if p.is_dir())]:
+        os.utime(folder, ns=(old, old))
+
+
 def _same_answers(tmp: str) -> None:
     project, out = _built(tmp)
     _disturb(out)
+    _aged(out)
     previous = _previous(project, out)
     found = probe.start(out, previous)
     assert found._child is not None  # a child was forked
@@ -141,6 +151,7 @@ def _rebuild_with_probe(tmp: str) -> None:
 
     rebuild.start_probe = counting
     _disturb(out)
+    _aged(out)  # the child's listing is used
     path = project / "content" / "articles" / "2025-02-22-trump-says-minerals-deal-close.md"
     path.write_text(path.read_text() + "\nA sentence the desk added.\n")
     _build(project, out)
@@ -179,3 +190,32 @@ def _dot_entry_made_meanwhile(tmp: str) -> None:
 
 def test_a_dot_entry_made_after_the_child_looked_is_kept(tmp_path: Path):
     in_a_new_process("test_probe", "_dot_entry_made_meanwhile", str(tmp_path))
+
+
+def _dot_entry_made_in_the_same_tick(tmp: str) -> None:
+    from briefgen.engine import rebuild
+
+    project, out = _built(tmp)
+    topics = out / "topics"
+    made: list[str] = []
+
+    def looked_then_made(output, previous, fork=True):
+        (topics / ".well-known").mkdir()  # the user changes the folder just before the child looks...
+        found = probe.start(output, previous, fork)
+        found._take()
+        seen = topics.stat().st_mtime_ns
+        (topics / ".nojekyll").write_text("")  # ...and again after, in the same tick of the file system's clock
+        os.utime(topics, ns=(seen, seen))
+        made.append("forked" if found._answer is not None else "no answer")
+        return found
+
+    rebuild.start_probe = looked_then_made
+    path = project / "content" / "articles" / "2025-02-22-trump-says-minerals-deal-close.md"
+    path.write_text(path.read_text() + "\nA sentence the desk added.\n")
+    _build(project, out)
+    assert made == ["forked"]
+    assert (topics / ".nojekyll").is_file() and (topics / ".well-known").is_dir()
+
+
+def test_a_dot_entry_made_in_the_same_clock_tick_as_the_childs_look_is_kept(tmp_path: Path):
+    in_a_new_process("test_probe", "_dot_entry_made_in_the_same_tick", str(tmp_path))

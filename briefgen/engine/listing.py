@@ -70,11 +70,21 @@ def kept_entries(output: Path, dots: set[str], produced: set[str], written: set[
     )
 
 
-def folders_as_listed(root: Path, times: dict[str, int]) -> bool:
+# How close to the walk a folder's mtime may be before it is not trusted: a file system stamps times from a
+# coarse clock (a kernel tick, a few ms; two seconds on FAT), so a folder changed in the same tick as it was read
+# keeps the mtime the walk saw ("racy git" has the same rule for its index).
+RACY_NS = 3_000_000_000
+
+
+def folders_as_listed(root: Path, times: dict[str, int], since: int) -> bool:
     """Whether every folder ``existing_files(root, times)`` walked still has the mtime it had then: nothing was
-    added to, removed from or renamed in any of them since (a new dot-entry the user made included)."""
+    added to, removed from or renamed in any of them since (a new dot-entry the user made included). ``since``:
+    ``time.time_ns()`` when the walk began; a folder whose mtime was within ``RACY_NS`` of it could have changed
+    again without its mtime moving, so the answer is then False too."""
     base = str(root) + os.sep
     for prefix, mtime in times.items():
+        if mtime >= since - RACY_NS:
+            return False
         try:
             if os.stat(base + prefix).st_mtime_ns != mtime:
                 return False

@@ -15,20 +15,21 @@ earlier. A file changed in the output between the child's look and the build's w
 finds it touched and makes it again. The listing decides which of the user's dot-entries the swap keeps,
 so it is used only while every folder it walked has the mtime the child saw (``listing.folders_as_listed``,
 some 4,700 stats against 4,700 listings): a dot-entry made meanwhile (a ``.nojekyll``, a ``.well-known/``)
-changes its folder's, and the build lists the folder itself. The child only reads the disk and never runs
+changes its folder's, and the build lists the folder itself; so does a folder changed within seconds before the
+child looked, whose mtime a change in the same clock tick would not move (``listing.RACY_NS``). The child only reads the disk and never runs
 the parent's exit.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections import namedtuple
 from pathlib import Path
 
 import msgspec
 
 from briefgen.engine import forked
-from briefgen.engine.forked import Forked
 from briefgen.engine.listing import existing_files, folders_as_listed
 from briefgen.engine.state import OutputFile, output_intact
 
@@ -41,6 +42,7 @@ class _Answer(msgspec.Struct, array_like=True):
     files: list[str]
     dots: list[str]
     times: dict[str, int]  # each folder listed -> its mtime before it was read (``listing.existing_files``)
+    since: int  # ``time.time_ns()`` when the listing began (``listing.folders_as_listed``)
 
 
 def _look(output: Path, previous: dict[str, OutputFile]) -> bytes:
@@ -55,14 +57,15 @@ def _look(output: Path, previous: dict[str, OutputFile]) -> bytes:
         else:
             stats[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
     times: dict[str, int] = {}
+    since = time.time_ns()
     files, dots = existing_files(output, times)
-    return msgspec.msgpack.encode(_Answer(stats, sorted(files), sorted(dots), times))
+    return msgspec.msgpack.encode(_Answer(stats, sorted(files), sorted(dots), times, since))
 
 
 class Probe:
     """The answers of a child forked by ``start``, read when first asked; each ``None`` when it has none."""
 
-    def __init__(self, output: Path, previous: dict[str, OutputFile], child: Forked | None):
+    def __init__(self, output: Path, previous: dict[str, OutputFile], child: forked.Forked | None):
         self.output, self.previous = output, previous
         self._child = child
         self._answer: _Answer | None = None
@@ -97,7 +100,7 @@ class Probe:
         """``listing.existing_files(output)`` as the child found it, if no folder of it has changed since; or None. (The
         swap keeps the dot-entries of this listing: one the user made after the child looked must be in it.)"""
         answer = self._take()
-        if answer is None or not folders_as_listed(self.output, answer.times):
+        if answer is None or not folders_as_listed(self.output, answer.times, answer.since):
             return None
         return set(answer.files), set(answer.dots)
 
