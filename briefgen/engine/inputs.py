@@ -2,7 +2,10 @@
 
 Content, the config, the project's templates and static files, ``root/`` and the default theme (keyed
 ``theme:NAME``, outside the project). A file whose size and mtime are those recorded by the last build
-keeps its recorded hash (a stat, not a read); any other is hashed again.
+keeps its recorded hash (a stat, not a read); any other is hashed again. A file hashed within ``RACY_NS`` of
+its last change is recorded with no mtime (``UNSURE_MTIME``): a file system stamps times from a coarse clock (a
+kernel tick, a few ms), so a second change in the same tick, after the hash was read, would leave the size and
+mtime recorded and the page stale ("racy git" has the same rule for its index). The next build hashes it again.
 """
 
 from __future__ import annotations
@@ -11,11 +14,14 @@ import contextlib
 import hashlib
 import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 DIGEST_CHARS = 32  # a digest is the first 128 bits of the SHA-256, in hex
+RACY_NS = 100_000_000  # how close to the scan a file's mtime may be before the mtime is not trusted next time
+UNSURE_MTIME = -1  # the mtime recorded for such a file: no stat has it
 
 
 def file_digest(path: Path) -> str:
@@ -100,6 +106,7 @@ def scan_inputs(
     """
     previous = previous or {}
     changed = changed or set()
+    racy = time.time_ns() - RACY_NS  # an mtime from then on is too close to the read to vouch for the hash
     out: dict[str, InputFile] = {}
     for key, path, st in input_stats(project) if listed is None else listed:
         old = previous.get(key)
@@ -111,7 +118,7 @@ def scan_inputs(
         except OSError:
             continue
         digest = bytes_digest(data)
-        out[key] = InputFile(st.st_mtime_ns, st.st_size, digest)
+        out[key] = InputFile(st.st_mtime_ns if st.st_mtime_ns < racy else UNSURE_MTIME, st.st_size, digest)
         if heads is not None and key.endswith((".md", ".markdown")):  # an article file (``load.ARTICLE_SUFFIXES``)
             heads[digest] = head_digest(data)
     return out
